@@ -1,0 +1,1 @@
+"""Cartwise recommender: catalog, embeddings + FAISS, co-purchase model, blend, coupons, mentions."""

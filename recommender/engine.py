@@ -1,0 +1,188 @@
+"""The recommender as the service uses it: loaded artefacts plus the operations on them."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import artifacts
+from .blend import Suggestion, blend, content_scores, cooccurrence_scores, reason_text
+from .config import Settings
+from .coupons import CartLine, Coupon, CouponResult, coupons_for_items, evaluate, load_coupons
+from .embeddings import Encoder
+from .mentions import Mention, MentionResolver
+from .query_parser import parse_query
+from .vector_index import search as index_search
+
+MIN_SEARCH_SCORE = 0.2   # below this cosine a "match" is noise, not a product the shopper meant
+PUBLIC_FIELDS = ["id", "title", "brand", "price", "size", "color", "category", "department", "stock", "image_url"]
+
+
+class UnknownProducts(KeyError):
+    def __init__(self, ids: list[str]):
+        super().__init__(ids)
+        self.ids = ids
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    min_price: float | None = None
+    max_price: float | None = None
+    brand: str | None = None
+    exclude_brands: tuple[str, ...] = ()
+    exclude_ids: tuple[str, ...] = ()
+    department: str | None = None
+    in_stock_only: bool = True
+
+
+@dataclass
+class SearchResult:
+    query_text: str
+    filters: SearchFilters
+    items: list[tuple[int, float]]      # (catalog row, relevance)
+    total_matches: int
+
+
+@dataclass
+class CartSuggestions:
+    cart_rows: list[int]
+    suggestions: list[Suggestion]
+    reasons: list[str] = field(default_factory=list)
+
+
+def merge_filters(explicit: SearchFilters, parsed) -> SearchFilters:
+    """Words in the query fill in what explicit filters leave open."""
+    return SearchFilters(
+        min_price=explicit.min_price if explicit.min_price is not None else parsed.min_price,
+        max_price=explicit.max_price if explicit.max_price is not None else parsed.max_price,
+        brand=explicit.brand or parsed.brand,
+        exclude_brands=explicit.exclude_brands, exclude_ids=explicit.exclude_ids,
+        department=explicit.department, in_stock_only=explicit.in_stock_only,
+    )
+
+
+class Recommender:
+    def __init__(self, settings: Settings, art: artifacts.Artefacts, encoder: Encoder,
+                 coupons: dict[str, Coupon]):
+        self.settings = settings
+        self.art = art
+        self.encoder = encoder
+        self.coupons = coupons
+        cat = art.catalog
+        self.ids = cat["id"].astype(str).to_numpy()
+        self.position = {pid: i for i, pid in enumerate(self.ids)}
+        self.titles = cat["title"].to_numpy()
+        self.prices = cat["price"].to_numpy(dtype=np.float64)
+        self.brands = cat["brand"].astype(str).to_numpy()
+        self.brands_lower = np.char.lower(self.brands.astype(str))
+        self.departments_lower = np.char.lower(cat["department"].astype(str).to_numpy().astype(str))
+        self.available = (cat["stock"].to_numpy() != 0)
+        self.categories = cat["category"].astype(str).to_numpy()
+        self.mentions = MentionResolver(list(cat["category"].astype(str)), art.popularity,
+                                        self._embed_search, settings.fuzzy_min_score)
+        self._records = cat[PUBLIC_FIELDS].to_dict("records")
+
+    @classmethod
+    def load(cls, settings: Settings) -> "Recommender":
+        art = artifacts.read(settings.models_dir, settings.index)
+        return cls(settings, art, Encoder(), load_coupons(settings.coupons_file))
+
+    # -- products -----------------------------------------------------------------------
+    def product(self, row: int) -> dict:
+        return dict(self._records[row])
+
+    def rows_for(self, ids: list[str]) -> list[int]:
+        unknown = [i for i in ids if i not in self.position]
+        if unknown:
+            raise UnknownProducts(unknown)
+        return [self.position[i] for i in ids]
+
+    # -- search -------------------------------------------------------------------------
+    def _embed_search(self, texts: list[str], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        return index_search(self.art.index, self.encoder.encode(texts), k)
+
+    def _filter_mask(self, f: SearchFilters) -> np.ndarray:
+        mask = self.available.copy() if f.in_stock_only else np.ones(len(self.ids), dtype=bool)
+        if f.min_price is not None:
+            mask &= self.prices >= f.min_price
+        if f.max_price is not None:
+            mask &= self.prices <= f.max_price
+        if f.brand:
+            mask &= self.brands_lower == f.brand.lower()
+        if f.exclude_brands:
+            mask &= ~np.isin(self.brands_lower, [b.lower() for b in f.exclude_brands])
+        if f.department:
+            mask &= self.departments_lower == f.department.lower()
+        if f.exclude_ids:
+            mask[[self.position[i] for i in f.exclude_ids if i in self.position]] = False
+        return mask
+
+    def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
+        parsed = parse_query(query)
+        f = merge_filters(filters, parsed)
+        mask = self._filter_mask(f)
+        if not parsed.text:   # only constraints ("something under $5"): best sellers that fit
+            rows = [int(r) for r in np.argsort(-self.art.popularity, kind="stable") if mask[r]]
+            return SearchResult(parsed.text, f, [(r, 0.0) for r in rows[offset:offset + k]], len(rows))
+        query_vec = self.encoder.encode([parsed.text])
+        wanted, fetch, total = offset + k, max(200, (offset + k) * 20), len(self.ids)
+        while True:
+            scores, rows = index_search(self.art.index, query_vec, min(fetch, total))
+            hits = [(int(r), float(s)) for r, s in zip(rows[0], scores[0])
+                    if r >= 0 and s >= MIN_SEARCH_SCORE and mask[r]]
+            exhausted = fetch >= total or (len(scores[0]) and scores[0][-1] < MIN_SEARCH_SCORE)
+            if len(hits) >= wanted or exhausted:
+                break
+            fetch *= 4
+        return SearchResult(parsed.text, f, hits[offset:wanted], len(hits))
+
+    def similar(self, product_id: str, k: int) -> list[tuple[int, float]]:
+        row = self.rows_for([product_id])[0]
+        scores, rows = index_search(self.art.index, self.art.embeddings[row:row + 1], k + 1)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0])
+                if r >= 0 and r != row and self.available[r]][:k]
+
+    def popular(self, k: int, exclude: set[int] | None = None) -> list[int]:
+        exclude = exclude or set()
+        out = []
+        for r in np.argsort(-self.art.popularity, kind="stable"):
+            if int(r) not in exclude and self.available[r]:
+                out.append(int(r))
+                if len(out) == k:
+                    break
+        return out
+
+    # -- complete the cart --------------------------------------------------------------
+    def complete_cart(self, cart_ids: list[str], k: int) -> CartSuggestions:
+        rows = list(dict.fromkeys(self.rows_for(cart_ids)))
+        if not rows:
+            popular = self.popular(k)
+            pop = self.art.popularity
+            top = float(pop[popular[0]]) if popular else 1.0
+            return CartSuggestions([], [Suggestion(r, float(pop[r] / top), 0.0, 0.0, float(pop[r] / top), "popular", None)
+                                        for r in popular], ["Popular with other shoppers"] * len(popular))
+        cooc = cooccurrence_scores(rows, self.art.similarity)
+        n_content = max(k * 4, 40)
+        scores, neighbours = index_search(self.art.index, self.art.embeddings[rows], n_content)
+        content = content_scores(rows, scores, neighbours)
+        suggestions = blend(rows, cooc, content, self.art.popularity, self.available, self.settings.blend, k,
+                            self.categories)
+        return CartSuggestions(rows, suggestions, [reason_text(s, self.titles) for s in suggestions])
+
+    # -- coupons ------------------------------------------------------------------------
+    def cart_lines(self, cart: list[tuple[str, int]]) -> list[CartLine]:
+        rows = self.rows_for([pid for pid, _ in cart])
+        return [CartLine(self.product(r), qty) for r, (_, qty) in zip(rows, cart)]
+
+    def validate_coupon(self, code: str, cart: list[tuple[str, int]], today: dt.date,
+                        uses_by_shopper: int, uses_total: int) -> CouponResult:
+        return evaluate(self.coupons.get(code.strip().upper()), code, self.cart_lines(cart), today,
+                        uses_by_shopper, uses_total)
+
+    def coupons_for_suggestions(self, product_ids: list[str], today: dt.date) -> dict[str, list[str]]:
+        return coupons_for_items(self.coupons, [self.product(r) for r in self.rows_for(product_ids)], today)
+
+    # -- mentions -----------------------------------------------------------------------
+    def resolve_mentions(self, text: str) -> list[Mention]:
+        return self.mentions.resolve(text)
