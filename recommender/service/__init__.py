@@ -1,0 +1,1 @@
+"""The recommender's HTTP API (aiohttp). Start it with `python -m recommender.service`."""

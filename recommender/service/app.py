@@ -1,0 +1,295 @@
+"""HTTP handlers: parse and check the request, call the engine, shape the JSON. Nothing else.
+
+Every error a client can cause is a 4xx with {"error": code, "message": text}; the service keeps
+serving. The API is described in recommender/service/openapi.yaml (served at /openapi.yaml).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable, TypeVar
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from pydantic import BaseModel, ValidationError
+
+from ..engine import Recommender, SearchFilters, UnknownProducts
+from ..redemptions import RedemptionStore
+from . import schemas
+from .placeholder import placeholder_svg
+
+log = logging.getLogger("recommender.service")
+OPENAPI = Path(__file__).with_name("openapi.yaml")
+Body = TypeVar("Body", bound=BaseModel)
+
+ENGINE = web.AppKey("engine", Recommender)
+STORE = web.AppKey("store", RedemptionStore)
+CLOCK = web.AppKey("clock", Callable[[], dt.date])
+METRICS = web.AppKey("metrics", dict)
+
+
+class ApiError(web.HTTPException):
+    def __init__(self, status: int, error: str, message: str, **extra: Any):
+        self.status_code = status
+        super().__init__(text=json.dumps({"error": error, "message": message, **extra}),
+                         content_type="application/json")
+
+
+def _metrics() -> dict:
+    registry = CollectorRegistry()
+    return {
+        "registry": registry,
+        "latency": Histogram("recommender_request_seconds", "Request latency by route", ["route"],
+                             registry=registry, buckets=(.002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5)),
+        "requests": Counter("recommender_requests_total", "Requests by route and status", ["route", "status"],
+                            registry=registry),
+        "served": Counter("recommender_recommendations_served_total", "Products returned to clients", ["kind"],
+                          registry=registry),
+    }
+
+
+@web.middleware
+async def errors_and_metrics(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except ApiError as exc:
+        status = exc.status
+        raise
+    except web.HTTPException as exc:   # aiohttp's own (404 route, 405, 413 body too large): JSON them
+        status = exc.status
+        raise ApiError(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason) from None
+    except Exception:
+        log.exception("unhandled error on %s", route)
+        raise ApiError(500, "internal_error", "The recommender failed on this request; it is still running.")
+    finally:
+        metrics = request.app[METRICS]
+        metrics["latency"].labels(route).observe(time.perf_counter() - started)
+        metrics["requests"].labels(route, str(status)).inc()
+
+
+async def parse(request: web.Request, model: type[Body]) -> Body:
+    try:
+        raw = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+    if not isinstance(raw, dict):
+        raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = [{"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in exc.errors()]
+        message = "; ".join(f"{p['field'] or 'body'}: {p['problem']}" for p in problems[:5])
+        raise ApiError(400, "invalid_request", message, problems=problems) from None
+
+
+def _check_limits(engine: Recommender, *, k: int | None = None, cart: list | None = None, text: str | None = None) -> None:
+    limits = engine.settings.limits
+    if k is not None and k > limits.max_results:
+        raise ApiError(422, "too_many_results", f"k may be at most {limits.max_results}.")
+    if cart is not None and len(cart) > limits.max_cart_items:
+        raise ApiError(422, "cart_too_large", f"A cart may hold at most {limits.max_cart_items} distinct items.")
+    if text is not None and len(text) > limits.max_text_chars:
+        raise ApiError(422, "text_too_long", f"Text may be at most {limits.max_text_chars} characters.")
+
+
+def product_json(request: web.Request, engine: Recommender, row: int, **extra: Any) -> dict:
+    product = engine.product(row)
+    if not product.get("image_url"):
+        product["image_url"] = f"{request.url.origin()}/images/{product['id']}.svg"
+    product["in_stock"] = product["stock"] != 0
+    product.update(extra)
+    return product
+
+
+def _cart(engine: Recommender, items: list[schemas.CartItem]) -> list[tuple[str, int]]:
+    merged: dict[str, int] = {}
+    for item in items:
+        merged[item.id] = merged.get(item.id, 0) + item.qty
+    try:
+        engine.rows_for(list(merged))
+    except UnknownProducts as exc:
+        raise ApiError(422, "unknown_products", f"Not in the catalog: {', '.join(exc.ids[:10])}", ids=exc.ids) from None
+    return list(merged.items())
+
+
+# -- handlers -------------------------------------------------------------------------------
+async def health(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    manifest = engine.art.manifest
+    return web.json_response({"status": "ok", "items": len(engine.ids), "index_type": manifest["index_type"],
+                              "built_at": manifest["built_at"], "version": manifest["input_fingerprint"][:12]})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[METRICS]["registry"])
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.Response(text=OPENAPI.read_text(), content_type="application/yaml")
+
+
+async def search(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    body = await parse(request, schemas.SearchRequest)
+    _check_limits(engine, k=body.k, text=body.query)
+    f = body.filters
+    result = engine.search(body.query, SearchFilters(
+        min_price=f.min_price, max_price=f.max_price, brand=f.brand, exclude_brands=tuple(f.exclude_brands),
+        exclude_ids=tuple(f.exclude_ids), department=f.department, in_stock_only=f.in_stock_only),
+        k=body.k, offset=body.offset)
+    request.app[METRICS]["served"].labels("search").inc(len(result.items))
+    applied = result.filters
+    return web.json_response({
+        "query_text": result.query_text, "total": result.total_matches, "offset": body.offset,
+        "filters": {"min_price": applied.min_price, "max_price": applied.max_price, "brand": applied.brand},
+        "items": [product_json(request, engine, row, score=round(score, 4)) for row, score in result.items],
+    })
+
+
+async def similar(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    body = await parse(request, schemas.SimilarRequest)
+    _check_limits(engine, k=body.k)
+    try:
+        hits = engine.similar(body.product_id, body.k)
+    except UnknownProducts:
+        raise ApiError(404, "unknown_product", f"No product with id {body.product_id!r}.") from None
+    request.app[METRICS]["served"].labels("similar").inc(len(hits))
+    return web.json_response({"items": [product_json(request, engine, r, score=round(s, 4)) for r, s in hits]})
+
+
+async def complete_cart(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    body = await parse(request, schemas.CartRequest)
+    _check_limits(engine, k=body.k, cart=body.cart)
+    cart = _cart(engine, body.cart)
+    result = engine.complete_cart([pid for pid, _ in cart], body.k)
+    request.app[METRICS]["served"].labels("complete_cart").inc(len(result.suggestions))
+    items = []
+    for s, reason in zip(result.suggestions, result.reasons):
+        items.append(product_json(
+            request, engine, s.position, reason=reason, reason_kind=s.reason,
+            because_of=engine.ids[s.because_of] if s.because_of is not None else None,
+            scores={"blend": s.score, "cooccurrence": s.cooccurrence, "content": s.content,
+                    "popularity": s.popularity}))
+    return web.json_response({"items": items, "weights": vars(engine.settings.blend)})
+
+
+async def coupons_for_cart(request: web.Request) -> web.Response:
+    engine, store = request.app[ENGINE], request.app[STORE]
+    body = await parse(request, schemas.CouponsForCartRequest)
+    _check_limits(engine, cart=body.cart)
+    cart = _cart(engine, body.cart)
+    today = request.app[CLOCK]()
+    applicable, almost = [], []
+    for code in engine.coupons:
+        mine, total = store.uses(code, body.shopper_id)
+        result = engine.validate_coupon(code, cart, today, mine, total)
+        if result.status == "valid":
+            applicable.append(vars(result))
+        elif result.status == "not_applicable" and result.shortfall > 0:
+            almost.append(vars(result))
+    applicable.sort(key=lambda r: -r["saving"])
+    try:
+        for_suggestions = engine.coupons_for_suggestions(body.suggestion_ids, today)
+    except UnknownProducts as exc:
+        raise ApiError(422, "unknown_products", f"Not in the catalog: {', '.join(exc.ids[:10])}", ids=exc.ids) from None
+    return web.json_response({"applicable": applicable, "almost": almost, "for_suggestions": for_suggestions})
+
+
+async def validate_coupon(request: web.Request) -> web.Response:
+    engine, store = request.app[ENGINE], request.app[STORE]
+    body = await parse(request, schemas.ValidateCouponRequest)
+    _check_limits(engine, cart=body.cart)
+    code = body.code.strip().upper()
+    mine, total = store.uses(code, body.shopper_id)
+    result = engine.validate_coupon(code, _cart(engine, body.cart), request.app[CLOCK](), mine, total)
+    return web.json_response(vars(result))
+
+
+async def redeem_coupon(request: web.Request) -> web.Response:
+    engine, store = request.app[ENGINE], request.app[STORE]
+    body = await parse(request, schemas.RedeemCouponRequest)
+    _check_limits(engine, cart=body.cart)
+    code = body.code.strip().upper()
+    mine, total = store.uses(code, body.shopper_id)
+    result = engine.validate_coupon(code, _cart(engine, body.cart), request.app[CLOCK](), mine, total)
+    if result.status != "valid":
+        raise ApiError(409, result.status, result.message)
+    recorded = store.record(code, body.shopper_id, body.order_id, result.saving)
+    return web.json_response({**vars(result), "recorded": recorded})
+
+
+async def resolve_mentions(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    body = await parse(request, schemas.MentionsRequest)
+    _check_limits(engine, text=body.text)
+    mentions = engine.resolve_mentions(body.text)
+    return web.json_response({"mentions": [{
+        "text": m.text, "start": m.start, "end": m.end, "qty": m.qty, "status": m.status,
+        "method": m.method, "score": m.score,
+        "options": [product_json(request, engine, row) for row in m.options],
+    } for m in mentions]})
+
+
+async def product(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    pid = request.match_info["product_id"]
+    if pid not in engine.position:
+        raise ApiError(404, "unknown_product", f"No product with id {pid!r}.")
+    return web.json_response(product_json(request, engine, engine.position[pid]))
+
+
+async def popular(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    try:
+        k = int(request.query.get("k", "10"))
+    except ValueError:
+        raise ApiError(400, "invalid_request", "k must be a whole number.") from None
+    if k < 1:
+        raise ApiError(400, "invalid_request", "k must be at least 1.")
+    _check_limits(engine, k=k)
+    return web.json_response({"items": [product_json(request, engine, r) for r in engine.popular(k)]})
+
+
+async def image(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    pid = request.match_info["product_id"]
+    if pid not in engine.position:
+        raise ApiError(404, "unknown_product", f"No product with id {pid!r}.")
+    return web.Response(text=placeholder_svg(engine.product(engine.position[pid])), content_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+def create_app(engine: Recommender, store: RedemptionStore, clock: Callable[[], dt.date] = dt.date.today
+               ) -> web.Application:
+    app = web.Application(middlewares=[errors_and_metrics], client_max_size=1024 ** 2)
+    app[ENGINE], app[STORE], app[CLOCK], app[METRICS] = engine, store, clock, _metrics()
+    app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/openapi.yaml", openapi)
+    app.router.add_post("/search", search)
+    app.router.add_post("/similar", similar)
+    app.router.add_post("/complete-cart", complete_cart)
+    app.router.add_post("/coupons/for-cart", coupons_for_cart)
+    app.router.add_post("/coupons/validate", validate_coupon)
+    app.router.add_post("/coupons/redeem", redeem_coupon)
+    app.router.add_post("/resolve-mentions", resolve_mentions)
+    app.router.add_get("/products/popular", popular)
+    app.router.add_get("/products/{product_id}", product)
+    app.router.add_get("/images/{product_id}.svg", image)
+    app.on_cleanup.append(lambda _: _close(store))
+    return app
+
+
+async def _close(store: RedemptionStore) -> None:
+    store.close()

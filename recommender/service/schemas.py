@@ -1,0 +1,69 @@
+"""Request bodies of the HTTP API. Unknown fields and wrong types are rejected with a clear 400."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CartItem(_Body):
+    id: StrictStr = Field(min_length=1, max_length=64)
+    qty: StrictInt = Field(default=1, ge=1, le=999)
+
+
+class Filters(_Body):
+    min_price: float | None = Field(default=None, ge=0)
+    max_price: float | None = Field(default=None, ge=0)
+    brand: StrictStr | None = None
+    exclude_brands: list[StrictStr] = Field(default_factory=list, max_length=200)
+    exclude_ids: list[StrictStr] = Field(default_factory=list, max_length=1000)
+    department: StrictStr | None = None
+    in_stock_only: StrictBool = True
+
+
+class SearchRequest(_Body):
+    query: StrictStr = Field(min_length=1)
+    k: StrictInt = Field(default=5, ge=1)
+    offset: StrictInt = Field(default=0, ge=0, le=10_000)
+    filters: Filters = Field(default_factory=Filters)
+
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("query is blank")
+        return value
+
+
+class SimilarRequest(_Body):
+    product_id: StrictStr = Field(min_length=1)
+    k: StrictInt = Field(default=5, ge=1)
+
+
+class CartRequest(_Body):
+    cart: list[CartItem]
+    k: StrictInt = Field(default=5, ge=1)
+    shopper_id: StrictStr | None = None
+
+
+class CouponsForCartRequest(_Body):
+    cart: list[CartItem]
+    shopper_id: StrictStr | None = None
+    suggestion_ids: list[StrictStr] = Field(default_factory=list, max_length=200)
+
+
+class ValidateCouponRequest(_Body):
+    code: StrictStr = Field(min_length=1, max_length=40)
+    cart: list[CartItem]
+    shopper_id: StrictStr | None = None
+
+
+class RedeemCouponRequest(ValidateCouponRequest):
+    shopper_id: StrictStr = Field(min_length=1)
+    order_id: StrictStr | None = None
+
+
+class MentionsRequest(_Body):
+    text: StrictStr = Field(min_length=1)
