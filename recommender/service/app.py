@@ -249,6 +249,15 @@ async def product(request: web.Request) -> web.Response:
     return web.json_response(product_json(request, engine, engine.position[pid]))
 
 
+async def lookup(request: web.Request) -> web.Response:
+    """Several products at once; unknown ids are listed, not an error (a page's cart may be stale)."""
+    engine = request.app[ENGINE]
+    body = await parse(request, schemas.LookupRequest)
+    known = [i for i in body.ids if i in engine.position]
+    return web.json_response({"items": [product_json(request, engine, engine.position[i]) for i in known],
+                              "unknown": [i for i in body.ids if i not in engine.position]})
+
+
 async def popular(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     try:
@@ -284,6 +293,7 @@ def create_app(engine: Recommender, store: RedemptionStore, clock: Callable[[], 
     app.router.add_post("/coupons/validate", validate_coupon)
     app.router.add_post("/coupons/redeem", redeem_coupon)
     app.router.add_post("/resolve-mentions", resolve_mentions)
+    app.router.add_post("/products/lookup", lookup)
     app.router.add_get("/products/popular", popular)
     app.router.add_get("/products/{product_id}", product)
     app.router.add_get("/images/{product_id}.svg", image)

@@ -67,3 +67,7 @@ class RedeemCouponRequest(ValidateCouponRequest):
 
 class MentionsRequest(_Body):
     text: StrictStr = Field(min_length=1)
+
+
+class LookupRequest(_Body):
+    ids: list[StrictStr] = Field(max_length=200)

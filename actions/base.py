@@ -1,0 +1,119 @@
+"""What every Cartwise action shares: the recommender client, the cart, degraded answers.
+
+`ShopAction.act` does the work; `run` wraps it so that
+- a recommender that is down or slow yields a short apology plus best sellers (never silence);
+- the page's cart, sent as message metadata, replaces the `cart` slot before the action reads it;
+- a stale yes/no offer is cleared unless the action makes a new one.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from . import replies
+from .cart import cart_from_metadata, cart_line
+from .config import settings
+from .recommender_client import RecommenderClient, RecommenderUnavailable
+
+log = logging.getLogger("cartwise.actions")
+
+
+def brief(product: dict) -> dict:
+    """What the `last_results` slot keeps of a shown product."""
+    return {"id": str(product["id"]), "title": product["title"], "price": product["price"],
+            "brand": product.get("brand", "")}
+
+
+def popular_fallback() -> list[dict]:
+    try:
+        return json.loads(settings().popular_cache.read_text())[: settings().results_per_page]
+    except (OSError, ValueError):
+        return []
+
+
+def entity(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value).strip() if value is not None else None
+
+
+def user_text(tracker: Tracker) -> str:
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text   # button payloads carry entities, not words
+
+
+class Context:
+    """One turn's view of the shopper's state, with the events that change it."""
+
+    def __init__(self, tracker: Tracker, rec: RecommenderClient):
+        self.tracker = tracker
+        self.rec = rec
+        self.events: list[EventType] = []
+        self._cart: list[dict] | None = None
+
+    async def cart(self) -> list[dict]:
+        if self._cart is None:
+            page_cart = cart_from_metadata(self.tracker.latest_message.get("metadata"))
+            if page_cart is None:
+                self._cart = list(self.tracker.get_slot("cart") or [])
+            else:
+                found = await self.rec.lookup([line["id"] for line in page_cart]) if page_cart else {"items": []}
+                by_id = {p["id"]: p for p in found["items"]}
+                self._cart = [cart_line(by_id[line["id"]], line["qty"]) for line in page_cart if line["id"] in by_id]
+                self.events.append(SlotSet("cart", self._cart))
+        return self._cart
+
+    def set_cart(self, cart: list[dict]) -> None:
+        self._cart = cart
+        self.events.append(SlotSet("cart", cart))
+
+    def set(self, slot: str, value: Any) -> None:
+        self.events.append(SlotSet(slot, value))
+
+    def last_results(self) -> list[dict]:
+        return list(self.tracker.get_slot("last_results") or [])
+
+
+class ShopAction(Action):
+    """Subclasses set NAME and implement act()."""
+
+    NAME = ""
+    DEGRADED = "I can't reach our product catalog right now."
+
+    def name(self) -> str:
+        return self.NAME
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        raise NotImplementedError
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        s = settings()
+        async with RecommenderClient(s.recommender_url, s.recommender_timeout_s) as rec:
+            ctx = Context(tracker, rec)
+            try:
+                await self.act(ctx, dispatcher)
+            except RecommenderUnavailable as exc:
+                log.warning("%s: recommender unavailable (%s); answering from the popular cache", self.NAME, exc)
+                degraded_reply(dispatcher, self.DEGRADED)
+        if not any(e.get("event") == "slot" and e.get("name") == "offer" for e in ctx.events):
+            ctx.events.append(SlotSet("offer", None))
+        return ctx.events
+
+
+def degraded_reply(dispatcher: CollectingDispatcher, apology: str) -> None:
+    popular = popular_fallback()
+    if not popular:
+        dispatcher.utter_message(text=f"Sorry, {apology[0].lower()}{apology[1:]} Please try again in a minute.")
+        return
+    text = replies.products_text(f"Sorry, {apology[0].lower()}{apology[1:]} Meanwhile, these are popular with other shoppers:", popular)
+    dispatcher.utter_message(text=text)
+
+
+def coupon_code_in(text: str) -> str | None:
+    m = re.search(r"\b([A-Za-z]{3,10}[0-9]{1,3})\b", text)
+    return m.group(1).upper() if m else None

@@ -1,0 +1,184 @@
+"""The cart: learn it from words, show it, add and remove, clarify, and complete it."""
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from . import replies
+from .base import Context, ShopAction, brief, entity, user_text
+from .cart import add_item, cart_total, match_cart_line, parse_ordinals, parse_quantity, remove_item
+from .config import settings
+from .targets import Targets, find_targets
+
+YES_NO = replies.buttons(("Yes please", "/affirm"), ("No thanks", "/deny"))
+CART_BUTTONS = replies.buttons(("Complete my cart", "/complete_cart"), ("Show my cart", "/show_cart"),
+                               ("Any deals?", "/ask_deals"))
+
+
+def ask_to_choose(ctx: Context, dispatcher: CollectingDispatcher, mention: dict) -> None:
+    """An ambiguous mention: keep it pending and offer its options as quick replies."""
+    options = mention["options"][:4]
+    ctx.set("pending_choice", {"text": mention["text"], "qty": mention.get("qty", 1),
+                               "options": [brief(o) for o in options]})
+    listed = "\n".join(f"{i}. {o['title']} ({replies.money(o['price'])})" for i, o in enumerate(options, 1))
+    dispatcher.utter_message(
+        text=f"Which {mention['text']} do you mean?\n{listed}",
+        buttons=[{"title": o["title"], "payload": replies.payload("choose_product", product_id=str(o["id"]))}
+                 for o in options])
+
+
+def added_text(cart: list[dict], added: list[tuple[dict, int]]) -> str:
+    what = ", ".join(f"{qty} x {p['title']}" for p, qty in added)
+    count = sum(line["qty"] for line in cart)
+    return f"Added {what}. Your cart now has {count} item{'s' if count != 1 else ''} ({replies.money(cart_total(cart))})."
+
+
+def report_unresolved(dispatcher: CollectingDispatcher, targets: Targets) -> None:
+    if targets.unresolved:
+        names = ", ".join(f"“{u}”" for u in targets.unresolved)
+        dispatcher.utter_message(text=f"I couldn't find {names} in our shop.")
+
+
+class ActionUpdateCartFromWords(ShopAction):
+    """'I have 2 bags of tortilla chips and salsa in my cart' -> the cart slot."""
+
+    NAME = "action_update_cart_from_words"
+    DEGRADED = "I can't look up products right now, so I couldn't update your cart."
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        targets = await find_targets(ctx)
+        cart = await ctx.cart()
+        for product, qty in zip(targets.products, targets.quantities):
+            cart = remove_item(cart, str(product["id"]))
+            cart = add_item(cart, product, qty)         # words state the quantity held, not an addition
+        if targets.products:
+            ctx.set_cart(cart)
+            dispatcher.utter_message(text="Got it. " + replies.cart_summary(cart, cart_total(cart)))
+        report_unresolved(dispatcher, targets)
+        if targets.ambiguous:
+            ask_to_choose(ctx, dispatcher, targets.ambiguous[0])
+        elif targets.products:
+            dispatcher.utter_message(text="Would you like suggestions to complete your cart?", buttons=YES_NO)
+            ctx.set("offer", "complete_cart")
+        elif not targets.unresolved:
+            dispatcher.utter_message(text="Which products are in your cart? For example: \"2 bags of chips and salsa\".")
+
+
+class ActionChooseProduct(ShopAction):
+    NAME = "action_choose_product"
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        pending = ctx.tracker.get_slot("pending_choice")
+        if not pending:
+            dispatcher.utter_message(text="Sorry, I'm not sure what you're choosing. What would you like to do?")
+            return
+        options = pending["options"]
+        chosen_id = entity(ctx.tracker, "product_id")
+        if chosen_id not in {o["id"] for o in options}:
+            picks = parse_ordinals(user_text(ctx.tracker), len(options))
+            words = user_text(ctx.tracker).lower()
+            named = [o["id"] for o in options if o["title"].split(",")[0].lower() in words]
+            chosen_id = options[picks[0]]["id"] if picks else (named[0] if named else None)
+        if chosen_id is None:
+            ask_to_choose(ctx, dispatcher, {"text": pending["text"], "qty": pending["qty"], "options": options})
+            return
+        product = (await ctx.rec.lookup([chosen_id]))["items"][0]
+        cart = add_item(remove_item(await ctx.cart(), chosen_id), product, int(pending["qty"]))
+        ctx.set_cart(cart)
+        ctx.set("pending_choice", None)
+        dispatcher.utter_message(text=f"Thanks, noted {pending['qty']} x {product['title']}. "
+                                      + replies.cart_summary(cart, cart_total(cart)))
+        dispatcher.utter_message(text="Would you like suggestions to complete your cart?", buttons=YES_NO)
+        ctx.set("offer", "complete_cart")
+
+
+class ActionAddToCart(ShopAction):
+    NAME = "action_add_to_cart"
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        targets = await find_targets(ctx)
+        stated = parse_quantity(user_text(ctx.tracker))
+        if not targets.products:
+            report_unresolved(dispatcher, targets)
+            if targets.ambiguous:
+                ask_to_choose(ctx, dispatcher, targets.ambiguous[0])
+            elif not targets.unresolved:
+                dispatcher.utter_message(text="Which product should I add? Say e.g. \"add the first one\" or name it.")
+            return
+        cart = await ctx.cart()
+        added = []
+        for product, qty in zip(targets.products, targets.quantities):
+            if product.get("stock", -1) == 0:
+                dispatcher.utter_message(text=f"Sorry, {product['title']} is out of stock.")
+                continue
+            qty = stated if stated and len(targets.products) == 1 else qty
+            cart = add_item(cart, product, qty)
+            added.append((product, qty))
+        if added:
+            ctx.set_cart(cart)
+            dispatcher.utter_message(text=added_text(cart, added), buttons=CART_BUTTONS)
+
+
+class ActionRemoveFromCart(ShopAction):
+    NAME = "action_remove_from_cart"
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        cart = await ctx.cart()
+        if not cart:
+            dispatcher.utter_message(text="Your cart is already empty.")
+            return
+        text = user_text(ctx.tracker)
+        target_id = entity(ctx.tracker, "product_id")
+        if target_id is None:
+            line = match_cart_line(cart, text)
+            if line is None:
+                shown = ctx.last_results()
+                picks = parse_ordinals(text, len(shown))
+                target_id = shown[picks[0]]["id"] if picks else (cart[-1]["id"] if len(cart) == 1 else None)
+            else:
+                target_id = line["id"]
+        line = next((l for l in cart if l["id"] == target_id), None)
+        if line is None:
+            dispatcher.utter_message(text="I couldn't tell which item to remove. "
+                                          + replies.cart_summary(cart, cart_total(cart)))
+            return
+        qty = parse_quantity(text)
+        cart = remove_item(cart, line["id"], qty)
+        ctx.set_cart(cart)
+        removed = f"{qty} x " if qty and qty < line["qty"] else ""
+        dispatcher.utter_message(text=f"Removed {removed}{line['title']}. " + replies.cart_summary(cart, cart_total(cart)))
+
+
+class ActionShowCart(ShopAction):
+    NAME = "action_show_cart"
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        cart = await ctx.cart()
+        coupon = ctx.tracker.get_slot("applied_coupon")
+        note = f"\nCoupon applied: {coupon}" if coupon and cart else ""
+        dispatcher.utter_message(text=replies.cart_summary(cart, cart_total(cart)) + note,
+                                 buttons=CART_BUTTONS if cart else None)
+
+
+class ActionCompleteCart(ShopAction):
+    NAME = "action_complete_cart"
+    DEGRADED = "My suggestions are not answering right now."
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        cart = await ctx.cart()
+        k = settings().results_per_page
+        result = await ctx.rec.complete_cart(cart, k, ctx.tracker.sender_id)
+        items = result["items"]
+        if not items:
+            dispatcher.utter_message(text="I have no suggestions for this cart right now.")
+            return
+        coupons = await ctx.rec.coupons_for_cart(cart, ctx.tracker.sender_id, [p["id"] for p in items])
+        for item in items:
+            item["coupons"] = coupons["for_suggestions"].get(item["id"], [])
+        if cart:
+            names = ", ".join(line["title"].split(",")[0].lower() for line in cart[:3])
+            intro = f"To go with your {names}, you might like:"
+        else:
+            intro = "Your cart is empty; here is what shoppers buy most:"
+        dispatcher.utter_message(text=replies.products_text(intro, items), attachment=replies.carousel(items),
+                                 buttons=replies.buttons(("Any deals?", "/ask_deals"), ("Show my cart", "/show_cart")))
+        ctx.set("last_results", [brief(p) for p in items])

@@ -1,0 +1,38 @@
+"""The action server's typed view of its section of cartwise.yml."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ActionSettings:
+    recommender_url: str
+    recommender_timeout_s: float
+    orders_db: Path
+    orders_seed: Path
+    results_per_page: int
+    popular_cache: Path
+    return_window_days: int
+
+
+@lru_cache(maxsize=1)
+def settings() -> ActionSettings:
+    path = Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml")).resolve()
+    raw = (yaml.safe_load(path.read_text()) or {}).get("actions", {})
+    root = path.parent
+    return ActionSettings(
+        recommender_url=str(raw.get("recommender_url", "http://127.0.0.1:5070")).rstrip("/"),
+        recommender_timeout_s=float(raw.get("recommender_timeout_s", 2.0)),
+        orders_db=(root / raw.get("orders_db", "var/orders.db")).resolve(),
+        orders_seed=(root / raw.get("orders_seed", "data/shop/orders.yml")).resolve(),
+        results_per_page=int(raw.get("results_per_page", 5)),
+        popular_cache=(root / raw.get("popular_cache", "models/recommender/popular.json")).resolve(),
+        return_window_days=int(raw.get("return_window_days", 30)),
+    )

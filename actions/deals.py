@@ -1,0 +1,60 @@
+"""Coupons: which ones this cart can use, and applying a code."""
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from . import replies
+from .base import Context, ShopAction, coupon_code_in, entity, user_text
+from .cart import cart_total
+
+
+def deals_text(found: dict, cart_is_empty: bool) -> str:
+    lines = []
+    for c in found["applicable"]:
+        lines.append(f"- {c['code']}: {c['description']} - saves you {replies.money(c['saving'])} now")
+    for c in found["almost"]:
+        lines.append(f"- {c['code']}: {c['description']} - add {replies.money(c['shortfall'])} more to use it")
+    codes = sorted({code for codes in found["for_suggestions"].values() for code in codes})
+    if codes:
+        lines.append(f"- for items I suggested: {', '.join(codes)}")
+    if not lines:
+        return ("I don't have a coupon for this cart right now." if not cart_is_empty
+                else "Tell me what's in your cart (or add items) and I'll find coupons that apply.")
+    return "\n".join(["Deals for your cart:"] + lines + ["Say \"apply CODE\" to use one."])
+
+
+class ActionShowDeals(ShopAction):
+    NAME = "action_show_deals"
+    DEGRADED = "I can't check coupons right now."
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        cart = await ctx.cart()
+        suggested = [p["id"] for p in ctx.last_results()]
+        found = await ctx.rec.coupons_for_cart(cart, ctx.tracker.sender_id, suggested)
+        best = found["applicable"][:2]
+        dispatcher.utter_message(
+            text=deals_text(found, not cart),
+            buttons=[{"title": f"Apply {c['code']}", "payload": f"apply {c['code']}"} for c in best] or None)
+
+
+class ActionApplyCoupon(ShopAction):
+    NAME = "action_apply_coupon"
+    DEGRADED = "I can't check coupons right now."
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        code = entity(ctx.tracker, "coupon_code") or coupon_code_in(user_text(ctx.tracker))
+        if not code:
+            dispatcher.utter_message(text="Which code would you like to use? Say e.g. \"apply SAVE10\".")
+            return
+        cart = await ctx.cart()
+        if not cart:
+            dispatcher.utter_message(text=f"Your cart is empty, so there is nothing to apply {code.upper()} to yet.")
+            return
+        result = await ctx.rec.validate_coupon(code, cart, ctx.tracker.sender_id)
+        if result["status"] != "valid":
+            dispatcher.utter_message(text=result["message"])
+            return
+        total = cart_total(cart)
+        ctx.set("applied_coupon", result["code"])
+        dispatcher.utter_message(text=f"Applied! {result['message']} Your total is now "
+                                      f"{replies.money(total - result['saving'])} (was {replies.money(total)}).")

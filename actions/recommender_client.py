@@ -1,0 +1,75 @@
+"""HTTP client for the recommender service, with a hard timeout so the bot never goes silent."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+
+class RecommenderUnavailable(Exception):
+    """Down, too slow, or failing: the caller answers in a degraded way."""
+
+
+class RecommenderRejected(Exception):
+    """A 4xx: the request itself was wrong (unknown product, bad code...)."""
+
+    def __init__(self, status: int, body: dict):
+        super().__init__(body.get("message", f"HTTP {status}"))
+        self.status = status
+        self.error = body.get("error", "")
+        self.body = body
+
+
+class RecommenderClient:
+    def __init__(self, base_url: str, timeout_s: float):
+        self._base = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> "RecommenderClient":
+        self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session:
+            await self._session.close()
+
+    async def _call(self, method: str, path: str, body: dict | None = None) -> dict:
+        assert self._session is not None, "use `async with RecommenderClient(...)`"
+        try:
+            async with self._session.request(method, self._base + path, json=body) as response:
+                payload = await response.json(content_type=None)
+                if 400 <= response.status < 500:
+                    raise RecommenderRejected(response.status, payload if isinstance(payload, dict) else {})
+                if response.status >= 500:
+                    raise RecommenderUnavailable(f"{path}: HTTP {response.status}")
+                return payload
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise RecommenderUnavailable(f"{path}: {exc.__class__.__name__} {exc}") from exc
+
+    async def search(self, query: str, k: int, offset: int = 0, filters: dict | None = None) -> dict:
+        return await self._call("POST", "/search", {"query": query, "k": k, "offset": offset, "filters": filters or {}})
+
+    async def similar(self, product_id: str, k: int) -> dict:
+        return await self._call("POST", "/similar", {"product_id": product_id, "k": k})
+
+    async def complete_cart(self, cart: list[dict], k: int, shopper_id: str | None = None) -> dict:
+        return await self._call("POST", "/complete-cart", {"cart": _ids(cart), "k": k, "shopper_id": shopper_id})
+
+    async def coupons_for_cart(self, cart: list[dict], shopper_id: str | None, suggestion_ids: list[str]) -> dict:
+        return await self._call("POST", "/coupons/for-cart", {"cart": _ids(cart), "shopper_id": shopper_id,
+                                                             "suggestion_ids": suggestion_ids})
+
+    async def validate_coupon(self, code: str, cart: list[dict], shopper_id: str | None) -> dict:
+        return await self._call("POST", "/coupons/validate", {"code": code, "cart": _ids(cart), "shopper_id": shopper_id})
+
+    async def resolve_mentions(self, text: str) -> list[dict[str, Any]]:
+        return (await self._call("POST", "/resolve-mentions", {"text": text}))["mentions"]
+
+    async def lookup(self, ids: list[str]) -> dict:
+        return await self._call("POST", "/products/lookup", {"ids": ids})
+
+
+def _ids(cart: list[dict]) -> list[dict]:
+    return [{"id": str(item["id"]), "qty": int(item.get("qty", 1))} for item in cart]

@@ -1,0 +1,96 @@
+"""What the shopper sees: product cards (carousel), quick replies, and a plain-text fallback.
+
+Cards use the generic-template attachment that web widgets such as rasa-webchat render as a
+carousel; the text part lists the same products so text-only channels (rasa shell, SMS) lose
+nothing.
+"""
+from __future__ import annotations
+
+import json
+
+
+def money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def payload(intent: str, **entities: str) -> str:
+    return f"/{intent}{json.dumps(entities)}" if entities else f"/{intent}"
+
+
+def product_line(position: int, product: dict) -> str:
+    parts = [f"{position}. {product['title']} ({product.get('brand', '')}) - {money(product['price'])}"]
+    if product.get("reason"):
+        parts.append(f" - {product['reason']}")
+    if product.get("coupons"):
+        parts.append(f" [coupon: {', '.join(product['coupons'])}]")
+    return "".join(parts)
+
+
+def products_text(intro: str, products: list[dict]) -> str:
+    return "\n".join([intro] + [product_line(i, p) for i, p in enumerate(products, start=1)])
+
+
+def card(product: dict) -> dict:
+    subtitle = [money(product["price"]), product.get("brand", "")]
+    if product.get("size"):
+        subtitle.append(product["size"])
+    if product.get("reason"):
+        subtitle.append(product["reason"])
+    if product.get("coupons"):
+        subtitle.append("Coupon: " + ", ".join(product["coupons"]))
+    return {
+        "title": product["title"],
+        "subtitle": " · ".join(s for s in subtitle if s),
+        "image_url": product.get("image_url", ""),
+        "product_id": str(product["id"]),
+        "price": product["price"],
+        "reason": product.get("reason", ""),
+        "buttons": [
+            {"title": "Add to cart", "type": "postback", "payload": payload("add_to_cart", product_id=str(product["id"]))},
+            {"title": "More like this", "type": "postback", "payload": payload("more_like_this", product_id=str(product["id"]))},
+        ],
+    }
+
+
+def carousel(products: list[dict]) -> dict:
+    return {"type": "template", "payload": {"template_type": "generic", "elements": [card(p) for p in products]}}
+
+
+def buttons(*pairs: tuple[str, str]) -> list[dict]:
+    return [{"title": title, "payload": value} for title, value in pairs]
+
+
+def product_details(product: dict) -> str:
+    stock = product.get("stock", -1)
+    if stock == 0:
+        availability = "out of stock"
+    elif stock < 0:
+        availability = "in stock"
+    elif stock <= 5:
+        availability = f"in stock, only {stock} left"
+    else:
+        availability = "in stock"
+    size = f", size {product['size']}" if product.get("size") else ""
+    return (f"{product['title']} by {product.get('brand', 'unknown brand')}: {money(product['price'])}{size}, "
+            f"{availability}. Aisle: {product.get('category', '')} ({product.get('department', '')}).")
+
+
+def comparison(a: dict, b: dict) -> str:
+    lines = [f"{a['title']} ({a.get('brand', '')}) vs {b['title']} ({b.get('brand', '')}):",
+             f"- price: {money(a['price'])} vs {money(b['price'])}",
+             f"- size: {a.get('size') or 'n/a'} vs {b.get('size') or 'n/a'}",
+             f"- in stock: {'yes' if a.get('stock', -1) != 0 else 'no'} vs {'yes' if b.get('stock', -1) != 0 else 'no'}"]
+    if a["price"] != b["price"]:
+        cheaper = a if a["price"] < b["price"] else b
+        lines.append(f"The {cheaper['title'].split(',')[0].lower()} by {cheaper.get('brand', '')} is cheaper "
+                     f"by {money(abs(a['price'] - b['price']))}.")
+    else:
+        lines.append("They cost the same.")
+    return "\n".join(lines)
+
+
+def cart_summary(cart: list[dict], total: float) -> str:
+    if not cart:
+        return "Your cart is empty."
+    lines = [f"- {line['qty']} x {line.get('title') or line['id']} ({money(line.get('price', 0.0))} each)" for line in cart]
+    return "\n".join(["In your cart:"] + lines + [f"Total: {money(total)}"])

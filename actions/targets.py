@@ -1,0 +1,44 @@
+"""Which products a message is about: a button's product id, 'the second one', or words."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .base import Context, entity, user_text
+from .cart import parse_ordinals, refers_to_previous
+
+
+@dataclass
+class Targets:
+    products: list[dict] = field(default_factory=list)      # full product records, in order
+    quantities: list[int] = field(default_factory=list)     # from the words, 1 when unstated
+    ambiguous: list[dict] = field(default_factory=list)     # mentions with several options
+    unresolved: list[str] = field(default_factory=list)     # words that matched nothing
+
+
+async def find_targets(ctx: Context, use_words: bool = True) -> Targets:
+    """Resolve the products the latest message points at, most specific evidence first."""
+    out = Targets()
+    product_id = entity(ctx.tracker, "product_id")
+    shown = ctx.last_results()
+    text = user_text(ctx.tracker)
+    if product_id:
+        ids = [product_id]
+    else:
+        ids = [shown[i]["id"] for i in parse_ordinals(text, len(shown))]
+        if not ids and len(shown) == 1 and refers_to_previous(text):
+            ids = [shown[0]["id"]]
+    if ids:
+        found = await ctx.rec.lookup(ids)
+        out.products = found["items"]
+        out.quantities = [1] * len(out.products)
+        return out
+    if use_words and text:
+        for mention in await ctx.rec.resolve_mentions(text):
+            if mention["status"] == "resolved":
+                out.products.append(mention["options"][0])
+                out.quantities.append(mention["qty"])
+            elif mention["status"] == "ambiguous":
+                out.ambiguous.append(mention)
+            else:
+                out.unresolved.append(mention["text"])
+    return out
