@@ -11,6 +11,8 @@ from . import replies
 from .cart_actions import ActionCompleteCart
 
 FALLBACKS_BEFORE_OFFERING_A_PERSON = 2
+ASK_REPHRASE = "Sorry, I didn't quite get that. Could you say it another way?"
+HOW_CAN_I_HELP = "How can I help? You can ask for a product, suggestions for your cart, or a deal."
 
 
 def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
@@ -36,7 +38,7 @@ class ActionFallback(Action):
                                           "from our team?", buttons=replies.buttons(("Yes, a person", "/affirm"),
                                                                                     ("No, keep trying", "/deny")))
             return [SlotSet("offer", "handoff")]
-        dispatcher.utter_message(response="utter_ask_rephrase")
+        dispatcher.utter_message(text=ASK_REPHRASE)
         return [SlotSet("offer", None)]
 
 
@@ -63,7 +65,7 @@ class ActionHandleAffirm(Action):
             return await ActionRequestHuman().run(dispatcher, tracker, domain)
         if offer == "complete_cart":
             return await ActionCompleteCart().run(dispatcher, tracker, domain)
-        dispatcher.utter_message(response="utter_how_can_help")
+        dispatcher.utter_message(text=HOW_CAN_I_HELP)
         return []
 
 
@@ -75,5 +77,5 @@ class ActionHandleDeny(Action):
         if tracker.get_slot("offer"):
             dispatcher.utter_message(text="No problem. What else can I do for you?")
             return [SlotSet("offer", None)]
-        dispatcher.utter_message(response="utter_how_can_help")
+        dispatcher.utter_message(text=HOW_CAN_I_HELP)
         return []

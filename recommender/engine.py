@@ -80,7 +80,7 @@ class Recommender:
         self.available = (cat["stock"].to_numpy() != 0)
         self.categories = cat["category"].astype(str).to_numpy()
         self.mentions = MentionResolver(list(cat["category"].astype(str)), art.popularity,
-                                        self._embed_search, settings.fuzzy_min_score)
+                                        self._embed_search, settings.fuzzy_min_score, self._rank_rows)
         self._records = cat[PUBLIC_FIELDS].to_dict("records")
 
     @classmethod
@@ -101,6 +101,10 @@ class Recommender:
     # -- search -------------------------------------------------------------------------
     def _embed_search(self, texts: list[str], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         return index_search(self.art.index, self.encoder.encode(texts), k)
+
+    def _rank_rows(self, text: str, rows: list[int]) -> list[int]:
+        scores = self.art.embeddings[rows] @ self.encoder.encode([text])[0]
+        return [rows[i] for i in np.argsort(-scores, kind="stable")]
 
     def _filter_mask(self, f: SearchFilters) -> np.ndarray:
         mask = self.available.copy() if f.in_stock_only else np.ones(len(self.ids), dtype=bool)

@@ -127,9 +127,12 @@ def category_choice(categories: list[str], weight: dict[str, float], dominance: 
 
 class MentionResolver:
     def __init__(self, categories: list[str], popularity: np.ndarray,
-                 embed_search: Callable[[list[str]], tuple[np.ndarray, np.ndarray]], fuzzy_min_score: float):
-        """categories[i] is catalog row i's category; embed_search(texts) -> (scores, rows) top-k."""
+                 embed_search: Callable[[list[str]], tuple[np.ndarray, np.ndarray]], fuzzy_min_score: float,
+                 rank_rows: Callable[[str, list[int]], list[int]]):
+        """categories[i] is catalog row i's category; embed_search(texts) -> (scores, rows) top-k;
+        rank_rows(text, rows) -> rows ordered by how well they fit text."""
         self._categories = categories
+        self._rank_rows = rank_rows
         self._popularity = popularity
         self._embed_search = embed_search
         self._fuzzy_min = fuzzy_min_score
@@ -157,6 +160,7 @@ class MentionResolver:
     def resolve(self, text: str) -> list[Mention]:
         doc = self._nlp(text)
         spans = filter_spans([doc[s:e] for _, s, e in self._matcher(doc)])
+        segments = split_segments(text)
         mentions = []
         for span in spans:
             key = " ".join(t.norm_ for t in span)
@@ -164,26 +168,28 @@ class MentionResolver:
             if not categories:
                 continue
             status, options = self._options_for(categories)
-            mentions.append(Mention(span.text, span.start_char, span.end_char, quantity_before(doc, span.start),
-                                    status, "phrase", options, 1.0))
-        mentions.extend(self._fuzzy(text, doc, [(m.start, m.end) for m in mentions]))
+            words, start, end = span.text, span.start_char, span.end_char
+            seg = next(((s, e) for s, e in segments if s <= span.start_char < e), None)
+            wording = content_words(text[seg[0]:seg[1]]) if seg else ""
+            if status == "resolved" and len(wording.split()) > len(span):
+                # "salsa verde": the extra words pick the product within the category
+                chosen = category_choice(categories, self._weight)[0]
+                options = tuple(self._rank_rows(wording, self._rows_by_category[chosen])[:5])
+                words = wording
+            mentions.append(Mention(words, start, end, quantity_before(doc, span.start), status, "phrase", options, 1.0))
+        mentions.extend(self._fuzzy(text, doc, segments, [(m.start, m.end) for m in mentions]))
         return sorted(mentions, key=lambda m: m.start)
 
-    def _fuzzy(self, text: str, doc: Doc, covered: list[tuple[int, int]]) -> list[Mention]:
+    def _fuzzy(self, text: str, doc: Doc, segments: list[tuple[int, int]],
+               covered: list[tuple[int, int]]) -> list[Mention]:
         """Segments between separators that no phrase covered: ask the embedding index."""
-        segments, pos = [], 0
-        for sep in list(SEPARATORS.finditer(text)) + [None]:
-            end = sep.start() if sep else len(text)
-            segments.append((pos, end))
-            pos = sep.end() if sep else end
         pending = []
         for start, end in segments:
             if any(s < end and start < e for s, e in covered):
                 continue
-            words = [w for w in re.findall(r"[a-zA-Z][a-zA-Z'\-]+", text[start:end])
-                     if w.lower() not in STOP_WORDS and not w.isdigit()]
-            if words and any(len(w) >= 3 for w in words):
-                pending.append((start, end, " ".join(words)))
+            words = content_words(text[start:end])
+            if words and any(len(w) >= 3 for w in words.split()):
+                pending.append((start, end, words))
         if not pending:
             return []
         scores, rows = self._embed_search([p[2] for p in pending])
@@ -201,6 +207,21 @@ class MentionResolver:
                 options = tuple(dict.fromkeys([int(row_ids[0]), *options]))[:5]
             out.append(Mention(query, start, end, qty, status, "embedding", options, round(best, 4)))
         return out
+
+
+def split_segments(text: str) -> list[tuple[int, int]]:
+    """Character ranges between separators (',', 'and', 'plus', ...): one product each, usually."""
+    segments, pos = [], 0
+    for sep in list(SEPARATORS.finditer(text)) + [None]:
+        end = sep.start() if sep else len(text)
+        segments.append((pos, end))
+        pos = sep.end() if sep else end
+    return segments
+
+
+def content_words(segment: str) -> str:
+    return " ".join(w for w in re.findall(r"[a-zA-Z][a-zA-Z'\-]+", segment)
+                    if w.lower() not in STOP_WORDS and singular(w) not in STOP_WORDS)
 
 
 def _first_content_token(span) -> int:

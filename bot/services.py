@@ -1,0 +1,96 @@
+"""The three Cartwise processes, how to start them, and how to know they are ready."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BOT_BIN = Path(sys.executable).parent                 # .venv-bot/bin: rasa and the action server
+REC_PYTHON = PROJECT_ROOT / ".venv-rec" / "bin" / "python"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    command: list[str]
+    health_url: str
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ports:
+    rasa: int
+    actions: int
+    recommender: int
+
+
+def read_ports(config: Path | None = None) -> Ports:
+    config = config or Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml"))
+    raw = yaml.safe_load(config.read_text()) or {}
+    return Ports(rasa=int(raw.get("rasa", {}).get("port", 5005)),
+                 actions=int(raw.get("actions", {}).get("port", 5055)),
+                 recommender=int(raw.get("recommender", {}).get("port", 5070)))
+
+
+def services(ports: Ports, model: Path, endpoints: Path, credentials: Path) -> list[Service]:
+    """In start order: each one's dependencies come before it."""
+    return [
+        Service("recommender", [str(REC_PYTHON), "-m", "recommender.service", "--port", str(ports.recommender)],
+                f"http://127.0.0.1:{ports.recommender}/health", {"HF_HUB_OFFLINE": "1"}),
+        Service("actions", [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                            "--port", str(ports.actions)],
+                f"http://127.0.0.1:{ports.actions}/health"),
+        Service("rasa", [str(BOT_BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--model", str(model),
+                         "--endpoints", str(endpoints), "--credentials", str(credentials),
+                         "--port", str(ports.rasa), "--interface", "127.0.0.1"],
+                f"http://127.0.0.1:{ports.rasa}/status"),
+    ]
+
+
+def is_ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+def start(service: Service, log_dir: Path) -> subprocess.Popen:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / f"{service.name}.log", "ab")
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_ROOT), **service.env}
+    return subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_ready(service: Service, process: subprocess.Popen, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited with code {process.returncode}; see its log in var/logs/")
+        if is_ready(service.health_url):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{service.name} was not ready within {timeout_s:.0f} s ({service.health_url})")
+
+
+def stop(processes: list[subprocess.Popen], timeout_s: float = 15) -> None:
+    """SIGTERM everyone (newest first), then SIGKILL whoever is still there."""
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + timeout_s
+    for process in reversed(processes):
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,96 @@
+"""The real build (MiniLM + FAISS + co-purchase) and engine on the fixture shop."""
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+
+from recommender import artifacts
+from recommender.build import build
+from recommender.config import load_settings
+from recommender.engine import SearchFilters
+from recommender.mentions import label_phrases, singular
+
+
+def test_manifest_records_data_versions_and_timings(shop):
+    manifest = artifacts.read_manifest(shop[1].models_dir)
+    assert manifest["items"] == 27 and manifest["index_type"] == "exact"
+    assert manifest["versions"]["faiss-cpu"] != "absent" and manifest["embedding_dim"] == 384
+    assert set(manifest["timings_s"]) == {"import_s", "embed_s", "index_s", "cooccurrence_s"}
+    popular = json.loads((shop[1].models_dir / artifacts.POPULAR_JSON).read_text())
+    assert popular[0]["id"] in {"salsa-1", "milk-1", "filter-1", "sauce-1", "parm-1", "chips-1"}
+
+
+def test_rebuild_with_unchanged_inputs_is_a_no_op(shop):
+    before = artifacts.read_manifest(shop[1].models_dir)
+    after = build(shop[1])
+    assert after["built_at"] == before["built_at"] and after["input_fingerprint"] == before["input_fingerprint"]
+
+
+def test_changed_product_is_the_only_one_re_embedded(shop, tmp_path):
+    config, settings = shop
+    catalog = pd.read_csv(settings.generic_catalog, dtype=str)
+    catalog.loc[catalog["id"] == "wine-1", "title"] = "Red Wine Merlot, 750 ml"
+    changed = tmp_path / "catalog.csv"
+    catalog.to_csv(changed, index=False)
+    models = tmp_path / "models"
+    (models).mkdir()
+    for name in (artifacts.CATALOG, artifacts.EMBEDDINGS, artifacts.MANIFEST):   # start from the old build
+        (models / name).write_bytes((settings.models_dir / name).read_bytes())
+    variant = dataclasses.replace(settings, generic_catalog=changed, models_dir=models)
+    manifest = build(variant)
+    assert manifest["products_embedded"] == 1 and manifest["products_reused"] == 26
+    old = np.load(settings.models_dir / artifacts.EMBEDDINGS)
+    new = np.load(models / artifacts.EMBEDDINGS)
+    assert np.allclose(old[:-2], new[:-2])
+
+
+def test_search_understands_need_and_price(engine):
+    result = engine.search("coffee under $9", SearchFilters(), k=3)
+    titles = [engine.titles[r] for r, _ in result.items]
+    assert titles and all("Coffee" in t for t in titles[:2])
+    assert all(engine.prices[r] <= 9 for r, _ in result.items)
+    assert result.filters.max_price == 9.0
+
+
+def test_search_excludes_brands_and_out_of_stock(engine):
+    result = engine.search("salsa", SearchFilters(exclude_brands=("Fiesta",)), k=5)
+    ids = [engine.ids[r] for r, _ in result.items]
+    assert "salsa-2" in ids and "salsa-1" not in ids and "gone-1" not in ids
+
+
+def test_complete_cart_finds_the_planted_complements(engine):
+    out = engine.complete_cart(["chips-1", "salsa-1"], k=3)
+    ids = [engine.ids[s.position] for s in out.suggestions]
+    assert ids[0] in {"sour-1", "cheese-1"} and not {"chips-1", "salsa-1", "gone-1"} & set(ids)
+    assert out.reasons[0].startswith("Often bought with your")
+
+
+def test_mentions_with_quantities_and_ambiguity(engine):
+    mentions = engine.resolve_mentions("I have 2 bags of tortilla chips and a jar of salsa verde")
+    assert [(m.text, m.qty, m.status) for m in mentions] == [("tortilla chips", 2, "resolved"),
+                                                              ("salsa verde", 1, "resolved")]
+    assert engine.ids[mentions[1].options[0]] == "salsa-2"
+    chips = engine.resolve_mentions("chips")
+    assert chips[0].status == "ambiguous"
+    assert {engine.categories[o] for o in chips[0].options} == {"Tortilla Chips", "Potato Chips"}
+
+
+def test_fuzzy_fallback_and_unresolved_words(engine):
+    mentions = engine.resolve_mentions("some spaghetti noodles and a xylophone")
+    assert mentions[0].method in ("phrase", "embedding") and engine.ids[mentions[0].options[0]].startswith("pasta")
+    assert mentions[-1].status == "unresolved" and "xylophone" in mentions[-1].text
+
+
+def test_label_phrases_and_singulars():
+    assert label_phrases("Tortilla/Nacho Chips") == {"tortilla nacho chips", "tortilla chips", "nacho chips",
+                                                     "tortilla", "chips"}
+    assert [singular(w) for w in ("berries", "loaves", "tomatoes", "chips", "glass")] == \
+        ["berry", "loaf", "tomato", "chip", "glass"]
+
+
+def test_settings_reject_bad_blend_weights(tmp_path):
+    import pytest
+    (tmp_path / "c.yml").write_text("recommender:\n  blend: {cooccurrence: -1, content: 0, popularity: 0}\n")
+    with pytest.raises(ValueError, match="blend weights"):
+        load_settings(tmp_path / "c.yml")

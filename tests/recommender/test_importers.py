@@ -1,0 +1,93 @@
+import pandas as pd
+import pytest
+
+from recommender.catalog import DataError
+from recommender.importers.completejourney import catalog_from_frames, clean_label, merge_twins
+from recommender.importers.generic import load_generic, read_table
+from tests.fixture_shop import write_shop
+
+
+def test_fixture_shop_imports_cleanly(tmp_path):
+    dataset = load_generic(*write_shop(tmp_path))
+    assert dataset.report.rejected_count == 0
+    assert len(dataset.catalog) == 27 and dataset.catalog["id"].is_unique
+    assert dataset.interactions["product_id"].isin(dataset.catalog["id"]).all()
+
+
+def test_bad_rows_are_rejected_with_reasons_and_good_rows_kept(tmp_path):
+    (tmp_path / "c.csv").write_text(
+        "id,title,price,stock\n"
+        "p1,Salsa,2.99,5\n"
+        ",No id,1.00,1\n"
+        "p2,,1.00,1\n"
+        "p3,Bad price,abc,1\n"
+        "p4,Negative,-1,1\n"
+        "p1,Duplicate,3.00,1\n"
+        "p5,Bad stock,1.00,many\n"
+        "007,Leading zeros,1.50,\n")
+    (tmp_path / "i.csv").write_text(
+        "basket_id,product_id,quantity\n"
+        "b1,p1,2\nb1,007,\nb2,ghost,1\n,p1,1\nb3,p1,0\n")
+    dataset = load_generic(tmp_path / "c.csv", tmp_path / "i.csv")
+    assert list(dataset.catalog["id"]) == ["p1", "007"]           # ids stay text: no lost zeros
+    assert dataset.catalog.loc[1, "stock"] == -1                  # unknown stock is explicit
+    reasons = pd.concat(dataset.report.rejected).groupby("table")["reject_reason"].apply(list).to_dict()
+    assert sorted(reasons["catalog"]) == sorted([
+        "missing id", "missing title", "price missing, not a number or negative",
+        "price missing, not a number or negative", "duplicate id (first one kept)",
+        "stock not a non-negative number"])
+    assert sorted(reasons["interactions"]) == sorted([
+        "product_id not in the catalog", "missing basket_id", "quantity not a positive number"])
+    assert len(dataset.interactions) == 2 and dataset.interactions["quantity"].tolist() == [2, 1]
+
+
+def test_missing_required_column_is_a_clear_error(tmp_path):
+    (tmp_path / "c.csv").write_text("id,name\n1,Salsa\n")
+    (tmp_path / "i.csv").write_text("basket_id,product_id\n")
+    with pytest.raises(DataError, match=r"catalog: missing required column\(s\) \['title', 'price'\]"):
+        load_generic(tmp_path / "c.csv", tmp_path / "i.csv")
+
+
+@pytest.mark.parametrize("name,content,problem", [
+    ("missing.csv", None, "file not found"),
+    ("catalog.xlsx", "x", "unsupported file type"),
+    ("broken.parquet", "not parquet", "cannot be read"),
+])
+def test_unreadable_files_are_clear_errors(tmp_path, name, content, problem):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(DataError, match=problem):
+        read_table(path)
+
+
+def test_parquet_is_accepted(tmp_path):
+    catalog, interactions = write_shop(tmp_path)
+    pd.read_csv(catalog, dtype=str).to_parquet(tmp_path / "c.parquet")
+    pd.read_csv(interactions, dtype=str).to_parquet(tmp_path / "i.parquet")
+    assert len(load_generic(tmp_path / "c.parquet", tmp_path / "i.parquet").catalog) == 27
+
+
+def test_complete_journey_labels_become_readable():
+    assert clean_label("FRZN ICE - CRUSHED/CUBED") == "Frozen Ice - Crushed/Cubed"
+    assert clean_label("MEXICAN SAUCESSALSAPICANTEE") == "Mexican Sauces/Salsa/Picante"
+    assert clean_label(None) == ""
+
+
+def test_complete_journey_catalog_prices_brands_and_twins():
+    products = pd.DataFrame({
+        "product_id": [1, 2, 3], "manufacturer_id": [69, 69, 5], "department": ["GROCERY"] * 3,
+        "brand": ["Private", "Private", "National"], "product_category": ["SNACKS"] * 3,
+        "product_type": ["TORTILLA/NACHO CHIPS", "TORTILLA/NACHO CHIPS", "PREMIUM"],
+        "package_size": ["13 OZ", "13 OZ", None]})
+    tx = pd.DataFrame({
+        "product_id": [1, 1, 2, 3], "basket_id": [10, 11, 12, 13], "quantity": [1, 2, 1, 1],
+        "sales_value": [2.0, 5.0, 2.5, 4.0], "retail_disc": [0.5, 1.0, 0.0, 0.0],
+        "coupon_match_disc": [0.0, 0.0, 0.0, 0.0], "week": [1, 2, 3, 4]})
+    catalog = catalog_from_frames(products, tx, min_baskets=1)
+    first = catalog.set_index("id").loc["1"]
+    assert first["title"] == "Tortilla/Nacho Chips, 13 oz" and first["brand"] == "Store brand"
+    assert first["price"] == 2.75                    # median of 2.50 and 3.00 shelf prices
+    assert catalog.set_index("id").loc["3", "title"] == "Snacks - Premium"
+    kept, mapping = merge_twins(catalog, pd.Series({"1": 2, "2": 1, "3": 1}))
+    assert list(kept["id"]) == ["1", "3"] and mapping["2"] == "1"

@@ -1,0 +1,89 @@
+"""Co-purchase similarity and the blend, on small hand-made data."""
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recommender.blend import blend, content_scores, cooccurrence_scores, reason_text
+from recommender.config import BlendWeights
+from recommender.cooccurrence import basket_matrix, item_similarity, popularity, top_k_per_row
+
+
+def baskets(rows):
+    lines = [(f"b{i}", pid) for i, items in enumerate(rows) for pid in items]
+    return pd.DataFrame(lines, columns=["basket_id", "product_id"])
+
+
+POS = {"chips": 0, "salsa": 1, "milk": 2, "cereal": 3, "rare": 4}
+
+
+def test_items_bought_together_are_most_similar():
+    data = baskets([["chips", "salsa"]] * 20 + [["milk", "cereal"]] * 20 + [["chips", "milk"]] * 3)
+    sim = item_similarity(basket_matrix(data, POS), neighbors=10, shrinkage=1)
+    assert sim[0, 1] > sim[0, 2] > 0
+    assert sim[0, 0] == 0                      # an item is not its own neighbour
+
+
+def test_shrinkage_damps_pairs_seen_in_few_baskets():
+    data = baskets([["chips", "salsa"]] * 50 + [["milk", "rare"]] * 2)
+    raw = item_similarity(basket_matrix(data, POS), neighbors=10, shrinkage=0)
+    shrunk = item_similarity(basket_matrix(data, POS), neighbors=10, shrinkage=10)
+    assert raw[2, 4] == raw[0, 1] == 1.0       # without shrinkage both pairs look perfect
+    assert shrunk[0, 1] > shrunk[2, 4]
+
+
+def test_duplicate_lines_in_a_basket_count_once():
+    data = baskets([["chips", "chips", "salsa"]])
+    matrix = basket_matrix(data, POS)
+    assert matrix.sum() == 2
+    np.testing.assert_allclose(popularity(matrix)[:2], [1.0, 1.0])
+
+
+def test_top_k_keeps_the_largest_per_row():
+    m = sp.csr_matrix(np.array([[0, 5, 1, 3], [2, 0, 0, 0]], dtype=np.float32))
+    kept = top_k_per_row(m, 2).toarray()
+    assert kept[0].tolist() == [0, 5, 0, 3] and kept[1].tolist() == [2, 0, 0, 0]
+
+
+def _inputs():
+    similarity = sp.csr_matrix(np.array([
+        [0, .9, .1, 0, .5], [.9, 0, 0, 0, 0], [.1, 0, 0, .8, 0], [0, 0, .8, 0, 0], [.5, 0, 0, 0, 0]], dtype=np.float32))
+    content = (np.array([[.95, .3, .2]]), np.array([[4, 1, 2]]))
+    return similarity, content
+
+
+def test_blend_excludes_cart_and_out_of_stock_and_gives_reasons():
+    similarity, (c_scores, c_pos) = _inputs()
+    cart = [0]
+    available = np.array([True, True, True, True, False])
+    out = blend(cart, cooccurrence_scores(cart, similarity), content_scores(cart, c_scores, c_pos),
+                np.array([.5, .2, .3, .1, .4]), available, BlendWeights(), k=3)
+    positions = [s.position for s in out]
+    assert 0 not in positions and 4 not in positions
+    assert positions[0] == 1 and out[0].reason == "bought_with" and out[0].because_of == 0
+    assert all(0 <= s.cooccurrence <= 1 and 0 <= s.content <= 1 for s in out)
+    assert reason_text(out[0], ["Salsa, 16 oz", "Chips"]) == "Often bought with your salsa"
+
+
+def test_weights_decide_between_co_purchase_and_content():
+    similarity, (c_scores, c_pos) = _inputs()
+    cart, pop, avail = [0], np.zeros(5), np.ones(5, dtype=bool)
+    cooc, content = cooccurrence_scores(cart, similarity), content_scores(cart, c_scores, c_pos)
+    by_cf = blend(cart, cooc, content, pop, avail, BlendWeights(1, 0, 0), k=2)
+    by_content = blend(cart, cooc, content, pop, avail, BlendWeights(0, 1, 0), k=2)
+    assert by_cf[0].position == 1 and by_content[0].position == 4 and by_content[0].reason == "similar"
+
+
+def test_same_category_candidates_are_damped():
+    similarity, (c_scores, c_pos) = _inputs()
+    cart, pop, avail = [0], np.zeros(5), np.ones(5, dtype=bool)
+    cooc, content = cooccurrence_scores(cart, similarity), content_scores(cart, c_scores, c_pos)
+    categories = np.array(["chips", "chips", "dip", "dip", "dip"])
+    plain = blend(cart, cooc, content, pop, avail, BlendWeights(1, 0, 0, 1.0), 2, categories)
+    damped = blend(cart, cooc, content, pop, avail, BlendWeights(1, 0, 0, 0.1), 2, categories)
+    assert plain[0].position == 1 and damped[0].position != 1
+
+
+def test_thin_cart_is_topped_up_with_popular_items():
+    similarity = sp.csr_matrix((5, 5), dtype=np.float32)
+    out = blend([0], ({}, {}), ({}, {}), np.array([.9, .1, .5, .7, .2]), np.ones(5, dtype=bool), BlendWeights(), 3)
+    assert [s.position for s in out] == [3, 2, 4] and all(s.reason == "popular" for s in out)

@@ -1,0 +1,140 @@
+"""The recommender service as a client sees it: real process, real sockets."""
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+import yaml
+
+
+def call(url, path, body=None, method=None, raw=None):
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(url + path, data=data, method=method or ("POST" if data is not None else "GET"),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def post(url, path, body=None, raw=None):
+    status, payload = call(url, path, body, raw=raw)
+    return status, json.loads(payload)
+
+
+def test_health(service):
+    status, payload = call(service, "/health")
+    body = json.loads(payload)
+    assert status == 200 and body["status"] == "ok" and body["items"] == 27
+
+
+def test_search_with_stated_price(service):
+    status, body = post(service, "/search", {"query": "coffee under $9", "k": 3})
+    assert status == 200 and body["filters"]["max_price"] == 9.0 and body["query_text"] == "coffee"
+    assert body["items"] and all(item["price"] <= 9 for item in body["items"])
+    assert body["items"][0]["image_url"].startswith(service + "/images/")
+
+
+def test_complete_cart_excludes_cart_with_reasons_and_scores(service):
+    status, body = post(service, "/complete-cart", {"cart": [{"id": "chips-1", "qty": 2}, {"id": "salsa-1"}], "k": 4})
+    assert status == 200
+    ids = [item["id"] for item in body["items"]]
+    assert len(ids) == 4 and not {"chips-1", "salsa-1", "gone-1"} & set(ids)
+    first = body["items"][0]
+    assert first["id"] in {"sour-1", "cheese-1"} and first["reason"].startswith("Often bought with your")
+    assert set(first["scores"]) == {"blend", "cooccurrence", "content", "popularity"}
+    assert body["weights"]["cooccurrence"] == 0.65
+
+
+def test_empty_cart_gets_popular_items(service):
+    status, body = post(service, "/complete-cart", {"cart": []})
+    assert status == 200 and len(body["items"]) == 5 and body["items"][0]["reason_kind"] == "popular"
+
+
+def test_coupon_statuses_and_math(service):
+    cart = [{"id": "coffee-1", "qty": 2}, {"id": "filter-1", "qty": 1}, {"id": "wine-1", "qty": 1}]  # 33.46
+    cases = {"SAVE10": ("valid", 3.35), "COFFEE20": ("valid", 3.60), "FIESTA2": ("not_applicable", 0),
+             "OLD25": ("expired", 0), "SOON3": ("not_yet_valid", 0), "BOGUS9": ("unknown", 0)}
+    for code, (expected, saving) in cases.items():
+        status, body = post(service, "/coupons/validate", {"code": code.lower(), "cart": cart, "shopper_id": "t1"})
+        assert status == 200 and (body["status"], body["saving"]) == (expected, saving), code
+
+
+def test_redeeming_counts_toward_limits(service):
+    cart = [{"id": "wine-1", "qty": 3}]
+    status, body = post(service, "/coupons/redeem", {"code": "SAVE10", "cart": cart, "shopper_id": "s9", "order_id": "o1"})
+    assert status == 200 and body["recorded"] is True
+    status, body = post(service, "/coupons/validate", {"code": "SAVE10", "cart": cart, "shopper_id": "s9"})
+    assert body["status"] == "already_used"
+    status, body = post(service, "/coupons/validate", {"code": "SAVE10", "cart": cart, "shopper_id": "other"})
+    assert body["status"] == "valid"
+    post(service, "/coupons/redeem", {"code": "ONCE1", "cart": cart, "shopper_id": "a"})
+    status, body = post(service, "/coupons/redeem", {"code": "ONCE1", "cart": cart, "shopper_id": "b"})
+    assert status == 409 and body["error"] == "exhausted"
+
+
+def test_coupons_for_cart_lists_applicable_almost_and_suggestion_codes(service):
+    status, body = post(service, "/coupons/for-cart", {"cart": [{"id": "chips-1"}], "shopper_id": "x",
+                                                       "suggestion_ids": ["coffee-2", "sour-1"]})
+    assert status == 200
+    assert [c["code"] for c in body["applicable"]] == ["FIESTA2"]
+    assert any(c["code"] == "SAVE10" and c["shortfall"] == 26.51 for c in body["almost"])
+    assert body["for_suggestions"] == {"coffee-2": ["COFFEE20"]}
+
+
+def test_resolve_mentions_over_http(service):
+    status, body = post(service, "/resolve-mentions", {"text": "I have 2 bags of tortilla chips and salsa verde"})
+    assert status == 200
+    assert [(m["qty"], m["options"][0]["id"]) for m in body["mentions"]] == [(2, "chips-1"), (1, "salsa-2")]
+
+
+@pytest.mark.parametrize("path,body,raw,status,error", [
+    ("/search", None, b'{"query": ', 400, "malformed_json"),
+    ("/search", None, b"[1, 2]", 400, "invalid_request"),
+    ("/search", {"query": 5}, None, 400, "invalid_request"),
+    ("/search", {"query": "   "}, None, 400, "invalid_request"),
+    ("/search", {"query": "tea", "k": 10_000}, None, 422, "too_many_results"),
+    ("/search", {"query": "tea", "colour": "red"}, None, 400, "invalid_request"),
+    ("/complete-cart", {"cart": [{"id": "nope"}]}, None, 422, "unknown_products"),
+    ("/complete-cart", {"cart": [{"id": "chips-1", "qty": 0}]}, None, 400, "invalid_request"),
+    ("/complete-cart", {"cart": [{"id": "chips-1", "qty": "2"}]}, None, 400, "invalid_request"),
+    ("/complete-cart", {"cart": [{"id": f"p{i}"} for i in range(201)]}, None, 422, "cart_too_large"),
+    ("/complete-cart", {"cart": "chips"}, None, 400, "invalid_request"),
+    ("/similar", {"product_id": "nope"}, None, 404, "unknown_product"),
+    ("/coupons/validate", {"code": "SAVE10", "cart": [{"id": "ghost"}]}, None, 422, "unknown_products"),
+    ("/resolve-mentions", {"text": "x" * 3000}, None, 422, "text_too_long"),
+    ("/nowhere", {}, None, 404, "not_found"),
+])
+def test_bad_input_gets_a_clear_4xx_and_the_service_keeps_serving(service, path, body, raw, status, error):
+    got_status, got = post(service, path, body, raw=raw)
+    assert (got_status, got["error"]) == (status, error) and got["message"]
+    assert call(service, "/health")[0] == 200
+
+
+def test_body_over_one_megabyte_is_refused(service):
+    status, body = post(service, "/search", raw=json.dumps({"query": "a" * 2_000_000}).encode())
+    assert status == 413 and body["error"] == "request_entity_too_large"
+
+
+def test_metrics_count_requests_and_recommendations(service):
+    post(service, "/complete-cart", {"cart": [{"id": "pasta-1"}], "k": 2})
+    text = call(service, "/metrics")[1].decode()
+    assert 'recommender_requests_total{route="/complete-cart",status="200"}' in text
+    assert 'recommender_recommendations_served_total{kind="complete_cart"}' in text
+    assert "recommender_request_seconds_bucket" in text
+
+
+def test_openapi_documents_every_route(service):
+    spec = yaml.safe_load(call(service, "/openapi.yaml")[1])
+    served = {"/health", "/metrics", "/search", "/similar", "/complete-cart", "/coupons/for-cart", "/coupons/validate",
+              "/coupons/redeem", "/resolve-mentions", "/products/lookup", "/products/popular",
+              "/products/{product_id}", "/images/{product_id}.svg"}
+    assert served == set(spec["paths"])
+
+
+def test_lookup_and_placeholder_image(service):
+    status, body = post(service, "/products/lookup", {"ids": ["milk-1", "ghost"]})
+    assert [p["id"] for p in body["items"]] == ["milk-1"] and body["unknown"] == ["ghost"]
+    status, svg = call(service, "/images/milk-1.svg")
+    assert status == 200 and svg.startswith(b"<svg") and b"Whole Milk" in svg
