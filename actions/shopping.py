@@ -73,8 +73,9 @@ class ActionRefineSearch(ShopAction):
         intent = ctx.tracker.latest_message.get("intent", {}).get("name")
         filters = dict(ctx.tracker.get_slot("search_filters") or {})
         offset = 0
-        if intent == "refine_cheaper":
-            filters["max_price"] = round(min(p["price"] for p in shown) - 0.01, 2)
+        if intent == "refine_cheaper":   # below the middle of what was shown: cheaper, still relevant
+            prices = sorted(p["price"] for p in shown)
+            filters["max_price"] = round(prices[(len(prices) - 1) // 2] - 0.01, 2)
             if filters["max_price"] <= 0:
                 dispatcher.utter_message(text="Those are already the cheapest I have.")
                 return

@@ -16,6 +16,7 @@ from .query_parser import parse_query
 from .vector_index import search as index_search
 
 MIN_SEARCH_SCORE = 0.2   # below this cosine a "match" is noise, not a product the shopper meant
+RELATIVE_FLOOR = 0.15    # filters may not drag results further than this below the best match
 PUBLIC_FIELDS = ["id", "title", "brand", "price", "size", "color", "category", "department", "stock", "image_url"]
 
 
@@ -133,9 +134,9 @@ class Recommender:
         wanted, fetch, total = offset + k, max(200, (offset + k) * 20), len(self.ids)
         while True:
             scores, rows = index_search(self.art.index, query_vec, min(fetch, total))
-            hits = [(int(r), float(s)) for r, s in zip(rows[0], scores[0])
-                    if r >= 0 and s >= MIN_SEARCH_SCORE and mask[r]]
-            exhausted = fetch >= total or (len(scores[0]) and scores[0][-1] < MIN_SEARCH_SCORE)
+            floor = max(MIN_SEARCH_SCORE, float(scores[0][0]) - RELATIVE_FLOOR)
+            hits = [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0 and s >= floor and mask[r]]
+            exhausted = fetch >= total or (len(scores[0]) and scores[0][-1] < floor)
             if len(hits) >= wanted or exhausted:
                 break
             fetch *= 4

@@ -1,0 +1,119 @@
+"""Actions run as Rasa would run them, against the real recommender service on loopback."""
+from actions.cart_actions import ActionAddToCart, ActionCompleteCart, ActionRemoveFromCart, ActionUpdateCartFromWords
+from actions.conversation import ActionFallback, ActionHandleAffirm
+from actions.deals import ActionApplyCoupon, ActionShowDeals
+from actions.shopping import ActionCompareProducts, ActionRefineSearch, ActionSearchProducts
+from tests.actions.conftest import turn
+
+CHIPS = {"id": "chips-1", "qty": 2, "title": "Tortilla Chips, 13 oz", "price": 3.49}
+SALSA = {"id": "salsa-1", "qty": 1, "title": "Chunky Salsa, 16 oz", "price": 2.99}
+
+
+def test_cart_from_words_with_quantities_then_offer(recommender):
+    messages, slots = turn(ActionUpdateCartFromWords(), "I have 2 bags of tortilla chips and a jar of chunky salsa",
+                           "inform_cart")
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("chips-1", 2), ("salsa-1", 1)]
+    assert "Total: $9.97" in messages[0]["text"] and slots["offer"] == "complete_cart"
+
+
+def test_ambiguous_mention_asks_which_one(recommender):
+    messages, slots = turn(ActionUpdateCartFromWords(), "I have chips", "inform_cart")
+    assert messages[-1]["text"].startswith("Which chips do you mean?")
+    assert {b["payload"] for b in messages[-1]["buttons"]} >= {'/choose_product{"product_id": "chips-1"}'}
+    assert slots["pending_choice"]["qty"] == 1 and "cart" not in slots
+
+
+def test_unknown_words_are_named(recommender):
+    messages, _ = turn(ActionUpdateCartFromWords(), "I have a xylophone", "inform_cart")
+    assert "couldn't find “xylophone”" in messages[0]["text"]
+
+
+def test_complete_cart_uses_page_metadata_and_never_suggests_cart_items(recommender):
+    messages, slots = turn(ActionCompleteCart(), "what else do I need?", "complete_cart",
+                           metadata={"cart": [{"id": "coffee-1", "qty": 1}, {"id": "ghost"}]})
+    assert [l["id"] for l in slots["cart"]] == ["coffee-1"]       # the unknown id is dropped, not fatal
+    shown = [p["id"] for p in slots["last_results"]]
+    assert "coffee-1" not in shown and shown[0] in {"filter-1", "creamer-1"}
+    elements = messages[0]["attachment"]["payload"]["elements"]
+    assert [e["product_id"] for e in elements] == shown and elements[0]["reason"].startswith("Often bought with")
+
+
+def test_suggested_items_carry_their_coupons(recommender):
+    messages, slots = turn(ActionCompleteCart(), "what else do I need?", "complete_cart",
+                           slots={"cart": [{"id": "filter-1", "qty": 1, "title": "Coffee Filters", "price": 2.49}]})
+    coffees = [p for p in slots["last_results"] if p["id"].startswith("coffee-")]
+    assert coffees and all(f"{p['title']} ({p['brand']}) - ${p['price']:.2f}" in messages[0]["text"] for p in coffees)
+    assert messages[0]["text"].count("[coupon: COFFEE20]") == len(coffees)
+
+
+def test_search_then_cheaper_stays_cheaper(recommender):
+    _, slots = turn(ActionSearchProducts(), "ground coffee", "search_products")
+    assert {p["id"] for p in slots["last_results"]} >= {"coffee-1", "coffee-2", "coffee-3"}
+    shown = slots["last_results"]
+    median = sorted(p["price"] for p in shown)[(len(shown) - 1) // 2]
+    messages, cheaper = turn(ActionRefineSearch(), "cheaper", "refine_cheaper", slots=slots)
+    assert cheaper["last_results"] and all(p["price"] < median for p in cheaper["last_results"])
+
+
+def test_another_brand_excludes_shown_brands(recommender):
+    _, slots = turn(ActionSearchProducts(), "salsa", "search_products")
+    _, other = turn(ActionRefineSearch(), "another brand", "refine_other_brand", slots=slots)
+    assert not {p["brand"] for p in slots["last_results"]} & {p["brand"] for p in other.get("last_results", [])}
+
+
+def test_add_by_ordinal_and_by_button(recommender):
+    shown = [{"id": "pasta-1", "title": "Spaghetti, 16 oz", "price": 1.29, "brand": "Store brand"},
+             {"id": "sauce-1", "title": "Marinara Pasta Sauce, 24 oz", "price": 3.79, "brand": "Roma"}]
+    messages, slots = turn(ActionAddToCart(), "add 3 of the second one", "add_to_cart", slots={"last_results": shown})
+    assert slots["cart"] == [{"id": "sauce-1", "qty": 3, "title": "Marinara Pasta Sauce, 24 oz", "price": 3.79}]
+    _, slots = turn(ActionAddToCart(), '/add_to_cart{"product_id":"gone-1"}', "add_to_cart",
+                    entities=[{"entity": "product_id", "value": "gone-1"}])
+    assert "cart" not in slots                        # out of stock: not added
+
+
+def test_remove_by_words(recommender):
+    messages, slots = turn(ActionRemoveFromCart(), "remove the salsa", "remove_from_cart", slots={"cart": [CHIPS, SALSA]})
+    assert [l["id"] for l in slots["cart"]] == ["chips-1"] and messages[0]["text"].startswith("Removed Chunky Salsa")
+
+
+def test_coupon_math_and_statuses(recommender):
+    cart = [{"id": "coffee-1", "qty": 2, "title": "Coffee", "price": 8.99},
+            {"id": "filter-1", "qty": 1, "title": "Filters", "price": 2.49},
+            {"id": "wine-1", "qty": 1, "title": "Wine", "price": 12.99}]
+    messages, slots = turn(ActionApplyCoupon(), "apply save10", "apply_coupon", slots={"cart": cart},
+                           entities=[{"entity": "coupon_code", "value": "save10"}])
+    assert "saves you $3.35" in messages[0]["text"] and "now $30.11 (was $33.46)" in messages[0]["text"]
+    assert slots["applied_coupon"] == "SAVE10"
+    messages, _ = turn(ActionApplyCoupon(), "apply OLD25", "apply_coupon", slots={"cart": cart})
+    assert "expired" in messages[0]["text"]
+    messages, _ = turn(ActionShowDeals(), "any deals", "ask_deals", slots={"cart": cart})
+    assert "SAVE10" in messages[0]["text"] and "COFFEE20" in messages[0]["text"]
+
+
+def test_compare_two_shown_products(recommender):
+    shown = [{"id": "coffee-1", "title": "A", "price": 8.99, "brand": "Bean Co"},
+             {"id": "coffee-2", "title": "B", "price": 5.99, "brand": "Store brand"}]
+    messages, _ = turn(ActionCompareProducts(), "compare the first and second", "compare_products",
+                       slots={"last_results": shown})
+    assert "$8.99 vs $5.99" in messages[0]["text"] and "cheaper by $3.00" in messages[0]["text"]
+
+
+def test_second_fallback_offers_a_person_and_yes_hands_off(recommender):
+    fallback = {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+    messages, slots = turn(ActionFallback(), "zzz", "nlu_fallback", events=[fallback])
+    assert "rephrase" not in messages[0]["text"] and "say it another way" in messages[0]["text"]
+    messages, slots = turn(ActionFallback(), "zzz", "nlu_fallback", events=[fallback, fallback])
+    assert slots["offer"] == "handoff" and "talk to a person" in messages[0]["text"]
+    messages, slots = turn(ActionHandleAffirm(), "yes", "affirm", slots={"offer": "handoff"})
+    assert slots["handoff_requested"] is True and "person from our team" in messages[0]["text"]
+
+
+def test_recommender_down_gives_an_apology_with_popular_items(recommender, tmp_path, monkeypatch):
+    from actions import config as action_config
+    import dataclasses
+    broken = dataclasses.replace(action_config.settings(), recommender_url="http://127.0.0.1:9",
+                                 recommender_timeout_s=0.5)
+    monkeypatch.setattr("actions.base.settings", lambda: broken)
+    messages, slots = turn(ActionCompleteCart(), "what else do I need", "complete_cart", slots={"cart": [CHIPS]})
+    assert messages[0]["text"].startswith("Sorry, my suggestions are not answering right now.")
+    assert "popular with other shoppers" in messages[0]["text"] and "\n1. " in messages[0]["text"]

@@ -1,0 +1,107 @@
+"""Pure helpers of the action server: cart, references, quantities, replies, orders."""
+import datetime as dt
+
+import pytest
+
+from actions import replies
+from actions.cart import (add_item, cart_from_metadata, cart_total, match_cart_line, parse_ordinals,
+                          parse_quantity, remove_item)
+from actions.conversation import consecutive_fallbacks
+from actions.orders import Order, OrderStore, cancel_decision, return_decision
+
+SALSA = {"id": "s1", "title": "Chunky Salsa, 16 oz", "price": 2.99}
+CHIPS = {"id": "c1", "title": "Tortilla Chips, 13 oz", "price": 3.49}
+
+
+@pytest.mark.parametrize("metadata,expected", [
+    ({"cart": [{"id": "a", "qty": 2}, {"id": 7}]}, [{"id": "a", "qty": 2}, {"id": "7", "qty": 1}]),
+    ({"cart": [{"id": "a"}, {"id": "a", "qty": 3}]}, [{"id": "a", "qty": 4}]),
+    ({"cart": [{"id": "a", "qty": -1}, {"id": "", "qty": 1}, {"qty": 2}, "x", {"id": True}, {"id": "b", "qty": "2"}]}, []),
+    ({"cart": "chips"}, []),
+    ({"other": 1}, None),
+    (None, None),
+])
+def test_page_cart_metadata_is_read_defensively(metadata, expected):
+    assert cart_from_metadata(metadata) == expected
+
+
+def test_add_remove_and_total():
+    cart = add_item(add_item([], SALSA, 2), CHIPS, 1)
+    cart = add_item(cart, SALSA, 1)
+    assert [(l["id"], l["qty"]) for l in cart] == [("s1", 3), ("c1", 1)] and cart_total(cart) == 12.46
+    assert [(l["id"], l["qty"]) for l in remove_item(cart, "s1", 1)] == [("s1", 2), ("c1", 1)]
+    assert [l["id"] for l in remove_item(cart, "s1")] == ["c1"]
+    assert add_item([], SALSA, 500)[0]["qty"] == 99
+
+
+@pytest.mark.parametrize("text,shown,expected", [
+    ("add the first one", 5, [0]), ("compare the first and third", 5, [0, 2]), ("the 2nd please", 5, [1]),
+    ("option 3", 5, [2]), ("the last one", 4, [3]), ("both", 2, [0, 1]), ("compare the first two", 5, [0, 1]),
+    ("the fifth", 3, []), ("add salsa", 5, []),
+])
+def test_ordinals(text, shown, expected):
+    assert parse_ordinals(text, shown) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("add 2 of those", 2), ("three of the first please", 3), ("add the 2nd one", None), ("add it", None),
+    ("add one under $5", None), ("add two under $5", 2), ("order 10002", None), ("a dozen of them", 12),
+])
+def test_quantities(text, expected):
+    assert parse_quantity(text) == expected
+
+
+def test_cart_line_matching_by_words():
+    cart = [{"id": "c1", "title": "Tortilla Chips, 13 oz", "qty": 1}, {"id": "s1", "title": "Chunky Salsa", "qty": 1}]
+    assert match_cart_line(cart, "remove the salsa")["id"] == "s1"
+    assert match_cart_line(cart, "take out the chip")["id"] == "c1"
+    assert match_cart_line(cart, "remove the milk") is None
+
+
+def test_cards_carry_buttons_and_text_fallback_lists_the_same_products():
+    products = [{**CHIPS, "brand": "Fiesta", "reason": "Often bought with your salsa", "image_url": "http://x/c1.svg"}]
+    card = replies.carousel(products)["payload"]["elements"][0]
+    assert card["buttons"][0]["payload"] == '/add_to_cart{"product_id": "c1"}'
+    assert "$3.49" in card["subtitle"] and "Often bought with your salsa" in card["subtitle"]
+    assert replies.products_text("Ideas:", products) == \
+        "Ideas:\n1. Tortilla Chips, 13 oz (Fiesta) - $3.49 - Often bought with your salsa"
+
+
+def test_consecutive_fallbacks_stop_at_an_understood_message():
+    def user(intent):
+        return {"event": "user", "parse_data": {"intent": {"name": intent}}}
+    events = [user("nlu_fallback"), user("greet"), {"event": "bot"}, user("nlu_fallback"), {"event": "action"},
+              user("nlu_fallback")]
+    assert consecutive_fallbacks(events) == 2 and consecutive_fallbacks(events[:2]) == 0
+
+
+def _order(status, delivered_days_ago=None):
+    today = dt.date(2026, 11, 23)
+    delivered = today - dt.timedelta(days=delivered_days_ago) if delivered_days_ago is not None else None
+    return Order("1", "s", status, today, None, delivered, 10.0, ("x",)), today
+
+
+@pytest.mark.parametrize("status,allowed", [("processing", True), ("shipped", False), ("cancelled", False),
+                                            ("delivered", False)])
+def test_cancel_rules(status, allowed):
+    assert cancel_decision(_order(status)[0])[0] is allowed
+
+
+@pytest.mark.parametrize("status,days,allowed,words", [
+    ("delivered", 5, True, "Return started"), ("delivered", 31, False, "within 30 days"),
+    ("shipped", None, False, "hasn't been delivered"), ("return_requested", 3, False, "already in progress")])
+def test_return_rules(status, days, allowed, words):
+    order, today = _order(status, days)
+    ok, message = return_decision(order, today, 30)
+    assert ok is allowed and words in message
+
+
+def test_order_store_seeds_relative_dates_and_updates(tmp_path):
+    from pathlib import Path
+    seed = Path(__file__).resolve().parents[2] / "data" / "shop" / "orders.yml"
+    store = OrderStore(tmp_path / "o.db", seed, today=dt.date(2026, 11, 23))
+    order = store.get("10003")
+    assert order.status == "delivered" and order.delivered_on == dt.date(2026, 11, 14)
+    store.set_status("10003", "return_requested")
+    store.close()
+    assert OrderStore(tmp_path / "o.db", seed).get("10003").status == "return_requested"   # persisted, not re-seeded
