@@ -2,8 +2,11 @@
 # Two environments, because Rasa 3.6 pins numpy<1.25/TensorFlow 2.12 while the recommender
 # needs current torch/sentence-transformers/faiss: .venv-bot (Python 3.10) and .venv-rec (3.11).
 
-PY310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -1)
-PY311 ?= $(shell command -v python3.11 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | tail -1)
+# The first interpreter that runs (a pyenv shim exists even when that version is not selected).
+find_python = $(shell for p in $$(command -v python$(1) 2>/dev/null) $$HOME/.pyenv/versions/$(1).*/bin/python$(1); do \
+                "$$p" -c "" 2>/dev/null && { echo "$$p"; break; }; done)
+PY310 ?= $(call find_python,3.10)
+PY311 ?= $(call find_python,3.11)
 BOT := .venv-bot/bin
 REC := .venv-rec/bin
 PIP_FLAGS := --quiet --disable-pip-version-check

@@ -1,0 +1,98 @@
+"""Shoppers talk to the running assistant over the REST channel; assertions are on what they see."""
+import re
+import time
+
+import pytest
+
+from tests.e2e.conftest import Shopper, cards
+from tests.processes import stop
+
+
+def test_greeting_offers_quick_replies(stack):
+    messages = Shopper(stack, "greet").say("hello there")
+    assert "Cartwise" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/complete_cart", "/ask_deals", "/help"]
+
+
+def test_cart_in_words_then_complete_it(stack):
+    shopper = Shopper(stack, "words")
+    text = shopper.text("I have 2 bags of tortilla chips and a jar of chunky salsa in my cart")
+    assert "2 x Tortilla Chips, 13 oz" in text and "1 x Chunky Salsa, 16 oz" in text and "Total: $9.97" in text
+    messages = shopper.say("yes please")
+    shown = cards(messages)
+    ids = [c["product_id"] for c in shown]
+    assert len(ids) == 5 and shopper.catalog_ids(ids) == set(ids)          # real catalog items
+    assert not {"chips-1", "salsa-1"} & set(ids)                            # never what is already in the cart
+    assert ids[0] in {"sour-1", "cheese-1"} and shown[0]["reason"].startswith("Often bought with your")
+    assert all(c["buttons"][0]["payload"] == f'/add_to_cart{{"product_id": "{c["product_id"]}"}}' for c in shown)
+    slots = shopper.tracker()["slots"]
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("chips-1", 2), ("salsa-1", 1)]
+
+
+def test_page_cart_metadata_drives_suggestions_and_coupon_math(stack):
+    shopper = Shopper(stack, "page")
+    page_cart = {"cart": [{"id": "coffee-1", "qty": 2}, {"id": "filter-1", "qty": 1}, {"id": "wine-1", "qty": 1}]}
+    shown = cards(shopper.say("what else do I need?", page_cart))
+    assert shown and not {"coffee-1", "filter-1", "wine-1"} & {c["product_id"] for c in shown}
+    text = shopper.text("apply SAVE10", page_cart)
+    assert "saves you $3.35" in text and "now $30.11 (was $33.46)" in text
+    assert "expired" in shopper.text("apply OLD25", page_cart)
+    assert "don't know the code BOGUS77" in shopper.text("apply BOGUS77", page_cart)
+
+
+def test_search_refine_and_add_by_button(stack):
+    shopper = Shopper(stack, "search")
+    first = cards(shopper.say("do you have ground coffee under $10?"))
+    assert first and all(c["price"] <= 10 for c in first) and all("Coffee" in c["title"] for c in first[:2])
+    cheaper = cards(shopper.say("something cheaper"))
+    assert cheaper and max(c["price"] for c in cheaper) < sorted(c["price"] for c in first)[(len(first) - 1) // 2]
+    text = shopper.text(f'/add_to_cart{{"product_id": "{cheaper[0]["product_id"]}"}}')
+    assert f"Added 1 x {cheaper[0]['title']}" in text
+
+
+def test_ambiguous_item_gets_a_clarifying_question(stack):
+    shopper = Shopper(stack, "clarify")
+    messages = shopper.say("I have chips")
+    question = messages[-1]
+    assert question["text"].startswith("Which chips do you mean?")
+    choice = next(b for b in question["buttons"] if "Potato" in b["title"])
+    assert "Potato Chips" in shopper.text(choice["payload"])
+    assert shopper.tracker()["slots"]["cart"][0]["id"].startswith("potato-")
+
+
+def test_orders(stack):
+    shopper = Shopper(stack, "orders")
+    assert "has shipped" in shopper.text("where is my order 10001?")
+    assert "is cancelled" in shopper.text("please cancel order 10002")
+    assert "already cancelled" in shopper.text("cancel order 10002")
+    assert "can't find an order 55555" in shopper.text("track order 55555")
+
+
+def test_repeated_misunderstanding_offers_a_person(stack):
+    shopper = Shopper(stack, "lost")
+    first = shopper.text("blorp fizz wug")
+    second = shopper.text("zzzq qqqx vvvb")
+    assert "say it another way" in first and "talk to a person" in second
+    assert "person from our team" in shopper.text("yes")
+    assert shopper.tracker()["slots"]["handoff_requested"] is True
+
+
+@pytest.mark.parametrize("message,metadata", [
+    ("", None), ("x" * 100_000, None), ("<script>alert(1)</script>", None), ("🛒🛒🛒 مرحبا", None),
+    ("what else do I need?", {"cart": "not a list"}), ("what else do I need?", {"cart": [{"id": None, "qty": -3}]}),
+    ("what else do I need?", {"cart": [{"id": "ghost", "qty": 1}]}),
+])
+def test_bad_input_still_gets_an_answer(stack, message, metadata):
+    messages = Shopper(stack, f"bad-{abs(hash(message)) % 10_000}").say(message, metadata)
+    assert messages and all(m.get("text") or m.get("attachment") for m in messages)
+
+
+def test_recommender_down_degrades_within_the_timeout(stack):
+    """Last in this module: it stops the recommender."""
+    stop(stack["processes"][0])
+    shopper = Shopper(stack, "degraded")
+    started = time.monotonic()
+    text = shopper.text("I have 2 bags of tortilla chips")
+    assert time.monotonic() - started < 10
+    assert text.startswith("Sorry, I can't look up products right now")
+    assert re.search(r"popular with other shoppers:\n1\. ", text)

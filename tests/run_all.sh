@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every Cartwise test, in one run. `make test` calls this after installing, building and training;
+# CI (.ci/run) calls `make test`. Each stage runs even if an earlier one failed; the exit code and the
+# closing "N passed, N failed" line count them all.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false HF_HUB_OFFLINE=1 PYTHONPATH="$PWD"
+BOT=.venv-bot/bin REC=.venv-rec/bin MODEL=models/rasa/cartwise.tar.gz
+rm -rf results && mkdir -p results
+failed_stages=()
+
+stage() {
+  local name=$1; shift
+  echo; echo "=== $name"
+  local start=$SECONDS
+  if "$@"; then echo "=== $name: ok ($((SECONDS - start)) s)"
+  else echo "=== $name: FAILED ($((SECONDS - start)) s)"; failed_stages+=("$name"); fi
+}
+
+stage "rasa data validate" $BOT/rasa data validate --fail-on-warnings --quiet
+stage "recommender pytest" $REC/python -m pytest tests/recommender -q -p no:cacheprovider --junitxml=results/junit-recommender.xml
+stage "bot pytest (actions, end-to-end)" $BOT/python -m pytest tests/actions tests/e2e -q -p no:cacheprovider --junitxml=results/junit-bot.xml
+stage "rasa test core (test stories)" $BOT/rasa test core --model $MODEL --stories tests/test_stories.yml \
+  --fail-on-prediction-errors --out results/core --quiet
+stage "rasa test nlu --cross-validation" $BOT/rasa test nlu --cross-validation --folds 5 --out results/nlu --quiet
+stage "NLU intent F1 >= 0.90" $BOT/python tests/check_nlu_report.py results/nlu/intent_report.json 0.90
+
+cli_failed=0   # pytest stages are counted case by case from their JUnit files
+for name in "${failed_stages[@]}"; do [[ $name == *pytest* ]] || cli_failed=$((cli_failed + 1)); done
+$BOT/python tests/summary.py results/junit-recommender.xml results/junit-bot.xml --stages 4 --failed-stages $cli_failed
+if ((${#failed_stages[@]})); then printf 'failed stage: %s\n' "${failed_stages[@]}"; exit 1; fi
