@@ -73,15 +73,32 @@ def _require_columns(df: pd.DataFrame, required: list[str], table: str) -> None:
         raise DataError(f"{table}: missing required column(s) {missing}; found {list(df.columns)}")
 
 
-def validate_catalog(raw: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
-    """Normalise types and reject unusable rows (no id/title, bad price, duplicate id)."""
-    _require_columns(raw, REQUIRED_CATALOG, "catalog")
+def _conform(raw: pd.DataFrame, columns: list[str], required: list[str], table: str,
+             report: ImportReport) -> pd.DataFrame:
+    """Exactly `columns`, in order, missing optional ones added empty; counts the rows read."""
+    _require_columns(raw, required, table)
     df = raw.copy()
-    for col in CATALOG_COLUMNS:
+    for col in columns:
         if col not in df.columns:
             df[col] = np.nan
-    df = df[CATALOG_COLUMNS]
-    report.rows_read["catalog"] = len(df)
+    report.rows_read[table] = len(df)
+    return df[columns]
+
+
+def _reject(df: pd.DataFrame, checks: list[tuple[pd.Series, str]], table: str, report: ImportReport) -> pd.Series:
+    """Mask of rows failing a check; each row is reported once, with the first reason it fails."""
+    bad = pd.Series(False, index=df.index)
+    for mask, reason in checks:
+        mask = mask.fillna(True) & ~bad
+        if mask.any():
+            report.rejected.append(_rejects(df, mask, table, reason))
+        bad |= mask
+    return bad
+
+
+def validate_catalog(raw: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
+    """Normalise types and reject unusable rows (no id/title, bad price, duplicate id)."""
+    df = _conform(raw, CATALOG_COLUMNS, REQUIRED_CATALOG, "catalog", report)
     df["id"] = df["id"].astype("string").str.strip()
     df["title"] = df["title"].astype("string").str.strip()
     df["price"] = pd.to_numeric(df["price"], errors="coerce")
@@ -92,12 +109,7 @@ def validate_catalog(raw: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
         (df["price"].isna() | (df["price"] < 0), "price missing, not a number or negative"),
         (df["stock"].notna() & (stock.isna() | (stock < 0)), "stock not a non-negative number"),
     ]
-    bad = pd.Series(False, index=df.index)
-    for mask, reason in checks:
-        mask = mask.fillna(True) & ~bad
-        if mask.any():
-            report.rejected.append(_rejects(df, mask, "catalog", reason))
-        bad |= mask
+    bad = _reject(df, checks, "catalog", report)
     dupes = df["id"].duplicated(keep="first") & ~bad
     if dupes.any():
         report.rejected.append(_rejects(df, dupes, "catalog", "duplicate id (first one kept)"))
@@ -114,13 +126,7 @@ def validate_catalog(raw: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
 
 def validate_interactions(raw: pd.DataFrame, known_ids: pd.Series, report: ImportReport) -> pd.DataFrame:
     """Normalise types; reject lines with no basket, unknown products or bad quantities."""
-    _require_columns(raw, REQUIRED_INTERACTIONS, "interactions")
-    df = raw.copy()
-    for col in INTERACTION_COLUMNS:
-        if col not in df.columns:
-            df[col] = np.nan
-    df = df[INTERACTION_COLUMNS]
-    report.rows_read["interactions"] = len(df)
+    df = _conform(raw, INTERACTION_COLUMNS, REQUIRED_INTERACTIONS, "interactions", report)
     df["basket_id"] = df["basket_id"].astype("string").str.strip()
     df["product_id"] = df["product_id"].astype("string").str.strip()
     df["user_id"] = df["user_id"].astype("string").fillna("").str.strip()
@@ -132,12 +138,7 @@ def validate_interactions(raw: pd.DataFrame, known_ids: pd.Series, report: Impor
         (~df["product_id"].isin(set(known_ids)), "product_id not in the catalog"),
         (df["quantity"].isna() | (df["quantity"] <= 0), "quantity not a positive number"),
     ]
-    bad = pd.Series(False, index=df.index)
-    for mask, reason in checks:
-        mask = mask.fillna(True) & ~bad
-        if mask.any():
-            report.rejected.append(_rejects(df, mask, "interactions", reason))
-        bad |= mask
+    bad = _reject(df, checks, "interactions", report)
     df = df[~bad].reset_index(drop=True)
     df["basket_id"] = df["basket_id"].astype(str)
     df["product_id"] = df["product_id"].astype(str)

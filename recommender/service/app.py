@@ -109,6 +109,10 @@ def product_json(request: web.Request, engine: Recommender, row: int, **extra: A
     return product
 
 
+def _unknown(exc: UnknownProducts) -> ApiError:
+    return ApiError(422, "unknown_products", f"Not in the catalog: {', '.join(exc.ids[:10])}", ids=exc.ids)
+
+
 def _cart(engine: Recommender, items: list[schemas.CartItem]) -> list[tuple[str, int]]:
     merged: dict[str, int] = {}
     for item in items:
@@ -116,7 +120,7 @@ def _cart(engine: Recommender, items: list[schemas.CartItem]) -> list[tuple[str,
     try:
         engine.rows_for(list(merged))
     except UnknownProducts as exc:
-        raise ApiError(422, "unknown_products", f"Not in the catalog: {', '.join(exc.ids[:10])}", ids=exc.ids) from None
+        raise _unknown(exc) from None
     return list(merged.items())
 
 
@@ -202,30 +206,29 @@ async def coupons_for_cart(request: web.Request) -> web.Response:
     try:
         for_suggestions = engine.coupons_for_suggestions(body.suggestion_ids, today)
     except UnknownProducts as exc:
-        raise ApiError(422, "unknown_products", f"Not in the catalog: {', '.join(exc.ids[:10])}", ids=exc.ids) from None
+        raise _unknown(exc) from None
     return web.json_response({"applicable": applicable, "almost": almost, "for_suggestions": for_suggestions})
 
 
-async def validate_coupon(request: web.Request) -> web.Response:
+async def _evaluate_code(request: web.Request, body: schemas.ValidateCouponRequest):
     engine, store = request.app[ENGINE], request.app[STORE]
-    body = await parse(request, schemas.ValidateCouponRequest)
     _check_limits(engine, cart=body.cart)
     code = body.code.strip().upper()
     mine, total = store.uses(code, body.shopper_id)
-    result = engine.validate_coupon(code, _cart(engine, body.cart), request.app[CLOCK](), mine, total)
+    return engine.validate_coupon(code, _cart(engine, body.cart), request.app[CLOCK](), mine, total)
+
+
+async def validate_coupon(request: web.Request) -> web.Response:
+    result = await _evaluate_code(request, await parse(request, schemas.ValidateCouponRequest))
     return web.json_response(vars(result))
 
 
 async def redeem_coupon(request: web.Request) -> web.Response:
-    engine, store = request.app[ENGINE], request.app[STORE]
     body = await parse(request, schemas.RedeemCouponRequest)
-    _check_limits(engine, cart=body.cart)
-    code = body.code.strip().upper()
-    mine, total = store.uses(code, body.shopper_id)
-    result = engine.validate_coupon(code, _cart(engine, body.cart), request.app[CLOCK](), mine, total)
+    result = await _evaluate_code(request, body)
     if result.status != "valid":
         raise ApiError(409, result.status, result.message)
-    recorded = store.record(code, body.shopper_id, body.order_id, result.saving)
+    recorded = request.app[STORE].record(result.code, body.shopper_id, body.order_id, result.saving)
     return web.json_response({**vars(result), "recorded": recorded})
 
 
