@@ -83,7 +83,7 @@ class ShopAction(Action):
     """Subclasses set NAME and implement act()."""
 
     NAME = ""
-    DEGRADED = "I can't reach our product catalog right now."
+    DEGRADED = "I can't reach our product catalog right now."   # follows "Sorry, "
 
     def name(self) -> str:
         return self.NAME
@@ -108,9 +108,9 @@ class ShopAction(Action):
 def degraded_reply(dispatcher: CollectingDispatcher, apology: str) -> None:
     popular = popular_fallback()
     if not popular:
-        dispatcher.utter_message(text=f"Sorry, {apology[0].lower()}{apology[1:]} Please try again in a minute.")
+        dispatcher.utter_message(text=f"Sorry, {apology} Please try again in a minute.")
         return
-    text = replies.products_text(f"Sorry, {apology[0].lower()}{apology[1:]} Meanwhile, these are popular with other shoppers:", popular)
+    text = replies.products_text(f"Sorry, {apology} Meanwhile, these are popular with other shoppers:", popular)
     dispatcher.utter_message(text=text)
 
 

@@ -161,7 +161,7 @@ class ActionShowCart(ShopAction):
 
 class ActionCompleteCart(ShopAction):
     NAME = "action_complete_cart"
-    DEGRADED = "My suggestions are not answering right now."
+    DEGRADED = "my suggestions are not answering right now."
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         cart = await ctx.cart()

@@ -48,7 +48,7 @@ async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str
 
 class ActionSearchProducts(ShopAction):
     NAME = "action_search_products"
-    DEGRADED = "My product search is not answering right now."
+    DEGRADED = "my product search is not answering right now."
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         query = user_text(ctx.tracker).strip()
@@ -62,7 +62,7 @@ class ActionRefineSearch(ShopAction):
     """'cheaper', 'another brand', 'show more': change the last search and run it again."""
 
     NAME = "action_refine_search"
-    DEGRADED = "My product search is not answering right now."
+    DEGRADED = "my product search is not answering right now."
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         query = ctx.tracker.get_slot("last_query")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,12 +12,14 @@ from .blend import Suggestion, blend, content_scores, cooccurrence_scores, reaso
 from .config import Settings
 from .coupons import CartLine, Coupon, CouponResult, coupons_for_items, evaluate, load_coupons
 from .embeddings import Encoder
-from .mentions import Mention, MentionResolver
+from .mentions import Mention, MentionResolver, singular
 from .query_parser import parse_query
 from .vector_index import search as index_search
 
 MIN_SEARCH_SCORE = 0.2   # below this cosine a "match" is noise, not a product the shopper meant
 RELATIVE_FLOOR = 0.15    # filters may not drag results further than this below the best match
+UNKNOWN_WORDS_FLOOR = 0.5  # a query with no word the catalog uses needs a strong semantic match
+                           # (gibberish reaches ~0.46; "something for a barbecue" 0.51 on the demo shop)
 PUBLIC_FIELDS = ["id", "title", "brand", "price", "size", "color", "category", "department", "stock", "image_url"]
 
 
@@ -52,6 +55,17 @@ class CartSuggestions:
     reasons: list[str] = field(default_factory=list)
 
 
+def words_of(text: str) -> set[str]:
+    return {singular(w) for w in re.findall(r"[a-z]{3,}", text.lower())}
+
+
+def catalog_vocabulary(catalog) -> set[str]:
+    """Every word (singular, 3+ letters) the catalog uses to describe its products."""
+    text = " ".join(catalog["title"].astype(str)) + " " + " ".join(catalog["category"].astype(str)) + " " + \
+        " ".join(catalog["description"].astype(str))
+    return words_of(text) - {"and", "the", "for", "with", "all", "other"}
+
+
 def merge_filters(explicit: SearchFilters, parsed) -> SearchFilters:
     """Words in the query fill in what explicit filters leave open."""
     return SearchFilters(
@@ -83,6 +97,7 @@ class Recommender:
         self.mentions = MentionResolver(list(cat["category"].astype(str)), art.popularity,
                                         self._embed_search, settings.fuzzy_min_score, self._rank_rows)
         self._records = cat[PUBLIC_FIELDS].to_dict("records")
+        self.vocabulary = catalog_vocabulary(cat)
 
     @classmethod
     def load(cls, settings: Settings) -> "Recommender":
@@ -132,9 +147,11 @@ class Recommender:
             return SearchResult(parsed.text, f, [(r, 0.0) for r in rows[offset:offset + k]], len(rows))
         query_vec = self.encoder.encode([parsed.text])
         wanted, fetch, total = offset + k, max(200, (offset + k) * 20), len(self.ids)
+        knows_a_word = bool(words_of(parsed.text) & self.vocabulary)
         while True:
             scores, rows = index_search(self.art.index, query_vec, min(fetch, total))
-            floor = max(MIN_SEARCH_SCORE, float(scores[0][0]) - RELATIVE_FLOOR)
+            floor = max(MIN_SEARCH_SCORE if knows_a_word else UNKNOWN_WORDS_FLOOR,
+                        float(scores[0][0]) - RELATIVE_FLOOR)
             hits = [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0 and s >= floor and mask[r]]
             exhausted = fetch >= total or (len(scores[0]) and scores[0][-1] < floor)
             if len(hits) >= wanted or exhausted:

@@ -94,3 +94,8 @@ def test_settings_reject_bad_blend_weights(tmp_path):
     (tmp_path / "c.yml").write_text("recommender:\n  blend: {cooccurrence: -1, content: 0, popularity: 0}\n")
     with pytest.raises(ValueError, match="blend weights"):
         load_settings(tmp_path / "c.yml")
+
+
+def test_gibberish_finds_nothing_but_loose_needs_still_do(engine):
+    assert engine.search("blorp fizz wug", SearchFilters(), k=3).items == []
+    assert engine.search("something to dip chips in", SearchFilters(), k=3).items
