@@ -63,6 +63,29 @@ class ActionUpdateCartFromWords(ShopAction):
             dispatcher.utter_message(text="Which products are in your cart? For example: \"2 bags of chips and salsa\".")
 
 
+def pick_option(options: list[dict], text: str, product_id: str | None = None) -> str | None:
+    """Which pending option the shopper picked: a button's id, 'the second', or the option's name."""
+    if product_id in {o["id"] for o in options}:
+        return product_id
+    picks = parse_ordinals(text, len(options))
+    if picks:
+        return options[picks[0]]["id"]
+    words = text.lower()
+    named = [o["id"] for o in options if o["title"].split(",")[0].lower() in words]
+    return named[0] if named else None
+
+
+async def settle_choice(ctx: Context, dispatcher: CollectingDispatcher, pending: dict, chosen_id: str) -> None:
+    product = (await ctx.rec.lookup([chosen_id]))["items"][0]
+    cart = add_item(remove_item(await ctx.cart(), chosen_id), product, int(pending["qty"]))
+    ctx.set_cart(cart)
+    ctx.set("pending_choice", None)
+    dispatcher.utter_message(text=f"Thanks, noted {pending['qty']} x {product['title']}. "
+                                  + replies.cart_summary(cart, cart_total(cart)))
+    dispatcher.utter_message(text="Would you like suggestions to complete your cart?", buttons=YES_NO)
+    ctx.set("offer", "complete_cart")
+
+
 class ActionChooseProduct(ShopAction):
     NAME = "action_choose_product"
 
@@ -71,24 +94,11 @@ class ActionChooseProduct(ShopAction):
         if not pending:
             dispatcher.utter_message(text="Sorry, I'm not sure what you're choosing. What would you like to do?")
             return
-        options = pending["options"]
-        chosen_id = entity(ctx.tracker, "product_id")
-        if chosen_id not in {o["id"] for o in options}:
-            picks = parse_ordinals(user_text(ctx.tracker), len(options))
-            words = user_text(ctx.tracker).lower()
-            named = [o["id"] for o in options if o["title"].split(",")[0].lower() in words]
-            chosen_id = options[picks[0]]["id"] if picks else (named[0] if named else None)
+        chosen_id = pick_option(pending["options"], user_text(ctx.tracker), entity(ctx.tracker, "product_id"))
         if chosen_id is None:
-            ask_to_choose(ctx, dispatcher, {"text": pending["text"], "qty": pending["qty"], "options": options})
+            ask_to_choose(ctx, dispatcher, {"text": pending["text"], "qty": pending["qty"], "options": pending["options"]})
             return
-        product = (await ctx.rec.lookup([chosen_id]))["items"][0]
-        cart = add_item(remove_item(await ctx.cart(), chosen_id), product, int(pending["qty"]))
-        ctx.set_cart(cart)
-        ctx.set("pending_choice", None)
-        dispatcher.utter_message(text=f"Thanks, noted {pending['qty']} x {product['title']}. "
-                                      + replies.cart_summary(cart, cart_total(cart)))
-        dispatcher.utter_message(text="Would you like suggestions to complete your cart?", buttons=YES_NO)
-        ctx.set("offer", "complete_cart")
+        await settle_choice(ctx, dispatcher, pending, chosen_id)
 
 
 class ActionAddToCart(ShopAction):

@@ -6,6 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from . import replies
 from .base import Context, ShopAction, brief, user_text
 from .cart import refers_to_previous
+from .cart_actions import pick_option, settle_choice
 from .config import settings
 from .targets import find_targets
 
@@ -54,6 +55,11 @@ class ActionSearchProducts(ShopAction):
         query = user_text(ctx.tracker).strip()
         if not query:
             dispatcher.utter_message(text="What are you looking for? For example: \"coffee under $10\".")
+            return
+        pending = ctx.tracker.get_slot("pending_choice")
+        chosen = pick_option(pending["options"], query) if pending else None
+        if chosen:   # "the potato chips" answering "which chips?" reads like a search; it is an answer
+            await settle_choice(ctx, dispatcher, pending, chosen)
             return
         await show_search(ctx, dispatcher, query, {}, 0)
 

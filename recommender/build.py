@@ -25,11 +25,12 @@ from .artifacts import Artefacts
 from .catalog import DataError, product_text
 from .config import Settings, load_settings
 from .embeddings import MODEL_NAME, Encoder
+from .evaluation import build_metrics
 from .importers import load_dataset
 from .vector_index import build_index, describe
 
 log = logging.getLogger("recommender.build")
-BUILD_FORMAT = 4   # bump when the artefact layout or a computation changes
+BUILD_FORMAT = 5   # bump when the artefact layout or a computation changes
 
 
 def _version(package: str) -> str:
@@ -135,6 +136,12 @@ def build(settings: Settings, force: bool = False) -> dict:
     popularity = cooccurrence.popularity(baskets)
     timings["cooccurrence_s"] = time.perf_counter() - t0
 
+    t0 = time.perf_counter()
+    metrics = build_metrics(dataset.interactions, positions, index, embeddings,
+                            catalog["category"].astype(str).to_numpy(), settings)
+    timings["evaluate_s"] = time.perf_counter() - t0
+    log.info("basket completion HitRate@10: %s", {m: r["hit_rate"] for m, r in metrics["methods"].items()})
+
     rejects_dir = settings.models_dir.with_name(settings.models_dir.name + "-rejects")
     if dataset.report.rejected:
         import pandas as pd
@@ -153,6 +160,7 @@ def build(settings: Settings, force: bool = False) -> dict:
         "products_embedded": embedded, "products_reused": len(catalog) - embedded,
         "index_type": describe(index),
         "cooccurrence_pairs": int(similarity.nnz),
+        "metrics": metrics,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "versions": {"python": platform.python_version(),
                      **{p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "torch", "spacy",
@@ -174,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({k: manifest[k] for k in ("items", "baskets", "index_type", "timings_s")}))
+    summary = {k: manifest[k] for k in ("items", "baskets", "index_type", "timings_s")}
+    summary["hit_rate_at_10"] = {m: r["hit_rate"] for m, r in manifest["metrics"]["methods"].items()}
+    print(json.dumps(summary))
     return 0
 
 

@@ -23,6 +23,16 @@ def test_ambiguous_mention_asks_which_one(recommender):
     assert slots["pending_choice"]["qty"] == 1 and "cart" not in slots
 
 
+def test_answer_to_which_one_is_understood_even_when_read_as_a_search(recommender):
+    pending = {"text": "chips", "qty": 2, "options": [
+        {"id": "potato-1", "title": "Potato Chips, 8 oz", "price": 2.99, "brand": "Crunchy"},
+        {"id": "chips-1", "title": "Tortilla Chips, 13 oz", "price": 3.49, "brand": "Fiesta"}]}
+    messages, slots = turn(ActionSearchProducts(), "the tortilla chips", "search_products",
+                           slots={"pending_choice": pending})
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("chips-1", 2)] and slots["pending_choice"] is None
+    assert messages[0]["text"].startswith("Thanks, noted 2 x Tortilla Chips, 13 oz")
+
+
 def test_unknown_words_are_named(recommender):
     messages, _ = turn(ActionUpdateCartFromWords(), "I have a xylophone", "inform_cart")
     assert "couldn't find “xylophone”" in messages[0]["text"]

@@ -16,7 +16,12 @@ def test_manifest_records_data_versions_and_timings(shop):
     manifest = artifacts.read_manifest(shop[1].models_dir)
     assert manifest["items"] == 27 and manifest["index_type"] == "exact"
     assert manifest["versions"]["faiss-cpu"] != "absent" and manifest["embedding_dim"] == 384
-    assert set(manifest["timings_s"]) == {"import_s", "embed_s", "index_s", "cooccurrence_s"}
+    assert set(manifest["timings_s"]) == {"import_s", "embed_s", "index_s", "cooccurrence_s", "evaluate_s"}
+    methods = manifest["metrics"]["methods"]
+    assert manifest["metrics"]["cases"] > 20
+    # planted patterns: co-purchase finds the hidden item far more often than popularity does
+    assert methods["cooccurrence_only"]["hit_rate"] > methods["popularity_only"]["hit_rate"]
+    assert methods["blend"]["hit_rate"] >= methods["popularity_only"]["hit_rate"]
     popular = json.loads((shop[1].models_dir / artifacts.POPULAR_JSON).read_text())
     assert popular[0]["id"] in {"salsa-1", "milk-1", "filter-1", "sauce-1", "parm-1", "chips-1"}
 
