@@ -38,8 +38,9 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
 class WordPiece:
     """BERT's uncased tokenizer: lower-case, strip accents, split punctuation, greedy word pieces."""
 
-    def __init__(self, vocab_file: Path, max_word_chars: int = 100):
+    def __init__(self, vocab_file: Path, max_len: int, max_word_chars: int = 100):
         self.vocab = {t: i for i, t in enumerate(Path(vocab_file).read_text(encoding="utf-8").splitlines())}
+        self.max_len = max_len               # in word pieces, [CLS] and [SEP] included
         self.max_word_chars = max_word_chars
 
     @staticmethod
@@ -82,8 +83,8 @@ class WordPiece:
             start = end
         return out
 
-    def encode(self, text: str, max_len: int = 128) -> list[int]:
-        ids = [i for word in self._words(text) for i in self._pieces(word)][: max_len - 2]
+    def encode(self, text: str) -> list[int]:
+        ids = [i for word in self._words(text) for i in self._pieces(word)][: self.max_len - 2]
         return [self.vocab["[CLS]"], *ids, self.vocab["[SEP]"]]
 
 
@@ -100,7 +101,9 @@ class MiniLM:
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"])
         self.w = read_safetensors(model_dir / "model.safetensors")
-        self.tokenizer = WordPiece(model_dir / "vocab.txt")
+        sbert = model_dir / "sentence_bert_config.json"   # sentence-transformers' own truncation length
+        max_len = json.loads(sbert.read_text()).get("max_seq_length", 256) if sbert.exists() else 256
+        self.tokenizer = WordPiece(model_dir / "vocab.txt", int(max_len))
         self.dim = int(config["hidden_size"])
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
