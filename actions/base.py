@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from . import replies
 from .cart import cart_from_metadata, cart_line
 from .config import settings
-from .recommender_client import RecommenderClient, RecommenderUnavailable
+from .recommender_client import RecommenderClient, RecommenderRejected, RecommenderUnavailable
 
 log = logging.getLogger("cartwise.actions")
 
@@ -100,6 +100,9 @@ class ShopAction(Action):
             except RecommenderUnavailable as exc:
                 log.warning("%s: recommender unavailable (%s); answering from the popular cache", self.NAME, exc)
                 degraded_reply(dispatcher, self.DEGRADED)
+            except RecommenderRejected as exc:   # e.g. a product id the catalog no longer has
+                log.warning("%s: recommender refused the request: %s", self.NAME, exc)
+                dispatcher.utter_message(text=f"Sorry, I couldn't do that: {exc} Could you try again another way?")
         if not any(e.get("event") == "slot" and e.get("name") == "offer" for e in ctx.events):
             ctx.events.append(SlotSet("offer", None))
         return ctx.events

@@ -127,3 +127,10 @@ def test_recommender_down_gives_an_apology_with_popular_items(recommender, tmp_p
     messages, slots = turn(ActionCompleteCart(), "what else do I need", "complete_cart", slots={"cart": [CHIPS]})
     assert messages[0]["text"].startswith("Sorry, my suggestions are not answering right now.")
     assert "popular with other shoppers" in messages[0]["text"] and "\n1. " in messages[0]["text"]
+
+
+def test_a_refused_request_gets_an_answer_not_silence(recommender):
+    from actions.cart_actions import ActionCompleteCart
+    stale = [{"id": "discontinued-9", "qty": 1, "title": "Old Salsa", "price": 1.0}]
+    messages, _ = turn(ActionCompleteCart(), "what else do I need", "complete_cart", slots={"cart": stale})
+    assert messages[0]["text"].startswith("Sorry, I couldn't do that: Not in the catalog: discontinued-9")
