@@ -55,7 +55,7 @@ $(RASA_MODEL): $(RASA_INPUTS) .venv-bot/.installed
 	$(BOT)/rasa train --out models/rasa --fixed-model-name cartwise
 
 shell: .venv-bot/.installed  ## chat in the terminal with the running assistant's actions
-	$(BOT)/rasa shell --model $(RASA_MODEL) --endpoints endpoints.yml
+	$(BOT)/rasa shell --model $(RASA_MODEL) --endpoints endpoints.yml --port 5006  # 5005 is the running server
 
 validate: .venv-bot/.installed $(MINILM)
 	$(BOT)/rasa data validate --fail-on-warnings

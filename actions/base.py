@@ -117,6 +117,20 @@ def degraded_reply(dispatcher: CollectingDispatcher, apology: str) -> None:
     dispatcher.utter_message(text=text)
 
 
+TEXT_ONLY_CHANNELS = {"cmdline"}   # rasa shell: the text already lists the products
+
+
+def utter_products(ctx: "Context", dispatcher: CollectingDispatcher, text: str, products: list[dict],
+                   buttons: list[dict] | None = None) -> None:
+    """Text listing the products, quick replies, and a card carousel for channels that show one.
+
+    The carousel is a generic-template attachment (what rasa-webchat renders); Rasa's console
+    channel cannot print a dict attachment (it crashes), so text-only channels get the text alone.
+    """
+    rich = ctx.tracker.get_latest_input_channel() not in TEXT_ONLY_CHANNELS
+    dispatcher.utter_message(text=text, buttons=buttons, attachment=replies.carousel(products) if rich else None)
+
+
 def coupon_code_in(text: str) -> str | None:
     m = re.search(r"\b([A-Za-z]{3,10}[0-9]{1,3})\b", text)
     return m.group(1).upper() if m else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import replies
-from .base import Context, ShopAction, brief, entity, user_text
+from .base import Context, ShopAction, brief, entity, user_text, utter_products
 from .cart import add_item, cart_total, match_cart_line, parse_ordinals, parse_quantity, remove_item
 from .config import settings
 from .targets import Targets, find_targets
@@ -189,6 +189,6 @@ class ActionCompleteCart(ShopAction):
             intro = f"To go with your {names}, you might like:"
         else:
             intro = "Your cart is empty; here is what shoppers buy most:"
-        dispatcher.utter_message(text=replies.products_text(intro, items), attachment=replies.carousel(items),
-                                 buttons=replies.buttons(("Any deals?", "/ask_deals"), ("Show my cart", "/show_cart")))
+        utter_products(ctx, dispatcher, replies.products_text(intro, items), items,
+                       replies.buttons(("Any deals?", "/ask_deals"), ("Show my cart", "/show_cart")))
         ctx.set("last_results", [brief(p) for p in items])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import replies
-from .base import Context, ShopAction, brief, user_text
+from .base import Context, ShopAction, brief, user_text, utter_products
 from .cart import refers_to_previous
 from .cart_actions import pick_option, settle_choice
 from .config import settings
@@ -40,8 +40,7 @@ async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str
         return
     start = offset + 1
     intro = f"Here is what I found for {what} ({start}-{offset + len(items)} of {result['total']}):"
-    dispatcher.utter_message(text=replies.products_text(intro, items), buttons=REFINE_BUTTONS,
-                             attachment=replies.carousel(items))
+    utter_products(ctx, dispatcher, replies.products_text(intro, items), items, REFINE_BUTTONS)
     ctx.set("last_results", [brief(p) for p in items])
     ctx.set("last_query", query)
     ctx.set("search_filters", {**applied, "offset": offset})
@@ -109,8 +108,7 @@ class ActionMoreLikeThis(ShopAction):
             return
         for item in items:
             item["reason"] = f"Similar to {base['title'].split(',')[0]}"
-        dispatcher.utter_message(text=replies.products_text(f"More like {base['title']}:", items),
-                                 attachment=replies.carousel(items))
+        utter_products(ctx, dispatcher, replies.products_text(f"More like {base['title']}:", items), items)
         ctx.set("last_results", [brief(p) for p in items])
 
 

@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):   # SIGHUP: the terminal was closed
+        signal.signal(signum, request_stop)
     try:
         for service in services(ports, args.model, args.endpoints, args.credentials):
             print(f"starting {service.name} ...", flush=True)
@@ -59,9 +59,18 @@ Press Ctrl-C to stop.""", flush=True)
         print(f"cartwise: {exc}", file=sys.stderr)
         return 1
     finally:
-        print("stopping ...", flush=True)
+        say("stopping ...")
         stop(running)
-        print("stopped.", flush=True)
+        say("stopped.")
+
+
+def say(text: str) -> None:
+    """Print, unless the terminal or pipe is already gone (Ctrl-C also ends `| tee`): stopping must
+    never fail because a message could not be shown."""
+    try:
+        print(text, flush=True)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

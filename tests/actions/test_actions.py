@@ -56,6 +56,14 @@ def test_suggested_items_carry_their_coupons(recommender):
     assert messages[0]["text"].count("[coupon: COFFEE20]") == len(coffees)
 
 
+def test_text_only_channel_gets_the_list_without_cards(recommender):
+    from actions.cart_actions import ActionCompleteCart
+    events = [{"event": "user", "input_channel": "cmdline", "parse_data": {"intent": {"name": "complete_cart"}}}]
+    messages, _ = turn(ActionCompleteCart(), "what else do I need", "complete_cart", events=events,
+                       slots={"cart": [CHIPS]})
+    assert messages[0]["attachment"] is None and "\n1. " in messages[0]["text"]
+
+
 def test_search_then_cheaper_stays_cheaper(recommender):
     _, slots = turn(ActionSearchProducts(), "ground coffee", "search_products")
     assert {p["id"] for p in slots["last_results"]} >= {"coffee-1", "coffee-2", "coffee-3"}
