@@ -42,7 +42,6 @@ class Limits:
 
 @dataclass(frozen=True)
 class Settings:
-    root: Path
     host: str = "127.0.0.1"
     port: int = 5070
     source: str = "completejourney"
@@ -76,7 +75,6 @@ def load_settings(path: Path | None = None) -> Settings:
     generic = raw.get("generic", {})
     cooc = raw.get("cooccurrence", {})
     return Settings(
-        root=root,
         host=raw.get("host", "127.0.0.1"),
         port=int(raw.get("port", 5070)),
         source=raw.get("source", "completejourney"),

@@ -92,15 +92,14 @@ def write_coupons(path: Path, today: dt.date) -> Path:
 
 
 def write_config(folder: Path, ports: dict[str, int], models_dir: Path, coupons: Path,
-                 catalog: Path | None = None, interactions: Path | None = None,
-                 source: str = "generic", popular_cache: Path | None = None) -> Path:
+                 catalog: Path, interactions: Path) -> Path:
     """A cartwise.yml for a test run: own ports, own state files."""
     config = folder / "cartwise.yml"
     project = Path(__file__).resolve().parent.parent
     config.write_text(f"""recommender:
   host: 127.0.0.1
   port: {ports['recommender']}
-  source: {source}
+  source: generic
   generic: {{catalog: {catalog}, interactions: {interactions}}}
   models_dir: {models_dir}
   coupons_file: {coupons}
@@ -112,7 +111,7 @@ actions:
   recommender_timeout_s: 2.0
   orders_db: {folder / 'orders.db'}
   orders_seed: {project / 'data' / 'shop' / 'orders.yml'}
-  popular_cache: {popular_cache or models_dir / 'popular.json'}
+  popular_cache: {models_dir / 'popular.json'}
 rasa:
   port: {ports.get('rasa', 5005)}
 """)
