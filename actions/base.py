@@ -132,5 +132,5 @@ def utter_products(ctx: "Context", dispatcher: CollectingDispatcher, text: str, 
 
 
 def coupon_code_in(text: str) -> str | None:
-    m = re.search(r"\b([A-Za-z]{3,10}[0-9]{1,3})\b", text)
+    m = re.search(r"\b([A-Za-z]{3,10}[0-9]{1,3}|[Cc][Jj][0-9]{5,12})\b", text)   # shop codes; Complete Journey's
     return m.group(1).upper() if m else None

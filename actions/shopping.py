@@ -20,6 +20,10 @@ def _constraint_words(filters: dict) -> str:
         parts.append(f"over {replies.money(filters['min_price'])}")
     if filters.get("max_price") is not None:
         parts.append(f"under {replies.money(filters['max_price'])}")
+    if filters.get("size"):
+        parts.append(f"in {filters['size']}")
+    if filters.get("color"):
+        parts.append(f"in {filters['color']}")
     if filters.get("brand"):
         parts.append(f"from {filters['brand']}")
     if filters.get("exclude_brands"):

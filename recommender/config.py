@@ -46,6 +46,7 @@ class Settings:
     port: int = 5070
     source: str = "completejourney"
     cj_min_baskets: int = 20
+    cj_coupon_year_shift: int = 0
     generic_catalog: Path | None = None
     generic_interactions: Path | None = None
     models_dir: Path = Path("models/recommender")
@@ -73,12 +74,14 @@ def load_settings(path: Path | None = None) -> Settings:
         return None if value is None else (root / value).resolve()
 
     generic = raw.get("generic", {})
+    cj = raw.get("completejourney", {})
     cooc = raw.get("cooccurrence", {})
     return Settings(
         host=raw.get("host", "127.0.0.1"),
         port=int(raw.get("port", 5070)),
         source=raw.get("source", "completejourney"),
-        cj_min_baskets=int(raw.get("completejourney", {}).get("min_baskets", 20)),
+        cj_min_baskets=int(cj.get("min_baskets", 20)),
+        cj_coupon_year_shift=int(cj.get("coupon_year_shift", 0)),
         generic_catalog=rel(generic.get("catalog")),
         generic_interactions=rel(generic.get("interactions")),
         models_dir=rel(raw.get("models_dir", "models/recommender")),

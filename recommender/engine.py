@@ -10,10 +10,11 @@ import numpy as np
 from . import artifacts
 from .blend import Suggestion, blend, content_scores, cooccurrence_scores, reason_text
 from .config import Settings
-from .coupons import CartLine, Coupon, CouponResult, coupons_for_items, evaluate, load_coupons
+from .coupons import (CartLine, Coupon, CouponResult, coupons_for_items, evaluate, load_coupons,
+                      parse_coupons)
 from .embeddings import Encoder
-from .mentions import Mention, MentionResolver, singular
-from .query_parser import parse_query
+from .mentions import Mention, MentionResolver, label_phrases, singular
+from .query_parser import SIZE_TOLERANCE, Size, parse_query, parse_size
 from .vector_index import search as index_search
 
 MIN_SEARCH_SCORE = 0.2   # below this cosine a "match" is noise, not a product the shopper meant
@@ -37,6 +38,9 @@ class SearchFilters:
     exclude_brands: tuple[str, ...] = ()
     exclude_ids: tuple[str, ...] = ()
     department: str | None = None
+    categories: tuple[str, ...] = ()
+    size: Size | None = None
+    color: str | None = None
     in_stock_only: bool = True
 
 
@@ -66,14 +70,29 @@ def catalog_vocabulary(catalog) -> set[str]:
     return words_of(text) - {"and", "the", "for", "with", "all", "other"}
 
 
-def merge_filters(explicit: SearchFilters, parsed) -> SearchFilters:
+def normalise_phrase(text: str) -> str:
+    return " ".join(singular(w) for w in re.findall(r"[a-z]+", text.lower()))
+
+
+def phrase_categories(labels: list[str]) -> dict[str, tuple[str, ...]]:
+    """What a shopper may call each category ('tortilla chips', 'chips') -> the category labels."""
+    out: dict[str, set[str]] = {}
+    for label in set(labels):
+        for phrase in label_phrases(label) | {label}:
+            out.setdefault(normalise_phrase(phrase), set()).add(label)
+    return {phrase: tuple(sorted(found)) for phrase, found in out.items() if phrase}
+
+
+def merge_filters(explicit: SearchFilters, parsed, categories: tuple[str, ...]) -> SearchFilters:
     """Words in the query fill in what explicit filters leave open."""
     return SearchFilters(
         min_price=explicit.min_price if explicit.min_price is not None else parsed.min_price,
         max_price=explicit.max_price if explicit.max_price is not None else parsed.max_price,
         brand=explicit.brand or parsed.brand,
         exclude_brands=explicit.exclude_brands, exclude_ids=explicit.exclude_ids,
-        department=explicit.department, in_stock_only=explicit.in_stock_only,
+        department=explicit.department, categories=explicit.categories or categories,
+        size=explicit.size or parsed.size, color=explicit.color or parsed.color,
+        in_stock_only=explicit.in_stock_only,
     )
 
 
@@ -94,6 +113,14 @@ class Recommender:
         self.departments_lower = np.char.lower(cat["department"].astype(str).to_numpy().astype(str))
         self.available = (cat["stock"].to_numpy() != 0)
         self.categories = cat["category"].astype(str).to_numpy()
+        self.categories_lower = np.char.lower(self.categories.astype(str))
+        self.category_phrases = phrase_categories(list(self.categories))
+        sizes = [parse_size(s) for s in cat["size"]]
+        self.size_units = np.array([s.unit if s else "" for s in sizes])
+        self.size_values = np.array([s.value if s else np.nan for s in sizes])
+        colors = cat["color"].fillna("").astype(str).str.strip().str.lower()
+        self.colors_lower = colors.to_numpy().astype(str)
+        self.known_colors = frozenset(c for c in colors.unique() if c)
         self.mentions = MentionResolver(list(cat["category"].astype(str)), art.popularity,
                                         self._embed_search, settings.fuzzy_min_score, self._rank_rows)
         self._records = cat[PUBLIC_FIELDS].to_dict("records")
@@ -102,7 +129,9 @@ class Recommender:
     @classmethod
     def load(cls, settings: Settings) -> "Recommender":
         art = artifacts.read(settings.models_dir, settings.index)
-        return cls(settings, art, Encoder(), load_coupons(settings.coupons_file))
+        # The shop's own coupons win over a data source's coupon with the same code.
+        coupons = {**parse_coupons({"coupons": art.coupons}), **load_coupons(settings.coupons_file)}
+        return cls(settings, art, Encoder(), coupons)
 
     # -- products -----------------------------------------------------------------------
     def product(self, row: int) -> dict:
@@ -134,13 +163,22 @@ class Recommender:
             mask &= ~np.isin(self.brands_lower, [b.lower() for b in f.exclude_brands])
         if f.department:
             mask &= self.departments_lower == f.department.lower()
+        if f.categories:
+            mask &= np.isin(self.categories_lower, [c.lower() for c in f.categories])
+        if f.size:
+            with np.errstate(invalid="ignore"):
+                mask &= (self.size_units == f.size.unit) & (np.abs(self.size_values - f.size.value)
+                                                           <= SIZE_TOLERANCE * f.size.value)
+        if f.color:
+            mask &= self.colors_lower == f.color.lower()
         if f.exclude_ids:
             mask[[self.position[i] for i in f.exclude_ids if i in self.position]] = False
         return mask
 
     def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
-        parsed = parse_query(query)
-        f = merge_filters(filters, parsed)
+        parsed = parse_query(query, self.known_colors)
+        # A query that is exactly a category's name ("ground coffee") wants that category only.
+        f = merge_filters(filters, parsed, self.category_phrases.get(normalise_phrase(parsed.text), ()))
         mask = self._filter_mask(f)
         if not parsed.text:   # only constraints ("something under $5"): best sellers that fit
             rows = [int(r) for r in np.argsort(-self.art.popularity, kind="stable") if mask[r]]
@@ -201,6 +239,11 @@ class Recommender:
                         uses_by_shopper: int, uses_total: int) -> CouponResult:
         return evaluate(self.coupons.get(code.strip().upper()), code, self.cart_lines(cart), today,
                         uses_by_shopper, uses_total)
+
+    def candidate_coupons(self, cart: list[tuple[str, int]]) -> list[str]:
+        """Codes that could apply: cart-wide ones and those matching an item in the cart."""
+        products = [line.product for line in self.cart_lines(cart)]
+        return [code for code, c in self.coupons.items() if c.items.any_item or any(map(c.items.matches, products))]
 
     def coupons_for_suggestions(self, product_ids: list[str], today: dt.date) -> dict[str, list[str]]:
         return coupons_for_items(self.coupons, [self.product(r) for r in self.rows_for(product_ids)], today)

@@ -1,22 +1,76 @@
-"""Constraints a shopper states in words: price bounds and brand, split from what they want.
+"""Constraints a shopper states in words, split from what they want.
 
 "gluten-free pasta under $5" -> text "gluten-free pasta", max_price 5.0.
+"store brand milk 64 oz"     -> text "milk", brand "Store brand", size 64 oz.
+"a red mug" (in a catalog that has colours) -> text "mug", color "red".
+Price, brand and size are read from patterns; colours only where the catalog has them (the
+caller passes its colours), because "red" in "red wine" is meaning in a shop without colours.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-_NUM = r"\$?\s*(\d+(?:\.\d{1,2})?)\s*(?:dollars|bucks|usd|\$)?"
+# Package sizes as the catalog writes them ("16 oz", "1 ga", "750 ml") and as shoppers say them
+# ("a gallon", "half gallon"), as (canonical unit, factor). Volumes and weights become ounces
+# because shop labels write "oz" for both; a gallon of milk is labelled "1 gal" or "128 oz".
+UNITS = {
+    "oz": ("oz", 1), "ounce": ("oz", 1), "ounces": ("oz", 1), "fl oz": ("oz", 1),
+    "lb": ("oz", 16), "lbs": ("oz", 16), "pound": ("oz", 16), "pounds": ("oz", 16),
+    "gal": ("oz", 128), "ga": ("oz", 128), "gallon": ("oz", 128), "gallons": ("oz", 128),
+    "qt": ("oz", 32), "quart": ("oz", 32), "quarts": ("oz", 32),
+    "pt": ("oz", 16), "pint": ("oz", 16), "pints": ("oz", 16),
+    "ml": ("ml", 1), "l": ("ml", 1000), "ltr": ("ml", 1000), "liter": ("ml", 1000), "liters": ("ml", 1000),
+    "litre": ("ml", 1000), "litres": ("ml", 1000),
+    "ct": ("ct", 1), "count": ("ct", 1), "dz": ("ct", 12), "dozen": ("ct", 12),
+    "pk": ("pk", 1), "pack": ("pk", 1),
+}
+_UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
+_NUM = rf"\$?\s*(\d+(?:\.\d{{1,2}})?)\s*(?:dollars|bucks|usd|\$)?(?![\d.]|\s*-?\s*(?:{_UNIT})\b)"   # not "5 lb"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("between", re.compile(rf"\bbetween\s+{_NUM}\s+(?:and|to|-)\s+{_NUM}", re.I)),
-    ("range", re.compile(rf"(?<![\w.]){_NUM}\s*(?:-|to)\s*{_NUM}(?!\s*(?:oz|lb|ct|ml|pack)\b)", re.I)),
+    ("range", re.compile(rf"(?<![\w.]){_NUM}\s*(?:-|to)\s*{_NUM}", re.I)),
     ("max", re.compile(rf"\b(?:under|below|less than|cheaper than|at most|max(?:imum)?|no more than|up to|within)\s+{_NUM}", re.I)),
     ("min", re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?)\s+{_NUM}", re.I)),
 ]
-_BRAND = re.compile(r"\b(store brand|private label|brand\s+\d+)\b", re.I)
+_BRAND = re.compile(r"\b(?:(?:from|by)\s+)?(store brand|private label|brand\s+\d+)\b", re.I)
 _FILLER = re.compile(r"\b(i want|i need|i'm looking for|im looking for|looking for|show me|find me|find|"
                      r"do you have|search for|search|please|some|any)\b", re.I)
+# Words stand for a number only before big units: "a gallon of milk" is a size, "a pack of gum" is not.
+_WORD_AMOUNT = {"a": 1.0, "an": 1.0, "one": 1.0, "half a": 0.5, "half": 0.5}
+_SIZE = re.compile(rf"(?<![\w.$])(\d*\.?\d+)\s*-?\s*({_UNIT})\b(?:\s+of\b)?"
+                   rf"|\b(half a|half|an|a|one)\s+(gallon|quart|pint|pound|liter|litre)\b(?:\s+of\b)?", re.I)
+SIZE_TOLERANCE = 0.05   # "16 oz" also finds 15.9 oz and 16.5 oz, not 18 oz
+
+
+@dataclass(frozen=True)
+class Size:
+    value: float      # in the canonical unit
+    unit: str         # oz, ml, ct or pk
+    label: str = field(default="", compare=False)   # as written, for replies: "1 gallon"
+
+    def __str__(self) -> str:
+        return self.label or f"{self.value:g} {self.unit}"
+
+
+def _size_of(match: re.Match[str]) -> Size:
+    number, unit, word, word_unit = match.groups()
+    amount = float(number) if number is not None else _WORD_AMOUNT[word.lower()]
+    canonical, factor = UNITS[(unit or word_unit).lower()]
+    label = f"{amount:g} {(unit or word_unit).lower()}"
+    return Size(round(amount * factor, 4), canonical, label)
+
+
+def parse_size(text: object) -> Size | None:
+    """The first package size in a text: '64 OZ' -> 64 oz, 'a gallon' -> 128 oz; None if none.
+    A bare unit, as catalogs sometimes write ("GAL"), is one of it."""
+    if not isinstance(text, str):
+        return None
+    match = _SIZE.search(text)
+    if match:
+        return _size_of(match)
+    bare = text.strip().lower()
+    return Size(UNITS[bare][1], UNITS[bare][0], f"1 {bare}") if bare in UNITS else None
 
 
 @dataclass(frozen=True)
@@ -25,9 +79,15 @@ class QueryConstraints:
     min_price: float | None = None
     max_price: float | None = None
     brand: str | None = None
+    size: Size | None = None
+    color: str | None = None
 
 
-def parse_query(query: str) -> QueryConstraints:
+def _cut(text: str, match: re.Match[str]) -> str:
+    return text[:match.start()] + " " + text[match.end():]
+
+
+def parse_query(query: str, colors: frozenset[str] = frozenset()) -> QueryConstraints:
     text = query
     min_price = max_price = None
     for kind, pattern in _PATTERNS:
@@ -41,13 +101,25 @@ def parse_query(query: str) -> QueryConstraints:
             max_price = values[0]
         elif kind == "min":
             min_price = values[0]
-        text = text[:match.start()] + " " + text[match.end():]
+        text = _cut(text, match)
     brand = None
     brand_match = _BRAND.search(text)
     if brand_match:
         raw = brand_match.group(1).lower()
         brand = "Store brand" if raw in ("store brand", "private label") else "Brand " + raw.split()[-1]
-        text = text[:brand_match.start()] + " " + text[brand_match.end():]
+        text = _cut(text, brand_match)
+    size = None
+    size_match = _SIZE.search(text)
+    if size_match:
+        size = _size_of(size_match)
+        text = _cut(text, size_match)
+    color = None
+    if colors:
+        color_match = re.search(r"\b(" + "|".join(map(re.escape, sorted(colors, key=len, reverse=True))) + r")\b",
+                                text, re.I)
+        if color_match:
+            color = color_match.group(1).lower()
+            text = _cut(text, color_match)
     text = _FILLER.sub(" ", text)
     text = re.sub(r"\s+", " ", re.sub(r"[?!.,]+$", "", text.strip())).strip(" ,.")
-    return QueryConstraints(text=text, min_price=min_price, max_price=max_price, brand=brand)
+    return QueryConstraints(text=text, min_price=min_price, max_price=max_price, brand=brand, size=size, color=color)

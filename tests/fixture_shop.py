@@ -40,6 +40,8 @@ PRODUCTS = [
     ("gone-1", "Limited Edition Salsa, 16 oz", "Salsa", "Pantry", "Fiesta", 5.99, "16 oz", 0),
 ]
 
+COLORS = {"wine-1": "Red"}   # only the wine has a colour: colour words filter only where they exist
+
 PATTERNS = [  # baskets are drawn from these, so co-purchase has a known answer
     ["chips-1", "salsa-1", "sour-1"], ["chips-2", "salsa-1", "cheese-1"], ["chips-1", "salsa-2", "sour-1"],
     ["coffee-1", "filter-1", "creamer-1"], ["coffee-2", "filter-1", "milk-1"],
@@ -54,9 +56,10 @@ def write_shop(folder: Path, baskets: int = 600, seed: int = 7) -> tuple[Path, P
     catalog, interactions = folder / "catalog.csv", folder / "interactions.csv"
     with open(catalog, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["id", "title", "description", "category", "department", "brand", "price", "size", "stock"])
+        w.writerow(["id", "title", "description", "category", "department", "brand", "price", "size", "color", "stock"])
         for pid, title, category, dept, brand, price, size, stock in PRODUCTS:
-            w.writerow([pid, title, f"{category} in {dept}", category, dept, brand, price, size, stock])
+            w.writerow([pid, title, f"{category} in {dept}", category, dept, brand, price, size,
+                        COLORS.get(pid, ""), stock])
     rng = random.Random(seed)
     others = [p[0] for p in PRODUCTS if p[0] != "gone-1"]
     start = dt.datetime(2026, 1, 1)

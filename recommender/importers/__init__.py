@@ -9,7 +9,7 @@ def load_dataset(settings: Settings) -> Dataset:
     """The dataset named by the configuration's `source`."""
     if settings.source == "completejourney":
         from .completejourney import load_completejourney
-        return load_completejourney(min_baskets=settings.cj_min_baskets)
+        return load_completejourney(settings.cj_min_baskets, settings.cj_coupon_year_shift)
     if settings.source == "generic":
         from .generic import load_generic
         if settings.generic_catalog is None or settings.generic_interactions is None:

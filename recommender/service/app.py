@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from pydantic import BaseModel, ValidationError
 
 from ..engine import Recommender, SearchFilters, UnknownProducts
+from ..query_parser import parse_size
 from ..redemptions import RedemptionStore
 from . import schemas
 from .placeholder import placeholder_svg
@@ -148,13 +149,16 @@ async def search(request: web.Request) -> web.Response:
     f = body.filters
     result = engine.search(body.query, SearchFilters(
         min_price=f.min_price, max_price=f.max_price, brand=f.brand, exclude_brands=tuple(f.exclude_brands),
-        exclude_ids=tuple(f.exclude_ids), department=f.department, in_stock_only=f.in_stock_only),
+        exclude_ids=tuple(f.exclude_ids), department=f.department, categories=tuple(f.categories),
+        size=parse_size(f.size), color=f.color, in_stock_only=f.in_stock_only),
         k=body.k, offset=body.offset)
     request.app[METRICS]["served"].labels("search").inc(len(result.items))
     applied = result.filters
     return web.json_response({
         "query_text": result.query_text, "total": result.total_matches, "offset": body.offset,
-        "filters": {"min_price": applied.min_price, "max_price": applied.max_price, "brand": applied.brand},
+        "filters": {"min_price": applied.min_price, "max_price": applied.max_price, "brand": applied.brand,
+                    "size": str(applied.size) if applied.size else None, "color": applied.color,
+                    "categories": list(applied.categories)},
         "items": [product_json(request, engine, row, score=round(score, 4)) for row, score in result.items],
     })
 
@@ -195,7 +199,7 @@ async def coupons_for_cart(request: web.Request) -> web.Response:
     cart = _cart(engine, body.cart)
     today = request.app[CLOCK]()
     applicable, almost = [], []
-    for code in engine.coupons:
+    for code in engine.candidate_coupons(cart):
         mine, total = store.uses(code, body.shopper_id)
         result = engine.validate_coupon(code, cart, today, mine, total)
         if result.status == "valid":

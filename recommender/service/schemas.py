@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
+from ..query_parser import parse_size
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -20,7 +22,17 @@ class Filters(_Body):
     exclude_brands: list[StrictStr] = Field(default_factory=list, max_length=200)
     exclude_ids: list[StrictStr] = Field(default_factory=list, max_length=1000)
     department: StrictStr | None = None
+    categories: list[StrictStr] = Field(default_factory=list, max_length=200)
+    size: StrictStr | None = Field(default=None, description="a package size such as '16 oz'")
+    color: StrictStr | None = None
     in_stock_only: StrictBool = True
+
+    @field_validator("size")
+    @classmethod
+    def _a_size(cls, value: str | None) -> str | None:
+        if value is not None and parse_size(value) is None:
+            raise ValueError("size must be a number and a unit, e.g. '16 oz', '1 gal', '12 ct'")
+        return value
 
 
 class SearchRequest(_Body):

@@ -73,6 +73,14 @@ def test_search_then_cheaper_stays_cheaper(recommender):
     assert cheaper["last_results"] and all(p["price"] < median for p in cheaper["last_results"])
 
 
+def test_size_in_words_is_a_constraint_the_bot_repeats(recommender):
+    messages, slots = turn(ActionSearchProducts(), "ground coffee 12 oz", "search_products")
+    assert messages[0]["text"].startswith("Here is what I found for “ground coffee” in 12 oz")
+    assert sorted(p["id"] for p in slots["last_results"]) == ["coffee-1", "coffee-2"]
+    messages, _ = turn(ActionRefineSearch(), "cheaper", "refine_cheaper", slots=slots)
+    assert "“ground coffee” under $5.98 in 12 oz" in messages[0]["text"]    # the size still holds
+
+
 def test_another_brand_excludes_shown_brands(recommender):
     _, slots = turn(ActionSearchProducts(), "salsa", "search_products")
     _, other = turn(ActionRefineSearch(), "another brand", "refine_other_brand", slots=slots)

@@ -1,9 +1,12 @@
 """The real build (MiniLM + FAISS + co-purchase) and engine on the fixture shop."""
 import dataclasses
+import datetime as dt
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from recommender import artifacts
 from recommender.build import build
@@ -58,6 +61,22 @@ def test_search_understands_need_and_price(engine):
     assert result.filters.max_price == 9.0
 
 
+def test_a_category_name_keeps_search_in_that_category(engine):
+    result = engine.search("ground coffee", SearchFilters(), k=10)
+    assert result.filters.categories == ("Ground Coffee",)
+    assert sorted(engine.ids[r] for r, _ in result.items) == ["coffee-1", "coffee-2", "coffee-3"]
+    loose = engine.search("something for my morning coffee", SearchFilters(), k=10)
+    assert loose.filters.categories == () and len(loose.items) > 3      # a need, not a name: no filter
+
+
+def test_size_and_colour_words_filter(engine):
+    result = engine.search("tortilla chips 16 oz", SearchFilters(), k=5)
+    assert str(result.filters.size) == "16 oz" and [engine.ids[r] for r, _ in result.items] == ["chips-3"]
+    wine = engine.search("red wine", SearchFilters(), k=5)
+    assert wine.filters.color == "red" and [engine.ids[r] for r, _ in wine.items] == ["wine-1"]
+    assert engine.search("red salsa", SearchFilters(), k=5).items == []     # no salsa is red
+
+
 def test_search_excludes_brands_and_out_of_stock(engine):
     result = engine.search("salsa", SearchFilters(exclude_brands=("Fiesta",)), k=5)
     ids = [engine.ids[r] for r, _ in result.items]
@@ -104,3 +123,21 @@ def test_settings_reject_bad_blend_weights(tmp_path):
 def test_gibberish_finds_nothing_but_loose_needs_still_do(engine):
     assert engine.search("blorp fizz wug", SearchFilters(), k=3).items == []
     assert engine.search("something to dip chips in", SearchFilters(), k=3).items
+
+
+def test_a_sources_own_coupons_load_beside_the_shops_and_the_shop_wins(shop, tmp_path):
+    from recommender.engine import Recommender
+    settings = shop[1]
+    models = tmp_path / "models"
+    shutil.copytree(settings.models_dir, models)
+    source = {"coupons": [
+        {"code": "CJ123", "description": "$0.50 off Salsa", "discount": {"amount": 0.5}, "applies_to": "matching",
+         "conditions": {"items": {"product_ids": ["salsa-1"]}}, "max_uses_per_shopper": 1},
+        {"code": "SAVE10", "description": "the source's SAVE10", "discount": {"amount": 9}}]}
+    (models / "source_coupons.yml").write_text(yaml.safe_dump(source))
+    engine = Recommender.load(dataclasses.replace(settings, models_dir=models))
+    assert engine.coupons["SAVE10"].description == "10% off a cart of $30 or more"
+    result = engine.validate_coupon("cj123", [("salsa-1", 2)], dt.date.today(), 0, 0)
+    assert (result.status, result.saving) == ("valid", 0.5)
+    assert "CJ123" in engine.candidate_coupons([("salsa-1", 1)])
+    assert "CJ123" not in engine.candidate_coupons([("coffee-1", 1)])

@@ -2,7 +2,8 @@ import pandas as pd
 import pytest
 
 from recommender.catalog import DataError
-from recommender.importers.completejourney import catalog_from_frames, clean_label, merge_twins
+from recommender.importers.completejourney import (catalog_from_frames, clean_label, coupon_values,
+                                                   coupons_from_frames, merge_twins)
 from recommender.importers.generic import load_generic, read_table
 from tests.fixture_shop import write_shop
 
@@ -91,3 +92,25 @@ def test_complete_journey_catalog_prices_brands_and_twins():
     assert catalog.set_index("id").loc["3", "title"] == "Snacks - Premium"
     kept, mapping = merge_twins(catalog, pd.Series({"1": 2, "2": 1, "3": 1}))
     assert list(kept["id"]) == ["1", "3"] and mapping["2"] == "1"
+
+
+def test_complete_journey_coupons_take_their_value_from_real_redemptions():
+    ts = pd.Timestamp
+    coupons = pd.DataFrame({"coupon_upc": [111, 111, 222, 333], "product_id": [1, 2, 1, 9],
+                            "campaign_id": [7, 7, 8, 7]})
+    campaigns = pd.DataFrame({"campaign_id": [7, 8], "start_date": [ts("2017-03-01"), ts("2017-05-01")],
+                              "end_date": [ts("2017-04-01"), ts("2017-06-01")]})
+    redemptions = pd.DataFrame({"household_id": [5, 6, 5], "coupon_upc": [111, 111, 333], "campaign_id": [7, 7, 7],
+                                "redemption_date": [ts("2017-03-02"), ts("2017-03-05"), ts("2017-03-02")]})
+    tx = pd.DataFrame({"household_id": [5, 6, 6, 5], "product_id": [1, 2, 2, 9],
+                       "coupon_disc": [0.5, 1.0, 0.0, 0.75],
+                       "transaction_timestamp": [ts("2017-03-02 10:00"), ts("2017-03-05 12:00"),
+                                                 ts("2017-03-09 12:00"), ts("2017-03-02 11:00")]})
+    values = coupon_values(coupons, redemptions, tx)
+    assert values.to_dict() == {111: 0.75, 333: 0.75}             # 222 was never redeemed: no known value
+    catalog = pd.DataFrame({"id": ["1", "2"], "category": ["Yogurt", "Yogurt"], "brand": ["Brand 7", "Brand 7"]})
+    rules = coupons_from_frames(coupons, campaigns, values, {"1": "1", "2": "1"}, catalog, year_shift=9)
+    assert rules == [{   # 333 covers only product 9, which is not in the shop
+        "code": "CJ111", "description": "$0.75 off Yogurt from Brand 7",
+        "discount": {"amount": 0.75}, "applies_to": "matching", "conditions": {"items": {"product_ids": ["1"]}},
+        "valid_from": "2026-03-01", "valid_until": "2026-04-01", "max_uses_per_shopper": 1}]

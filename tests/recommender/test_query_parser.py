@@ -1,6 +1,6 @@
 import pytest
 
-from recommender.query_parser import parse_query
+from recommender.query_parser import Size, parse_query, parse_size
 
 
 @pytest.mark.parametrize("query,text,lo,hi,brand", [
@@ -10,9 +10,37 @@ from recommender.query_parser import parse_query
     ("chips $2-$4", "chips", 2.0, 4.0, None),
     ("store brand milk over 3", "milk", 3.0, None, "Store brand"),
     ("show me salsa", "salsa", None, None, None),
-    ("cereal 12 oz", "cereal 12 oz", None, None, None),
-    ("diapers from brand 764 less than 20.50", "diapers from", None, 20.5, "Brand 764"),
+    ("cereal 12 oz", "cereal", None, None, None),
+    ("diapers from brand 764 less than 20.50", "diapers", None, 20.5, "Brand 764"),
 ])
 def test_constraints_are_split_from_the_need(query, text, lo, hi, brand):
     parsed = parse_query(query)
     assert (parsed.text, parsed.min_price, parsed.max_price, parsed.brand) == (text, lo, hi, brand)
+
+
+@pytest.mark.parametrize("query,text,size,max_price", [
+    ("cereal 12 oz", "cereal", Size(12, "oz"), None),
+    ("milk 1 gallon under $4", "milk", Size(128, "oz"), 4.0),
+    ("a 12 pack of soda", "a soda", Size(12, "pk"), None),
+    ("64 oz of orange juice", "orange juice", Size(64, "oz"), None),
+    ("wine 750ml", "wine", Size(750, "ml"), None),
+    ("a gallon of milk", "milk", Size(128, "oz"), None),
+    ("a pack of gum", "a pack of gum", None, None),
+    ("coffee under 5 dollars", "coffee", None, 5.0),
+])
+def test_sizes_are_constraints_and_not_prices(query, text, size, max_price):
+    parsed = parse_query(query)
+    assert (parsed.text, parsed.size, parsed.max_price) == (text, size, max_price)
+
+
+def test_catalog_sizes_parse_and_unparseable_ones_are_none():
+    assert parse_size("64 OZ") == Size(64, "oz") and parse_size("1 GA") == parse_size("GAL") == Size(128, "oz")
+    assert str(parse_size("14.5 oz")) == "14.5 oz"
+    assert parse_size("large") is None and parse_size(None) is None
+
+
+def test_colours_are_read_only_where_the_catalog_has_them():
+    assert parse_query("red wine").text == "red wine" and parse_query("red wine").color is None
+    parsed = parse_query("a red mug", frozenset({"red", "dark blue"}))
+    assert (parsed.text, parsed.color) == ("a mug", "red")
+    assert parse_query("dark blue jeans", frozenset({"blue", "dark blue"})).color == "dark blue"

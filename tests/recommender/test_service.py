@@ -36,6 +36,15 @@ def test_search_with_stated_price(service):
     assert body["items"][0]["image_url"].startswith(service + "/images/")
 
 
+def test_search_reports_the_constraints_it_read(service):
+    status, body = post(service, "/search", {"query": "ground coffee 12 oz", "k": 5})
+    assert status == 200 and body["filters"]["size"] == "12 oz"
+    assert body["filters"]["categories"] == ["Ground Coffee"]
+    assert sorted(item["id"] for item in body["items"]) == ["coffee-1", "coffee-2"]
+    status, body = post(service, "/search", {"query": "chips", "k": 5, "filters": {"size": "8 oz"}})
+    assert status == 200 and sorted(item["id"] for item in body["items"]) == ["potato-1", "potato-2"]
+
+
 def test_complete_cart_excludes_cart_with_reasons_and_scores(service):
     status, body = post(service, "/complete-cart", {"cart": [{"id": "chips-1", "qty": 2}, {"id": "salsa-1"}], "k": 4})
     assert status == 200
@@ -96,6 +105,7 @@ def test_resolve_mentions_over_http(service):
     ("/search", {"query": "   "}, None, 400, "invalid_request"),
     ("/search", {"query": "tea", "k": 10_000}, None, 422, "too_many_results"),
     ("/search", {"query": "tea", "colour": "red"}, None, 400, "invalid_request"),
+    ("/search", {"query": "tea", "filters": {"size": "huge"}}, None, 400, "invalid_request"),
     ("/complete-cart", {"cart": [{"id": "nope"}]}, None, 422, "unknown_products"),
     ("/complete-cart", {"cart": [{"id": "chips-1", "qty": 0}]}, None, 400, "invalid_request"),
     ("/complete-cart", {"cart": [{"id": "chips-1", "qty": "2"}]}, None, 400, "invalid_request"),

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import cooccurrence
-from .blend import blend, content_scores, cooccurrence_scores
-from .config import BlendWeights, Settings
-from .vector_index import search as index_search
+from .. import cooccurrence
+from ..blend import blend, content_scores, cooccurrence_scores
+from ..config import BlendWeights, Settings
+from ..vector_index import search as index_search
 
 
 @dataclass(frozen=True)
