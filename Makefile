@@ -18,7 +18,7 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: demo run install build minilm train shell validate test test-recommender test-bot test-stories nlu-report clean
+.PHONY: demo run install build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index clean
 
 demo: install build train  ## install what is missing, build, train if stale, run everything
 	$(BOT)/python -m bot.run
@@ -71,6 +71,12 @@ test-bot: .venv-bot/.installed build train
 
 nlu-report: .venv-bot/.installed $(MINILM)  ## cross-validated intent report into results/nlu
 	$(BOT)/rasa test nlu --cross-validation --folds 5 --out results/nlu
+
+evaluate: .venv-rec/.installed  ## recommender quality on real data (Instacart, Complete Journey): results/eval/*/report.md
+	$(REC)/python -m recommender.evaluation --out results/eval
+
+bench-index: .venv-rec/.installed  ## FAISS exact vs HNSW at 10k/100k/1M items (see benchmarks/README.md)
+	$(REC)/python benchmarks/index_scale.py --sizes 10000 100000 1000000
 
 clean:
 	rm -rf models/recommender models/rasa results var

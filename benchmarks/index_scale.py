@@ -1,0 +1,125 @@
+"""FAISS choices at catalog sizes a real shop has: build time, memory, recall@10 against exact
+search and single-query latency, for exact inner product and HNSW.
+
+    .venv-rec/bin/python benchmarks/index_scale.py --sizes 10000 100000 1000000
+
+Catalog: the 49,688 real Instacart product names embedded with MiniLM (cached by
+`python -m recommender.evaluation`, or embedded here), replicated to the size asked for. Each
+copy is its original plus Gaussian noise, renormalised: variation in embedding space standing in
+for variants of the product text, because encoding a million texts takes ~40 minutes here.
+Queries: 500 other noisy copies of real products. Prints a table; writes results/benchmarks/index_scale.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from recommender.config import IndexSettings  # noqa: E402
+from recommender.vector_index import build_index  # noqa: E402
+
+NOISE = 0.35      # per-dimension noise relative to a unit vector's typical coordinate: copies stay near kin
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def base_vectors(cache: Path) -> np.ndarray:
+    if cache.exists():
+        return np.load(cache)["vectors"].astype(np.float32)
+    raise SystemExit(f"{cache} is missing: run `make evaluate` (or python -m recommender.evaluation --dataset instacart) first")
+
+
+def replicate(base: np.ndarray, size: int, rng: np.random.Generator, chunk: int = 100_000) -> np.ndarray:
+    out = np.empty((size, base.shape[1]), dtype=np.float32)
+    scale = NOISE / np.sqrt(base.shape[1])
+    for start in range(0, size, chunk):
+        n = min(chunk, size - start)
+        picked = base[rng.integers(len(base), size=n)]
+        block = picked + rng.normal(scale=scale, size=picked.shape).astype(np.float32)
+        out[start:start + n] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return out
+
+
+def latencies(index: faiss.Index, queries: np.ndarray, k: int = 10) -> np.ndarray:
+    times = []
+    for q in queries:
+        t0 = time.perf_counter()
+        index.search(q[None, :], k)
+        times.append((time.perf_counter() - t0) * 1000)
+    return np.array(times)
+
+
+def recall_at_10(found: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)]))
+
+
+def run(size: int, base: np.ndarray, hnsw_m: int, ef_values: list[int], rng: np.random.Generator) -> list[dict]:
+    vectors = replicate(base, size, rng)
+    queries = replicate(base, 500, rng)
+    rows = []
+    before = rss_mb()
+    t0 = time.perf_counter()
+    exact = build_index(vectors, IndexSettings(exact_max_items=size))
+    exact_build, exact_mem = time.perf_counter() - t0, rss_mb() - before
+    _, truth = exact.search(queries, 10)
+    lat = latencies(exact, queries)
+    rows.append({"items": size, "index": "exact (IndexFlatIP)", "build_s": exact_build, "memory_mb": exact_mem,
+                 "recall@10": 1.0, "p50_ms": float(np.median(lat)), "p99_ms": float(np.percentile(lat, 99))})
+    del exact
+    before = rss_mb()
+    t0 = time.perf_counter()
+    hnsw = build_index(vectors, IndexSettings(exact_max_items=0, hnsw_m=hnsw_m, hnsw_ef_search=ef_values[0]))
+    hnsw_build, hnsw_mem = time.perf_counter() - t0, rss_mb() - before
+    for ef in ef_values:
+        hnsw.hnsw.efSearch = ef
+        _, found = hnsw.search(queries, 10)
+        lat = latencies(hnsw, queries)
+        rows.append({"items": size, "index": f"HNSW M={hnsw_m} efSearch={ef}", "build_s": hnsw_build,
+                     "memory_mb": hnsw_mem, "recall@10": recall_at_10(found, truth),
+                     "p50_ms": float(np.median(lat)), "p99_ms": float(np.percentile(lat, 99))})
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--hnsw-m", type=int, default=32)
+    parser.add_argument("--ef", type=int, nargs="+", default=[32, 64, 96, 128])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--cache", type=Path, default=ROOT / "models" / "eval" / "instacart-embeddings.npz")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks" / "index_scale.json")
+    args = parser.parse_args()
+    faiss.omp_set_num_threads(args.threads)
+    base = base_vectors(args.cache)
+    rng = np.random.default_rng(0)
+    rows = []
+    for size in args.sizes:
+        rows += run(size, base, args.hnsw_m, args.ef, rng)
+        print(f"done {size:,} items", file=sys.stderr)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {args.threads} FAISS threads, faiss {faiss.__version__}"
+    print(f"\nFAISS index scale ({machine}; 500 single queries, k=10)\n")
+    print("| items | index | build s | memory MB | recall@10 vs exact | p50 ms | p99 ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(f"| {r['items']:,} | {r['index']} | {r['build_s']:.1f} | {r['memory_mb']:.0f} | {r['recall@10']:.3f} "
+              f"| {r['p50_ms']:.2f} | {r['p99_ms']:.2f} |")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": machine, "noise": NOISE, "rows": rows}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Instacart Online Grocery Shopping 2017 (order histories with product names), for evaluation.
+
+Files: products.csv (product_id, product_name, aisle_id, department_id), aisles.csv,
+departments.csv, and an order-lines table (order_id, user_id, order_number, product_id, ...).
+Instacart has no prices or stock, so it cannot stock a shop; it is imported as order histories.
+Rows naming an unknown product or missing an id are rejected with their reason, as elsewhere.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..catalog import DataError, ImportReport
+from .generic import read_table
+from .histories import OrderHistories
+
+ORDER_COLUMNS = ["order_id", "user_id", "order_number", "product_id"]
+
+
+def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{name}: missing required column(s) {missing}")
+
+
+def load_instacart(folder: Path, orders_file: str = "order_lines_593_users.csv") -> OrderHistories:
+    folder = Path(folder)
+    products = read_table(folder / "products.csv")
+    aisles = read_table(folder / "aisles.csv")
+    departments = read_table(folder / "departments.csv")
+    lines = read_table(folder / orders_file)
+    _require(products, ["product_id", "product_name", "aisle_id", "department_id"], "products.csv")
+    _require(aisles, ["aisle_id", "aisle"], "aisles.csv")
+    _require(departments, ["department_id", "department"], "departments.csv")
+    _require(lines, ORDER_COLUMNS, orders_file)
+    report = ImportReport(source=f"instacart ({folder})")
+    items = (products.merge(aisles, on="aisle_id", how="left").merge(departments, on="department_id", how="left")
+             .rename(columns={"product_id": "id", "product_name": "title", "aisle": "category"}))
+    items = items.assign(id=items["id"].astype(str).str.strip(), category=items["category"].fillna(""),
+                         department=items["department"].fillna(""))[["id", "title", "category", "department"]]
+    text = lambda column: lines[column].fillna("").astype(str).str.strip()  # noqa: E731
+    orders = pd.DataFrame({
+        "user_id": text("user_id"), "basket_id": text("order_id"),
+        "seq": pd.to_numeric(lines["order_number"], errors="coerce"), "product_id": text("product_id"),
+    })
+    return OrderHistories.validated(items, orders, report)
