@@ -31,9 +31,10 @@ from recommender.vector_index import build_index  # noqa: E402
 NOISE = 0.35      # per-dimension noise relative to a unit vector's typical coordinate: copies stay near kin
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+def index_mb(index: faiss.Index) -> float:
+    """The index's own size (vectors plus graph), as serialised: RSS deltas mislead once freed
+    memory is reused."""
+    return faiss.serialize_index(index).size / 2**20
 
 
 def base_vectors(cache: Path) -> np.ndarray:
@@ -70,19 +71,17 @@ def run(size: int, base: np.ndarray, hnsw_m: int, ef_values: list[int], rng: np.
     vectors = replicate(base, size, rng)
     queries = replicate(base, 500, rng)
     rows = []
-    before = rss_mb()
     t0 = time.perf_counter()
     exact = build_index(vectors, IndexSettings(exact_max_items=size))
-    exact_build, exact_mem = time.perf_counter() - t0, rss_mb() - before
+    exact_build, exact_mem = time.perf_counter() - t0, index_mb(exact)
     _, truth = exact.search(queries, 10)
     lat = latencies(exact, queries)
     rows.append({"items": size, "index": "exact (IndexFlatIP)", "build_s": exact_build, "memory_mb": exact_mem,
                  "recall@10": 1.0, "p50_ms": float(np.median(lat)), "p99_ms": float(np.percentile(lat, 99))})
     del exact
-    before = rss_mb()
     t0 = time.perf_counter()
     hnsw = build_index(vectors, IndexSettings(exact_max_items=0, hnsw_m=hnsw_m, hnsw_ef_search=ef_values[0]))
-    hnsw_build, hnsw_mem = time.perf_counter() - t0, rss_mb() - before
+    hnsw_build, hnsw_mem = time.perf_counter() - t0, index_mb(hnsw)
     for ef in ef_values:
         hnsw.hnsw.efSearch = ef
         _, found = hnsw.search(queries, 10)

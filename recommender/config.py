@@ -28,7 +28,7 @@ class BlendWeights:
 
 @dataclass(frozen=True)
 class IndexSettings:
-    exact_max_items: int = 200_000
+    exact_max_items: int = 20_000   # exact single-query p99 ~3 ms at 10k, ~27 ms at 100k (benchmarks/index_scale.py)
     hnsw_m: int = 32
     hnsw_ef_search: int = 96
 

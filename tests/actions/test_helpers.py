@@ -6,6 +6,7 @@ import pytest
 from actions import replies
 from actions.cart import (add_item, cart_from_metadata, cart_total, match_cart_line, parse_ordinals,
                           parse_quantity, remove_item)
+from actions.base import coupon_code_in
 from actions.conversation import consecutive_fallbacks
 from actions.orders import Order, OrderStore, cancel_decision, return_decision
 
@@ -105,3 +106,11 @@ def test_order_store_seeds_relative_dates_and_updates(tmp_path):
     store.set_status("10003", "return_requested")
     store.close()
     assert OrderStore(tmp_path / "o.db", seed).get("10003").status == "return_requested"   # persisted, not re-seeded
+
+
+@pytest.mark.parametrize("text,code", [
+    ("apply save10 please", "SAVE10"), ("use coupon CJ10000085476", "CJ10000085476"),
+    ("redeem cj51380041013", "CJ51380041013"), ("apply my coupon", None), ("order 10002", None),
+])
+def test_coupon_codes_in_words_shop_and_complete_journey_formats(text, code):
+    assert coupon_code_in(text) == code
