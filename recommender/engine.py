@@ -13,7 +13,7 @@ from .config import Settings
 from .coupons import (CartLine, Coupon, CouponResult, coupons_for_items, evaluate, load_coupons,
                       parse_coupons)
 from .embeddings import Encoder
-from .mentions import Mention, MentionResolver, label_phrases, singular
+from .mentions import Mention, MentionResolver, phrase_key, singular
 from .query_parser import SIZE_TOLERANCE, Size, parse_query, parse_size
 from .vector_index import search as index_search
 
@@ -70,19 +70,6 @@ def catalog_vocabulary(catalog) -> set[str]:
     return words_of(text) - {"and", "the", "for", "with", "all", "other"}
 
 
-def normalise_phrase(text: str) -> str:
-    return " ".join(singular(w) for w in re.findall(r"[a-z]+", text.lower()))
-
-
-def phrase_categories(labels: list[str]) -> dict[str, tuple[str, ...]]:
-    """What a shopper may call each category ('tortilla chips', 'chips') -> the category labels."""
-    out: dict[str, set[str]] = {}
-    for label in set(labels):
-        for phrase in label_phrases(label) | {label}:
-            out.setdefault(normalise_phrase(phrase), set()).add(label)
-    return {phrase: tuple(sorted(found)) for phrase, found in out.items() if phrase}
-
-
 def merge_filters(explicit: SearchFilters, parsed, categories: tuple[str, ...]) -> SearchFilters:
     """Words in the query fill in what explicit filters leave open."""
     return SearchFilters(
@@ -114,7 +101,6 @@ class Recommender:
         self.available = (cat["stock"].to_numpy() != 0)
         self.categories = cat["category"].astype(str).to_numpy()
         self.categories_lower = np.char.lower(self.categories.astype(str))
-        self.category_phrases = phrase_categories(list(self.categories))
         sizes = [parse_size(s) for s in cat["size"]]
         self.size_units = np.array([s.unit if s else "" for s in sizes])
         self.size_values = np.array([s.value if s else np.nan for s in sizes])
@@ -178,7 +164,7 @@ class Recommender:
     def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
         parsed = parse_query(query, self.known_colors)
         # A query that is exactly a category's name ("ground coffee") wants that category only.
-        f = merge_filters(filters, parsed, self.category_phrases.get(normalise_phrase(parsed.text), ()))
+        f = merge_filters(filters, parsed, self.mentions.phrase_categories.get(phrase_key(parsed.text), ()))
         mask = self._filter_mask(f)
         if not parsed.text:   # only constraints ("something under $5"): best sellers that fit
             rows = [int(r) for r in np.argsort(-self.art.popularity, kind="stable") if mask[r]]

@@ -104,6 +104,22 @@ def label_phrases(label: str) -> set[str]:
     return {p for p in phrases if len(p) >= 3 and singular(p) not in GENERIC_HEADS}
 
 
+def phrase_key(text: str) -> str:
+    """What a phrase is matched on: lower-case singular words. 'Tortilla Chips' -> 'tortilla chip'."""
+    return " ".join(singular(w) for w in re.sub(r"[^\w\s'.]", " ", text.lower()).split())
+
+
+def phrase_index(labels: list[str]) -> dict[str, tuple[str, ...]]:
+    """Every phrase a shopper may use for a category label -> the labels it may mean."""
+    out: dict[str, list[str]] = {}
+    for label in dict.fromkeys(labels):
+        for phrase in label_phrases(label):
+            found = out.setdefault(phrase_key(phrase), [])
+            if label not in found:
+                found.append(label)
+    return {key: tuple(found) for key, found in out.items() if key}
+
+
 @dataclass(frozen=True)
 class Mention:
     text: str
@@ -143,12 +159,8 @@ class MentionResolver:
         self._nlp = spacy.blank("en")
         self._nlp.add_pipe("cartwise_singular_norm")
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="NORM")
-        self._phrase_categories: dict[str, list[str]] = {}
-        for category in self._rows_by_category:
-            for phrase in label_phrases(category):
-                key = " ".join(singular(w) for w in phrase.split())
-                self._phrase_categories.setdefault(key, []).append(category)
-        for key in self._phrase_categories:
+        self.phrase_categories = phrase_index(list(self._rows_by_category))
+        for key in self.phrase_categories:
             self._matcher.add(key, [self._nlp(key)])
 
     def _options_for(self, categories: list[str]) -> tuple[Status, tuple[int, ...]]:
@@ -164,7 +176,7 @@ class MentionResolver:
         mentions = []
         for span in spans:
             key = " ".join(t.norm_ for t in span)
-            categories = self._phrase_categories.get(key)
+            categories = self.phrase_categories.get(key)
             if not categories:
                 continue
             status, options = self._options_for(categories)
