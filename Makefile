@@ -18,7 +18,7 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: demo run install build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index clean
+.PHONY: demo run install build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-embed clean
 
 demo: install build train  ## install what is missing, build, train if stale, run everything
 	$(BOT)/python -m bot.run
@@ -77,6 +77,12 @@ evaluate: .venv-rec/.installed  ## recommender quality on real data (Instacart, 
 
 bench-index: .venv-rec/.installed  ## FAISS exact vs HNSW at 10k/100k/1M items (see benchmarks/README.md)
 	$(REC)/python benchmarks/index_scale.py --sizes 10000 100000 1000000
+
+bench-cart: build  ## complete-the-cart in the service at 10k/100k/1M items, with its memory
+	$(REC)/python benchmarks/complete_cart_scale.py --sizes 10000 100000 1000000
+
+bench-embed: build  ## embedding throughput by batch size (chooses recommender.embedding.batch_size)
+	$(REC)/python benchmarks/embedding_throughput.py
 
 clean:
 	rm -rf models/recommender models/rasa results var

@@ -52,7 +52,7 @@ class Settings:
     models_dir: Path = Path("models/recommender")
     coupons_file: Path = Path("data/shop/coupons.yml")
     state_db: Path = Path("var/recommender.db")
-    batch_size: int = 128
+    batch_size: int = 32
     index: IndexSettings = field(default_factory=IndexSettings)
     cf_neighbors: int = 100
     cf_shrinkage: float = 10.0
@@ -87,7 +87,7 @@ def load_settings(path: Path | None = None) -> Settings:
         models_dir=rel(raw.get("models_dir", "models/recommender")),
         coupons_file=rel(raw.get("coupons_file", "data/shop/coupons.yml")),
         state_db=rel(raw.get("state_db", "var/recommender.db")),
-        batch_size=int(raw.get("embedding", {}).get("batch_size", 128)),
+        batch_size=int(raw.get("embedding", {}).get("batch_size", 32)),
         index=IndexSettings(**raw.get("index", {})),
         cf_neighbors=int(cooc.get("neighbors", 100)),
         cf_shrinkage=float(cooc.get("shrinkage", 10)),
