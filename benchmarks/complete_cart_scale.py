@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -29,11 +27,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.table import machine, publish  # noqa: E402
+
 NOISE = 0.35
 
 
 def replicated_artefacts(size: int, seed: int = 0):
-    import pandas as pd
     import scipy.sparse as sp
 
     from recommender import artifacts
@@ -135,15 +134,13 @@ def main() -> int:
         rows.append({**served, "index_build_s": built["index_build_s"]})
         shutil.rmtree(folder)
         print(f"done {size:,} items", file=sys.stderr)
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    print(f"\nComplete-the-cart inside the service ({machine}; {args.carts} carts of 1-5 items, k=5)\n")
-    print("| items | index | index build s | p50 ms | p99 ms | artefacts loaded MB | service RSS MB |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        print(f"| {r['items']:,} | {r['index']} | {r['index_build_s']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
-              f"| {r['artefacts_rss_mb']:,} | {r['rss_mb']:,} |")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": machine, "noise": NOISE, "rows": rows}, indent=2))
+    where = machine()
+    publish(f"Complete-the-cart inside the service ({where}; {args.carts} carts of 1-5 items, k=5)", {
+        "items": lambda r: f"{r['items']:,}", "index": lambda r: r["index"],
+        "index build s": lambda r: str(r["index_build_s"]), "p50 ms": lambda r: f"{r['p50_ms']:.2f}",
+        "p99 ms": lambda r: f"{r['p99_ms']:.2f}", "artefacts loaded MB": lambda r: f"{r['artefacts_rss_mb']:,}",
+        "service RSS MB": lambda r: f"{r['rss_mb']:,}",
+    }, rows, args.out, machine=where, noise=NOISE)
     return 0
 
 

@@ -10,9 +10,6 @@ Prints a table; writes results/benchmarks/embedding_throughput.json. The build's
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -24,6 +21,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.table import machine, publish  # noqa: E402
 from recommender.embeddings import Encoder  # noqa: E402
 
 
@@ -63,14 +61,11 @@ def main() -> int:
             rows.append({"texts": corpus, "mean_words": round(words, 1), "batch_size": batch,
                          "products_per_s": float(np.median(rates))})
             print(f"{corpus} batch {batch}: {rows[-1]['products_per_s']:.0f}/s", file=sys.stderr)
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads)"
-    print(f"\nEmbedding throughput, all-MiniLM-L6-v2 ({machine}; median of {args.repeats} runs of {args.sample} texts)\n")
-    print("| texts | mean words | batch size | products/s |")
-    print("| --- | --- | --- | --- |")
-    for r in rows:
-        print(f"| {r['texts']} | {r['mean_words']} | {r['batch_size']} | {r['products_per_s']:.0f} |")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
+    where = machine(f"torch {torch.__version__}", f"{torch.get_num_threads()} threads")
+    publish(f"Embedding throughput, all-MiniLM-L6-v2 ({where}; median of {args.repeats} runs of {args.sample} texts)", {
+        "texts": lambda r: r["texts"], "mean words": lambda r: str(r["mean_words"]),
+        "batch size": lambda r: str(r["batch_size"]), "products/s": lambda r: f"{r['products_per_s']:.0f}",
+    }, rows, args.out, machine=where)
     return 0
 
 

@@ -12,9 +12,6 @@ Queries: 500 other noisy copies of real products. Prints a table; writes results
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -25,6 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.table import machine, publish  # noqa: E402
 from recommender.config import IndexSettings  # noqa: E402
 from recommender.vector_index import build_index  # noqa: E402
 
@@ -108,15 +106,12 @@ def main() -> int:
     for size in args.sizes:
         rows += run(size, base, args.hnsw_m, args.ef, rng)
         print(f"done {size:,} items", file=sys.stderr)
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, {args.threads} FAISS threads, faiss {faiss.__version__}"
-    print(f"\nFAISS index scale ({machine}; 500 single queries, k=10)\n")
-    print("| items | index | build s | memory MB | recall@10 vs exact | p50 ms | p99 ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        print(f"| {r['items']:,} | {r['index']} | {r['build_s']:.1f} | {r['memory_mb']:.0f} | {r['recall@10']:.3f} "
-              f"| {r['p50_ms']:.2f} | {r['p99_ms']:.2f} |")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": machine, "noise": NOISE, "rows": rows}, indent=2))
+    where = machine(f"{args.threads} FAISS threads", f"faiss {faiss.__version__}")
+    publish(f"FAISS index scale ({where}; 500 single queries, k=10)", {
+        "items": lambda r: f"{r['items']:,}", "index": lambda r: r["index"], "build s": lambda r: f"{r['build_s']:.1f}",
+        "memory MB": lambda r: f"{r['memory_mb']:.0f}", "recall@10 vs exact": lambda r: f"{r['recall@10']:.3f}",
+        "p50 ms": lambda r: f"{r['p50_ms']:.2f}", "p99 ms": lambda r: f"{r['p99_ms']:.2f}",
+    }, rows, args.out, machine=where, noise=NOISE)
     return 0
 
 
