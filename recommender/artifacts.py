@@ -69,7 +69,9 @@ def read(directory: Path, index_settings: IndexSettings) -> Artefacts:
         raise FileNotFoundError(f"{directory} has no {MANIFEST}: run `make build` first")
     return Artefacts(
         catalog=pd.read_parquet(directory / CATALOG),
-        embeddings=np.load(directory / EMBEDDINGS),
+        # Memory-mapped: pages are read when a product's vector is used, and at a million products
+        # the service does not hold a second full copy beside the index's.
+        embeddings=np.load(directory / EMBEDDINGS, mmap_mode="r"),
         index=load_index(directory / INDEX, index_settings),
         similarity=sp.load_npz(directory / COOCCURRENCE).tocsr(),
         popularity=np.load(directory / POPULARITY),

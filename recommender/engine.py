@@ -109,7 +109,8 @@ class Recommender:
         self.known_colors = frozenset(c for c in colors.unique() if c)
         self.mentions = MentionResolver(list(cat["category"].astype(str)), art.popularity,
                                         self._embed_search, settings.fuzzy_min_score, self._rank_rows)
-        self._records = cat[PUBLIC_FIELDS].to_dict("records")
+        # Columns, not a dict per product: at a million products the dicts alone were ~1.5 GB.
+        self._columns = {f: cat[f].to_numpy() for f in PUBLIC_FIELDS}
         self.vocabulary = catalog_vocabulary(cat)
 
     @classmethod
@@ -121,7 +122,8 @@ class Recommender:
 
     # -- products -----------------------------------------------------------------------
     def product(self, row: int) -> dict:
-        return dict(self._records[row])
+        return {f: (v.item() if isinstance(v, np.generic) else v)
+                for f, v in ((f, column[row]) for f, column in self._columns.items())}
 
     def rows_for(self, ids: list[str]) -> list[int]:
         unknown = [i for i in ids if i not in self.position]
