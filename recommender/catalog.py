@@ -69,7 +69,7 @@ def _rejects(df: pd.DataFrame, mask: pd.Series, table: str, reason: str) -> pd.D
     return out
 
 
-def _require_columns(df: pd.DataFrame, required: list[str], table: str) -> None:
+def require_columns(df: pd.DataFrame, required: list[str], table: str) -> None:
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise DataError(f"{table}: missing required column(s) {missing}; found {list(df.columns)}")
@@ -78,7 +78,7 @@ def _require_columns(df: pd.DataFrame, required: list[str], table: str) -> None:
 def _conform(raw: pd.DataFrame, columns: list[str], required: list[str], table: str,
              report: ImportReport) -> pd.DataFrame:
     """Exactly `columns`, in order, missing optional ones added empty; counts the rows read."""
-    _require_columns(raw, required, table)
+    require_columns(raw, required, table)
     df = raw.copy()
     for col in columns:
         if col not in df.columns:

@@ -10,7 +10,7 @@ def _row(cells: list) -> str:
     return "| " + " | ".join(f"{c:.3f}" if isinstance(c, float) else str(c) for c in cells) + " |"
 
 
-def _table(header: list[str], rows: list[list]) -> str:
+def markdown_table(header: list[str], rows: list[list]) -> str:
     return "\n".join([_row(header), "| " + " | ".join("---" for _ in header) + " |"] + [_row(r) for r in rows])
 
 
@@ -24,21 +24,21 @@ def tables(results: dict) -> str:
            f"{results['seconds']:.0f} s)"]
     nb = results["next_basket"]
     out += ["", f"Next basket (last basket of each user; blend weights from validation: {_weights(nb['weights'])})", "",
-            _table(["method", "Recall@10", "Recall@20", "NDCG@10", "HitRate@10", "Recall@10 repeat",
+            markdown_table(["method", "Recall@10", "Recall@20", "NDCG@10", "HitRate@10", "Recall@10 repeat",
                     "Recall@10 new", "coverage@10"],
                    [[m, *(nb["methods"][m][k] for k in ("recall@10", "recall@20", "ndcg@10", "hit@10",
                                                           "recall@10_repeat", "recall@10_new", "coverage@10"))]
                     for m in METHOD_ORDER])]
     bc = results["basket_completion"]
     out += ["", f"Basket completion ({bc['cases']:,} carts, one item hidden; weights: {_weights(bc['weights'])})", "",
-            _table(["method", "HitRate@10", "MRR", "coverage@10", "in-cart share"],
+            markdown_table(["method", "HitRate@10", "MRR", "coverage@10", "in-cart share"],
                    [[m, *(bc["methods"][m][k] for k in ("hit@10", "mrr", "coverage@10", "in_cart_share"))]
                     for m in METHOD_ORDER])]
     if "content_search" in results:
         cs = results["content_search"]
         out += ["", f"Content search ({cs['queries']} held-out aisle names as queries over {cs['items']:,} "
                     "product names)", "",
-                _table(["method", "NDCG@10", "Recall@50"],
+                markdown_table(["method", "NDCG@10", "Recall@50"],
                        [[m, v["ndcg@10"], v["recall@50"]] for m, v in cs["methods"].items()])]
     return "\n".join(out) + "\n"
 

@@ -11,17 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..catalog import DataError, ImportReport
+from ..catalog import ImportReport, require_columns
 from .generic import read_table
 from .histories import OrderHistories
 
 ORDER_COLUMNS = ["order_id", "user_id", "order_number", "product_id"]
-
-
-def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(f"{name}: missing required column(s) {missing}")
 
 
 def load_instacart(folder: Path, orders_file: str = "order_lines_593_users.csv") -> OrderHistories:
@@ -30,10 +24,10 @@ def load_instacart(folder: Path, orders_file: str = "order_lines_593_users.csv")
     aisles = read_table(folder / "aisles.csv")
     departments = read_table(folder / "departments.csv")
     lines = read_table(folder / orders_file)
-    _require(products, ["product_id", "product_name", "aisle_id", "department_id"], "products.csv")
-    _require(aisles, ["aisle_id", "aisle"], "aisles.csv")
-    _require(departments, ["department_id", "department"], "departments.csv")
-    _require(lines, ORDER_COLUMNS, orders_file)
+    require_columns(products, ["product_id", "product_name", "aisle_id", "department_id"], "products.csv")
+    require_columns(aisles, ["aisle_id", "aisle"], "aisles.csv")
+    require_columns(departments, ["department_id", "department"], "departments.csv")
+    require_columns(lines, ORDER_COLUMNS, orders_file)
     report = ImportReport(source=f"instacart ({folder})")
     items = (products.merge(aisles, on="aisle_id", how="left").merge(departments, on="department_id", how="left")
              .rename(columns={"product_id": "id", "product_name": "title", "aisle": "category"}))
