@@ -60,6 +60,11 @@ def weight_grid(names: tuple[str, ...], step: float) -> list[dict[str, float]]:
     return grid
 
 
+def _recall_at(k: int, targets: list[set[int]]) -> Callable[[np.ndarray], float]:
+    """Mean Recall@k of ranked item lists (one row per target)."""
+    return lambda ranked: metrics.mean([metrics.recall(r, t, k) for r, t in zip(ranked, targets)])
+
+
 def next_basket_queries(split: Split) -> Queries:
     return Queries(items=split.seen, history=split.history, population=split.history,
                    self_rows=np.arange(len(split.users)))
@@ -69,13 +74,13 @@ def next_basket_metrics(ranked: np.ndarray, split: Split, n_items: int) -> dict:
     seen = [set(split.seen.indices[split.seen.indptr[u]:split.seen.indptr[u + 1]]) for u in range(len(split.users))]
     out = {}
     for k in (10, 20):
-        out[f"recall@{k}"] = metrics.mean([metrics.recall(r, t, k) for r, t in zip(ranked, split.targets)])
+        out[f"recall@{k}"] = _recall_at(k, split.targets)(ranked)
     out["ndcg@10"] = metrics.mean([metrics.ndcg(r, t, 10) for r, t in zip(ranked, split.targets)])
     out["hit@10"] = metrics.mean([metrics.hit(r, t, 10) for r, t in zip(ranked, split.targets)])
     out["recall@10_repeat"] = metrics.mean([metrics.recall(r, t & s, 10) for r, t, s in zip(ranked, split.targets, seen)])
     out["recall@10_new"] = metrics.mean([metrics.recall(r, t - s, 10) for r, t, s in zip(ranked, split.targets, seen)])
     out["coverage@10"] = len(np.unique(ranked[:, :10])) / n_items
-    out["curve"] = {k: metrics.mean([metrics.recall(r, t, k) for r, t in zip(ranked, split.targets)]) for k in CURVE_KS}
+    out["curve"] = {k: _recall_at(k, split.targets)(ranked) for k in CURVE_KS}
     return out
 
 
@@ -173,8 +178,7 @@ def tune_decay(ranked, position: dict[str, int], candidates: tuple[float, ...],
         values = []
         for holdout in holdouts:
             split = make_split(ranked, position, holdout=holdout, decay=decay)
-            ranked_items = metrics.top_k(split.history.toarray(), 10)
-            values.append(metrics.mean([metrics.recall(r, t, 10) for r, t in zip(ranked_items, split.targets)]))
+            values.append(_recall_at(10, split.targets)(metrics.top_k(split.history.toarray(), 10)))
         found[decay] = float(np.mean(values))
     return max(found, key=found.get), found
 
@@ -186,10 +190,6 @@ class Fold:
 
 
 SHORTLIST_DEPTH = 100
-
-
-def _recall_at_10(targets: list[set[int]]) -> Callable[[np.ndarray], float]:
-    return lambda top: metrics.mean([metrics.recall(r, t, 10) for r, t in zip(top, targets)])
 
 
 def _hit_at_10(hidden: np.ndarray) -> Callable[[np.ndarray], float]:
@@ -204,7 +204,7 @@ def run_protocols(validation: list[Fold], test: Fold, embeddings: np.ndarray, st
 
     # 1. next basket
     cases = [(Shortlist.of(component_matrices(f.models, next_basket_queries(f.split), embeddings, settings),
-                           SHORTLIST_DEPTH), _recall_at_10(f.split.targets)) for f in validation]
+                           SHORTLIST_DEPTH), _recall_at(10, f.split.targets)) for f in validation]
     weights, val_score = tune(cases, step)
     del cases
     tst = component_matrices(test.models, next_basket_queries(test.split), embeddings, settings)

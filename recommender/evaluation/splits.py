@@ -15,7 +15,6 @@ import scipy.sparse as sp
 
 @dataclass
 class Split:
-    name: str
     train: sp.csr_matrix        # training baskets x items (binary)
     users: list[str]
     history: sp.csr_matrix      # users x items: past purchases, a basket `steps` back weighted decay**steps
@@ -55,4 +54,4 @@ def make_split(ranked: pd.DataFrame, position: dict[str, int], holdout: int, dec
     targets: list[set[int]] = [set() for _ in users]
     for r, i in zip(rows[is_target].astype(int), item[is_target]):
         targets[r].add(int(i))
-    return Split("test" if holdout == 1 else "validation", train, users, history, seen, targets)
+    return Split(train, users, history, seen, targets)
