@@ -1,0 +1,42 @@
+"""The console's typed view of its section of cartwise.yml, plus the secrets it reads from the environment."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    host: str
+    port: int
+    db: Path
+    accounts_file: Path
+    rasa_url: str
+    session_ttl_s: float      # a login lasts this long without activity
+    agent_online_s: float     # an agent whose page has not polled for this long counts as away
+    max_wait_s: float         # a shopper waiting this long for a person gets the bot back
+    rasa_token: str           # CARTWISE_RASA_TOKEN: Rasa's --auth-token
+    service_token: str        # CARTWISE_SERVICE_TOKEN: what the action server presents
+
+
+def load(path: Path | None = None) -> ConsoleSettings:
+    path = (path or Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml"))).resolve()
+    raw = (yaml.safe_load(path.read_text()) or {}).get("console", {})
+    root = path.parent
+    return ConsoleSettings(
+        host=str(raw.get("host", "127.0.0.1")),
+        port=int(raw.get("port", 5090)),
+        db=(root / raw.get("db", "var/console.db")).resolve(),
+        accounts_file=(root / raw.get("accounts_file", "var/console-accounts.txt")).resolve(),
+        rasa_url=str(raw.get("rasa_url", "http://127.0.0.1:5005")).rstrip("/"),
+        session_ttl_s=float(raw.get("session_ttl_s", 8 * 3600)),
+        agent_online_s=float(raw.get("agent_online_s", 30)),
+        max_wait_s=float(raw.get("max_wait_s", 300)),
+        rasa_token=os.environ.get("CARTWISE_RASA_TOKEN", ""),
+        service_token=os.environ.get("CARTWISE_SERVICE_TOKEN", ""),
+    )
