@@ -55,6 +55,7 @@ class Context:
         self.rec = rec
         self.events: list[EventType] = []
         self._cart: list[dict] | None = None
+        self.changed_cart: list[dict] | None = None   # set when this turn changed the cart
 
     async def cart(self) -> list[dict]:
         if self._cart is None:
@@ -70,6 +71,7 @@ class Context:
 
     def set_cart(self, cart: list[dict]) -> None:
         self._cart = cart
+        self.changed_cart = cart
         self.events.append(SlotSet("cart", cart))
 
     def set(self, slot: str, value: Any) -> None:
@@ -103,9 +105,25 @@ class ShopAction(Action):
             except RecommenderRejected as exc:   # e.g. a product id the catalog no longer has
                 log.warning("%s: recommender refused the request: %s", self.NAME, exc)
                 dispatcher.utter_message(text=f"Sorry, I couldn't do that: {exc} Could you try again another way?")
+        if ctx.changed_cart is not None and tracker.get_latest_input_channel() not in TEXT_ONLY_CHANNELS:
+            # First, so the turn's own reply (with its quick replies) stays the latest message.
+            sync = CollectingDispatcher()
+            sync.utter_message(json_message=replies.cart_sync(ctx.changed_cart))
+            dispatcher.messages[:0] = sync.messages
         if not any(e.get("event") == "slot" and e.get("name") == "offer" for e in ctx.events):
             ctx.events.append(SlotSet("offer", None))
         return ctx.events
+
+
+async def current_cart(tracker: Tracker) -> tuple[list[dict], list[EventType]]:
+    """The cart for actions outside ShopAction: the page's (priced by the catalog) or the slot's."""
+    s = settings()
+    async with RecommenderClient(s.recommender_url, s.recommender_timeout_s) as rec:
+        ctx = Context(tracker, rec)
+        try:
+            return await ctx.cart(), ctx.events
+        except (RecommenderUnavailable, RecommenderRejected):
+            return list(tracker.get_slot("cart") or []), []
 
 
 def degraded_reply(dispatcher: CollectingDispatcher, apology: str) -> None:
@@ -122,13 +140,18 @@ TEXT_ONLY_CHANNELS = {"cmdline"}   # rasa shell: the text already lists the prod
 
 def utter_products(ctx: "Context", dispatcher: CollectingDispatcher, text: str, products: list[dict],
                    buttons: list[dict] | None = None) -> None:
-    """Text listing the products, quick replies, and a card carousel for channels that show one.
+    """Text listing the products, a card carousel for channels that show one, then the quick replies.
 
     The carousel is a generic-template attachment (what rasa-webchat renders); Rasa's console
     channel cannot print a dict attachment (it crashes), so text-only channels get the text alone.
+    Widgets show quick replies only under the latest message, so they come after the cards.
     """
-    rich = ctx.tracker.get_latest_input_channel() not in TEXT_ONLY_CHANNELS
-    dispatcher.utter_message(text=text, buttons=buttons, attachment=replies.carousel(products) if rich else None)
+    if ctx.tracker.get_latest_input_channel() in TEXT_ONLY_CHANNELS:
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return
+    dispatcher.utter_message(text=text, attachment=replies.carousel(products))
+    if buttons:
+        dispatcher.utter_message(text="Or would you like something else?", buttons=buttons)
 
 
 def coupon_code_in(text: str) -> str | None:

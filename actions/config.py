@@ -12,6 +12,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
+class HandoffRules:
+    offer_after_fallbacks: int = 2       # misunderstood this many times in a row: offer a person
+    handoff_after_fallbacks: int = 3     # ... this many: hand over without asking
+    cart_value_threshold: float = 100.0  # a misunderstood shopper with a cart worth this much goes straight to a person
+
+
+@dataclass(frozen=True)
 class ActionSettings:
     recommender_url: str
     recommender_timeout_s: float
@@ -20,6 +27,10 @@ class ActionSettings:
     results_per_page: int
     popular_cache: Path
     return_window_days: int
+    console_url: str
+    console_timeout_s: float
+    service_token: str         # CARTWISE_SERVICE_TOKEN, presented to the console
+    handoff: HandoffRules
 
 
 @lru_cache(maxsize=1)
@@ -35,4 +46,8 @@ def settings() -> ActionSettings:
         results_per_page=int(raw.get("results_per_page", 5)),
         popular_cache=(root / raw.get("popular_cache", "models/recommender/popular.json")).resolve(),
         return_window_days=int(raw.get("return_window_days", 30)),
+        console_url=str(raw.get("console_url", "http://127.0.0.1:5090")).rstrip("/"),
+        console_timeout_s=float(raw.get("console_timeout_s", 2.0)),
+        service_token=os.environ.get("CARTWISE_SERVICE_TOKEN", ""),
+        handoff=HandoffRules(**(raw.get("handoff") or {})),
     )

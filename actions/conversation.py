@@ -1,18 +1,25 @@
-"""Everyday dialogue that needs state: fallback escalation, asking for a person, yes and no."""
+"""Everyday dialogue that needs state: fallback escalation, handing over to a person, yes and no."""
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import replies
+from .base import current_cart
+from .cart import cart_total
 from .cart_actions import ActionCompleteCart
+from .config import settings
+from .handoff import ASKED_FOR_PERSON, ConsoleUnavailable, fallback_reason, fallback_step, request_handoff, summary
 
-FALLBACKS_BEFORE_OFFERING_A_PERSON = 2
+log = logging.getLogger("cartwise.actions")
 ASK_REPHRASE = "Sorry, I didn't quite get that. Could you say it another way?"
 HOW_CAN_I_HELP = "How can I help? You can ask for a product, suggestions for your cart, or a deal."
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}\.[A-Za-z]{2,}")
 
 
 def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
@@ -28,31 +35,87 @@ def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
     return count
 
 
+async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
+                    cart: list[dict] | None = None) -> list[EventType]:
+    """Queue the chat for an agent and pause the bot; with nobody online, say so and keep helping."""
+    s = settings()
+    cart_events: list[EventType] = []
+    if cart is None:
+        cart, cart_events = await current_cart(tracker)
+    body = {"conversation_id": tracker.sender_id, "reason": reason,
+            "summary": summary(tracker.events, cart, list(tracker.get_slot("last_results") or []))}
+    try:
+        queued = await request_handoff(s.console_url, s.service_token, s.console_timeout_s, body)
+    except ConsoleUnavailable as exc:
+        log.warning("handoff for %s failed: %s", tracker.sender_id, exc)
+        dispatcher.utter_message(text="Sorry, I can't reach our team right now. Please try again in a few minutes; "
+                                      "until then I'm happy to keep helping.")
+        return cart_events + [SlotSet("offer", None)]
+    if queued["status"] not in ("waiting", "owned"):
+        dispatcher.utter_message(
+            text="Nobody from our team is online right now. You can leave your email address here and they will "
+                 "write to you, or keep chatting with me.",
+            buttons=replies.buttons(("Keep chatting", "/help")))
+        return cart_events + [SlotSet("handoff_requested", True), SlotSet("offer", None)]
+    position = queued.get("position")
+    line = f" You are number {position} in line." if position else ""
+    dispatcher.utter_message(text="A person from our team will join this chat shortly; they can see our conversation "
+                                  f"so far, so you won't need to repeat yourself.{line} I'll stay quiet until they "
+                                  "hand you back to me.")
+    return cart_events + [SlotSet("handoff_requested", True), SlotSet("offer", None), ConversationPaused()]
+
+
 class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        if consecutive_fallbacks(tracker.events) >= FALLBACKS_BEFORE_OFFERING_A_PERSON:
+        rules = settings().handoff
+        count = consecutive_fallbacks(tracker.events)
+        cart, cart_events = await current_cart(tracker)
+        value = cart_total(cart)
+        step = fallback_step(count, value, rules)
+        if step == "handoff":
+            return cart_events + await hand_over(dispatcher, tracker, fallback_reason(count, value, rules), cart)
+        if step == "offer":
             dispatcher.utter_message(text="I'm sorry, I'm still not understanding. Would you like to talk to a person "
                                           "from our team?", buttons=replies.buttons(("Yes, a person", "/affirm"),
                                                                                     ("No, keep trying", "/deny")))
-            return [SlotSet("offer", "handoff")]
+            return cart_events + [SlotSet("offer", "handoff")]
         dispatcher.utter_message(text=ASK_REPHRASE)
-        return [SlotSet("offer", None)]
+        return cart_events + [SlotSet("offer", None)]
 
 
 class ActionRequestHuman(Action):
-    """The handoff itself (an agent console) is separate work; here the request is recorded."""
-
     def name(self) -> str:
         return "action_request_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        dispatcher.utter_message(text="Of course. I've asked a person from our team to join this chat; they will see "
-                                      "our conversation so far, so you won't need to repeat yourself. Until they "
-                                      "arrive I'm happy to keep helping.")
-        return [SlotSet("handoff_requested", True), SlotSet("offer", None)]
+        return await hand_over(dispatcher, tracker, ASKED_FOR_PERSON)
+
+
+class ActionLeaveEmail(Action):
+    """A shopper nobody could serve leaves an address; the team sees it with the missed chat."""
+
+    def name(self) -> str:
+        return "action_leave_email"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        found = EMAIL.search(tracker.latest_message.get("text") or "")
+        if not found:
+            dispatcher.utter_message(text="I couldn't find an email address in that. Could you type it again?")
+            return []
+        s = settings()
+        try:
+            await request_handoff(s.console_url, s.service_token, s.console_timeout_s,
+                                  {"conversation_id": tracker.sender_id, "email": found.group(0)},
+                                  path="/api/handoffs/contact")
+        except ConsoleUnavailable as exc:
+            log.warning("contact for %s not saved: %s", tracker.sender_id, exc)
+            dispatcher.utter_message(text="Sorry, I couldn't pass that on just now. Please try again in a minute.")
+            return []
+        dispatcher.utter_message(text=f"Thanks! Our team will write to {found.group(0)}. Anything else I can do meanwhile?")
+        return []
 
 
 class ActionHandleAffirm(Action):
@@ -62,7 +125,7 @@ class ActionHandleAffirm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         offer = tracker.get_slot("offer")
         if offer == "handoff":
-            return await ActionRequestHuman().run(dispatcher, tracker, domain)
+            return await hand_over(dispatcher, tracker, ASKED_FOR_PERSON)
         if offer == "complete_cart":
             return await ActionCompleteCart().run(dispatcher, tracker, domain)
         dispatcher.utter_message(text=HOW_CAN_I_HELP)

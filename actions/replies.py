@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from .cart import cart_total
+
 
 def money(value: float) -> str:
     return f"${value:,.2f}"
@@ -87,6 +89,17 @@ def comparison(a: dict, b: dict) -> str:
     else:
         lines.append("They cost the same.")
     return "\n".join(lines)
+
+
+def cart_sync(cart: list[dict]) -> dict:
+    """The cart after the bot changed it, for the shop page to mirror (so page and bot never disagree).
+
+    A custom message: Rasa's socket.io channel emits `data` as the bot message itself, so a widget
+    shows the text, and rasa-webchat hands `metadata` to the page's `bot_uttered` listener.
+    """
+    items = sum(line["qty"] for line in cart)
+    text = f"Your cart: {items} item{'s' if items != 1 else ''}, {money(cart_total(cart))}." if cart else "Your cart is empty."
+    return {"data": {"text": text, "metadata": {"cart": cart}}}
 
 
 def cart_summary(cart: list[dict], total: float) -> str:
