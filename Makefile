@@ -18,7 +18,7 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: demo run install build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-embed clean
+.PHONY: demo run install browser build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-embed clean
 
 demo: install build train  ## install what is missing, build, train if stale, run everything
 	$(BOT)/python -m bot.run
@@ -26,7 +26,18 @@ demo: install build train  ## install what is missing, build, train if stale, ru
 run:                       ## run what is already built
 	$(BOT)/python -m bot.run
 
-install: .venv-bot/.installed .venv-rec/.installed
+install: .venv-bot/.installed .venv-rec/.installed node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json  ## the chat widget (rasa-webchat) and the browser-test driver
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is required for the shop page's chat widget"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+# Browser tests drive Debian's Chromium (playwright-core never downloads a browser).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
+	  || { echo "Chromium is needed for the browser tests: sudo apt-get install chromium (or set CHROMIUM=/path)"; exit 1; }
 
 .venv-bot/.installed: requirements/bot.txt
 	@test -n "$(PY310)" || { echo "Python 3.10 is required for Rasa 3.6 (set PY310=/path/to/python3.10)"; exit 1; }
@@ -60,14 +71,14 @@ shell: .venv-bot/.installed  ## chat in the terminal with the running assistant'
 validate: .venv-bot/.installed $(MINILM)
 	$(BOT)/rasa data validate --fail-on-warnings
 
-test: install build train  ## every test: Rasa data, NLU cross-validation, test stories, pytest suites
+test: install build train browser  ## every test: Rasa data, NLU cross-validation, test stories, pytest suites
 	bash tests/run_all.sh
 
 test-recommender: .venv-rec/.installed
 	$(REC)/python -m pytest tests/recommender -q
 
 test-bot: .venv-bot/.installed build train
-	$(BOT)/python -m pytest tests/actions tests/e2e -q
+	$(BOT)/python -m pytest tests/console tests/actions tests/e2e -q
 
 nlu-report: .venv-bot/.installed $(MINILM)  ## cross-validated intent report into results/nlu
 	$(BOT)/rasa test nlu --cross-validation --folds 5 --out results/nlu

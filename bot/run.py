@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 
-from .services import PROJECT_ROOT, read_ports, services, start, stop, wait_ready
+from .services import PROJECT_ROOT, read_ports, secrets_env, services, start, stop, wait_ready
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"No Rasa model at {args.model}: run `make train` (or `make demo`).", file=sys.stderr)
         return 2
     ports = read_ports()
+    os.environ.update(secrets_env())   # every service started below inherits them
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     running = []
     stopping = False
@@ -34,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):   # SIGHUP: the terminal was closed
         signal.signal(signum, request_stop)
     try:
-        for service in services(ports, args.model, args.endpoints, args.credentials):
+        for service in services(ports, args.model, args.endpoints, args.credentials,
+                                os.environ["CARTWISE_RASA_TOKEN"]):
             print(f"starting {service.name} ...", flush=True)
             process = start(service, PROJECT_ROOT / "var" / "logs")
             running.append(process)
@@ -42,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
             if stopping:
                 return 130
         print(f"""
-Cartwise is running (logs in var/logs/). Chat with it:
+Cartwise is running (logs in var/logs/).
+  shop page with the chat widget: http://127.0.0.1:{ports.shop}/
+  agent console: http://127.0.0.1:{ports.console}/agent (logins in var/console-accounts.txt)
   terminal:  make shell
   REST:      curl -s localhost:{ports.rasa}/webhooks/rest/webhook -d '{{"sender": "me", "message": "hi"}}'
   socket.io: http://127.0.0.1:{ports.rasa}/socket.io (rasa-webchat and other Rasa widgets)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -30,6 +31,8 @@ class Ports:
     rasa: int
     actions: int
     recommender: int
+    shop: int
+    console: int
 
 
 def read_ports(config: Path | None = None) -> Ports:
@@ -37,10 +40,19 @@ def read_ports(config: Path | None = None) -> Ports:
     raw = yaml.safe_load(config.read_text()) or {}
     return Ports(rasa=int(raw.get("rasa", {}).get("port", 5005)),
                  actions=int(raw.get("actions", {}).get("port", 5055)),
-                 recommender=int(raw.get("recommender", {}).get("port", 5070)))
+                 recommender=int(raw.get("recommender", {}).get("port", 5070)),
+                 shop=int(raw.get("shop", {}).get("port", 5080)),
+                 console=int(raw.get("console", {}).get("port", 5090)))
 
 
-def services(ports: Ports, model: Path, endpoints: Path, credentials: Path) -> list[Service]:
+def secrets_env() -> dict[str, str]:
+    """The shared secrets, from the environment when set (production), else fresh for this run:
+    CARTWISE_RASA_TOKEN guards Rasa's HTTP API, CARTWISE_SERVICE_TOKEN the console's service API."""
+    return {name: os.environ.get(name) or secrets.token_urlsafe(24)
+            for name in ("CARTWISE_RASA_TOKEN", "CARTWISE_SERVICE_TOKEN")}
+
+
+def services(ports: Ports, model: Path, endpoints: Path, credentials: Path, rasa_token: str) -> list[Service]:
     """In start order: each one's dependencies come before it."""
     return [
         Service("recommender", [str(REC_PYTHON), "-m", "recommender.service", "--port", str(ports.recommender)],
@@ -50,8 +62,12 @@ def services(ports: Ports, model: Path, endpoints: Path, credentials: Path) -> l
                 f"http://127.0.0.1:{ports.actions}/health"),
         Service("rasa", [str(BOT_BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--model", str(model),
                          "--endpoints", str(endpoints), "--credentials", str(credentials),
-                         "--port", str(ports.rasa), "--interface", "127.0.0.1"],
-                f"http://127.0.0.1:{ports.rasa}/status"),
+                         "--port", str(ports.rasa), "--interface", "127.0.0.1", "--auth-token", rasa_token],
+                f"http://127.0.0.1:{ports.rasa}/status?token={rasa_token}"),
+        Service("console", [sys.executable, "-m", "console", "--port", str(ports.console)],
+                f"http://127.0.0.1:{ports.console}/health"),
+        Service("shop", [sys.executable, "-m", "shop", "--port", str(ports.shop)],
+                f"http://127.0.0.1:{ports.shop}/health"),
     ]
 
 
