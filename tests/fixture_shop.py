@@ -95,7 +95,7 @@ def write_coupons(path: Path, today: dt.date) -> Path:
 
 
 def write_config(folder: Path, ports: dict[str, int], models_dir: Path, coupons: Path,
-                 catalog: Path, interactions: Path) -> Path:
+                 catalog: Path, interactions: Path, max_wait_s: float = 300) -> Path:
     """A cartwise.yml for a test run: own ports, own state files."""
     config = folder / "cartwise.yml"
     project = Path(__file__).resolve().parent.parent
@@ -115,7 +115,18 @@ actions:
   orders_db: {folder / 'orders.db'}
   orders_seed: {project / 'data' / 'shop' / 'orders.yml'}
   popular_cache: {models_dir / 'popular.json'}
+  console_url: http://127.0.0.1:{ports.get('console', 5090)}
 rasa:
   port: {ports.get('rasa', 5005)}
+shop:
+  port: {ports.get('shop', 5080)}
+  rasa_url: http://127.0.0.1:{ports.get('rasa', 5005)}
+  recommender_url: http://127.0.0.1:{ports['recommender']}
+console:
+  port: {ports.get('console', 5090)}
+  db: {folder / 'console.db'}
+  accounts_file: {folder / 'console-accounts.txt'}
+  rasa_url: http://127.0.0.1:{ports.get('rasa', 5005)}
+  max_wait_s: {max_wait_s}
 """)
     return config

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -19,9 +20,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Test secrets, made per run: services get them from the environment, as in production.
+RASA_TOKEN = secrets.token_urlsafe(16)
+SERVICE_TOKEN = secrets.token_urlsafe(16)
+
+
 def service_env(config: Path) -> dict[str, str]:
     return {**os.environ, "CARTWISE_CONFIG": str(config), "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT),
-            "RASA_TELEMETRY_ENABLED": "false"}
+            "RASA_TELEMETRY_ENABLED": "false", "CARTWISE_RASA_TOKEN": RASA_TOKEN,
+            "CARTWISE_SERVICE_TOKEN": SERVICE_TOKEN}
 
 
 def start(command: list[str], config: Path, health_url: str, log: Path, timeout_s: float = 180) -> subprocess.Popen:
@@ -53,7 +60,7 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def build_fixture_shop(folder: Path, ports: dict[str, int]) -> Path:
+def build_fixture_shop(folder: Path, ports: dict[str, int], max_wait_s: float = 300) -> Path:
     """Write and build the fixture shop with the recommender's own environment; returns its config."""
     import datetime as dt
 
@@ -61,7 +68,7 @@ def build_fixture_shop(folder: Path, ports: dict[str, int]) -> Path:
 
     catalog, interactions = write_shop(folder / "data")
     coupons = write_coupons(folder / "coupons.yml", dt.date.today())
-    config = write_config(folder, ports, folder / "models", coupons, catalog, interactions)
+    config = write_config(folder, ports, folder / "models", coupons, catalog, interactions, max_wait_s)
     subprocess.run([str(REC_PYTHON), "-m", "recommender.build"], cwd=ROOT, env=service_env(config), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return config
@@ -70,3 +77,8 @@ def build_fixture_shop(folder: Path, ports: dict[str, int]) -> Path:
 def start_recommender(config: Path, port: int, log_dir: Path) -> subprocess.Popen:
     return start([str(REC_PYTHON), "-m", "recommender.service", "--port", str(port)], config,
                  f"http://127.0.0.1:{port}/health", log_dir / "recommender.log")
+
+
+def start_console(config: Path, port: int, log_dir: Path) -> subprocess.Popen:
+    return start([str(BOT_BIN / "python"), "-m", "console", "--port", str(port)], config,
+                 f"http://127.0.0.1:{port}/health", log_dir / f"console-{port}.log")

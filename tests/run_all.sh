@@ -19,7 +19,7 @@ stage() {
 
 stage "rasa data validate" $BOT/rasa data validate --fail-on-warnings --quiet
 stage "recommender pytest" $REC/python -m pytest tests/recommender -q -p no:cacheprovider --junitxml=results/junit-recommender.xml
-stage "bot pytest (actions, end-to-end)" $BOT/python -m pytest tests/actions tests/e2e -q -p no:cacheprovider --junitxml=results/junit-bot.xml
+stage "bot pytest (console, actions, end-to-end, browser)" $BOT/python -m pytest tests/console tests/actions tests/e2e -q -p no:cacheprovider --junitxml=results/junit-bot.xml
 stage "rasa test core (test stories)" $BOT/rasa test core --model $MODEL --stories tests/test_stories.yml \
   --fail-on-prediction-errors --out results/core --quiet
 stage "rasa test nlu --cross-validation" $BOT/rasa test nlu --cross-validation --folds 5 --out results/nlu --quiet

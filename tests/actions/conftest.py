@@ -26,8 +26,11 @@ def recommender(tmp_path_factory):
     action_config.settings.cache_clear()
 
 
-def turn(action, text="", intent="", slots=None, entities=None, metadata=None, events=None):
-    """Run `action` on one shopper message; returns (messages, slot changes)."""
+def turn(action, text="", intent="", slots=None, entities=None, metadata=None, events=None, cart_sync=False):
+    """Run `action` on one shopper message; returns (messages, slot changes).
+
+    The page's cart-sync message (first, when the cart changed) is left out unless `cart_sync`.
+    """
     tracker = Tracker(
         sender_id="tester", slots=dict(slots or {}),
         latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0},
@@ -35,4 +38,5 @@ def turn(action, text="", intent="", slots=None, entities=None, metadata=None, e
         events=events or [], paused=False, followup_action=None, active_loop={}, latest_action_name=None)
     dispatcher = CollectingDispatcher()
     result = asyncio.run(action.run(dispatcher, tracker, {}))
-    return dispatcher.messages, {e["name"]: e["value"] for e in result if e.get("event") == "slot"}
+    messages = [m for m in dispatcher.messages if cart_sync or not m.get("custom")]
+    return messages, {e["name"]: e["value"] for e in result if e.get("event") == "slot"}

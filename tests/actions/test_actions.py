@@ -1,5 +1,6 @@
 """Actions run as Rasa would run them, against the real recommender service on loopback."""
-from actions.cart_actions import ActionAddToCart, ActionCompleteCart, ActionRemoveFromCart, ActionUpdateCartFromWords
+from actions.cart_actions import (ActionAddToCart, ActionCompleteCart, ActionRemoveFromCart, ActionShowCart,
+                                  ActionUpdateCartFromWords)
 from actions.conversation import ActionFallback, ActionHandleAffirm
 from actions.deals import ActionApplyCoupon, ActionShowDeals
 from actions.shopping import ActionCompareProducts, ActionRefineSearch, ActionSearchProducts
@@ -14,6 +15,18 @@ def test_cart_from_words_with_quantities_then_offer(recommender):
                            "inform_cart")
     assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("chips-1", 2), ("salsa-1", 1)]
     assert "Total: $9.97" in messages[0]["text"] and slots["offer"] == "complete_cart"
+
+
+def test_a_cart_change_starts_the_turn_with_the_cart_for_the_page(recommender):
+    messages, slots = turn(ActionAddToCart(), "/add_to_cart", "add_to_cart", entities=[
+        {"entity": "product_id", "value": "salsa-1"}], metadata={"cart": [{"id": "chips-1", "qty": 2}]},
+        cart_sync=True)
+    sync = messages[0]["custom"]["data"]
+    assert sync["text"] == "Your cart: 3 items, $9.97." and sync["metadata"]["cart"] == slots["cart"]
+    assert messages[-1]["buttons"]                     # the turn's own reply, with quick replies, comes last
+    unchanged, _ = turn(ActionShowCart(), "show my cart", "show_cart", cart_sync=True,
+                        metadata={"cart": [{"id": "chips-1", "qty": 2}]})
+    assert not any(m.get("custom") for m in unchanged)   # reading the page's cart is not a change
 
 
 def test_ambiguous_mention_asks_which_one(recommender):
@@ -124,14 +137,22 @@ def test_compare_two_shown_products(recommender):
     assert "$8.99 vs $5.99" in messages[0]["text"] and "cheaper by $3.00" in messages[0]["text"]
 
 
-def test_second_fallback_offers_a_person_and_yes_hands_off(recommender):
+def test_second_fallback_offers_a_person_and_yes_without_a_console_is_an_honest_apology(recommender):
     fallback = {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
     messages, slots = turn(ActionFallback(), "zzz", "nlu_fallback", events=[fallback])
     assert "rephrase" not in messages[0]["text"] and "say it another way" in messages[0]["text"]
     messages, slots = turn(ActionFallback(), "zzz", "nlu_fallback", events=[fallback, fallback])
     assert slots["offer"] == "handoff" and "talk to a person" in messages[0]["text"]
+    # No console runs in these tests: the bot must say so and keep going, not pause into silence.
     messages, slots = turn(ActionHandleAffirm(), "yes", "affirm", slots={"offer": "handoff"})
-    assert slots["handoff_requested"] is True and "person from our team" in messages[0]["text"]
+    assert "can't reach our team" in messages[0]["text"] and "handoff_requested" not in slots
+
+
+def test_a_big_cart_goes_to_a_person_on_the_first_misunderstanding(recommender):
+    fallback = {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+    big = {"cart": [{"id": "coffee-1", "qty": 12}]}           # 12 x $8.99 > the $100 threshold
+    messages, _ = turn(ActionFallback(), "zzz", "nlu_fallback", events=[fallback], metadata=big)
+    assert "can't reach our team" in messages[0]["text"]      # it tried to hand over at once
 
 
 def test_recommender_down_gives_an_apology_with_popular_items(recommender, tmp_path, monkeypatch):

@@ -7,7 +7,9 @@ from actions import replies
 from actions.cart import (add_item, cart_from_metadata, cart_total, match_cart_line, parse_ordinals,
                           parse_quantity, remove_item)
 from actions.base import coupon_code_in
+from actions.config import HandoffRules
 from actions.conversation import consecutive_fallbacks
+from actions.handoff import fallback_reason, fallback_step, summary
 from actions.orders import Order, OrderStore, cancel_decision, return_decision
 
 SALSA = {"id": "s1", "title": "Chunky Salsa, 16 oz", "price": 2.99}
@@ -114,3 +116,32 @@ def test_order_store_seeds_relative_dates_and_updates(tmp_path):
 ])
 def test_coupon_codes_in_words_shop_and_complete_journey_formats(text, code):
     assert coupon_code_in(text) == code
+
+
+@pytest.mark.parametrize("fallbacks,cart_value,step", [
+    (1, 0.0, "rephrase"), (2, 0.0, "offer"), (3, 0.0, "handoff"), (1, 99.99, "rephrase"), (1, 100.0, "handoff"),
+])
+def test_when_a_misunderstood_shopper_goes_to_a_person(fallbacks, cart_value, step):
+    assert fallback_step(fallbacks, cart_value, HandoffRules()) == step
+
+
+def test_a_zero_threshold_turns_the_cart_rule_off():
+    rules = HandoffRules(cart_value_threshold=0)
+    assert fallback_step(1, 500.0, rules) == "rephrase"
+    assert fallback_reason(3, 0.0, rules) == "not understood 3 times in a row"
+    assert fallback_reason(1, 150.0, HandoffRules()) == "not understood with a $150.00 cart"
+
+
+def test_the_agent_summary_has_words_cart_and_suggestions_but_not_button_payloads():
+    events = [{"event": "user", "text": "hi"}, {"event": "user", "text": "/complete_cart"},
+              {"event": "bot", "text": "..."}, {"event": "user", "text": "I want a person"}]
+    got = summary(events, [{"id": "s1", "qty": 2, "price": 2.99}], [{"title": "Chips"}, {"title": "Dip"}])
+    assert got == {"asked": ["hi", "I want a person"], "cart_value": 5.98, "cart_items": 2,
+                   "suggested": ["Chips", "Dip"]}
+
+
+def test_cart_sync_carries_the_cart_for_the_page():
+    cart = [{"id": "s1", "qty": 2, "title": "Salsa", "price": 2.99}]
+    message = replies.cart_sync(cart)["data"]
+    assert message["text"] == "Your cart: 2 items, $5.98." and message["metadata"]["cart"] == cart
+    assert replies.cart_sync([])["data"]["text"] == "Your cart is empty."

@@ -1,12 +1,20 @@
 """The whole assistant on loopback: recommender (fixture shop), action server, Rasa (trained model)."""
 from __future__ import annotations
 
+import http.cookiejar
 import json
+import subprocess
+import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
 
-from tests.processes import BOT_BIN, ROOT, build_fixture_shop, free_port, start, start_recommender, stop
+from tests.processes import (BOT_BIN, RASA_TOKEN, ROOT, build_fixture_shop, free_port, service_env, start,
+                             start_console, start_recommender, stop)
+
+STAFF = {"alice": "agent", "bob": "agent", "rita": "reviewer"}
+PASSWORD = "correct horse battery staple"
 
 MODEL = ROOT / "models" / "rasa" / "cartwise.tar.gz"
 
@@ -16,8 +24,9 @@ def stack(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail(f"no trained Rasa model at {MODEL}: run `make train` (make test does)")
     folder = tmp_path_factory.mktemp("stack")
-    ports = {"recommender": free_port(), "actions": free_port(), "rasa": free_port()}
-    config = build_fixture_shop(folder, ports)
+    ports = {name: free_port() for name in ("recommender", "actions", "rasa", "console", "shop")}
+    max_wait_s = 15   # short, so the test of a chat nobody takes ends soon; long enough to take one
+    config = build_fixture_shop(folder, ports, max_wait_s)
     endpoints = folder / "endpoints.yml"
     endpoints.write_text(f"""action_endpoint:
   url: "http://127.0.0.1:{ports['actions']}/webhook"
@@ -35,13 +44,22 @@ lock_store:
                                f"http://127.0.0.1:{ports['actions']}/health", folder / "actions.log"))
         processes.append(start([str(BOT_BIN / "rasa"), "run", "--enable-api", "--model", str(MODEL),
                                 "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
-                                "--port", str(ports["rasa"]), "--interface", "127.0.0.1"], config,
-                               f"http://127.0.0.1:{ports['rasa']}/status", folder / "rasa.log", timeout_s=300))
+                                "--port", str(ports["rasa"]), "--interface", "127.0.0.1",
+                                "--auth-token", RASA_TOKEN, "--cors", f"http://127.0.0.1:{ports['shop']}"], config,
+                               f"http://127.0.0.1:{ports['rasa']}/status?token={RASA_TOKEN}", folder / "rasa.log",
+                               timeout_s=300))
+        for name, role in STAFF.items():
+            subprocess.run([str(BOT_BIN / "python"), "-m", "console", "add-user", name, "--role", role,
+                            "--password-stdin"], input=PASSWORD + "\n", text=True, env=service_env(config),
+                           cwd=ROOT, check=True, capture_output=True)
+        processes.append(start_console(config, ports["console"], folder))
+        processes.append(start([str(BOT_BIN / "python"), "-m", "shop", "--port", str(ports["shop"])], config,
+                               f"http://127.0.0.1:{ports['shop']}/health", folder / "shop.log"))
     except RuntimeError:
         for p in processes:
             stop(p)
         raise
-    yield {"ports": ports, "processes": processes, "folder": folder, "config": config}
+    yield {"ports": ports, "processes": processes, "folder": folder, "config": config, "max_wait_s": max_wait_s}
     for p in reversed(processes):
         stop(p)
 
@@ -67,7 +85,8 @@ class Shopper:
         return "\n".join(m["text"] for m in self.say(text, metadata) if "text" in m)
 
     def tracker(self) -> dict:
-        with urllib.request.urlopen(f"{self.rasa}/conversations/{self.sender}/tracker", timeout=10) as response:
+        with urllib.request.urlopen(f"{self.rasa}/conversations/{self.sender}/tracker?token={RASA_TOKEN}",
+                                    timeout=10) as response:
             return json.loads(response.read())
 
     def catalog_ids(self, ids: list[str]) -> set[str]:
@@ -79,3 +98,33 @@ class Shopper:
 
 def cards(messages: list[dict]) -> list[dict]:
     return [e for m in messages if "attachment" in m for e in m["attachment"]["payload"]["elements"]]
+
+
+class Staff:
+    """A staff member's browser session on the console: cookie jar, CSRF header, JSON in and out."""
+
+    def __init__(self, console_url: str, name: str, password: str = PASSWORD):
+        self.url = console_url
+        self.name = name
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        form = urllib.parse.urlencode({"name": name, "password": password}).encode()
+        try:   # a good login redirects to the role's page; a reviewer's is not the agent console (403)
+            self.opener.open(f"{console_url}/login", form, timeout=10)
+        except urllib.error.HTTPError:
+            pass
+        self.csrf = self.call("GET", "/api/me")[1].get("csrf", "") if self.logged_in() else ""
+
+    def logged_in(self) -> bool:
+        return self.call("GET", "/api/me")[0] == 200
+
+    def call(self, method: str, path: str, body: dict | None = None, csrf: bool = True) -> tuple[int, dict]:
+        headers = {"Content-Type": "application/json"}
+        if csrf and getattr(self, "csrf", ""):
+            headers["X-CSRF-Token"] = self.csrf
+        data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+        request = urllib.request.Request(self.url + path, data, headers, method=method)
+        try:
+            with self.opener.open(request, timeout=15) as response:
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")

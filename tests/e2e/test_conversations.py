@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import Shopper, cards
+from tests.e2e.conftest import Staff, Shopper, cards
 from tests.processes import start_recommender, stop
 
 
@@ -85,13 +85,24 @@ def test_orders(stack):
     assert "can't find an order 55555" in shopper.text("track order 55555")
 
 
-def test_repeated_misunderstanding_offers_a_person(stack):
-    shopper = Shopper(stack, "lost")
-    first = shopper.text("xkcd qwerty")          # gibberish this model sends to nlu_fallback
-    second = shopper.text("lorem ipsum dolor")
-    assert "say it another way" in first and "talk to a person" in second
-    assert "person from our team" in shopper.text("yes")
-    assert shopper.tracker()["slots"]["handoff_requested"] is True
+def test_repeated_misunderstanding_offers_a_person_then_hands_over(stack):
+    console = f"http://127.0.0.1:{stack['ports']['console']}"
+    alice = Staff(console, "alice")
+    alice.call("GET", "/api/queue")              # an agent is online
+    for name, turns in (("lost", ["xkcd qwerty", "lorem ipsum dolor", "yes"]),
+                        ("very-lost", ["xkcd qwerty", "lorem ipsum dolor", "blorp zzyzx quux"])):
+        shopper = Shopper(stack, name)
+        first, second, third = (shopper.text(t) for t in turns)   # gibberish this model sends to nlu_fallback
+        assert "say it another way" in first and "talk to a person" in second
+        assert "person from our team will join" in third           # said yes, or misunderstood a third time
+        tracker = shopper.tracker()
+        assert tracker["paused"] is True and tracker["slots"]["handoff_requested"] is True
+        _, queue = alice.call("GET", "/api/queue")
+        entry = next(h for h in queue["waiting"] if h["conversation_id"] == name)
+        assert entry["reason"] == ("asked for a person" if name == "lost" else "not understood 3 times in a row")
+        for step in ("take", "hand-back"):      # leave the queue empty for the next test
+            assert alice.call("POST", f"/api/chats/{entry['id']}/{step}")[0] == 200
+    assert alice.call("POST", "/logout")[0] == 200
 
 
 @pytest.mark.parametrize("message,metadata", [

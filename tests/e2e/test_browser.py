@@ -1,0 +1,34 @@
+"""Real browser tests: headless Debian Chromium driven by playwright-core (tests/browser/*.mjs)."""
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import PASSWORD, Staff
+from tests.processes import ROOT
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def run_browser_script(stack, script: str, **extra: str) -> str:
+    if not Path(CHROMIUM).exists() or shutil.which("node") is None:
+        pytest.fail(f"browser tests need node and Chromium at {CHROMIUM} (`make browser` installs it)")
+    ports = stack["ports"]
+    env = {**os.environ, "SHOP_URL": f"http://127.0.0.1:{ports['shop']}",
+           "CONSOLE_URL": f"http://127.0.0.1:{ports['console']}", **extra}
+    result = subprocess.run(["node", str(ROOT / "tests" / "browser" / script)], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, f"{script} failed:\n{result.stdout}\n{result.stderr[-4000:]}"
+    return result.stdout
+
+
+def test_shopper_adds_asks_sees_cards_adds_from_a_card_and_reloads(stack):
+    assert "ok:" in run_browser_script(stack, "shopper.mjs")
+
+
+def test_shopper_asks_for_a_person_agent_takes_over_and_hands_back(stack):
+    out = run_browser_script(stack, "handoff.mjs", AGENT="bob", AGENT_PASSWORD=PASSWORD)
+    assert "ok:" in out
+    assert Staff(f"http://127.0.0.1:{stack['ports']['console']}", "bob").call("POST", "/logout")[0] == 200
