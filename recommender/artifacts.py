@@ -14,10 +14,13 @@ import yaml
 from .config import IndexSettings
 from .vector_index import load_index, save_index
 
-CATALOG, EMBEDDINGS, INDEX, COOCCURRENCE, POPULARITY, POPULAR_JSON, MANIFEST = (
-    "catalog.parquet", "embeddings.npy", "index.faiss", "cooccurrence.npz", "popularity.npy",
-    "popular.json", "manifest.json",
+CATALOG, EMBEDDINGS, INDEX, POPULARITY, POPULAR_JSON, MANIFEST = (
+    "catalog.parquet", "embeddings.npy", "index.faiss", "popularity.npy", "popular.json", "manifest.json",
 )
+# The co-purchase matrix as its three CSR arrays, each memory-mapped by the service: a cart reads
+# only its items' rows, and at a million products the matrix is ~0.8 GB.
+COOCCURRENCE = {"indptr": "cooccurrence.indptr.npy", "indices": "cooccurrence.indices.npy",
+                "data": "cooccurrence.data.npy"}
 SOURCE_COUPONS = "source_coupons.yml"
 
 
@@ -40,7 +43,8 @@ def write(directory: Path, art: Artefacts, popular_top: int = 50) -> None:
     art.catalog.to_parquet(tmp / CATALOG, index=False)
     np.save(tmp / EMBEDDINGS, art.embeddings)
     save_index(art.index, tmp / INDEX)
-    sp.save_npz(tmp / COOCCURRENCE, art.similarity)
+    for part, name in COOCCURRENCE.items():
+        np.save(tmp / name, getattr(art.similarity, part))
     np.save(tmp / POPULARITY, art.popularity)
     top = np.argsort(-art.popularity, kind="stable")[:popular_top]
     popular = art.catalog.iloc[top][["id", "title", "brand", "price", "size", "category"]].to_dict("records")
@@ -67,14 +71,20 @@ def read(directory: Path, index_settings: IndexSettings) -> Artefacts:
     manifest = read_manifest(directory)
     if manifest is None:
         raise FileNotFoundError(f"{directory} has no {MANIFEST}: run `make build` first")
+    catalog = pd.read_parquet(directory / CATALOG)
     return Artefacts(
-        catalog=pd.read_parquet(directory / CATALOG),
+        catalog=catalog,
         # Memory-mapped: pages are read when a product's vector is used, and at a million products
         # the service does not hold a second full copy beside the index's.
         embeddings=np.load(directory / EMBEDDINGS, mmap_mode="r"),
         index=load_index(directory / INDEX, index_settings),
-        similarity=sp.load_npz(directory / COOCCURRENCE).tocsr(),
+        similarity=_mapped_csr(directory, len(catalog)),
         popularity=np.load(directory / POPULARITY),
         manifest=manifest,
         coupons=(yaml.safe_load((directory / SOURCE_COUPONS).read_text()) or {}).get("coupons") or [],
     )
+
+
+def _mapped_csr(directory: Path, n: int) -> sp.csr_matrix:
+    parts = {part: np.load(directory / name, mmap_mode="r") for part, name in COOCCURRENCE.items()}
+    return sp.csr_matrix((parts["data"], parts["indices"], parts["indptr"]), shape=(n, n), copy=False)

@@ -31,6 +31,12 @@ class IndexSettings:
     exact_max_items: int = 20_000   # exact single-query p99 ~3 ms at 10k, ~27 ms at 100k (benchmarks/index_scale.py)
     hnsw_m: int = 32
     hnsw_ef_search: int = 96
+    hnsw_storage: str = "sq8"       # "sq8": 8-bit codes + exact re-rank (a quarter of the memory); "flat": float32
+    rerank: int = 4                 # a quantised index fetches this many times k candidates to re-rank
+
+    def __post_init__(self) -> None:
+        if self.hnsw_storage not in ("sq8", "flat"):
+            raise ValueError(f"index.hnsw_storage must be 'sq8' or 'flat', got {self.hnsw_storage!r}")
 
 
 @dataclass(frozen=True)

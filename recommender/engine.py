@@ -15,6 +15,7 @@ from .coupons import (CartLine, Coupon, CouponResult, coupons_for_items, evaluat
 from .embeddings import Encoder
 from .mentions import Mention, MentionResolver, phrase_key, singular
 from .query_parser import SIZE_TOLERANCE, Size, parse_query, parse_size
+from .labels import Labels
 from .vector_index import search as index_search
 
 MIN_SEARCH_SCORE = 0.2   # below this cosine a "match" is noise, not a product the shopper meant
@@ -95,22 +96,21 @@ class Recommender:
         self.position = {pid: i for i, pid in enumerate(self.ids)}
         self.titles = cat["title"].to_numpy()
         self.prices = cat["price"].to_numpy(dtype=np.float64)
-        self.brands = cat["brand"].astype(str).to_numpy()
-        self.brands_lower = np.char.lower(self.brands.astype(str))
-        self.departments_lower = np.char.lower(cat["department"].astype(str).to_numpy().astype(str))
         self.available = (cat["stock"].to_numpy() != 0)
-        self.categories = cat["category"].astype(str).to_numpy()
-        self.categories_lower = np.char.lower(self.categories.astype(str))
+        self.brands = Labels.of(cat["brand"])
+        self.departments = Labels.of(cat["department"])
+        self.categories = Labels.of(cat["category"])
+        self.colors = Labels.of(cat["color"])
+        self.known_colors = frozenset(c for c in self.colors.values if c)
         sizes = [parse_size(s) for s in cat["size"]]
-        self.size_units = np.array([s.unit if s else "" for s in sizes])
+        self.size_units = Labels.of(s.unit if s else "" for s in sizes)
         self.size_values = np.array([s.value if s else np.nan for s in sizes])
-        colors = cat["color"].fillna("").astype(str).str.strip().str.lower()
-        self.colors_lower = colors.to_numpy().astype(str)
-        self.known_colors = frozenset(c for c in colors.unique() if c)
         self.mentions = MentionResolver(list(cat["category"].astype(str)), art.popularity,
                                         self._embed_search, settings.fuzzy_min_score, self._rank_rows)
-        # Columns, not a dict per product: at a million products the dicts alone were ~1.5 GB.
-        self._columns = {f: cat[f].to_numpy() for f in PUBLIC_FIELDS}
+        # Columns, not a dict per product (at a million products the dicts alone were ~1.5 GB), and
+        # pandas' Arrow-backed arrays rather than arrays of Python strings (~0.5 GB more there).
+        self._columns = {f: self.ids if f == "id" else self.titles if f == "title" else cat[f].array
+                         for f in PUBLIC_FIELDS}
         self.vocabulary = catalog_vocabulary(cat)
 
     @classmethod
@@ -132,8 +132,11 @@ class Recommender:
         return [self.position[i] for i in ids]
 
     # -- search -------------------------------------------------------------------------
+    def _search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return index_search(self.art.index, queries, k, self.art.embeddings, self.settings.index.rerank)
+
     def _embed_search(self, texts: list[str], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        return index_search(self.art.index, self.encoder.encode(texts), k)
+        return self._search(self.encoder.encode(texts), k)
 
     def _rank_rows(self, text: str, rows: list[int]) -> list[int]:
         scores = self.art.embeddings[rows] @ self.encoder.encode([text])[0]
@@ -146,19 +149,19 @@ class Recommender:
         if f.max_price is not None:
             mask &= self.prices <= f.max_price
         if f.brand:
-            mask &= self.brands_lower == f.brand.lower()
+            mask &= self.brands.equals(f.brand)
         if f.exclude_brands:
-            mask &= ~np.isin(self.brands_lower, [b.lower() for b in f.exclude_brands])
+            mask &= ~self.brands.isin(f.exclude_brands)
         if f.department:
-            mask &= self.departments_lower == f.department.lower()
+            mask &= self.departments.equals(f.department)
         if f.categories:
-            mask &= np.isin(self.categories_lower, [c.lower() for c in f.categories])
+            mask &= self.categories.isin(f.categories)
         if f.size:
             with np.errstate(invalid="ignore"):
-                mask &= (self.size_units == f.size.unit) & (np.abs(self.size_values - f.size.value)
+                mask &= self.size_units.equals(f.size.unit) & (np.abs(self.size_values - f.size.value)
                                                            <= SIZE_TOLERANCE * f.size.value)
         if f.color:
-            mask &= self.colors_lower == f.color.lower()
+            mask &= self.colors.equals(f.color)
         if f.exclude_ids:
             mask[[self.position[i] for i in f.exclude_ids if i in self.position]] = False
         return mask
@@ -175,7 +178,7 @@ class Recommender:
         wanted, fetch, total = offset + k, max(200, (offset + k) * 20), len(self.ids)
         knows_a_word = bool(words_of(parsed.text) & self.vocabulary)
         while True:
-            scores, rows = index_search(self.art.index, query_vec, min(fetch, total))
+            scores, rows = self._search(query_vec, min(fetch, total))
             floor = max(MIN_SEARCH_SCORE if knows_a_word else UNKNOWN_WORDS_FLOOR,
                         float(scores[0][0]) - RELATIVE_FLOOR)
             hits = [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0 and s >= floor and mask[r]]
@@ -187,7 +190,7 @@ class Recommender:
 
     def similar(self, product_id: str, k: int) -> list[tuple[int, float]]:
         row = self.rows_for([product_id])[0]
-        scores, rows = index_search(self.art.index, self.art.embeddings[row:row + 1], k + 1)
+        scores, rows = self._search(self.art.embeddings[row:row + 1], k + 1)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0])
                 if r >= 0 and r != row and self.available[r]][:k]
 
@@ -212,10 +215,10 @@ class Recommender:
                                         for r in popular], ["Popular with other shoppers"] * len(popular))
         cooc = cooccurrence_scores(rows, self.art.similarity)
         n_content = max(k * 4, 40)
-        scores, neighbours = index_search(self.art.index, self.art.embeddings[rows], n_content)
+        scores, neighbours = self._search(self.art.embeddings[rows], n_content)
         content = content_scores(rows, scores, neighbours)
         suggestions = blend(rows, cooc, content, self.art.popularity, self.available, self.settings.blend, k,
-                            self.categories)
+                            self.categories.codes)
         return CartSuggestions(rows, suggestions, [reason_text(s, self.titles) for s in suggestions])
 
     # -- coupons ------------------------------------------------------------------------

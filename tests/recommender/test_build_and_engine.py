@@ -97,7 +97,7 @@ def test_mentions_with_quantities_and_ambiguity(engine):
     assert engine.ids[mentions[1].options[0]] == "salsa-2"
     chips = engine.resolve_mentions("chips")
     assert chips[0].status == "ambiguous"
-    assert {engine.categories[o] for o in chips[0].options} == {"Tortilla Chips", "Potato Chips"}
+    assert {engine.product(o)["category"] for o in chips[0].options} == {"Tortilla Chips", "Potato Chips"}
 
 
 def test_fuzzy_fallback_and_unresolved_words(engine):
