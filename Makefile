@@ -18,7 +18,7 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: demo run install browser build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-embed clean
+.PHONY: demo run install browser build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-http bench-embed clean
 
 demo: install build train  ## install what is missing, build, train if stale, run everything
 	$(BOT)/python -m bot.run
@@ -91,6 +91,9 @@ bench-index: .venv-rec/.installed  ## FAISS exact vs HNSW at 10k/100k/1M items (
 
 bench-cart: build  ## complete-the-cart in the service at 10k/100k/1M items, with its memory
 	$(REC)/python benchmarks/complete_cart_scale.py --sizes 10000 100000 1000000
+
+bench-http: build  ## complete-the-cart over HTTP at 100k items, 1 and 20 concurrent clients, 1 and 2 service processes
+	$(REC)/python benchmarks/http_load.py --items 100000 --clients 1 20 --workers 1 2
 
 bench-embed: build  ## embedding throughput by batch size (chooses recommender.embedding.batch_size)
 	$(REC)/python benchmarks/embedding_throughput.py
