@@ -185,13 +185,19 @@ async def chat(request: web.Request) -> web.Response:
                               "transcript": transcript(tracker.get("events") or [])})
 
 
-async def take(request: web.Request) -> web.Response:
+def planned(request: web.Request, step: Callable[[hf.Handoff, str, float], hf.Handoff]
+            ) -> tuple[Session, hf.Handoff, hf.Handoff]:
+    """The calling agent, the chat as it is, and as `step` would leave it (409 when not allowed)."""
     session = require(request, "agent")
     before = find(request)
     try:
-        after = hf.take(before, session.user.name, time.time())
+        return session, before, step(before, session.user.name, time.time())
     except hf.HandoffConflict as exc:
         raise error(409, "conflict", str(exc)) from None
+
+
+async def take(request: web.Request) -> web.Response:
+    session, before, after = planned(request, hf.take)
     await transition(request, before, after)
     if before != after:
         await tell_shopper(request, after.conversation_id, [agent_message(session.user.name,
@@ -216,12 +222,7 @@ async def send(request: web.Request) -> web.Response:
 
 
 async def hand_back(request: web.Request) -> web.Response:
-    session = require(request, "agent")
-    before = find(request)
-    try:
-        after = hf.release(before, session.user.name, time.time())
-    except hf.HandoffConflict as exc:
-        raise error(409, "conflict", str(exc)) from None
+    session, before, after = planned(request, hf.release)
     # Resume the bot first: if Rasa is unreachable the chat stays with the agent instead of limbo.
     await tell_shopper(request, before.conversation_id, hand_back_events(HANDED_BACK.format(agent=session.user.name)))
     await transition(request, before, after)
