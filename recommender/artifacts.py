@@ -11,6 +11,7 @@ import pandas as pd
 import scipy.sparse as sp
 import yaml
 
+from .catalog import CATALOG_COLUMNS
 from .config import IndexSettings
 from .vector_index import load_index, save_index
 
@@ -26,7 +27,7 @@ SOURCE_COUPONS = "source_coupons.yml"
 
 @dataclass
 class Artefacts:
-    catalog: pd.DataFrame          # CATALOG_COLUMNS + text_hash
+    catalog: pd.DataFrame          # CATALOG_COLUMNS (+ text_hash when written by the build)
     embeddings: np.ndarray         # float32, unit length, row i = catalog row i
     index: faiss.Index
     similarity: sp.csr_matrix      # co-purchase, items x items
@@ -71,7 +72,7 @@ def read(directory: Path, index_settings: IndexSettings) -> Artefacts:
     manifest = read_manifest(directory)
     if manifest is None:
         raise FileNotFoundError(f"{directory} has no {MANIFEST}: run `make build` first")
-    catalog = pd.read_parquet(directory / CATALOG)
+    catalog = pd.read_parquet(directory / CATALOG, columns=CATALOG_COLUMNS)   # text_hash is the build's only
     return Artefacts(
         catalog=catalog,
         # Memory-mapped: pages are read when a product's vector is used, and at a million products

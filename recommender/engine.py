@@ -132,8 +132,9 @@ class Recommender:
         return [self.position[i] for i in ids]
 
     # -- search -------------------------------------------------------------------------
-    def _search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return index_search(self.art.index, queries, k, self.art.embeddings, self.settings.index.rerank)
+    def _search(self, queries: np.ndarray, k: int, rerank: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        exact = self.art.embeddings if rerank else None
+        return index_search(self.art.index, queries, k, exact, self.settings.index.rerank)
 
     def _embed_search(self, texts: list[str], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         return self._search(self.encoder.encode(texts), k)
@@ -215,7 +216,9 @@ class Recommender:
                                         for r in popular], ["Popular with other shoppers"] * len(popular))
         cooc = cooccurrence_scores(rows, self.art.similarity)
         n_content = max(k * 4, 40)
-        scores, neighbours = self._search(self.art.embeddings[rows], n_content)
+        # Quantised scores as they are: content is one blend component, and re-ranking its 4 x 40
+        # candidates per cart item read vector pages from all over a million-product catalog.
+        scores, neighbours = self._search(self.art.embeddings[rows], n_content, rerank=False)
         content = content_scores(rows, scores, neighbours)
         suggestions = blend(rows, cooc, content, self.art.popularity, self.available, self.settings.blend, k,
                             self.categories.codes)
