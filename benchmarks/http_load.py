@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import shutil
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import aiohttp
 import numpy as np
+import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +61,13 @@ def listeners(port: int) -> int:
     with open("/proc/net/tcp") as fh:
         rows = [line.split() for line in fh.readlines()[1:]]
     return sum(1 for r in rows if r[1].endswith(f":{port:04X}") and r[3] == "0A")
+
+
+def popular_ids(models: Path, n: int) -> list[str]:
+    from recommender.artifacts import CATALOG, POPULARITY
+
+    ids = pd.read_parquet(models / CATALOG, columns=["id"])["id"].to_numpy()
+    return [str(i) for i in ids[np.argsort(-np.load(models / POPULARITY), kind="stable")[:n]]]
 
 
 def tree_rss_mb(pid: int) -> int:
@@ -129,8 +136,7 @@ def main() -> int:
                 processes = start_service(models, Path(tmp), port, workers)
                 try:
                     base = f"http://127.0.0.1:{port}"
-                    with urllib.request.urlopen(f"{base}/products/popular?k=500", timeout=10) as response:
-                        ids = [p["id"] for p in json.loads(response.read())["items"]]
+                    ids = popular_ids(models, 500)
                     for clients in args.clients:
                         result = asyncio.run(load(f"{base}/complete-cart", ids, clients, args.seconds, args.warmup))
                         rows.append({"items": args.items, "workers": workers, "clients": clients, **result,
