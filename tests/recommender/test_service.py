@@ -148,3 +148,34 @@ def test_lookup_and_placeholder_image(service):
     assert [p["id"] for p in body["items"]] == ["milk-1"] and body["unknown"] == ["ghost"]
     status, svg = call(service, "/images/milk-1.svg")
     assert status == 200 and svg.startswith(b"<svg") and b"Whole Milk" in svg
+
+
+def test_workers_share_the_port_and_stop_with_the_parent(shop, tmp_path):
+    import os
+    import time
+
+    from benchmarks.http_load import listeners
+    from tests.processes import REC_PYTHON, free_port, start, stop
+
+    config, _ = shop
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    parent = start([str(REC_PYTHON), "-m", "recommender.service", "--port", str(port), "--workers", "2"], config,
+                   f"{url}/health", tmp_path / "workers.log")
+    try:
+        deadline = time.monotonic() + 120
+        while listeners(port) < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert listeners(port) == 2                                   # two processes, one port
+        with open(f"/proc/{parent.pid}/task/{parent.pid}/children") as fh:
+            workers = [int(pid) for pid in fh.read().split()]
+        assert len(workers) == 1
+        for _ in range(20):
+            status, body = post(url, "/complete-cart", {"cart": [{"id": "chips-1", "qty": 1}], "k": 3})
+            assert status == 200 and len(body["items"]) == 3
+    finally:
+        stop(parent)
+    time.sleep(1)
+    for pid in workers:                                               # the parent took its worker down
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
