@@ -13,9 +13,9 @@ from .config import Settings
 from .coupons import (CartLine, Coupon, CouponResult, coupons_for_items, evaluate, load_coupons,
                       parse_coupons)
 from .embeddings import Encoder
+from .labels import Labels
 from .mentions import Mention, MentionResolver, phrase_key, singular
 from .query_parser import SIZE_TOLERANCE, Size, parse_query, parse_size
-from .labels import Labels
 from .vector_index import search as index_search
 
 MIN_SEARCH_SCORE = 0.2   # below this cosine a "match" is noise, not a product the shopper meant
