@@ -145,11 +145,13 @@ def utter_products(ctx: "Context", dispatcher: CollectingDispatcher, text: str, 
     The carousel is a generic-template attachment (what rasa-webchat renders); Rasa's console
     channel cannot print a dict attachment (it crashes), so text-only channels get the text alone.
     Widgets show quick replies only under the latest message, so they come after the cards.
+    The message's metadata records what was shown, for review and analytics.
     """
+    record = replies.shown_record(products)
     if ctx.tracker.get_latest_input_channel() in TEXT_ONLY_CHANNELS:
-        dispatcher.utter_message(text=text, buttons=buttons)
+        dispatcher.utter_message(text=text, buttons=buttons, **record)
         return
-    dispatcher.utter_message(text=text, attachment=replies.carousel(products))
+    dispatcher.utter_message(text=text, attachment=replies.carousel(products), **record)
     if buttons:
         dispatcher.utter_message(text="Or would you like something else?", buttons=buttons)
 

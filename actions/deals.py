@@ -32,9 +32,12 @@ class ActionShowDeals(ShopAction):
         suggested = [p["id"] for p in ctx.last_results()]
         found = await ctx.rec.coupons_for_cart(cart, ctx.tracker.sender_id, suggested)
         best = found["applicable"][:2]
+        offered = sorted({c["code"] for c in found["applicable"] + found["almost"]}
+                         | {code for codes in found["for_suggestions"].values() for code in codes})
         dispatcher.utter_message(
             text=deals_text(found, not cart),
-            buttons=[{"title": f"Apply {c['code']}", "payload": f"apply {c['code']}"} for c in best] or None)
+            buttons=[{"title": f"Apply {c['code']}", "payload": f"apply {c['code']}"} for c in best] or None,
+            **({"coupons_offered": offered} if offered else {}))
 
 
 class ActionApplyCoupon(ShopAction):

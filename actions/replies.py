@@ -58,6 +58,15 @@ def carousel(products: list[dict]) -> dict:
     return {"type": "template", "payload": {"template_type": "generic", "elements": [card(p) for p in products]}}
 
 
+def shown_record(products: list[dict]) -> dict:
+    """Bot-message metadata saying which products and coupons a reply showed (read by the review console)."""
+    record: dict = {"shown": [str(p["id"]) for p in products]}
+    codes = sorted({code for p in products for code in p.get("coupons") or []})
+    if codes:
+        record["coupons_offered"] = codes
+    return record
+
+
 def buttons(*pairs: tuple[str, str]) -> list[dict]:
     return [{"title": title, "payload": value} for title, value in pairs]
 

@@ -1,4 +1,9 @@
-"""`python -m console`: serve the agent console. `python -m console add-user NAME --role agent`: add staff.
+"""`python -m console`: serve the staff console (agents and reviewers). Commands for staff and operators:
+
+  add-user NAME --role agent|reviewer|admin   add staff (or reset a password)
+  reindex                                     bring the review index up to date with the tracker store
+  export --out FILE [--intent X ...]          conversations (filtered as in the review list) to JSONL
+  forget SENDER_ID                            delete everything stored about one shopper's conversation
 
 On first start with no accounts, two demo agents are created with random passwords, written to
 the accounts file (mode 600) so nothing secret is ever in the repository.
@@ -10,11 +15,15 @@ import getpass
 import logging
 import secrets
 import sys
+from dataclasses import fields
 
 from aiohttp import web
 
 from .app import create_app
 from .config import ConsoleSettings, load
+from .review.export import export_jsonl, reindex
+from .review.queries import BadFilter, Filters, parse_filters
+from .review.service import Review
 from .store import ROLES, ConsoleStore
 
 DEMO_ACCOUNTS = (("agent1", "agent"), ("agent2", "agent"), ("reviewer", "reviewer"))
@@ -39,6 +48,35 @@ def ensure_demo_accounts(settings: ConsoleSettings) -> None:
         store.close()
 
 
+FILTER_NAMES = [f.name for f in fields(Filters)]
+
+
+def operate(args: argparse.Namespace, settings: ConsoleSettings) -> int:
+    review = Review(settings.review)
+    try:
+        if args.command == "reindex":
+            result = reindex(review)
+            print(f"console: indexed {result.events} events of {result.conversations} conversations", file=sys.stderr)
+        elif args.command == "export":
+            filters = parse_filters({name: getattr(args, name) for name in FILTER_NAMES})
+            count = export_jsonl(review, filters, args.out)
+            print(f"console: exported {count} conversations to {args.out}", file=sys.stderr)
+        else:
+            removed = review.forget(args.sender_id)
+            store = ConsoleStore(settings.db)
+            try:
+                removed["handoffs"] = store.forget(args.sender_id)
+            finally:
+                store.close()
+            print(f"console: forgot {args.sender_id}: " + ", ".join(f"{v} {k}" for k, v in removed.items()))
+    except BadFilter as exc:
+        print(f"console: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        review.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m console", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int)
@@ -47,8 +85,17 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("name")
     add.add_argument("--role", choices=ROLES, default="agent")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    sub.add_parser("reindex", help="index new tracker events for review")
+    export = sub.add_parser("export", help="write conversations to JSONL (one conversation per line)")
+    export.add_argument("--out", default="-", help="file to write, - for standard output")
+    for name in FILTER_NAMES:
+        export.add_argument(f"--{name.replace('_', '-')}", dest=name, default="")
+    forget = sub.add_parser("forget", help="delete one shopper's conversation from every store")
+    forget.add_argument("sender_id")
     args = parser.parse_args(argv)
     settings = load()
+    if args.command in ("reindex", "export", "forget"):
+        return operate(args, settings)
     if args.command == "add-user":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
         store = ConsoleStore(settings.db)

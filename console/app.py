@@ -8,85 +8,33 @@ Who calls what:
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import re
 import time
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 from aiohttp import web
 
 from . import handoff as hf
 from .config import ConsoleSettings
+from .review import routes as review_routes
 from .rasa_api import RasaApi, RasaUnavailable, agent_message, hand_back_events
 from .store import ConsoleStore, Session
 from .transcript import transcript
+from .web import (COOKIE, SETTINGS, STORE, current_session, error, json_body, require, require_service,
+                  security_headers)
 
 log = logging.getLogger("cartwise.console")
 STATIC = Path(__file__).parent / "static"
-COOKIE = "cw_session"
 MAX_MESSAGE_CHARS = 2000
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}\.[A-Za-z]{2,}$")
-SETTINGS = web.AppKey("settings", ConsoleSettings)
-STORE = web.AppKey("store", ConsoleStore)
 RASA = web.AppKey("rasa", RasaApi)
 
 JOINED = "{agent} from our team has joined the chat."
 HANDED_BACK = "{agent} has handed you back to the Cartwise assistant. Ask me anything, I have our conversation so far."
 EXPIRED = ("Sorry, nobody from our team could take your chat in time. I'm back: you can keep chatting with me, "
            "or leave your email address and the team will write to you.")
-
-
-def error(status: int, code: str, message: str) -> web.HTTPException:
-    cls = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
-           409: web.HTTPConflict, 502: web.HTTPBadGateway}[status]
-    return cls(text=web.json_response({"error": code, "message": message}).text, content_type="application/json")
-
-
-@web.middleware
-async def security_headers(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
-    response = await handler(request)
-    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
-
-
-def current_session(request: web.Request) -> Session | None:
-    token = request.cookies.get(COOKIE)
-    if not token:
-        return None
-    return request.app[STORE].session(token, request.app[SETTINGS].session_ttl_s)
-
-
-def require(request: web.Request, *roles: str) -> Session:
-    """The caller's session, with a role among `roles`; writes also need the session's CSRF token."""
-    session = current_session(request)
-    if session is None:
-        raise error(401, "login_required", "Log in first.")
-    if session.user.role not in roles + ("admin",):
-        raise error(403, "forbidden", f"This needs the {' or '.join(roles)} role; you are {session.user.role}.")
-    if request.method != "GET" and not hmac.compare_digest(request.headers.get("X-CSRF-Token", ""), session.csrf):
-        raise error(403, "csrf", "Missing or wrong X-CSRF-Token header.")
-    return session
-
-
-def require_service(request: web.Request) -> None:
-    expected = request.app[SETTINGS].service_token
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-    if not expected or not hmac.compare_digest(given, expected):
-        raise error(401, "service_token", "A valid service token is required.")
-
-
-async def json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise error(400, "bad_json", "The body must be a JSON object.") from None
-    if not isinstance(body, dict):
-        raise error(400, "bad_json", "The body must be a JSON object.")
-    return body
 
 
 def handoff_view(h: hf.Handoff, store: ConsoleStore) -> dict[str, Any]:
@@ -125,7 +73,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if result is None:
         raise web.HTTPSeeOther("/login?failed=1")
     token, session = result
-    response = web.HTTPSeeOther("/agent")
+    response = web.HTTPSeeOther("/review" if session.user.role == "reviewer" else "/agent")
     response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
                         max_age=int(request.app[SETTINGS].session_ttl_s))
     raise response
@@ -320,5 +268,6 @@ def create_app(settings: ConsoleSettings) -> web.Application:
     app.router.add_post("/api/chats/{handoff_id}/hand-back", hand_back)
     app.router.add_post("/api/handoffs", open_handoff)
     app.router.add_post("/api/handoffs/contact", leave_contact)
+    review_routes.setup(app)
     app.router.add_static("/static", STATIC)
     return app

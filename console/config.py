@@ -11,6 +11,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
+class ReviewSettings:
+    endpoints: Path           # Rasa's endpoints.yml: where the tracker store is
+    db_url: str               # the review index (SQLAlchemy URL)
+    domain: Path
+    data_dir: Path            # the project's NLU data, checked for clashes before a correction is written
+    nlu_file: Path            # corrections land here (Rasa YAML, under data/)
+    stories_file: Path        # conversations saved as test stories
+    inbox_threshold: float    # shopper messages parsed with less confidence than this go to the NLU inbox
+    index_every_s: float      # how often new tracker events are indexed
+
+
+@dataclass(frozen=True)
 class ConsoleSettings:
     host: str
     port: int
@@ -22,12 +34,14 @@ class ConsoleSettings:
     max_wait_s: float         # a shopper waiting this long for a person gets the bot back
     rasa_token: str           # CARTWISE_RASA_TOKEN: Rasa's --auth-token
     service_token: str        # CARTWISE_SERVICE_TOKEN: what the action server presents
+    review: ReviewSettings
 
 
 def load(path: Path | None = None) -> ConsoleSettings:
     path = (path or Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml"))).resolve()
     raw = (yaml.safe_load(path.read_text()) or {}).get("console", {})
     root = path.parent
+    review = raw.get("review") or {}
     return ConsoleSettings(
         host=str(raw.get("host", "127.0.0.1")),
         port=int(raw.get("port", 5090)),
@@ -39,4 +53,23 @@ def load(path: Path | None = None) -> ConsoleSettings:
         max_wait_s=float(raw.get("max_wait_s", 300)),
         rasa_token=os.environ.get("CARTWISE_RASA_TOKEN", ""),
         service_token=os.environ.get("CARTWISE_SERVICE_TOKEN", ""),
+        review=ReviewSettings(
+            endpoints=(root / review.get("endpoints", "endpoints.yml")).resolve(),
+            db_url=sqlite_relative_to(root, os.environ.get("CARTWISE_REVIEW_DB")
+                                      or str(review.get("db", "sqlite:///var/review.db"))),
+            domain=(root / review.get("domain", "domain.yml")).resolve(),
+            data_dir=(root / review.get("data_dir", "data")).resolve(),
+            nlu_file=(root / review.get("nlu_file", "data/reviewed_nlu.yml")).resolve(),
+            stories_file=(root / review.get("stories_file", "tests/reviewed_stories.yml")).resolve(),
+            inbox_threshold=float(review.get("inbox_threshold", 0.6)),
+            index_every_s=float(review.get("index_every_s", 2.0)),
+        ),
     )
+
+
+def sqlite_relative_to(root: Path, url: str) -> str:
+    """sqlite:///var/x.db names a file relative to the config's folder, like every other path here."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        return prefix + str((root / url.removeprefix(prefix)).resolve())
+    return url

@@ -150,6 +150,10 @@ class ConsoleStore:
     def set_contact(self, handoff_id: int, contact: str) -> None:
         self._db.execute("UPDATE handoffs SET contact = ? WHERE id = ?", (contact, handoff_id))
 
+    def forget(self, conversation_id: str) -> int:
+        """Delete the conversation's handoffs (their summaries and any email address left); returns how many."""
+        return self._db.execute("DELETE FROM handoffs WHERE conversation_id = ?", (conversation_id,)).rowcount
+
     def _one(self, sql: str, args: tuple) -> Handoff | None:
         row = self._db.execute(sql, args).fetchone()
         return _handoff(row) if row else None

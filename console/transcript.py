@@ -17,18 +17,35 @@ def _custom_text(data: dict[str, Any]) -> str:
     return str(inner.get("text", "")) if isinstance(inner, dict) else ""
 
 
-def transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Shopper, bot and agent lines in order, plus markers where the bot was paused and resumed."""
+HIDDEN_SLOTS = frozenset({"last_results", "search_filters", "pending_choice"})   # bookkeeping, shown as cards
+
+
+def _slot_text(value: Any) -> str:
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):   # the cart
+        return ", ".join(f"{v.get('qty', 1)} x {v.get('title') or v.get('id')}" for v in value) or "(empty)"
+    return "(none)" if value is None else str(value)
+
+
+def transcript(events: list[dict[str, Any]], event_ids: list[int] | None = None,
+               detail: bool = False) -> list[dict[str, Any]]:
+    """Shopper, bot and agent lines in order, plus markers where the bot was paused and resumed.
+
+    With `detail` (the review page) it also lists the actions the bot ran and the slots they set;
+    `event_ids` (the tracker store's row ids) let a reviewer point at one shopper message.
+    """
     lines: list[dict[str, Any]] = []
-    for e in events:
+    for i, e in enumerate(events):
         kind, ts = e.get("event"), e.get("timestamp")
         if kind == "user":
             parse = e.get("parse_data") or {}
             intent = parse.get("intent") or {}
-            lines.append({"who": "shopper", "text": e.get("text") or "", "time": ts,
-                          "intent": intent.get("name"), "confidence": intent.get("confidence"),
-                          "entities": [{"entity": x.get("entity"), "value": x.get("value")}
-                                       for x in parse.get("entities") or []]})
+            line = {"who": "shopper", "text": e.get("text") or "", "time": ts,
+                    "intent": intent.get("name"), "confidence": intent.get("confidence"),
+                    "entities": [{"entity": x.get("entity"), "value": x.get("value"), "start": x.get("start"),
+                                  "end": x.get("end")} for x in parse.get("entities") or []]}
+            if event_ids is not None:
+                line["event_id"] = event_ids[i]
+            lines.append(line)
         elif kind == "bot":
             metadata = e.get("metadata") or {}
             data = e.get("data") or {}
@@ -42,4 +59,8 @@ def transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             lines.append({"who": "system", "text": "The bot is paused: a person takes over.", "time": ts})
         elif kind == "resume":
             lines.append({"who": "system", "text": "The bot is back.", "time": ts})
+        elif detail and kind == "action" and e.get("name") not in (None, "action_listen"):
+            lines.append({"who": "action", "text": e["name"], "time": ts})
+        elif detail and kind == "slot" and e.get("name") not in HIDDEN_SLOTS:
+            lines.append({"who": "slot", "text": f"{e.get('name')} = {_slot_text(e.get('value'))}", "time": ts})
     return lines

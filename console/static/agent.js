@@ -1,25 +1,6 @@
 // The agent console: polls the queue and the open chat; every write carries the CSRF token.
 "use strict";
-const state = { me: null, csrf: "", selected: null, handoff: null };
-const $ = (id) => document.getElementById(id);
-
-async function api(path, options = {}) {
-  const headers = { "X-CSRF-Token": state.csrf, ...(options.body ? { "Content-Type": "application/json" } : {}) };
-  const response = await fetch(path, { credentials: "same-origin", ...options, headers });
-  if (response.status === 401) { location.href = "/login"; throw new Error("logged out"); }
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.message || response.statusText);
-  return body;
-}
-
-function el(tag, text, className) {   // textContent only: shopper text is never parsed as HTML
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-function money(value) { return "$" + Number(value || 0).toFixed(2); }
+const state = { selected: null, handoff: null };
 
 function renderList(id, handoffs) {
   const list = $(id);
@@ -60,14 +41,7 @@ function renderSummary(h, slots) {
 function renderTranscript(lines) {
   const list = $("transcript");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  list.replaceChildren(...lines.map((line) => {
-    const item = el("li", line.text, line.who);
-    if (line.cards && line.cards.length) item.append(el("span", "Cards: " + line.cards.map((c) => c.title).join(", "), "meta"));
-    const who = line.who === "agent" ? line.agent : line.who;
-    const intent = line.intent ? ` · ${line.intent} ${(line.confidence || 0).toFixed(2)}` : "";
-    if (line.who !== "system") item.append(el("span", `${who}${intent}`, "meta"));
-    return item;
-  }));
+  list.replaceChildren(...lines.map(transcriptItem));
   if (atBottom) list.scrollTop = list.scrollHeight;
 }
 
@@ -78,7 +52,7 @@ async function refreshChat() {
     state.handoff = chat.handoff;
     renderSummary(chat.handoff, chat.slots);
     renderTranscript(chat.transcript);
-    const mine = chat.handoff.status === "owned" && chat.handoff.owner === state.me;
+    const mine = chat.handoff.status === "owned" && chat.handoff.owner === session.me;
     $("take").hidden = chat.handoff.status !== "waiting";
     $("compose").hidden = !mine; $("hand-back").hidden = !mine;
     $("chat-error").hidden = true;
@@ -108,12 +82,9 @@ $("compose").addEventListener("submit", (event) => {
   $("message").value = "";
   act(`/api/chats/${state.selected}/messages`, { text });
 });
-$("logout").addEventListener("click", async () => { await api("/logout", { method: "POST" }); location.href = "/login"; });
 
 (async function start() {
-  const me = await api("/api/me");
-  state.me = me.name; state.csrf = me.csrf;
-  $("who").textContent = `${me.name} (${me.role})`;
+  await startSession();
   await refreshQueue();
   setInterval(() => refreshQueue().catch(showError), 2000);
   setInterval(() => refreshChat(), 1000);

@@ -1,0 +1,43 @@
+"""Rasa's SQL tracker store, with personal data redacted before anything is written or streamed.
+
+endpoints.yml names it (`type: bot.tracker_store.RedactingSQLTrackerStore`) with the same keys as
+Rasa's `type: SQL` store: SQLite by default, PostgreSQL when configured. The patterns kept although
+they look personal come from cartwise.yml (`privacy.keep`).
+
+The turn in progress is not touched: actions of the same turn (taking an email address for the
+team, say) still see what the shopper wrote; what reaches the database, the event broker and every
+later turn is the redacted copy.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from .redaction import Redactor
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_redactor(config: Path | None = None) -> Redactor:
+    path = config or Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml"))
+    privacy = (yaml.safe_load(path.read_text()) or {}).get("privacy") or {}
+    return Redactor.from_patterns(privacy.get("keep") or [])
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.redactor = load_redactor()
+
+    def redacted(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        events = [self.redactor.event(e.as_dict()) for e in tracker.events]
+        slots = self.domain.slots if self.domain else []
+        return DialogueStateTracker.from_dict(tracker.sender_id, events, slots, tracker._max_event_history)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(self.redacted(tracker))

@@ -1,0 +1,1 @@
+"""Conversation review: the index over the tracker store, filters, training data, analytics."""

@@ -1,0 +1,128 @@
+"""Keeps the review index in step with the tracker store, incrementally.
+
+Each pass reads tracker events with an id above the last one indexed, and re-summarises every
+conversation those events belong to (all of its events, so a summary is always whole). The console
+runs a pass every few seconds and before answering a list request; `python -m console reindex` runs
+one over everything.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from . import db
+from .summary import Summary, summarize
+
+log = logging.getLogger("cartwise.review")
+BATCH_EVENTS = 5000
+SENDERS_PER_QUERY = 500
+PROGRESS_KEY = "events"
+
+
+@dataclass(frozen=True)
+class PassResult:
+    events: int
+    conversations: int
+    last_event_id: int
+
+
+def _events_of(tracker: Connection, senders: list[str]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    t = db.tracker_events
+    found: dict[str, list[tuple[int, dict[str, Any]]]] = {s: [] for s in senders}
+    rows = [row for i in range(0, len(senders), SENDERS_PER_QUERY)   # under SQLite's bound-parameter limit
+            for row in tracker.execute(sa.select(t.c.id, t.c.sender_id, t.c.data)
+                                       .where(t.c.sender_id.in_(senders[i:i + SENDERS_PER_QUERY])))]
+    for event_id, sender_id, data in sorted(rows):
+        try:
+            found[sender_id].append((event_id, json.loads(data)))
+        except (TypeError, ValueError):
+            log.warning("event %s of %s is not JSON; left out of review", event_id, sender_id)
+    return found
+
+
+def _write(review: Connection, s: Summary) -> None:
+    c = db.conversations
+    values = {"started": s.started, "started_day": int(s.started // 86400), "last_ts": s.last_ts, "last_event_id": s.last_event_id, "channel": s.channel[:64],
+              "user_turns": s.user_turns, "min_confidence": s.min_confidence, "fallback": s.fallback,
+              "handoff": s.handoff, "recs_shown": s.recs_shown, "rec_clicks": s.rec_clicks, "rec_adds": s.rec_adds,
+              "coupons_offered": s.coupons_offered, "coupons_applied": s.coupons_applied}
+    if review.execute(c.update().where(c.c.sender_id == s.sender_id).values(**values)).rowcount == 0:
+        review.execute(c.insert().values(sender_id=s.sender_id, reviewed=False, **values))
+    review.execute(db.facts.delete().where(db.facts.c.sender_id == s.sender_id))
+    if s.facts:
+        review.execute(db.facts.insert(), [{"kind": k, "value": v[:255], "sender_id": s.sender_id}
+                                           for k, v in sorted(s.facts)])
+    m = db.messages
+    known = {row[0] for row in review.execute(sa.select(m.c.event_id).where(m.c.sender_id == s.sender_id))}
+    for message in s.messages:
+        values = {"sender_id": s.sender_id, "ts": message.ts, "text": message.text, "intent": message.intent,
+                  "confidence": message.confidence, "entities": json.dumps(message.entities),
+                  "fallback": message.fallback}
+        if message.event_id in known:   # keep the reviewer's status
+            review.execute(m.update().where(m.c.event_id == message.event_id).values(**values))
+        else:
+            review.execute(m.insert().values(event_id=message.event_id, status="new", **values))
+
+
+def last_indexed(review: Connection) -> int:
+    found = review.execute(sa.select(db.progress.c.last_event_id).where(db.progress.c.name == PROGRESS_KEY)).scalar()
+    return int(found or 0)
+
+
+def _set_progress(review: Connection, last_event_id: int) -> None:
+    p = db.progress
+    if review.execute(p.update().where(p.c.name == PROGRESS_KEY).values(last_event_id=last_event_id)).rowcount == 0:
+        review.execute(p.insert().values(name=PROGRESS_KEY, last_event_id=last_event_id))
+
+
+def _tracker_has_events(tracker: Engine) -> bool:
+    return sa.inspect(tracker).has_table("events")
+
+
+def index_pass(tracker: Engine, review: Engine, max_batches: int | None = None,
+               progress: Callable[[int], None] | None = None) -> PassResult:
+    """Index events added since the last pass; returns how much was done."""
+    if not _tracker_has_events(tracker):   # Rasa has not stored a conversation yet
+        return PassResult(0, 0, 0)
+    total_events = total_conversations = 0
+    batches = 0
+    with review.begin() as rc:
+        start = last_indexed(rc)
+    last = start
+    while max_batches is None or batches < max_batches:
+        t = db.tracker_events
+        with tracker.connect() as tc:
+            new = tc.execute(sa.select(t.c.id, t.c.sender_id).where(t.c.id > last)
+                             .order_by(t.c.id).limit(BATCH_EVENTS)).all()
+            if not new:
+                break
+            senders = sorted({sender for _, sender in new})
+            events = _events_of(tc, senders)
+        with review.begin() as rc:
+            for sender in senders:
+                if events[sender]:
+                    _write(rc, summarize(sender, events[sender]))
+            last = new[-1][0]
+            _set_progress(rc, last)
+        total_events += len(new)
+        total_conversations += len(senders)
+        batches += 1
+        if progress:
+            progress(len(new))
+    return PassResult(total_events, total_conversations, last)
+
+
+def forget(review: Engine, sender_id: str) -> int:
+    """Delete every review row about one conversation; returns how many rows went."""
+    removed = 0
+    with review.begin() as rc:
+        for table in (db.facts, db.tags, db.notes, db.messages, db.conversations):
+            removed += rc.execute(table.delete().where(table.c.sender_id == sender_id)).rowcount
+    return removed
+
+
