@@ -18,7 +18,7 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: demo run install browser build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-http bench-embed clean
+.PHONY: demo run install browser build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-http bench-embed bench-review clean
 
 demo: install build train  ## install what is missing, build, train if stale, run everything
 	$(BOT)/python -m bot.run
@@ -94,6 +94,9 @@ bench-cart: build  ## complete-the-cart in the service at 10k/100k/1M items, wit
 
 bench-http: build  ## complete-the-cart over HTTP at 100k items, 1 and 20 concurrent clients, 1 and 2 service processes
 	$(REC)/python benchmarks/http_load.py --items 100000 --clients 1 20 --workers 1 2
+
+bench-review: .venv-bot/.installed  ## review console list/filter latency over 100,000 conversations, SQLite and PostgreSQL
+	$(BOT)/python benchmarks/review_scale.py --conversations 100000 --stores sqlite postgresql
 
 bench-embed: build  ## embedding throughput by batch size (chooses recommender.embedding.batch_size)
 	$(REC)/python benchmarks/embedding_throughput.py

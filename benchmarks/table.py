@@ -7,7 +7,7 @@ import platform
 from pathlib import Path
 from typing import Callable
 
-from recommender.evaluation.report import markdown_table
+from recommender.markdown import markdown_table
 
 
 def machine(*extra: str) -> str:

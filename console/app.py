@@ -22,14 +22,13 @@ from .review import routes as review_routes
 from .rasa_api import RasaApi, RasaUnavailable, agent_message, hand_back_events
 from .store import ConsoleStore, Session
 from .transcript import transcript
-from .web import (COOKIE, SETTINGS, STORE, current_session, error, json_body, require, require_service,
+from .web import (COOKIE, RASA, SETTINGS, STORE, current_session, error, json_body, require, require_service,
                   security_headers)
 
 log = logging.getLogger("cartwise.console")
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE_CHARS = 2000
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}\.[A-Za-z]{2,}$")
-RASA = web.AppKey("rasa", RasaApi)
 
 JOINED = "{agent} from our team has joined the chat."
 HANDED_BACK = "{agent} has handed you back to the Cartwise assistant. Ask me anything, I have our conversation so far."

@@ -20,6 +20,9 @@ class ReviewSettings:
     stories_file: Path        # conversations saved as test stories
     inbox_threshold: float    # shopper messages parsed with less confidence than this go to the NLU inbox
     index_every_s: float      # how often new tracker events are indexed
+    train_config: Path        # Rasa's config.yml, for retraining from the console
+    model_dir: Path           # where the retrained model goes (the running Rasa then loads it)
+    model_name: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,9 @@ def load(path: Path | None = None) -> ConsoleSettings:
             stories_file=(root / review.get("stories_file", "tests/reviewed_stories.yml")).resolve(),
             inbox_threshold=float(review.get("inbox_threshold", 0.6)),
             index_every_s=float(review.get("index_every_s", 2.0)),
+            train_config=(root / review.get("train_config", "config.yml")).resolve(),
+            model_dir=(root / review.get("model_dir", "models/rasa")).resolve(),
+            model_name=str(review.get("model_name", "cartwise")),
         ),
     )
 

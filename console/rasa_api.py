@@ -1,4 +1,4 @@
-"""The slice of Rasa's HTTP API the console needs: read a conversation, append events to it."""
+"""The slice of Rasa's HTTP API the console needs: read a conversation, append events to it, load a model."""
 from __future__ import annotations
 
 import asyncio
@@ -29,10 +29,18 @@ class RasaApi:
         return await self._call("POST", f"/conversations/{conversation_id}/tracker/events", events,
                                 {"output_channel": "latest", "execute_side_effects": "true"})
 
-    async def _call(self, method: str, path: str, body: Any, params: dict[str, str]) -> dict[str, Any]:
+    async def load_model(self, model_file: str, timeout_s: float = 180) -> None:
+        """Make the running server answer with another model (Rasa loads it, then swaps)."""
+        await self._call("PUT", "/model", {"model_file": model_file}, {}, timeout_s)
+
+    async def _call(self, method: str, path: str, body: Any, params: dict[str, str],
+                    timeout_s: float | None = None) -> dict[str, Any]:
+        timeout = aiohttp.ClientTimeout(total=timeout_s) if timeout_s else None
         try:
-            async with self._session.request(method, self._base + path, json=body,
+            async with self._session.request(method, self._base + path, json=body, timeout=timeout,
                                              params={**self._params, **params}) as response:
+                if response.status == 204:
+                    return {}
                 if response.status != 200:
                     raise RasaUnavailable(f"Rasa answered {response.status} to {method} {path}")
                 return await response.json()

@@ -7,11 +7,13 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from .config import ConsoleSettings
+from .rasa_api import RasaApi
 from .store import ConsoleStore, Session
 
 COOKIE = "cw_session"
 SETTINGS = web.AppKey("settings", ConsoleSettings)
 STORE = web.AppKey("store", ConsoleStore)
+RASA = web.AppKey("rasa", RasaApi)
 
 
 def error(status: int, code: str, message: str) -> web.HTTPException:

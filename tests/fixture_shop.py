@@ -94,9 +94,14 @@ def write_coupons(path: Path, today: dt.date) -> Path:
     return path
 
 
+# Test privacy rules: an order-number format that would otherwise be redacted as a phone number.
+KEPT_ORDER_FORMAT = r"\bORD-\d{4}-\d{4}-\d{4}\b"
+
+
 def write_config(folder: Path, ports: dict[str, int], models_dir: Path, coupons: Path,
-                 catalog: Path, interactions: Path, max_wait_s: float = 300) -> Path:
-    """A cartwise.yml for a test run: own ports, own state files."""
+                 catalog: Path, interactions: Path, max_wait_s: float = 300, endpoints: Path | None = None,
+                 review_db: str | None = None) -> Path:
+    """A cartwise.yml for a test run: own ports, own state files, own review index and training-data files."""
     config = folder / "cartwise.yml"
     project = Path(__file__).resolve().parent.parent
     config.write_text(f"""recommender:
@@ -128,5 +133,18 @@ console:
   accounts_file: {folder / 'console-accounts.txt'}
   rasa_url: http://127.0.0.1:{ports.get('rasa', 5005)}
   max_wait_s: {max_wait_s}
+  review:
+    endpoints: {endpoints or project / 'endpoints.yml'}
+    db: {review_db or 'sqlite:///' + str(folder / 'review.db')}
+    domain: {project / 'domain.yml'}
+    data_dir: {project / 'data'}
+    nlu_file: {folder / 'reviewed_nlu.yml'}
+    stories_file: {folder / 'reviewed_stories.yml'}
+    index_every_s: 0.5
+    train_config: {project / 'config.yml'}
+    model_dir: {folder / 'rasa-models'}
+    model_name: reviewed
+privacy:
+  keep: ['{KEPT_ORDER_FORMAT}']
 """)
     return config

@@ -60,7 +60,8 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def build_fixture_shop(folder: Path, ports: dict[str, int], max_wait_s: float = 300) -> Path:
+def build_fixture_shop(folder: Path, ports: dict[str, int], max_wait_s: float = 300,
+                       endpoints: Path | None = None) -> Path:
     """Write and build the fixture shop with the recommender's own environment; returns its config."""
     import datetime as dt
 
@@ -68,7 +69,8 @@ def build_fixture_shop(folder: Path, ports: dict[str, int], max_wait_s: float = 
 
     catalog, interactions = write_shop(folder / "data")
     coupons = write_coupons(folder / "coupons.yml", dt.date.today())
-    config = write_config(folder, ports, folder / "models", coupons, catalog, interactions, max_wait_s)
+    config = write_config(folder, ports, folder / "models", coupons, catalog, interactions, max_wait_s,
+                          endpoints=endpoints)
     subprocess.run([str(REC_PYTHON), "-m", "recommender.build"], cwd=ROOT, env=service_env(config), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return config

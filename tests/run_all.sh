@@ -19,8 +19,11 @@ stage() {
 
 stage "rasa data validate" $BOT/rasa data validate --fail-on-warnings --quiet
 stage "recommender pytest" $REC/python -m pytest tests/recommender -q -p no:cacheprovider --junitxml=results/junit-recommender.xml
-stage "bot pytest (console, actions, end-to-end, browser)" $BOT/python -m pytest tests/console tests/actions tests/e2e -q -p no:cacheprovider --junitxml=results/junit-bot.xml
-stage "rasa test core (test stories)" $BOT/rasa test core --model $MODEL --stories tests/test_stories.yml \
+stage "bot pytest (console, actions, review, end-to-end, browser)" $BOT/python -m pytest tests/console tests/actions tests/review tests/e2e -q -p no:cacheprovider --junitxml=results/junit-bot.xml
+# A folder of stories: tests/test_stories.yml plus the review console's tests/reviewed_stories.yml, if any.
+stories=$(mktemp -d); cp tests/test_stories.yml "$stories"/
+if [[ -f tests/reviewed_stories.yml ]]; then cp tests/reviewed_stories.yml "$stories"/; fi
+stage "rasa test core (test stories)" $BOT/rasa test core --model $MODEL --stories "$stories" \
   --fail-on-prediction-errors --out results/core --quiet
 stage "rasa test nlu --cross-validation" $BOT/rasa test nlu --cross-validation --folds 5 --out results/nlu --quiet
 stage "NLU intent F1 >= 0.90" $BOT/python tests/check_nlu_report.py results/nlu/intent_report.json 0.90

@@ -45,28 +45,43 @@ def _events_of(tracker: Connection, senders: list[str]) -> dict[str, list[tuple[
     return found
 
 
-def _write(review: Connection, s: Summary) -> None:
-    c = db.conversations
-    values = {"started": s.started, "started_day": int(s.started // 86400), "last_ts": s.last_ts, "last_event_id": s.last_event_id, "channel": s.channel[:64],
-              "user_turns": s.user_turns, "min_confidence": s.min_confidence, "fallback": s.fallback,
-              "handoff": s.handoff, "recs_shown": s.recs_shown, "rec_clicks": s.rec_clicks, "rec_adds": s.rec_adds,
-              "coupons_offered": s.coupons_offered, "coupons_applied": s.coupons_applied}
-    if review.execute(c.update().where(c.c.sender_id == s.sender_id).values(**values)).rowcount == 0:
-        review.execute(c.insert().values(sender_id=s.sender_id, reviewed=False, **values))
-    review.execute(db.facts.delete().where(db.facts.c.sender_id == s.sender_id))
-    if s.facts:
-        review.execute(db.facts.insert(), [{"kind": k, "value": v[:255], "sender_id": s.sender_id}
-                                           for k, v in sorted(s.facts)])
-    m = db.messages
-    known = {row[0] for row in review.execute(sa.select(m.c.event_id).where(m.c.sender_id == s.sender_id))}
-    for message in s.messages:
-        values = {"sender_id": s.sender_id, "ts": message.ts, "text": message.text, "intent": message.intent,
-                  "confidence": message.confidence, "entities": json.dumps(message.entities),
-                  "fallback": message.fallback}
-        if message.event_id in known:   # keep the reviewer's status
-            review.execute(m.update().where(m.c.event_id == message.event_id).values(**values))
-        else:
-            review.execute(m.insert().values(event_id=message.event_id, status="new", **values))
+def _conversation_values(s: Summary) -> dict[str, Any]:
+    return {"sender_id": s.sender_id, "started": s.started, "started_day": int(s.started // 86400),
+            "last_ts": s.last_ts, "last_event_id": s.last_event_id, "channel": s.channel[:64],
+            "user_turns": s.user_turns, "min_confidence": s.min_confidence, "fallback": s.fallback,
+            "handoff": s.handoff, "recs_shown": s.recs_shown, "rec_clicks": s.rec_clicks, "rec_adds": s.rec_adds,
+            "coupons_offered": s.coupons_offered, "coupons_applied": s.coupons_applied}
+
+
+def _write(review: Connection, summaries: list[Summary]) -> None:
+    """Store a batch of summaries with a few set-wise statements (a bulk reindex writes 100,000s of rows).
+
+    Event-derived columns and facts are replaced; what reviewers made (reviewed, tags, notes, a
+    message's status) is kept.
+    """
+    c, f, m = db.conversations, db.facts, db.messages
+    senders = [s.sender_id for s in summaries]
+    known = {row[0] for row in review.execute(sa.select(c.c.sender_id).where(c.c.sender_id.in_(senders)))}
+    fresh = [{**_conversation_values(s), "reviewed": False} for s in summaries if s.sender_id not in known]
+    if fresh:
+        review.execute(c.insert(), fresh)
+    for s in summaries:
+        if s.sender_id in known:
+            review.execute(c.update().where(c.c.sender_id == s.sender_id).values(**_conversation_values(s)))
+    review.execute(f.delete().where(f.c.sender_id.in_(senders)))
+    rows = [{"kind": k, "value": v[:255], "sender_id": s.sender_id} for s in summaries for k, v in sorted(s.facts)]
+    if rows:
+        review.execute(f.insert(), rows)
+    messages = {msg.event_id: (s.sender_id, msg) for s in summaries for msg in s.messages}
+    seen = {row[0] for row in review.execute(sa.select(m.c.event_id).where(m.c.sender_id.in_(senders)))}
+    values = {event_id: {"sender_id": sender, "ts": msg.ts, "text": msg.text, "intent": msg.intent,
+                         "confidence": msg.confidence, "entities": json.dumps(msg.entities), "fallback": msg.fallback}
+              for event_id, (sender, msg) in messages.items()}
+    new = [{"event_id": event_id, "status": "new", **v} for event_id, v in values.items() if event_id not in seen]
+    if new:
+        review.execute(m.insert(), new)
+    for event_id in seen & values.keys():   # a reviewer's status stays; a fallback found later is noted
+        review.execute(m.update().where(m.c.event_id == event_id).values(**values[event_id]))
 
 
 def last_indexed(review: Connection) -> int:
@@ -104,9 +119,9 @@ def index_pass(tracker: Engine, review: Engine, max_batches: int | None = None,
             senders = sorted({sender for _, sender in new})
             events = _events_of(tc, senders)
         with review.begin() as rc:
-            for sender in senders:
-                if events[sender]:
-                    _write(rc, summarize(sender, events[sender]))
+            for i in range(0, len(senders), SENDERS_PER_QUERY):
+                _write(rc, [summarize(sender, events[sender]) for sender in senders[i:i + SENDERS_PER_QUERY]
+                            if events[sender]])
             last = new[-1][0]
             _set_progress(rc, last)
         total_events += len(new)

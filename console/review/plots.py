@@ -5,6 +5,7 @@ import io
 from typing import Any, Callable
 
 from matplotlib.figure import Figure   # not pyplot: its global state is not safe in worker threads
+from matplotlib.ticker import MaxNLocator
 
 RATES = (("fallback_rate", "fallback"), ("handoff_rate", "handoff"),
          ("recommendation_click_through", "card clicked, of those\nshown suggestions"),
@@ -18,6 +19,7 @@ def _per_day(ax: Any, a: dict[str, Any]) -> None:
     ax.plot(days, [d["fallbacks"] for d in a["per_day"]], "o-", color="#e45756", label="with a fallback")
     ax.plot(days, [d["handoffs"] for d in a["per_day"]], "s-", color="#f58518", label="handed to a person")
     ax.set_title("Conversations per day (UTC)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper left", fontsize=8)
     ax.tick_params(axis="x", rotation=45, labelsize=7)
 
@@ -40,6 +42,7 @@ def _intents(ax: Any, a: dict[str, Any]) -> None:
     ax.barh([t["intent"] for t in top], [t["conversations"] for t in top], color="#4c78a8")
     ax.invert_yaxis()
     ax.set_title("Top intents (conversations using each)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 PLOTS: dict[str, Callable[[Any, dict[str, Any]], None]] = {"per_day": _per_day, "rates": _rates, "intents": _intents}

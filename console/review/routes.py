@@ -12,14 +12,16 @@ from typing import Any, Callable, TypeVar
 
 from aiohttp import web
 
-from ..web import SETTINGS, current_session, error, json_body, require
+from ..web import RASA, SETTINGS, current_session, error, json_body, require
 from . import plots, queries
+from .retrain import Retrainer
 from .service import NotFound, Review
 from .training_data import BadCorrection
 
 log = logging.getLogger("cartwise.review")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 REVIEW = web.AppKey("review", Review)
+RETRAINER = web.AppKey("retrainer", Retrainer)
 ROLE = "reviewer"
 T = TypeVar("T")
 
@@ -34,8 +36,8 @@ async def run(request: web.Request, fn: Callable[..., T], *args: Any) -> T:
         raise error(400, "invalid", str(exc)) from None
 
 
-def _filters(request: web.Request) -> tuple[queries.Filters, str | None, int]:
-    params = dict(request.query)
+def _filters(request: web.Request, ignore: tuple[str, ...] = ()) -> tuple[queries.Filters, str | None, int]:
+    params = {k: v for k, v in request.query.items() if k not in ignore}
     try:
         return (queries.parse_filters(params), params.get("cursor") or None, queries.parse_limit(params.get("limit")))
     except queries.BadFilter as exc:
@@ -159,16 +161,30 @@ async def plot(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if name not in plots.PLOTS:
         raise error(404, "not_found", f"plots: {', '.join(plots.PLOTS)}")
-    filters, _, _ = _filters(request)
+    filters, _, _ = _filters(request, ignore=("v",))   # v: the page's cache-buster, so plots redraw
     data = await run(request, request.app[REVIEW].analytics, filters)
     png = await asyncio.to_thread(plots.render, name, data)
     return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+async def retrain(request: web.Request) -> web.Response:
+    session = require(request, ROLE)
+    retrainer = request.app[RETRAINER]
+    if not retrainer.start(session.user.name):
+        raise error(409, "busy", "A training run is already going; wait for it to finish.")
+    return web.json_response(retrainer.view(), status=202)
+
+
+async def training_status(request: web.Request) -> web.Response:
+    require(request, ROLE)
+    return web.json_response(request.app[RETRAINER].view())
 
 
 async def keep_indexing(app: web.Application):
     """New conversations reach the review list within `index_every_s`, even with nobody asking."""
     review = Review(app[SETTINGS].review)
     app[REVIEW] = review
+    app[RETRAINER] = Retrainer(app[SETTINGS].review, app[RASA])
 
     async def loop() -> None:
         while True:
@@ -201,3 +217,5 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/review/messages/{event_id}/ignore", ignore)
     r.add_get("/api/review/analytics", analytics)
     r.add_get("/api/review/plots/{name}.png", plot)
+    r.add_post("/api/review/retrain", retrain)
+    r.add_get("/api/review/retrain", training_status)

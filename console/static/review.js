@@ -58,25 +58,31 @@ function flags(c) {
     .filter(Boolean).join(" · ");
 }
 
-async function loadConversations(append) {
-  const params = filterQuery();
-  if (append && review.next) params.set("cursor", review.next);
+// One page of a keyset-paged list: fetch, render, append or replace, show "more" while there is more.
+async function loadPage(key, url, params, append, list, render, more) {
+  if (append && review[key]) params.set("cursor", review[key]);
   try {
-    const page = await api(`/api/review/conversations?${params}`);
-    review.next = page.next;
-    const rows = page.items.map((c) => {
-      const row = el("tr");
-      row.dataset.sender = c.sender_id;
-      row.append(el("td", new Date(c.last_ts * 1000).toLocaleString()), el("td", c.sender_id), el("td", String(c.user_turns)),
-        el("td", c.min_confidence === null ? "-" : c.min_confidence.toFixed(2)), el("td", flags(c)));
-      row.addEventListener("click", () => openConversation(c.sender_id));
-      return row;
-    });
-    const body = $("conversation-list").querySelector("tbody");
-    if (append) body.append(...rows); else body.replaceChildren(...rows);
-    $("more").hidden = !page.next;
+    const page = await api(`${url}?${params}`);
+    review[key] = page.next;
+    const items = page.items.map(render);
+    if (append) list.append(...items); else list.replaceChildren(...items);
+    $(more).hidden = !page.next;
     clearError();
   } catch (err) { showError(err); }
+}
+
+function conversationRow(c) {
+  const row = el("tr");
+  row.dataset.sender = c.sender_id;
+  row.append(el("td", new Date(c.last_ts * 1000).toLocaleString()), el("td", c.sender_id), el("td", String(c.user_turns)),
+    el("td", c.min_confidence === null ? "-" : c.min_confidence.toFixed(2)), el("td", flags(c)));
+  row.addEventListener("click", () => openConversation(c.sender_id));
+  return row;
+}
+
+function loadConversations(append) {
+  return loadPage("next", "/api/review/conversations", filterQuery(), append,
+    $("conversation-list").querySelector("tbody"), conversationRow, "more");
 }
 
 function renderConversation(data) {
@@ -123,28 +129,22 @@ async function act(path, method = "POST", body) {
   } catch (err) { showError(err); return null; }
 }
 
-async function loadInbox(append) {
-  const params = new URLSearchParams({ threshold: $("threshold").value });
-  if (append && review.inboxNext) params.set("cursor", review.inboxNext);
-  try {
-    const page = await api(`/api/review/inbox?${params}`);
-    review.inboxNext = page.next;
-    const items = page.items.map((m) => {
-      const item = el("li");
-      item.dataset.event = m.event_id;
-      item.append(el("q", m.text), el("span", ` ${m.intent} ${m.confidence.toFixed(2)}${m.fallback ? " · fallback" : ""} · ${new Date(m.ts * 1000).toLocaleString()}`, "meta"));
-      const ignore = el("button", "Ignore", "small");
-      ignore.type = "button";
-      ignore.addEventListener("click", async () => {
-        try { await api(`/api/review/messages/${m.event_id}/ignore`, { method: "POST" }); item.remove(); } catch (err) { showError(err); }
-      });
-      item.append(correctionForm(m), ignore);
-      return item;
-    });
-    if (append) $("inbox").append(...items); else $("inbox").replaceChildren(...items);
-    $("inbox-more").hidden = !page.next;
-    clearError();
-  } catch (err) { showError(err); }
+function inboxItem(m) {
+  const item = el("li");
+  item.dataset.event = m.event_id;
+  item.append(el("q", m.text), el("span", ` ${m.intent} ${m.confidence.toFixed(2)}${m.fallback ? " · fallback" : ""} · ${new Date(m.ts * 1000).toLocaleString()}`, "meta"));
+  const ignore = el("button", "Ignore", "small");
+  ignore.type = "button";
+  ignore.addEventListener("click", async () => {
+    try { await api(`/api/review/messages/${m.event_id}/ignore`, { method: "POST" }); item.remove(); } catch (err) { showError(err); }
+  });
+  item.append(correctionForm(m), ignore);
+  return item;
+}
+
+function loadInbox(append) {
+  return loadPage("inboxNext", "/api/review/inbox", new URLSearchParams({ threshold: $("threshold").value }), append,
+    $("inbox"), inboxItem, "inbox-more");
 }
 
 async function loadAnalytics() {
@@ -156,7 +156,7 @@ async function loadAnalytics() {
       ["Handoff rate", pct(a.handoff_rate)], ["Suggestion click-through", pct(a.recommendation_click_through)],
       ["Suggestion add-to-cart", pct(a.recommendation_add_to_cart)], ["Coupon acceptance", pct(a.coupon_acceptance)]];
     $("figures").replaceChildren(...figures.flatMap(([term, value]) => [el("dt", term), el("dd", value)]));
-    for (const name of ["per_day", "rates", "intents"]) $(`plot-${name}`).src = `/api/review/plots/${name}.png?${params}&t=${Date.now()}`;
+    for (const name of ["per_day", "rates", "intents"]) $(`plot-${name}`).src = `/api/review/plots/${name}.png?${new URLSearchParams([...params, ["v", Date.now()]])}`;
     clearError();
   } catch (err) { showError(err); }
 }
@@ -194,10 +194,22 @@ $("note-form").addEventListener("submit", async (event) => {
   await act(`/api/review/conversations/${encodeURIComponent(review.selected)}/notes`, "POST", { text });
 });
 
+function showTraining(t) {
+  const when = t.finished ? ` (${new Date(t.finished * 1000).toLocaleTimeString()})` : "";
+  $("training").textContent = t.state === "idle" ? "" : `Training: ${t.state}${when} · ${t.message}`;
+  $("retrain").disabled = t.state === "training" || t.state === "loading";
+  if ($("retrain").disabled) setTimeout(async () => showTraining(await api("/api/review/retrain")), 3000);
+}
+
+$("retrain").addEventListener("click", async () => {
+  try { showTraining(await api("/api/review/retrain", { method: "POST" })); clearError(); } catch (err) { showError(err); }
+});
+
 (async function start() {
   await startSession();
   review.options = await api("/api/review/options");
   fillOptions();
   $("threshold").value = "0.6";
+  showTraining(await api("/api/review/retrain"));
   await loadConversations(false);
 })();

@@ -3,15 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..markdown import markdown_table
+
 METHOD_ORDER = ("popularity", "buy_again", "user_knn", "item_knn", "ease", "content", "blend")
-
-
-def _row(cells: list) -> str:
-    return "| " + " | ".join(f"{c:.3f}" if isinstance(c, float) else str(c) for c in cells) + " |"
-
-
-def markdown_table(header: list[str], rows: list[list]) -> str:
-    return "\n".join([_row(header), "| " + " | ".join("---" for _ in header) + " |"] + [_row(r) for r in rows])
 
 
 def _weights(weights: dict[str, float]) -> str:

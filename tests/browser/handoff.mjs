@@ -1,17 +1,12 @@
 // A shopper asks for a person; an agent in a second browser context takes the chat in the console,
 // they write both ways, the agent hands back, and the bot answers the next message.
-import { botSays, check, env, launch, openWidget, screenshot, send } from "./lib.mjs";
+import { botSays, check, env, launch, openWidget, screenshot, send, staffLogin } from "./lib.mjs";
 
 const [shop, console_, agentName, password] = [env("SHOP_URL"), env("CONSOLE_URL"), env("AGENT"), env("AGENT_PASSWORD")];
 const browser = await launch();
 try {
   const agent = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-  await agent.goto(`${console_}/agent`);                    // not logged in: sent to the login page
-  check(agent.url().endsWith("/login"), `expected the login page, got ${agent.url()}`);
-  await agent.locator('input[name="name"]').fill(agentName);
-  await agent.locator('input[name="password"]').fill(password);
-  await agent.locator('button[type="submit"]').click();
-  await agent.locator("#who", { hasText: agentName }).waitFor();
+  await staffLogin(agent, `${console_}/agent`, agentName, password);
 
   const shopper = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
   await shopper.goto(shop);

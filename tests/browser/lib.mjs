@@ -39,3 +39,13 @@ export async function botSays(page, text, timeout = 30000) {
 export function check(condition, message) {
   if (!condition) throw new Error(message);
 }
+
+// Log in to the staff console from the page a not-logged-in visitor is sent to.
+export async function staffLogin(page, url, name, password) {
+  await page.goto(url);
+  check(page.url().endsWith("/login"), `expected the login page, got ${page.url()}`);
+  await page.locator('input[name="name"]').fill(name);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('button[type="submit"]').click();
+  await page.locator("#who", { hasText: name }).waitFor();
+}

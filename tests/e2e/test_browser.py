@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import PASSWORD, Staff
+from tests.stack import PASSWORD, Shopper, Staff
 from tests.processes import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -32,3 +32,12 @@ def test_shopper_asks_for_a_person_agent_takes_over_and_hands_back(stack):
     out = run_browser_script(stack, "handoff.mjs", AGENT="bob", AGENT_PASSWORD=PASSWORD)
     assert "ok:" in out
     assert Staff(f"http://127.0.0.1:{stack['ports']['console']}", "bob").call("POST", "/logout")[0] == 200
+
+
+def test_reviewer_finds_a_misunderstood_message_and_corrects_it(stack):
+    said = "zorblax quintessa fnord"
+    Shopper(stack, "browser-review").say(said)
+    out = run_browser_script(stack, "review.mjs", REVIEWER="rita", REVIEWER_PASSWORD=PASSWORD,
+                             SENDER="browser-review", SAID=said)
+    assert "ok:" in out
+    assert "- intent: out_of_scope" in (stack["folder"] / "reviewed_nlu.yml").read_text()

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import Staff, Shopper, cards
+from tests.stack import Staff, Shopper, cards
 from tests.processes import start_recommender, stop
 
 

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import Shopper, Staff
+from tests.stack import Shopper, Staff
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import queue
 
 import socketio
 
-from tests.e2e.conftest import cards
+from tests.stack import cards
 
 
 def _converse(url: str, messages: list[tuple[str, dict]]) -> list[list[dict]]:

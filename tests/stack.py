@@ -7,6 +7,7 @@ import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -19,29 +20,27 @@ PASSWORD = "correct horse battery staple"
 MODEL = ROOT / "models" / "rasa" / "cartwise.tar.gz"
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail(f"no trained Rasa model at {MODEL}: run `make train` (make test does)")
-    folder = tmp_path_factory.mktemp("stack")
-    ports = {name: free_port() for name in ("recommender", "actions", "rasa", "console", "shop")}
-    max_wait_s = 15   # short, so the test of a chat nobody takes ends soon; long enough to take one
-    config = build_fixture_shop(folder, ports, max_wait_s)
+def tracker_endpoints(folder: Path, actions_port: int, store: str) -> Path:
+    """endpoints.yml for a test Rasa: the redacting SQL tracker store on SQLite or on a PostgreSQL URL."""
+    where = f"dialect: sqlite\n  db: {folder / 'tracker.db'}" if store == "sqlite" else f"url: {store}"
     endpoints = folder / "endpoints.yml"
     endpoints.write_text(f"""action_endpoint:
-  url: "http://127.0.0.1:{ports['actions']}/webhook"
+  url: "http://127.0.0.1:{actions_port}/webhook"
 tracker_store:
-  type: SQL
-  dialect: sqlite
-  db: {folder / 'tracker.db'}
+  type: bot.tracker_store.RedactingSQLTrackerStore
+  {where}
 lock_store:
   type: in_memory
 """)
-    processes = [start_recommender(config, ports["recommender"], folder)]
+    return endpoints
+
+
+def start_bot(folder: Path, config: Path, ports: dict[str, int], endpoints: Path) -> list[subprocess.Popen]:
+    """Action server, Rasa and the staff console (with the test staff), for one tracker store."""
+    processes = [start([str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                        "--port", str(ports["actions"])], config,
+                       f"http://127.0.0.1:{ports['actions']}/health", folder / "actions.log")]
     try:
-        processes.append(start([str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                "--port", str(ports["actions"])], config,
-                               f"http://127.0.0.1:{ports['actions']}/health", folder / "actions.log"))
         processes.append(start([str(BOT_BIN / "rasa"), "run", "--enable-api", "--model", str(MODEL),
                                 "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
                                 "--port", str(ports["rasa"]), "--interface", "127.0.0.1",
@@ -53,15 +52,37 @@ lock_store:
                             "--password-stdin"], input=PASSWORD + "\n", text=True, env=service_env(config),
                            cwd=ROOT, check=True, capture_output=True)
         processes.append(start_console(config, ports["console"], folder))
+    except RuntimeError:
+        stop_all(processes)
+        raise
+    return processes
+
+
+def stop_all(processes: list[subprocess.Popen]) -> None:
+    for p in reversed(processes):
+        stop(p)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail(f"no trained Rasa model at {MODEL}: run `make train` (make test does)")
+    folder = tmp_path_factory.mktemp("stack")
+    ports = {name: free_port() for name in ("recommender", "actions", "rasa", "console", "shop")}
+    max_wait_s = 15   # short, so the test of a chat nobody takes ends soon; long enough to take one
+    endpoints = tracker_endpoints(folder, ports["actions"], "sqlite")
+    config = build_fixture_shop(folder, ports, max_wait_s, endpoints=endpoints)
+    processes = [start_recommender(config, ports["recommender"], folder)]
+    try:
+        processes += start_bot(folder, config, ports, endpoints)
         processes.append(start([str(BOT_BIN / "python"), "-m", "shop", "--port", str(ports["shop"])], config,
                                f"http://127.0.0.1:{ports['shop']}/health", folder / "shop.log"))
     except RuntimeError:
-        for p in processes:
-            stop(p)
+        stop_all(processes)
         raise
-    yield {"ports": ports, "processes": processes, "folder": folder, "config": config, "max_wait_s": max_wait_s}
-    for p in reversed(processes):
-        stop(p)
+    yield {"ports": ports, "processes": processes, "folder": folder, "config": config, "max_wait_s": max_wait_s,
+           "endpoints": endpoints}
+    stop_all(processes)
 
 
 class Shopper:
