@@ -20,6 +20,7 @@ from .summary import Summary, summarize
 
 log = logging.getLogger("cartwise.review")
 BATCH_EVENTS = 5000
+ANALYZE_AFTER_EVENTS = 50_000   # a bulk (re)index changes the tables' shape: refresh the planner's statistics
 SENDERS_PER_QUERY = 500
 PROGRESS_KEY = "events"
 
@@ -129,7 +130,16 @@ def index_pass(tracker: Engine, review: Engine, max_batches: int | None = None,
         batches += 1
         if progress:
             progress(len(new))
+    if total_events >= ANALYZE_AFTER_EVENTS:
+        analyze(review)
     return PassResult(total_events, total_conversations, last)
+
+
+def analyze(review: Engine) -> None:
+    """Without fresh statistics PostgreSQL and SQLite pick scans over the indexes the filters need."""
+    with review.begin() as rc:
+        for table in db.metadata.sorted_tables:
+            rc.execute(sa.text(f"ANALYZE {table.name}"))
 
 
 def forget(review: Engine, sender_id: str) -> int:
