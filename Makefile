@@ -18,13 +18,16 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: demo run install browser build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-http bench-embed bench-review clean
+.PHONY: demo run install browser build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-http bench-embed bench-review bench-load cluster clean
 
 demo: install build train  ## install what is missing, build, train if stale, run everything
 	$(BOT)/python -m bot.run
 
 run:                       ## run what is already built
 	$(BOT)/python -m bot.run
+
+cluster: install build train  ## the production shape: 2 replicas each behind round-robin, PostgreSQL + Redis (must be running)
+	$(BOT)/python -m bot.cluster
 
 install: .venv-bot/.installed .venv-rec/.installed node_modules/.installed
 
@@ -97,6 +100,10 @@ bench-http: build  ## complete-the-cart over HTTP at 100k items, 1 and 20 concur
 
 bench-review: .venv-bot/.installed  ## review console list/filter latency over 100,000 conversations, SQLite and PostgreSQL
 	$(BOT)/python benchmarks/review_scale.py --conversations 100000 --stores sqlite postgresql
+
+bench-load: install build train  ## concurrent shoppers: 1 replica on SQLite, then 2 replicas on PostgreSQL + Redis
+	$(BOT)/python benchmarks/chat_load.py --setup single --shoppers 1 10 50 --seconds 45
+	$(BOT)/python benchmarks/chat_load.py --setup cluster --shoppers 1 10 50 --seconds 45
 
 bench-embed: build  ## embedding throughput by batch size (chooses recommender.embedding.batch_size)
 	$(REC)/python benchmarks/embedding_throughput.py

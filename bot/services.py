@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -110,3 +111,54 @@ def stop(processes: list[subprocess.Popen], timeout_s: float = 15) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def supervise(to_start: list[Service], log_dir: Path, banner: str, ready_timeout_s: float = 300,
+              restart: bool = False) -> int:
+    """Start services in order (each ready before the next), print the banner, run until Ctrl-C;
+    always stop them all. A service that exits stops everything (the demo: something is wrong), or
+    with `restart` is started again while the others go on (replicas: the balancer covers the gap)."""
+    running: list[subprocess.Popen] = []
+    stopping = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):   # SIGHUP: the terminal was closed
+        signal.signal(signum, request_stop)
+    try:
+        for service in to_start:
+            say(f"starting {service.name} ...")
+            running.append(start(service, log_dir))
+            wait_ready(service, running[-1], ready_timeout_s)
+            if stopping:
+                return 130
+        say(banner)
+        while not stopping:
+            for i, (service, process) in enumerate(zip(to_start, running)):
+                if process.poll() is None:
+                    continue
+                if not restart:
+                    say(f"{service.name} exited (code {process.returncode}); stopping. See {log_dir}/.")
+                    return 1
+                say(f"{service.name} exited (code {process.returncode}); starting it again")
+                running[i] = start(service, log_dir)
+            time.sleep(0.5)
+        return 0
+    except RuntimeError as exc:
+        say(f"cartwise: {exc}")
+        return 1
+    finally:
+        say("stopping ...")
+        stop(running)
+        say("stopped.")
+
+
+def say(text: str) -> None:
+    """Print, unless the terminal or pipe is already gone (Ctrl-C also ends `| tee`): stopping must
+    never fail because a message could not be shown."""
+    try:
+        print(text, flush=True)
+    except OSError:
+        pass

@@ -179,20 +179,18 @@ $("save-story").addEventListener("click", async () => {
   const result = await act(`/api/review/conversations/${encodeURIComponent(review.selected)}/story`, "POST", {});
   if (result) $("conversation-status").textContent = `Saved "${result.story}" (${result.steps} steps) to ${result.file}`;
 });
-$("tag-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const tag = $("tag-input").value.trim();
-  if (!tag) return;
-  $("tag-input").value = "";
-  await act(`/api/review/conversations/${encodeURIComponent(review.selected)}/tags`, "POST", { tag });
-});
-$("note-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const text = $("note-input").value.trim();
-  if (!text) return;
-  $("note-input").value = "";
-  await act(`/api/review/conversations/${encodeURIComponent(review.selected)}/notes`, "POST", { text });
-});
+// A one-field form that posts {field: value} to a sub-resource of the open conversation.
+function postOnSubmit(formId, inputId, resource, field) {
+  $(formId).addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = $(inputId).value.trim();
+    if (!value) return;
+    $(inputId).value = "";
+    await act(`/api/review/conversations/${encodeURIComponent(review.selected)}/${resource}`, "POST", { [field]: value });
+  });
+}
+postOnSubmit("tag-form", "tag-input", "tags", "tag");
+postOnSubmit("note-form", "note-input", "notes", "text");
 
 function showTraining(t) {
   const when = t.finished ? ` (${new Date(t.finished * 1000).toLocaleTimeString()})` : "";

@@ -84,6 +84,5 @@ def test_same_category_candidates_are_damped():
 
 
 def test_thin_cart_is_topped_up_with_popular_items():
-    similarity = sp.csr_matrix((5, 5), dtype=np.float32)
     out = blend([0], ({}, {}), ({}, {}), np.array([.9, .1, .5, .7, .2]), np.ones(5, dtype=bool), BlendWeights(), 3)
     assert [s.position for s in out] == [3, 2, 4] and all(s.reason == "popular" for s in out)

@@ -90,6 +90,12 @@ def postgres_stack(stack, tmp_path_factory):
         admin.close()
 
 
+@pytest.fixture(scope="session")
+def sqlite_filled(stack):
+    """For tests whose point does not depend on the store (they read the same events either way)."""
+    return stack, converse(stack, f"rs{uuid.uuid4().hex[:6]}")
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def filled(request, stack):
     """(stack, conversations) for each tracker store, filled by real conversations with the running bot."""

@@ -8,7 +8,6 @@ import subprocess
 import urllib.parse
 import urllib.request
 
-import pytest
 import sqlalchemy as sa
 
 from tests.processes import BOT_BIN, ROOT, service_env
@@ -147,10 +146,8 @@ def test_inbox_correction_lands_in_the_training_data_and_rasa_accepts_it(filled)
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
 
 
-def test_a_saved_conversation_passes_rasa_test(filled):
-    target, c = filled
-    if "db_url" in target:
-        pytest.skip("store-independent: the story is built from the same events on SQLite")
+def test_a_saved_conversation_passes_rasa_test(sqlite_filled):
+    target, c = sqlite_filled
     rita = Staff(console(target), "rita")
     status, saved = rita.call("POST", f"/api/review/conversations/{c.shopper}/story", {"name": "coffee and coupon"})
     assert status == 200 and saved["steps"] >= 8
@@ -211,10 +208,8 @@ def test_export_writes_filtered_conversations_as_jsonl(filled, tmp_path):
     assert bad.returncode == 2 and "expected a date" in bad.stderr
 
 
-def test_rasa_export_to_an_event_broker_still_works(filled, tmp_path):
-    target, c = filled
-    if "db_url" in target:
-        pytest.skip("one store is enough: rasa export reads through the same tracker-store class")
+def test_rasa_export_to_an_event_broker_still_works(sqlite_filled, tmp_path):
+    target, c = sqlite_filled
     endpoints = tmp_path / "endpoints.yml"
     broker = tmp_path / "broker.db"
     endpoints.write_text(target["endpoints"].read_text() + f"event_broker:\n  type: SQL\n  dialect: sqlite\n"

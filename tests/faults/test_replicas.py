@@ -1,0 +1,107 @@
+"""Faults on the production shape (`python -m bot.cluster`: 2 Rasa, 2 action servers, 2 recommenders
+behind round-robin, PostgreSQL tracker store, Redis lock store), on the demo shop's built artefacts.
+
+Needs PostgreSQL and Redis (CI has them; CARTWISE_REQUIRE_POSTGRES=1 turns a skip into a failure).
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cluster import absolute_paths
+from tests.processes import BOT_BIN, RASA_TOKEN, ROOT, free_port, service_env
+
+MODEL = ROOT / "models" / "rasa" / "cartwise.tar.gz"
+
+
+def reachable(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if not (reachable(5432) and reachable(6379)):
+        if os.environ.get("CARTWISE_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL (5432) and Redis (6379) must run for the replica tests")
+        pytest.skip("PostgreSQL and Redis are not running")
+    if not (MODEL.exists() and (ROOT / "models" / "recommender" / "manifest.json").exists()):
+        pytest.fail("run `make build train` first (make test does)")
+    folder = tmp_path_factory.mktemp("cluster")
+    raw = absolute_paths(yaml.safe_load((ROOT / "cartwise.yml").read_text()), ROOT)
+    base = free_port()   # ports base+0 .. base+12 (replicas take balancer + 1..2)
+    raw["production"]["ports"] = {"rasa": base, "actions": base + 4, "recommender": base + 8, "console": base + 12}
+    raw["production"]["tracker_store"]["db"] = f"cartwise_faults_{secrets.token_hex(4)}"
+    raw["production"]["lock_store"]["key_prefix"] = f"faults{secrets.token_hex(4)}"
+    raw["recommender"]["state_db"] = str(folder / "recommender.db")
+    raw["actions"]["orders_db"] = str(folder / "orders.db")
+    raw["console"]["accounts_file"] = str(folder / "accounts.txt")
+    config = folder / "cartwise.yml"
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+    log = open(folder / "cluster.log", "ab")
+    process = subprocess.Popen([str(BOT_BIN / "python"), "-m", "bot.cluster", "--config", str(config),
+                                "--folder", str(folder / "run")], cwd=ROOT, env=service_env(config),
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{base}"
+    try:
+        deadline = time.monotonic() + 600
+        while not reachable(base + 12):   # the console starts last
+            assert process.poll() is None, f"the cluster exited; see {folder / 'cluster.log'}"
+            assert time.monotonic() < deadline, "the cluster did not start in 10 minutes"
+            time.sleep(2)
+        yield {"url": url, "ports": raw["production"]["ports"], "folder": folder, "db": raw["production"]["tracker_store"]["db"]}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(60)
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c",
+                        f"DROP DATABASE IF EXISTS {raw['production']['tracker_store']['db']} WITH (FORCE)"],
+                       capture_output=True)
+
+
+def say(url: str, sender: str, text: str) -> list[dict]:
+    request = urllib.request.Request(url + "/webhooks/rest/webhook", json.dumps({"sender": sender, "message": text}).encode(),
+                                     {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def replica_pid(port: int) -> int:
+    """The process listening on `port` (a Rasa replica), found through /proc."""
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"run" in cmdline and b"--port" in cmdline and cmdline[cmdline.index(b"--port") + 1] == str(port).encode():
+                return int(proc.name)
+    raise LookupError(f"nothing started with --port {port}")
+
+
+def test_a_rasa_replica_dies_mid_conversation_and_the_conversation_goes_on(cluster):
+    url, sender = cluster["url"], f"failover-{secrets.token_hex(3)}"
+    said = ["hello", "do you have ground coffee?"]
+    for text in said:
+        assert say(url, sender, text), text
+    os.kill(replica_pid(cluster["ports"]["rasa"] + 1), signal.SIGKILL)
+    for text in ["something cheaper", "what else do I need?", "thanks"]:
+        said.append(text)
+        assert say(url, sender, text), f"no answer to {text!r} after a replica died"
+    with urllib.request.urlopen(f"{url}/conversations/{sender}/tracker?token={RASA_TOKEN}", timeout=30) as response:
+        events = json.loads(response.read())["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == said        # nothing lost, nothing reordered
+    deadline = time.monotonic() + 240                                          # and the replica is back
+    while not reachable(cluster["ports"]["rasa"] + 1):
+        assert time.monotonic() < deadline, "the killed replica was not started again"
+        time.sleep(2)
