@@ -18,7 +18,7 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: demo run install browser build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-http bench-embed bench-review bench-load cluster clean
+.PHONY: demo run install browser build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-http bench-embed bench-review bench-load fuzz cluster clean
 
 demo: install build train  ## install what is missing, build, train if stale, run everything
 	$(BOT)/python -m bot.run
@@ -104,6 +104,9 @@ bench-review: .venv-bot/.installed  ## review console list/filter latency over 1
 bench-load: install build train  ## concurrent shoppers: 1 replica on SQLite, then 2 replicas on PostgreSQL + Redis
 	$(BOT)/python benchmarks/chat_load.py --setup single --shoppers 1 10 50 --seconds 45
 	$(BOT)/python benchmarks/chat_load.py --setup cluster --shoppers 1 10 50 --seconds 45
+
+fuzz: install build train  ## 10,000 generated hostile messages through the running assistant (the CI test sends 300)
+	$(BOT)/python benchmarks/fuzz_messages.py --messages 10000 --setup single
 
 bench-embed: build  ## embedding throughput by batch size (chooses recommender.embedding.batch_size)
 	$(REC)/python benchmarks/embedding_throughput.py

@@ -148,6 +148,8 @@ def utter_products(ctx: "Context", dispatcher: CollectingDispatcher, text: str, 
     The message's metadata records what was shown, for review and analytics.
     """
     record = replies.shown_record(products)
+    if ctx.rec.artefacts:   # which build answered: after a reload, review can tell old answers from new
+        record["recommender_version"] = ctx.rec.artefacts
     if ctx.tracker.get_latest_input_channel() in TEXT_ONLY_CHANNELS:
         dispatcher.utter_message(text=text, buttons=buttons, **record)
         return

@@ -26,6 +26,7 @@ class RecommenderClient:
         self._base = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
+        self.artefacts: str | None = None   # the artefact version that answered last (X-Cartwise-Artefacts)
 
     async def __aenter__(self) -> "RecommenderClient":
         self._session = aiohttp.ClientSession(timeout=self._timeout)
@@ -39,6 +40,7 @@ class RecommenderClient:
         assert self._session is not None, "use `async with RecommenderClient(...)`"
         try:
             async with self._session.request(method, self._base + path, json=body) as response:
+                self.artefacts = response.headers.get("X-Cartwise-Artefacts", self.artefacts)
                 payload = await response.json(content_type=None)
                 if 400 <= response.status < 500:
                     raise RecommenderRejected(response.status, payload if isinstance(payload, dict) else {})

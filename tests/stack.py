@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import os
+import secrets
 import subprocess
 import urllib.error
 import urllib.parse
@@ -83,6 +85,52 @@ def stack(tmp_path_factory):
     yield {"ports": ports, "processes": processes, "folder": folder, "config": config, "max_wait_s": max_wait_s,
            "endpoints": endpoints}
     stop_all(processes)
+
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _pg_connect(url: str):
+    import psycopg2   # in .venv-bot: Rasa's PostgreSQL driver
+    connection = psycopg2.connect(url, connect_timeout=3)
+    connection.autocommit = True
+    return connection
+
+
+def postgres_available() -> bool:
+    try:
+        _pg_connect(PG_ADMIN).close()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_stack(stack, tmp_path_factory):
+    """A second Rasa + action server + console whose tracker store and review index are in PostgreSQL."""
+    if not postgres_available():
+        if os.environ.get("CARTWISE_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432 but CARTWISE_REQUIRE_POSTGRES=1")
+        pytest.skip("PostgreSQL is not running at 127.0.0.1:5432 (CI runs these)")
+    from tests.fixture_shop import write_config
+
+    name = f"cartwise_test_{secrets.token_hex(4)}"
+    admin = _pg_connect(PG_ADMIN)
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    folder = tmp_path_factory.mktemp("postgres")
+    ports = {**stack["ports"], "actions": free_port(), "rasa": free_port(), "console": free_port()}
+    endpoints = tracker_endpoints(folder, ports["actions"], url)
+    data = stack["folder"]
+    config = write_config(folder, ports, data / "models", data / "coupons.yml", data / "data" / "catalog.csv",
+                          data / "data" / "interactions.csv", stack["max_wait_s"], endpoints=endpoints, review_db=url)
+    processes = start_bot(folder, config, ports, endpoints)
+    try:
+        yield {**stack, "ports": ports, "folder": folder, "config": config, "endpoints": endpoints, "db_url": url}
+    finally:
+        stop_all(processes)
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
 
 
 class Shopper:

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"recommender: {exc}", file=sys.stderr)
         return 2
-    app = create_app(engine, RedemptionStore(settings.state_db))
+    app = create_app(engine, RedemptionStore(settings.state_db), loader=lambda: Recommender.load(settings))
     shared = args.workers > 1 or args.reuse_port
     workers = [subprocess.Popen([sys.executable, "-m", "recommender.service", "--host", args.host,
                                  "--port", str(args.port), "--reuse-port"]) for _ in range(args.workers - 1)]

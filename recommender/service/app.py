@@ -5,10 +5,14 @@ serving. The API is described in recommender/service/openapi.yaml (served at /op
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import hmac
 import json
 import logging
+import os
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 
@@ -26,10 +30,26 @@ log = logging.getLogger("recommender.service")
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 Body = TypeVar("Body", bound=BaseModel)
 
-ENGINE = web.AppKey("engine", Recommender)
+ENGINE_KEY = "engine"   # the engine answering this request: one per request, even across a reload
 STORE = web.AppKey("store", RedemptionStore)
 CLOCK = web.AppKey("clock", Callable[[], dt.date])
 METRICS = web.AppKey("metrics", dict)
+VERSION_HEADER = "X-Cartwise-Artefacts"
+
+
+@dataclass
+class EngineSlot:
+    """The engine being served, swapped whole by a reload: load the new artefacts, then switch."""
+    current: Recommender
+    load: Callable[[], Recommender] | None = None
+    reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+SLOT = web.AppKey("slot", EngineSlot)
+
+
+def version_of(engine: Recommender) -> str:
+    return engine.art.manifest["input_fingerprint"][:12]
 
 
 class ApiError(web.HTTPException):
@@ -57,9 +77,11 @@ async def errors_and_metrics(request: web.Request, handler: Callable[[web.Reques
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
     started = time.perf_counter()
     status = 500
+    engine = request[ENGINE_KEY] = request.app[SLOT].current
     try:
         response = await handler(request)
         status = response.status
+        response.headers[VERSION_HEADER] = version_of(engine)
         return response
     except ApiError as exc:
         status = exc.status
@@ -127,10 +149,32 @@ def _cart(engine: Recommender, items: list[schemas.CartItem]) -> list[tuple[str,
 
 # -- handlers -------------------------------------------------------------------------------
 async def health(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
+    engine = request[ENGINE_KEY]
     manifest = engine.art.manifest
     return web.json_response({"status": "ok", "items": len(engine.ids), "index_type": manifest["index_type"],
-                              "built_at": manifest["built_at"], "version": manifest["input_fingerprint"][:12]})
+                              "built_at": manifest["built_at"], "version": version_of(engine)})
+
+
+async def reload(request: web.Request) -> web.Response:
+    """Load the artefacts in models_dir now, then serve them; the old ones answer until the switch."""
+    expected = os.environ.get("CARTWISE_SERVICE_TOKEN", "")
+    if expected and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {expected}"):
+        raise ApiError(401, "service_token", "A valid service token is required (Authorization: Bearer ...).")
+    slot = request.app[SLOT]
+    if slot.load is None:
+        raise ApiError(409, "no_loader", "This service was started without a way to load artefacts.")
+    if slot.reloading.locked():
+        raise ApiError(409, "reloading", "A reload is already running.")
+    async with slot.reloading:
+        previous = version_of(slot.current)
+        try:
+            fresh = await asyncio.to_thread(slot.load)
+        except (FileNotFoundError, OSError, ValueError, KeyError) as exc:
+            raise ApiError(409, "reload_failed", f"The new artefacts could not be loaded ({exc}); still serving "
+                                                 f"{previous}.") from None
+        slot.current = fresh
+    log.info("artefacts reloaded: %s -> %s", previous, version_of(fresh))
+    return web.json_response({"previous": previous, "version": version_of(fresh), "items": len(fresh.ids)})
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -143,7 +187,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 async def search(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
+    engine = request[ENGINE_KEY]
     body = await parse(request, schemas.SearchRequest)
     _check_limits(engine, k=body.k, text=body.query)
     f = body.filters
@@ -164,7 +208,7 @@ async def search(request: web.Request) -> web.Response:
 
 
 async def similar(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
+    engine = request[ENGINE_KEY]
     body = await parse(request, schemas.SimilarRequest)
     _check_limits(engine, k=body.k)
     try:
@@ -176,7 +220,7 @@ async def similar(request: web.Request) -> web.Response:
 
 
 async def complete_cart(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
+    engine = request[ENGINE_KEY]
     body = await parse(request, schemas.CartRequest)
     _check_limits(engine, k=body.k, cart=body.cart)
     cart = _cart(engine, body.cart)
@@ -193,7 +237,7 @@ async def complete_cart(request: web.Request) -> web.Response:
 
 
 async def coupons_for_cart(request: web.Request) -> web.Response:
-    engine, store = request.app[ENGINE], request.app[STORE]
+    engine, store = request[ENGINE_KEY], request.app[STORE]
     body = await parse(request, schemas.CouponsForCartRequest)
     _check_limits(engine, cart=body.cart)
     cart = _cart(engine, body.cart)
@@ -215,7 +259,7 @@ async def coupons_for_cart(request: web.Request) -> web.Response:
 
 
 async def _evaluate_code(request: web.Request, body: schemas.ValidateCouponRequest):
-    engine, store = request.app[ENGINE], request.app[STORE]
+    engine, store = request[ENGINE_KEY], request.app[STORE]
     _check_limits(engine, cart=body.cart)
     code = body.code.strip().upper()
     mine, total = store.uses(code, body.shopper_id)
@@ -237,7 +281,7 @@ async def redeem_coupon(request: web.Request) -> web.Response:
 
 
 async def resolve_mentions(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
+    engine = request[ENGINE_KEY]
     body = await parse(request, schemas.MentionsRequest)
     _check_limits(engine, text=body.text)
     mentions = engine.resolve_mentions(body.text)
@@ -249,7 +293,7 @@ async def resolve_mentions(request: web.Request) -> web.Response:
 
 
 async def product(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
+    engine = request[ENGINE_KEY]
     pid = request.match_info["product_id"]
     if pid not in engine.position:
         raise ApiError(404, "unknown_product", f"No product with id {pid!r}.")
@@ -258,7 +302,7 @@ async def product(request: web.Request) -> web.Response:
 
 async def lookup(request: web.Request) -> web.Response:
     """Several products at once; unknown ids are listed, not an error (a page's cart may be stale)."""
-    engine = request.app[ENGINE]
+    engine = request[ENGINE_KEY]
     body = await parse(request, schemas.LookupRequest)
     known = [i for i in body.ids if i in engine.position]
     return web.json_response({"items": [product_json(request, engine, engine.position[i]) for i in known],
@@ -266,7 +310,7 @@ async def lookup(request: web.Request) -> web.Response:
 
 
 async def popular(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
+    engine = request[ENGINE_KEY]
     try:
         k = int(request.query.get("k", "10"))
     except ValueError:
@@ -278,7 +322,7 @@ async def popular(request: web.Request) -> web.Response:
 
 
 async def image(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
+    engine = request[ENGINE_KEY]
     pid = request.match_info["product_id"]
     if pid not in engine.position:
         raise ApiError(404, "unknown_product", f"No product with id {pid!r}.")
@@ -286,11 +330,12 @@ async def image(request: web.Request) -> web.Response:
                         headers={"Cache-Control": "public, max-age=86400"})
 
 
-def create_app(engine: Recommender, store: RedemptionStore, clock: Callable[[], dt.date] = dt.date.today
-               ) -> web.Application:
+def create_app(engine: Recommender, store: RedemptionStore, clock: Callable[[], dt.date] = dt.date.today,
+               loader: Callable[[], Recommender] | None = None) -> web.Application:
     app = web.Application(middlewares=[errors_and_metrics], client_max_size=1024 ** 2)
-    app[ENGINE], app[STORE], app[CLOCK], app[METRICS] = engine, store, clock, _metrics()
+    app[SLOT], app[STORE], app[CLOCK], app[METRICS] = EngineSlot(engine, loader), store, clock, _metrics()
     app.router.add_get("/health", health)
+    app.router.add_post("/admin/reload", reload)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/openapi.yaml", openapi)
     app.router.add_post("/search", search)

@@ -51,6 +51,10 @@ def test_search_refine_and_add_by_button(stack):
     assert cheaper and max(c["price"] for c in cheaper) < middle
     text = shopper.text(f'/add_to_cart{{"product_id": "{cheaper[0]["product_id"]}"}}')
     assert f"Added 1 x {cheaper[0]['title']}" in text
+    # The record says what was shown and which recommender build answered (for review after a reload).
+    shown = [e["metadata"] for e in shopper.tracker()["events"] if e["event"] == "bot" and e["metadata"].get("shown")]
+    assert shown[-1]["shown"] == [c["product_id"] for c in cheaper]
+    assert re.fullmatch(r"[0-9a-f]{12}", shown[-1]["recommender_version"])
 
 
 def test_cheaper_again_and_again_ends_with_an_honest_nothing(stack):
@@ -127,3 +131,18 @@ def test_recommender_down_degrades_within_the_timeout(stack):
     finally:   # later tests need it back
         stack["processes"][0] = start_recommender(stack["config"], stack["ports"]["recommender"], stack["folder"])
     assert "Got it." in shopper.text("I have 2 bags of tortilla chips")
+
+
+def test_a_flooding_sender_is_slowed_down_and_others_are_not(stack):
+    """Rasa's channels limit each sender (burst 15, then 2 a second): the rest get a short answer and
+    are neither processed nor stored; another shopper chatting meanwhile is answered normally."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    flood = Shopper(stack, "flood")
+    with ThreadPoolExecutor(30) as pool:
+        replies = list(pool.map(lambda i: flood.text(f"hello {i}"), range(40)))
+    slowed = [r for r in replies if "faster than I can read" in r]
+    assert len(slowed) >= 15 and len(slowed) < 40
+    assert "Cartwise" in Shopper(stack, "calm-neighbour").text("hello")
+    stored = [e for e in flood.tracker()["events"] if e["event"] == "user"]
+    assert len(stored) == 40 - len(slowed)

@@ -6,6 +6,8 @@ import urllib.request
 import pytest
 import yaml
 
+from tests.processes import SERVICE_TOKEN
+
 
 def call(url, path, body=None, method=None, raw=None):
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
@@ -137,7 +139,7 @@ def test_metrics_count_requests_and_recommendations(service):
 
 def test_openapi_documents_every_route(service):
     spec = yaml.safe_load(call(service, "/openapi.yaml")[1])
-    served = {"/health", "/metrics", "/search", "/similar", "/complete-cart", "/coupons/for-cart", "/coupons/validate",
+    served = {"/health", "/admin/reload", "/metrics", "/search", "/similar", "/complete-cart", "/coupons/for-cart", "/coupons/validate",
               "/coupons/redeem", "/resolve-mentions", "/products/lookup", "/products/popular",
               "/products/{product_id}", "/images/{product_id}.svg"}
     assert served == set(spec["paths"])
@@ -179,3 +181,56 @@ def test_workers_share_the_port_and_stop_with_the_parent(shop, tmp_path):
     for pid in workers:                                               # the parent took its worker down
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_reload_swaps_in_a_new_build_while_requests_keep_being_answered(shop, tmp_path):
+    """Load-then-swap: a rebuilt catalog is served after /admin/reload, every response names the artefact
+    version that answered, and the old version answers until the switch (no request fails)."""
+    import shutil
+    import threading
+
+    from recommender.build import build
+    from recommender.config import load_settings
+    from tests.processes import free_port, start_recommender, stop
+
+    config, settings = shop
+    copy = tmp_path / "shop"
+    shutil.copytree(config.parent, copy, ignore=shutil.ignore_patterns("*.log", "logs*"))
+    text = (copy / "cartwise.yml").read_text().replace(str(config.parent), str(copy))
+    port = free_port()
+    text = text.replace(f"port: {settings.port}", f"port: {port}")
+    (copy / "cartwise.yml").write_text(text)
+    process = start_recommender(copy / "cartwise.yml", port, tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        before = json.loads(call(url, "/health")[1])["version"]
+        seen, failures, stop_flag = set(), [], threading.Event()
+
+        def keep_asking():
+            while not stop_flag.is_set():
+                request = urllib.request.Request(url + "/search", json.dumps({"query": "coffee", "k": 3}).encode(),
+                                                 {"Content-Type": "application/json"})
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        seen.add(response.headers["X-Cartwise-Artefacts"])
+                except OSError as exc:
+                    failures.append(repr(exc))
+
+        asker = threading.Thread(target=keep_asking)
+        asker.start()
+        catalog = copy / "data" / "catalog.csv"
+        catalog.write_text(catalog.read_text().replace("Ground Coffee", "Ground Coffee Beans", 1))
+        build(load_settings(copy / "cartwise.yml"))
+        assert json.loads(call(url, "/health")[1])["version"] == before    # built, not yet served
+        assert call(url, "/admin/reload", {}, method="POST")[0] == 401       # the service token is required
+        request = urllib.request.Request(url + "/admin/reload", b"{}", method="POST",
+                                         headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            switched = json.loads(response.read())
+        stop_flag.set()
+        asker.join()
+        assert switched["previous"] == before and switched["version"] != before
+        assert json.loads(call(url, "/health")[1])["version"] == switched["version"]
+        assert failures == [] and before in seen
+    finally:
+        stop(process)

@@ -1,19 +1,14 @@
 """Review tests run against two real tracker stores filled by real conversations with the bot:
-SQLite (the embedded default: the session's stack) and PostgreSQL (a second Rasa, action server
-and console on the running server; CI sets CARTWISE_REQUIRE_POSTGRES=1 so it cannot be skipped there)."""
+SQLite (the embedded default: the session's stack) and PostgreSQL (tests/stack.py: postgres_stack)."""
 from __future__ import annotations
 
-import os
-import secrets
 import uuid
 from dataclasses import dataclass
 
 import pytest
 
-from tests.processes import free_port
-from tests.stack import Shopper, cards, start_bot, stop_all, tracker_endpoints
+from tests.stack import Shopper, cards
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @dataclass(frozen=True)
@@ -23,21 +18,6 @@ class Conversations:
     confused: str      # gibberish twice: fallbacks
     human: str         # asked about a code, then for a person
     private: str       # planted personal data and an allow-listed order number
-
-
-def _pg_connect(url: str):
-    import psycopg2   # in .venv-bot: Rasa's PostgreSQL driver
-    connection = psycopg2.connect(url, connect_timeout=3)
-    connection.autocommit = True
-    return connection
-
-
-def postgres_available() -> bool:
-    try:
-        _pg_connect(PG_ADMIN).close()
-        return True
-    except Exception:
-        return False
 
 
 def converse(stack: dict, run: str) -> Conversations:
@@ -60,34 +40,6 @@ def converse(stack: dict, run: str) -> Conversations:
     Shopper(stack, ids.private).say("my email is jane.doe@example.com, call me on +44 20 7946 0958, "
                                     "card 4111 1111 1111 1111, about order ORD-5550-1234-5678")
     return ids
-
-
-@pytest.fixture(scope="session")
-def postgres_stack(stack, tmp_path_factory):
-    """A second Rasa + action server + console whose tracker store and review index are in PostgreSQL."""
-    if not postgres_available():
-        if os.environ.get("CARTWISE_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432 but CARTWISE_REQUIRE_POSTGRES=1")
-        pytest.skip("PostgreSQL is not running at 127.0.0.1:5432 (CI runs these)")
-    from tests.fixture_shop import write_config
-
-    name = f"cartwise_test_{secrets.token_hex(4)}"
-    admin = _pg_connect(PG_ADMIN)
-    admin.cursor().execute(f"CREATE DATABASE {name}")
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    folder = tmp_path_factory.mktemp("postgres")
-    ports = {**stack["ports"], "actions": free_port(), "rasa": free_port(), "console": free_port()}
-    endpoints = tracker_endpoints(folder, ports["actions"], url)
-    data = stack["folder"]
-    config = write_config(folder, ports, data / "models", data / "coupons.yml", data / "data" / "catalog.csv",
-                          data / "data" / "interactions.csv", stack["max_wait_s"], endpoints=endpoints, review_db=url)
-    processes = start_bot(folder, config, ports, endpoints)
-    try:
-        yield {**stack, "ports": ports, "folder": folder, "config": config, "endpoints": endpoints, "db_url": url}
-    finally:
-        stop_all(processes)
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
 
 
 @pytest.fixture(scope="session")
