@@ -63,30 +63,24 @@ def absolute_paths(tree: Any, base: Path) -> Any:
 
 def write_files(plan: ClusterPlan, config: Path, folder: Path) -> tuple[Path, Path]:
     """The cluster's cartwise.yml (services point at the balancers) and Rasa's endpoints.yml."""
+    from console.review.db import tracker_store_url   # Rasa's own URL rules (imports Rasa: only here)
+
     folder.mkdir(parents=True, exist_ok=True)
-    raw = absolute_paths(yaml.safe_load(config.read_text()) or {}, config.parent.resolve())
     endpoints = folder / "endpoints.yml"
-    raw.setdefault("actions", {}).update(recommender_url=plan.url("recommender"), console_url=plan.url("console"))
-    console = raw.setdefault("console", {})
-    console.update(rasa_url=plan.url("rasa"), db=str(folder / "console.db"))
-    console.setdefault("review", {}).update(endpoints=str(endpoints), db=tracker_url(plan.tracker_store))
-    cluster_config = folder / "cartwise.yml"
-    cluster_config.write_text("# Written by `python -m bot.cluster` from cartwise.yml: do not edit.\n"
-                              + yaml.safe_dump(raw, sort_keys=False))
     endpoints.write_text(yaml.safe_dump({
         "action_endpoint": {"url": plan.url("actions") + "/webhook"},
         "tracker_store": {"type": "bot.tracker_store.RedactingSQLTrackerStore", **plan.tracker_store},
         "lock_store": plan.lock_store}, sort_keys=False))
+    raw = absolute_paths(yaml.safe_load(config.read_text()) or {}, config.parent.resolve())
+    raw.setdefault("actions", {}).update(recommender_url=plan.url("recommender"), console_url=plan.url("console"))
+    console = raw.setdefault("console", {})
+    console.update(rasa_url=plan.url("rasa"), db=str(folder / "console.db"))
+    # The review index beside the tracker store, in the same database.
+    console.setdefault("review", {}).update(endpoints=str(endpoints), db=tracker_store_url(endpoints))
+    cluster_config = folder / "cartwise.yml"
+    cluster_config.write_text("# Written by `python -m bot.cluster` from cartwise.yml: do not edit.\n"
+                              + yaml.safe_dump(raw, sort_keys=False))
     return cluster_config, endpoints
-
-
-def tracker_url(store: dict[str, Any]) -> str:
-    """The tracker store's database as an SQLAlchemy URL, for the review index beside it."""
-    user = store.get("username", "")
-    password = f":{store['password']}" if store.get("password") else ""
-    at = f"{user}{password}@" if user else ""
-    return f"{store.get('dialect', 'postgresql')}://{at}{store.get('url', '127.0.0.1')}:{store.get('port', 5432)}/" \
-           f"{store.get('db', 'cartwise')}"
 
 
 def cluster_services(plan: ClusterPlan, model: Path, endpoints: Path, credentials: Path, token: str
