@@ -115,7 +115,8 @@ async def queue(request: web.Request) -> web.Response:
         "waiting": [handoff_view(h, store) for h in open_ if h.status == hf.WAITING],
         "mine": [handoff_view(h, store) for h in open_ if h.owner == session.user.name],
         "others": [handoff_view(h, store) for h in open_ if h.status == hf.OWNED and h.owner != session.user.name],
-        "missed": [handoff_view(h, store) for h in store.list((hf.MISSED, hf.EXPIRED), limit=20)],
+        # The latest missed chats: with the oldest 20 the list stopped changing once 20 had piled up.
+        "missed": [handoff_view(h, store) for h in store.list((hf.MISSED, hf.EXPIRED), limit=20, newest_first=True)],
     })
 
 

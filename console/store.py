@@ -131,10 +131,12 @@ class ConsoleStore:
         return self._db.execute("SELECT COUNT(*) FROM handoffs WHERE status = 'waiting' AND id <= ?",
                                 (h.id,)).fetchone()[0]
 
-    def list(self, statuses: tuple[str, ...], limit: int = 100) -> list[Handoff]:
+    def list(self, statuses: tuple[str, ...], limit: int = 100, newest_first: bool = False) -> list[Handoff]:
+        """Handoffs in these states: oldest first (a queue), or newest first (a history)."""
         marks = ",".join("?" * len(statuses))
-        rows = self._db.execute(f"SELECT * FROM handoffs WHERE status IN ({marks}) ORDER BY created LIMIT ?",
-                                (*statuses, limit)).fetchall()
+        order = "DESC" if newest_first else "ASC"
+        rows = self._db.execute(f"SELECT * FROM handoffs WHERE status IN ({marks}) ORDER BY created {order}, id {order} "
+                                "LIMIT ?", (*statuses, limit)).fetchall()
         return [_handoff(r) for r in rows]
 
     def apply(self, before: Handoff, after: Handoff) -> bool:

@@ -122,3 +122,11 @@ def test_transcript_tells_shopper_bot_and_agent_apart():
     assert [line["who"] for line in lines] == ["shopper", "bot", "system", "agent", "bot", "system"]
     assert lines[0]["intent"] == "greet" and lines[1]["cards"][0]["product_id"] == "c1"
     assert lines[3]["agent"] == "alice" and lines[4]["text"] == "Your cart: 1 item, $3.00."
+
+
+def test_the_missed_list_shows_the_latest_chats_when_many_piled_up(store):
+    for i in range(25):
+        store.open_handoff(f"shopper-{i}", "asked for a person", {}, agents_online=False)
+    latest = store.list(("missed",), limit=20, newest_first=True)
+    assert [h.conversation_id for h in latest][:2] == ["shopper-24", "shopper-23"] and len(latest) == 20
+    assert store.list(("missed",), limit=1)[0].conversation_id == "shopper-0"   # a queue stays oldest first
