@@ -32,7 +32,7 @@ class PassResult:
     last_event_id: int
 
 
-def _events_of(tracker: Connection, senders: list[str]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+def events_of(tracker: Connection, senders: list[str]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
     t = db.tracker_events
     found: dict[str, list[tuple[int, dict[str, Any]]]] = {s: [] for s in senders}
     rows = [row for i in range(0, len(senders), SENDERS_PER_QUERY)   # under SQLite's bound-parameter limit
@@ -96,21 +96,19 @@ def _set_progress(review: Connection, last_event_id: int) -> None:
         review.execute(p.insert().values(name=PROGRESS_KEY, last_event_id=last_event_id))
 
 
-def _tracker_has_events(tracker: Engine) -> bool:
+def tracker_has_events(tracker: Engine) -> bool:
     return sa.inspect(tracker).has_table("events")
 
 
-def index_pass(tracker: Engine, review: Engine, max_batches: int | None = None,
-               progress: Callable[[int], None] | None = None) -> PassResult:
+def index_pass(tracker: Engine, review: Engine, progress: Callable[[int], None] | None = None) -> PassResult:
     """Index events added since the last pass; returns how much was done."""
-    if not _tracker_has_events(tracker):   # Rasa has not stored a conversation yet
+    if not tracker_has_events(tracker):   # Rasa has not stored a conversation yet
         return PassResult(0, 0, 0)
     total_events = total_conversations = 0
-    batches = 0
     with review.begin() as rc:
         start = last_indexed(rc)
     last = start
-    while max_batches is None or batches < max_batches:
+    while True:
         t = db.tracker_events
         with tracker.connect() as tc:
             new = tc.execute(sa.select(t.c.id, t.c.sender_id).where(t.c.id > last)
@@ -118,7 +116,7 @@ def index_pass(tracker: Engine, review: Engine, max_batches: int | None = None,
             if not new:
                 break
             senders = sorted({sender for _, sender in new})
-            events = _events_of(tc, senders)
+            events = events_of(tc, senders)
         with review.begin() as rc:
             for i in range(0, len(senders), SENDERS_PER_QUERY):
                 _write(rc, [summarize(sender, events[sender]) for sender in senders[i:i + SENDERS_PER_QUERY]
@@ -127,7 +125,6 @@ def index_pass(tracker: Engine, review: Engine, max_batches: int | None = None,
             _set_progress(rc, last)
         total_events += len(new)
         total_conversations += len(senders)
-        batches += 1
         if progress:
             progress(len(new))
     if total_events >= ANALYZE_AFTER_EVENTS:

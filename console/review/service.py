@@ -2,7 +2,6 @@
 handlers run them in a worker thread)."""
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any, Callable
@@ -56,10 +55,8 @@ class Review:
             return queries.analytics(conn, filters)
 
     def events(self, sender_id: str) -> list[tuple[int, dict[str, Any]]]:
-        t = db.tracker_events
         with self.tracker.connect() as conn:
-            rows = conn.execute(sa.select(t.c.id, t.c.data).where(t.c.sender_id == sender_id).order_by(t.c.id)).all()
-        return [(event_id, json.loads(data)) for event_id, data in rows]
+            return indexer.events_of(conn, [sender_id])[sender_id]
 
     def conversation(self, sender_id: str) -> dict[str, Any]:
         c = db.conversations
@@ -67,8 +64,7 @@ class Review:
             row = conn.execute(sa.select(c).where(c.c.sender_id == sender_id)).mappings().first()
             if row is None:
                 raise NotFound(f"no conversation {sender_id!r} in the review index")
-            tags = [t for (t,) in conn.execute(sa.select(db.tags.c.tag).where(db.tags.c.sender_id == sender_id)
-                                               .order_by(db.tags.c.tag))]
+            tags = _tags(conn, sender_id)
             notes = [dict(n) for n in conn.execute(sa.select(db.notes).where(db.notes.c.sender_id == sender_id)
                                                    .order_by(db.notes.c.id)).mappings()]
         rows = self.events(sender_id)
@@ -110,7 +106,7 @@ class Review:
             t = db.tags
             if conn.execute(sa.select(t.c.tag).where(t.c.tag == tag, t.c.sender_id == sender_id)).first() is None:
                 conn.execute(t.insert().values(tag=tag, sender_id=sender_id))
-        return self.conversation(sender_id)["conversation"]["tags"]
+            return _tags(conn, sender_id)
 
     def remove_tag(self, sender_id: str, tag: str) -> None:
         with self.index.begin() as conn:
@@ -166,8 +162,12 @@ class Review:
         """Delete the conversation from the tracker store and the review index."""
         t = db.tracker_events
         events = 0
-        if sa.inspect(self.tracker).has_table("events"):
+        if indexer.tracker_has_events(self.tracker):
             with self.tracker.begin() as conn:
                 events = conn.execute(t.delete().where(t.c.sender_id == sender_id)).rowcount
         return {"tracker_events": events, "review_rows": indexer.forget(self.index, sender_id)}
 
+
+def _tags(conn: sa.engine.Connection, sender_id: str) -> list[str]:
+    t = db.tags
+    return [tag for (tag,) in conn.execute(sa.select(t.c.tag).where(t.c.sender_id == sender_id).order_by(t.c.tag))]
