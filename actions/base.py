@@ -16,7 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from . import replies
+from . import metrics, replies
 from .cart import cart_from_metadata, cart_line
 from .config import settings
 from .recommender_client import RecommenderClient, RecommenderRejected, RecommenderUnavailable
@@ -50,9 +50,10 @@ def user_text(tracker: Tracker) -> str:
 class Context:
     """One turn's view of the shopper's state, with the events that change it."""
 
-    def __init__(self, tracker: Tracker, rec: RecommenderClient):
+    def __init__(self, tracker: Tracker, rec: RecommenderClient, action: str = ""):
         self.tracker = tracker
         self.rec = rec
+        self.action = action
         self.events: list[EventType] = []
         self._cart: list[dict] | None = None
         self.changed_cart: list[dict] | None = None   # set when this turn changed the cart
@@ -96,10 +97,11 @@ class ShopAction(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         s = settings()
         async with RecommenderClient(s.recommender_url, s.recommender_timeout_s) as rec:
-            ctx = Context(tracker, rec)
+            ctx = Context(tracker, rec, self.NAME)
             try:
                 await self.act(ctx, dispatcher)
             except RecommenderUnavailable as exc:
+                metrics.DEGRADED.labels(self.NAME).inc()
                 log.warning("%s: recommender unavailable (%s); answering from the popular cache", self.NAME, exc)
                 degraded_reply(dispatcher, self.DEGRADED)
             except RecommenderRejected as exc:   # e.g. a product id the catalog no longer has
@@ -148,6 +150,7 @@ def utter_products(ctx: "Context", dispatcher: CollectingDispatcher, text: str, 
     The message's metadata records what was shown, for review and analytics.
     """
     record = replies.shown_record(products)
+    metrics.RECOMMENDATIONS.labels(ctx.action).inc(len(products))
     if ctx.rec.artefacts:   # which build answered: after a reload, review can tell old answers from new
         record["recommender_version"] = ctx.rec.artefacts
     if ctx.tracker.get_latest_input_channel() in TEXT_ONLY_CHANNELS:

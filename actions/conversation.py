@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from . import replies
+from . import metrics, replies
 from .base import current_cart
 from .cart import cart_total
 from .cart_actions import ActionCompleteCart
@@ -48,15 +48,18 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: 
         queued = await request_handoff(s.console_url, s.service_token, s.console_timeout_s, body)
     except ConsoleUnavailable as exc:
         log.warning("handoff for %s failed: %s", tracker.sender_id, exc)
+        metrics.HANDOFFS.labels("console_down").inc()
         dispatcher.utter_message(text="Sorry, I can't reach our team right now. Please try again in a few minutes; "
                                       "until then I'm happy to keep helping.")
         return cart_events + [SlotSet("offer", None)]
     if queued["status"] not in ("waiting", "owned"):
+        metrics.HANDOFFS.labels("no_agents").inc()
         dispatcher.utter_message(
             text="Nobody from our team is online right now. You can leave your email address here and they will "
                  "write to you, or keep chatting with me.",
             buttons=replies.buttons(("Keep chatting", "/help")))
         return cart_events + [SlotSet("handoff_requested", True), SlotSet("offer", None)]
+    metrics.HANDOFFS.labels("queued").inc()
     position = queued.get("position")
     line = f" You are number {position} in line." if position else ""
     dispatcher.utter_message(text="A person from our team will join this chat shortly; they can see our conversation "
@@ -70,6 +73,7 @@ class ActionFallback(Action):
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        metrics.FALLBACKS.inc()
         rules = settings().handoff
         count = consecutive_fallbacks(tracker.events)
         cart, cart_events = await current_cart(tracker)

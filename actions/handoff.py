@@ -7,6 +7,8 @@ from typing import Any
 
 import aiohttp
 
+from telemetry.logs import HEADER
+
 from .cart import cart_total
 from .config import HandoffRules
 
@@ -43,7 +45,8 @@ async def request_handoff(url: str, token: str, timeout_s: float, body: dict[str
                           path: str = "/api/handoffs") -> dict[str, Any]:
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session:
-            async with session.post(url + path, json=body, headers={"Authorization": f"Bearer {token}"}) as response:
+            headers = {"Authorization": f"Bearer {token}", HEADER: str(body.get("conversation_id", ""))}
+            async with session.post(url + path, json=body, headers=headers) as response:
                 payload = await response.json(content_type=None)
                 if response.status != 200:
                     raise ConsoleUnavailable(f"console answered {response.status}: {payload}")

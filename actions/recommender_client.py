@@ -6,6 +6,8 @@ from typing import Any
 
 import aiohttp
 
+from telemetry.logs import CONVERSATION, HEADER
+
 
 class RecommenderUnavailable(Exception):
     """Down, too slow, or failing: the caller answers in a degraded way."""
@@ -39,7 +41,8 @@ class RecommenderClient:
     async def _call(self, method: str, path: str, body: dict | None = None) -> dict:
         assert self._session is not None, "use `async with RecommenderClient(...)`"
         try:
-            async with self._session.request(method, self._base + path, json=body) as response:
+            headers = {HEADER: CONVERSATION.get() or ""}   # the recommender logs which conversation asked
+            async with self._session.request(method, self._base + path, json=body, headers=headers) as response:
                 self.artefacts = response.headers.get("X-Cartwise-Artefacts", self.artefacts)
                 payload = await response.json(content_type=None)
                 if 400 <= response.status < 500:

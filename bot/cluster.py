@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from .services import BOT_BIN, PROJECT_ROOT, REC_PYTHON, Service, secrets_env, supervise
+from .services import (PROJECT_ROOT, Service, actions_command, rasa_command, rasa_status_url,
+                       recommender_command, secrets_env, supervise)
 
 POOLS = ("recommender", "actions", "rasa")
 
@@ -103,15 +104,10 @@ def cluster_services(plan: ClusterPlan, model: Path, endpoints: Path, credential
 def replica(pool: str, i: int, port: int, model: Path, endpoints: Path, credentials: Path, token: str) -> Service:
     name = f"{pool}-{i}"
     if pool == "recommender":
-        return Service(name, [str(REC_PYTHON), "-m", "recommender.service", "--port", str(port)],
-                       f"http://127.0.0.1:{port}/health", {"HF_HUB_OFFLINE": "1"})
+        return Service(name, recommender_command(port), f"http://127.0.0.1:{port}/health", {"HF_HUB_OFFLINE": "1"})
     if pool == "actions":
-        return Service(name, [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-                       f"http://127.0.0.1:{port}/health")
-    return Service(name, [str(BOT_BIN / "rasa"), "run", "--enable-api", "--model", str(model),
-                          "--endpoints", str(endpoints), "--credentials", str(credentials), "--port", str(port),
-                          "--interface", "127.0.0.1", "--auth-token", token],
-                   f"http://127.0.0.1:{port}/status?token={token}")
+        return Service(name, actions_command(port), f"http://127.0.0.1:{port}/health")
+    return Service(name, rasa_command(port, model, endpoints, credentials, token), rasa_status_url(port, token))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,18 +53,34 @@ def secrets_env() -> dict[str, str]:
             for name in ("CARTWISE_RASA_TOKEN", "CARTWISE_SERVICE_TOKEN")}
 
 
+def recommender_command(port: int) -> list[str]:
+    return [str(REC_PYTHON), "-m", "recommender.service", "--port", str(port)]
+
+
+def actions_command(port: int) -> list[str]:
+    return [str(BOT_BIN / "python"), "-m", "actions.server", "--port", str(port)]
+
+
+def rasa_command(port: int, model: Path, endpoints: Path, credentials: Path, token: str, *extra: str) -> list[str]:
+    """Rasa's server with its HTTP API behind the token, on loopback."""
+    # "--auth-token=...": a token may start with "-", which argparse would take for an option.
+    return [str(BOT_BIN / "rasa"), "run", "--enable-api", f"--auth-token={token}", "--model", str(model),
+            "--endpoints", str(endpoints), "--credentials", str(credentials), "--port", str(port),
+            "--interface", "127.0.0.1", *extra]
+
+
+def rasa_status_url(port: int, token: str) -> str:
+    return f"http://127.0.0.1:{port}/status?token={token}"
+
+
 def services(ports: Ports, model: Path, endpoints: Path, credentials: Path, rasa_token: str) -> list[Service]:
     """In start order: each one's dependencies come before it."""
     return [
-        Service("recommender", [str(REC_PYTHON), "-m", "recommender.service", "--port", str(ports.recommender)],
+        Service("recommender", recommender_command(ports.recommender),
                 f"http://127.0.0.1:{ports.recommender}/health", {"HF_HUB_OFFLINE": "1"}),
-        Service("actions", [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                            "--port", str(ports.actions)],
-                f"http://127.0.0.1:{ports.actions}/health"),
-        Service("rasa", [str(BOT_BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--model", str(model),
-                         "--endpoints", str(endpoints), "--credentials", str(credentials),
-                         "--port", str(ports.rasa), "--interface", "127.0.0.1", "--auth-token", rasa_token],
-                f"http://127.0.0.1:{ports.rasa}/status?token={rasa_token}"),
+        Service("actions", actions_command(ports.actions), f"http://127.0.0.1:{ports.actions}/health"),
+        Service("rasa", rasa_command(ports.rasa, model, endpoints, credentials, rasa_token, "--cors", "*"),
+                rasa_status_url(ports.rasa, rasa_token)),
         Service("console", [sys.executable, "-m", "console", "--port", str(ports.console)],
                 f"http://127.0.0.1:{ports.console}/health"),
         Service("shop", [sys.executable, "-m", "shop", "--port", str(ports.shop)],

@@ -14,8 +14,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 import yaml
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from .redaction import Redactor
@@ -33,6 +34,12 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.redactor = load_redactor()
+        # Rasa's engine keeps pooled connections that a database restart leaves dead, so the next
+        # turn of every replica failed once; a ping on checkout replaces them first.
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     def redacted(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
         events = [self.redactor.event(e.as_dict()) for e in tracker.events]

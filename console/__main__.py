@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import secrets
 import sys
 from dataclasses import fields
 
 from aiohttp import web
+
+from telemetry import logs
 
 from .app import create_app
 from .config import ConsoleSettings, load
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             store.close()
         print(f"console: {args.name} ({args.role}) saved")
         return 0
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure("console")
     if not settings.service_token or not settings.rasa_token:
         print("console: set CARTWISE_SERVICE_TOKEN and CARTWISE_RASA_TOKEN (`python -m bot.run` does)",
               file=sys.stderr)

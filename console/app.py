@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from aiohttp import web
+from prometheus_client import Counter
+
+from telemetry import logs
+from telemetry.http import HttpTelemetry
 
 from . import handoff as hf
 from .config import ConsoleSettings
@@ -26,6 +30,8 @@ from .web import (COOKIE, RASA, SETTINGS, STORE, current_session, error, json_bo
                   security_headers)
 
 log = logging.getLogger("cartwise.console")
+TELEMETRY = web.AppKey("telemetry", HttpTelemetry)
+HANDOFFS = web.AppKey("handoffs", Counter)   # handoff events: opened, taken, handed_back, expired
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE_CHARS = 2000
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}\.[A-Za-z]{2,}$")
@@ -52,12 +58,16 @@ def find(request: web.Request) -> hf.Handoff:
         h = None
     if h is None:
         raise error(404, "not_found", "No such handoff.")
+    logs.bind(h.conversation_id)
     return h
 
 
-async def transition(request: web.Request, before: hf.Handoff, after: hf.Handoff) -> None:
+async def transition(request: web.Request, before: hf.Handoff, after: hf.Handoff, event: str) -> None:
     if not request.app[STORE].apply(before, after):
         raise error(409, "conflict", "Someone else changed this chat a moment ago; reload the queue.")
+    if before != after:
+        request.app[HANDOFFS].labels(event).inc()
+        log.info("handoff %s %s by %s", after.id, event, after.owner or before.owner, extra={"handoff": after.id})
 
 
 # --- pages
@@ -146,7 +156,7 @@ def planned(request: web.Request, step: Callable[[hf.Handoff, str, float], hf.Ha
 
 async def take(request: web.Request) -> web.Response:
     session, before, after = planned(request, hf.take)
-    await transition(request, before, after)
+    await transition(request, before, after, "taken")
     if before != after:
         await tell_shopper(request, after.conversation_id, [agent_message(session.user.name,
                                                                           JOINED.format(agent=session.user.name))])
@@ -173,7 +183,7 @@ async def hand_back(request: web.Request) -> web.Response:
     session, before, after = planned(request, hf.release)
     # Resume the bot first: if Rasa is unreachable the chat stays with the agent instead of limbo.
     await tell_shopper(request, before.conversation_id, hand_back_events(HANDED_BACK.format(agent=session.user.name)))
-    await transition(request, before, after)
+    await transition(request, before, after, "handed_back")
     return web.json_response(handoff_view(after, request.app[STORE]))
 
 
@@ -201,6 +211,8 @@ async def open_handoff(request: web.Request) -> web.Response:
     store, settings = request.app[STORE], request.app[SETTINGS]
     online = store.agents_online(settings.agent_online_s)
     h = store.open_handoff(conversation_id, reason, summary, agents_online=online > 0)
+    request.app[HANDOFFS].labels("opened").inc()
+    log.info("handoff %s opened: %s", h.id, reason, extra={"handoff": h.id, "agents_online": online})
     return web.json_response({**handoff_view(h, store), "agents_online": online})
 
 
@@ -224,6 +236,7 @@ async def expire_overdue(app: web.Application) -> None:
     now = time.time()
     for h in store.list((hf.WAITING,)):
         if hf.is_overdue(h, now, settings.max_wait_s) and store.apply(h, hf.expire(h, now)):
+            app[HANDOFFS].labels("expired").inc()
             try:
                 await app[RASA].append(h.conversation_id, hand_back_events(EXPIRED))
             except RasaUnavailable as exc:
@@ -244,8 +257,10 @@ async def sweeper(app: web.Application):
 
 
 def create_app(settings: ConsoleSettings) -> web.Application:
-    app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
-    app[SETTINGS] = settings
+    telemetry = HttpTelemetry("console")
+    app = web.Application(middlewares=[telemetry.middleware(), security_headers], client_max_size=64 * 1024)
+    app[SETTINGS], app[TELEMETRY] = settings, telemetry
+    app[HANDOFFS] = telemetry.counter("handoffs_total", "Handoff events", ("event",))
     app[STORE] = ConsoleStore(settings.db)
 
     async def rasa_client(app: web.Application):
@@ -256,6 +271,7 @@ def create_app(settings: ConsoleSettings) -> web.Application:
 
     app.cleanup_ctx.extend([rasa_client, sweeper])
     app.router.add_get("/health", health)
+    app.router.add_get("/metrics", telemetry.handler)
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)

@@ -6,6 +6,8 @@ import sys
 
 from aiohttp import web
 
+from telemetry import logs
+
 from .app import create_app
 from .config import load
 
@@ -15,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int)
     args = parser.parse_args(argv)
     settings = load()
+    logs.configure("shop")
     if not settings.webchat_js.exists():
         print(f"shop: {settings.webchat_js} is missing; run `make install` (it runs npm ci)", file=sys.stderr)
     web.run_app(create_app(settings), host=settings.host, port=args.port or settings.port, print=None)

@@ -11,6 +11,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from telemetry.http import HttpTelemetry
+
 from .config import ShopSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -85,7 +87,8 @@ async def health(request: web.Request) -> web.Response:
 
 
 def create_app(settings: ShopSettings) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+    telemetry = HttpTelemetry("shop")
+    app = web.Application(middlewares=[telemetry.middleware()], client_max_size=64 * 1024)
     app[SETTINGS] = settings
 
     async def http_client(app: web.Application):
@@ -96,6 +99,7 @@ def create_app(settings: ShopSettings) -> web.Application:
     app.cleanup_ctx.append(http_client)
     app.router.add_get("/", index)
     app.router.add_get("/health", health)
+    app.router.add_get("/metrics", telemetry.handler)
     app.router.add_get("/config.json", page_config)
     app.router.add_get("/vendor/rasa-webchat.js", webchat_bundle)
     app.router.add_get("/api/products", products)

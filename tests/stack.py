@@ -1,6 +1,7 @@
 """The whole assistant on loopback: recommender (fixture shop), action server, Rasa (trained model)."""
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -12,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from bot.services import actions_command, rasa_command, rasa_status_url
 
 from tests.processes import (BOT_BIN, RASA_TOKEN, ROOT, build_fixture_shop, free_port, service_env, start,
                              start_console, start_recommender, stop)
@@ -37,18 +40,17 @@ lock_store:
     return endpoints
 
 
+def start_actions(config: Path, port: int, folder: Path) -> subprocess.Popen:
+    return start(actions_command(port), config, f"http://127.0.0.1:{port}/health", folder / f"actions-{port}.log")
+
+
 def start_bot(folder: Path, config: Path, ports: dict[str, int], endpoints: Path) -> list[subprocess.Popen]:
     """Action server, Rasa and the staff console (with the test staff), for one tracker store."""
-    processes = [start([str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                        "--port", str(ports["actions"])], config,
-                       f"http://127.0.0.1:{ports['actions']}/health", folder / "actions.log")]
+    processes = [start_actions(config, ports["actions"], folder)]
     try:
-        processes.append(start([str(BOT_BIN / "rasa"), "run", "--enable-api", "--model", str(MODEL),
-                                "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
-                                "--port", str(ports["rasa"]), "--interface", "127.0.0.1",
-                                "--auth-token", RASA_TOKEN, "--cors", f"http://127.0.0.1:{ports['shop']}"], config,
-                               f"http://127.0.0.1:{ports['rasa']}/status?token={RASA_TOKEN}", folder / "rasa.log",
-                               timeout_s=300))
+        processes.append(start(rasa_command(ports["rasa"], MODEL, endpoints, ROOT / "credentials.yml", RASA_TOKEN,
+                                            "--cors", f"http://127.0.0.1:{ports['shop']}"), config,
+                               rasa_status_url(ports["rasa"], RASA_TOKEN), folder / "rasa.log", timeout_s=300))
         for name, role in STAFF.items():
             subprocess.run([str(BOT_BIN / "python"), "-m", "console", "add-user", name, "--role", role,
                             "--password-stdin"], input=PASSWORD + "\n", text=True, env=service_env(config),
@@ -115,8 +117,8 @@ def postgres_stack(stack, tmp_path_factory):
     from tests.fixture_shop import write_config
 
     name = f"cartwise_test_{secrets.token_hex(4)}"
-    admin = _pg_connect(PG_ADMIN)
-    admin.cursor().execute(f"CREATE DATABASE {name}")
+    with contextlib.closing(_pg_connect(PG_ADMIN)) as admin:
+        admin.cursor().execute(f"CREATE DATABASE {name}")
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
     folder = tmp_path_factory.mktemp("postgres")
     ports = {**stack["ports"], "actions": free_port(), "rasa": free_port(), "console": free_port()}
@@ -129,8 +131,9 @@ def postgres_stack(stack, tmp_path_factory):
         yield {**stack, "ports": ports, "folder": folder, "config": config, "endpoints": endpoints, "db_url": url}
     finally:
         stop_all(processes)
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+        # A new connection: the fault tests restart PostgreSQL while this fixture is alive.
+        with contextlib.closing(_pg_connect(PG_ADMIN)) as admin:
+            admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 class Shopper:

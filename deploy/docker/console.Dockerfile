@@ -9,6 +9,7 @@ COPY requirements/bot.txt requirements/bot.txt
 RUN pip install --no-cache-dir "pip<24.1" && pip install --no-cache-dir -r requirements/bot.txt
 COPY console/ console/
 COPY bot/ bot/
+COPY telemetry/ telemetry/
 COPY config.yml domain.yml ./
 COPY data/ data/
 RUN useradd --system --uid 10001 cartwise

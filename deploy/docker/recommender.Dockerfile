@@ -9,6 +9,7 @@ WORKDIR /app
 COPY requirements/recommender.txt requirements/recommender.txt
 RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -r requirements/recommender.txt
 COPY recommender/ recommender/
+COPY telemetry/ telemetry/
 COPY data/shop/ data/shop/
 RUN useradd --system --uid 10001 cartwise
 USER cartwise

@@ -11,6 +11,7 @@ ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/app CARTWISE_CONFIG
 WORKDIR /app
 RUN pip install --no-cache-dir "aiohttp>=3.9,<4" "PyYAML>=6"
 COPY shop/ shop/
+COPY telemetry/ telemetry/
 COPY --from=widget /app/node_modules/rasa-webchat/ node_modules/rasa-webchat/
 RUN useradd --system --uid 10001 cartwise
 USER cartwise

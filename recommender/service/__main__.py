@@ -7,11 +7,12 @@ own copy of the artefacts; memory-mapped embeddings and co-purchase pages are sh
 from __future__ import annotations
 
 import argparse
-import logging
 import subprocess
 import sys
 
 from aiohttp import web
+
+from telemetry import logs
 
 from ..config import load_settings
 from ..engine import Recommender
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure("recommender")
     try:
         engine = Recommender.load(settings)
     except FileNotFoundError as exc:

@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import Counter
 from pydantic import BaseModel, ValidationError
+
+from telemetry.logs import HEADER, conversation
+from telemetry.http import HttpTelemetry
 
 from ..engine import Recommender, SearchFilters, UnknownProducts
 from ..query_parser import parse_size
@@ -33,7 +36,8 @@ Body = TypeVar("Body", bound=BaseModel)
 ENGINE_KEY = "engine"   # the engine answering this request: one per request, even across a reload
 STORE = web.AppKey("store", RedemptionStore)
 CLOCK = web.AppKey("clock", Callable[[], dt.date])
-METRICS = web.AppKey("metrics", dict)
+METRICS = web.AppKey("metrics", HttpTelemetry)
+SERVED = web.AppKey("served", Counter)   # products returned, by kind
 VERSION_HEADER = "X-Cartwise-Artefacts"
 
 
@@ -59,43 +63,29 @@ class ApiError(web.HTTPException):
                          content_type="application/json")
 
 
-def _metrics() -> dict:
-    registry = CollectorRegistry()
-    return {
-        "registry": registry,
-        "latency": Histogram("recommender_request_seconds", "Request latency by route", ["route"],
-                             registry=registry, buckets=(.002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5)),
-        "requests": Counter("recommender_requests_total", "Requests by route and status", ["route", "status"],
-                            registry=registry),
-        "served": Counter("recommender_recommendations_served_total", "Products returned to clients", ["kind"],
-                          registry=registry),
-    }
-
-
 @web.middleware
 async def errors_and_metrics(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
     started = time.perf_counter()
     status = 500
-    engine = request[ENGINE_KEY] = request.app[SLOT].current
-    try:
-        response = await handler(request)
-        status = response.status
-        response.headers[VERSION_HEADER] = version_of(engine)
-        return response
-    except ApiError as exc:
-        status = exc.status
-        raise
-    except web.HTTPException as exc:   # aiohttp's own (404 route, 405, 413 body too large): JSON them
-        status = exc.status
-        raise ApiError(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason) from None
-    except Exception:
-        log.exception("unhandled error on %s", route)
-        raise ApiError(500, "internal_error", "The recommender failed on this request; it is still running.")
-    finally:
-        metrics = request.app[METRICS]
-        metrics["latency"].labels(route).observe(time.perf_counter() - started)
-        metrics["requests"].labels(route, str(status)).inc()
+    with conversation(request.headers.get(HEADER)):   # the shopper's id on this request's log lines
+        engine = request[ENGINE_KEY] = request.app[SLOT].current
+        try:
+            response = await handler(request)
+            status = response.status
+            response.headers[VERSION_HEADER] = version_of(engine)
+            return response
+        except ApiError as exc:
+            status = exc.status
+            raise
+        except web.HTTPException as exc:   # aiohttp's own (404 route, 405, 413 body too large): JSON them
+            status = exc.status
+            raise ApiError(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason) from None
+        except Exception:
+            log.exception("unhandled error on %s", route)
+            raise ApiError(500, "internal_error", "The recommender failed on this request; it is still running.")
+        finally:
+            request.app[METRICS].observe(request.method, route, status, time.perf_counter() - started)
 
 
 async def parse(request: web.Request, model: type[Body]) -> Body:
@@ -178,8 +168,7 @@ async def reload(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    body = generate_latest(request.app[METRICS]["registry"])
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return await request.app[METRICS].handler(request)
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -196,7 +185,7 @@ async def search(request: web.Request) -> web.Response:
         exclude_ids=tuple(f.exclude_ids), department=f.department, categories=tuple(f.categories),
         size=parse_size(f.size), color=f.color, in_stock_only=f.in_stock_only),
         k=body.k, offset=body.offset)
-    request.app[METRICS]["served"].labels("search").inc(len(result.items))
+    request.app[SERVED].labels("search").inc(len(result.items))
     applied = result.filters
     return web.json_response({
         "query_text": result.query_text, "total": result.total_matches, "offset": body.offset,
@@ -215,7 +204,7 @@ async def similar(request: web.Request) -> web.Response:
         hits = engine.similar(body.product_id, body.k)
     except UnknownProducts:
         raise ApiError(404, "unknown_product", f"No product with id {body.product_id!r}.") from None
-    request.app[METRICS]["served"].labels("similar").inc(len(hits))
+    request.app[SERVED].labels("similar").inc(len(hits))
     return web.json_response({"items": [product_json(request, engine, r, score=round(s, 4)) for r, s in hits]})
 
 
@@ -225,7 +214,7 @@ async def complete_cart(request: web.Request) -> web.Response:
     _check_limits(engine, k=body.k, cart=body.cart)
     cart = _cart(engine, body.cart)
     result = engine.complete_cart([pid for pid, _ in cart], body.k)
-    request.app[METRICS]["served"].labels("complete_cart").inc(len(result.suggestions))
+    request.app[SERVED].labels("complete_cart").inc(len(result.suggestions))
     items = []
     for s, reason in zip(result.suggestions, result.reasons):
         items.append(product_json(
@@ -333,7 +322,8 @@ async def image(request: web.Request) -> web.Response:
 def create_app(engine: Recommender, store: RedemptionStore, clock: Callable[[], dt.date] = dt.date.today,
                loader: Callable[[], Recommender] | None = None) -> web.Application:
     app = web.Application(middlewares=[errors_and_metrics], client_max_size=1024 ** 2)
-    app[SLOT], app[STORE], app[CLOCK], app[METRICS] = EngineSlot(engine, loader), store, clock, _metrics()
+    app[SLOT], app[STORE], app[CLOCK], app[METRICS] = EngineSlot(engine, loader), store, clock, HttpTelemetry("recommender")
+    app[SERVED] = app[METRICS].counter("recommendations_served_total", "Products returned to clients", ("kind",))
     app.router.add_get("/health", health)
     app.router.add_post("/admin/reload", reload)
     app.router.add_get("/metrics", metrics)

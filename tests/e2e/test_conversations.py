@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from tests.stack import Staff, Shopper, cards
+from bot.channels import ACTION_FAILED
+from tests.stack import Shopper, Staff, cards, start_actions
 from tests.processes import start_recommender, stop
 
 
@@ -131,6 +132,20 @@ def test_recommender_down_degrades_within_the_timeout(stack):
     finally:   # later tests need it back
         stack["processes"][0] = start_recommender(stack["config"], stack["ports"]["recommender"], stack["folder"])
     assert "Got it." in shopper.text("I have 2 bags of tortilla chips")
+
+
+def test_action_server_down_gets_an_apology_not_silence(stack):
+    """Rasa drops an action it cannot reach and would say nothing; the channel notices and apologises."""
+    stop(stack["processes"][1])
+    try:
+        shopper = Shopper(stack, "no-actions")
+        assert "Cartwise" in shopper.text("hello")          # responses from the domain need no action server
+        assert shopper.text("do you have ground coffee?") == ACTION_FAILED
+    finally:   # later tests need it back
+        stack["processes"][1] = start_actions(stack["config"], stack["ports"]["actions"], stack["folder"])
+    assert "ground coffee" in shopper.text("do you have ground coffee?").lower()
+    said = [e["text"] for e in shopper.tracker()["events"] if e["event"] == "user"]
+    assert said == ["hello", "do you have ground coffee?", "do you have ground coffee?"]
 
 
 def test_a_flooding_sender_is_slowed_down_and_others_are_not(stack):

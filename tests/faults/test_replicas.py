@@ -1,13 +1,17 @@
 """Faults on the production shape (`python -m bot.cluster`: 2 Rasa, 2 action servers, 2 recommenders
-behind round-robin, PostgreSQL tracker store, Redis lock store), on the demo shop's built artefacts.
+behind round-robin, PostgreSQL tracker store, Redis lock store), on the demo shop's built artefacts:
+a Rasa replica killed, PostgreSQL restarted, Redis gone.
 
-Needs PostgreSQL and Redis (CI has them; CARTWISE_REQUIRE_POSTGRES=1 turns a skip into a failure).
+Needs PostgreSQL and redis-server (CI has them; CARTWISE_REQUIRE_POSTGRES=1 turns a skip into a
+failure). Redis is this module's own server on a free port, so stopping it disturbs nobody else;
+PostgreSQL is the machine's, restarted for real (pg_ctlcluster, as root).
 """
 from __future__ import annotations
 
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.channels import STORE_DOWN
 from bot.cluster import absolute_paths
 from tests.processes import BOT_BIN, RASA_TOKEN, ROOT, free_port, service_env
 
@@ -30,12 +35,46 @@ def reachable(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def missing(what: str) -> None:
+    if os.environ.get("CARTWISE_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"{what} (CARTWISE_REQUIRE_POSTGRES=1: the fault tests must run)")
+    pytest.skip(what)
+
+
+class RedisServer:
+    """A redis-server of this module's own, to be stopped and started again on the same port."""
+
+    def __init__(self, folder: Path):
+        self.port, self.folder, self.process = free_port(), folder, None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+                                        stdout=open(self.folder / "redis.log", "ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while not reachable(self.port):
+            assert time.monotonic() < deadline and self.process.poll() is None, "redis-server did not start"
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+
+
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    if not (reachable(5432) and reachable(6379)):
-        if os.environ.get("CARTWISE_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL (5432) and Redis (6379) must run for the replica tests")
-        pytest.skip("PostgreSQL and Redis are not running")
+def redis_server(tmp_path_factory):
+    if shutil.which("redis-server") is None:
+        missing("redis-server is not installed")
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, redis_server):
+    if not reachable(5432):
+        missing("PostgreSQL is not running at 127.0.0.1:5432")
     if not (MODEL.exists() and (ROOT / "models" / "recommender" / "manifest.json").exists()):
         pytest.fail("run `make build train` first (make test does)")
     folder = tmp_path_factory.mktemp("cluster")
@@ -43,7 +82,7 @@ def cluster(tmp_path_factory):
     base = free_port()   # ports base+0 .. base+12 (replicas take balancer + 1..2)
     raw["production"]["ports"] = {"rasa": base, "actions": base + 4, "recommender": base + 8, "console": base + 12}
     raw["production"]["tracker_store"]["db"] = f"cartwise_faults_{secrets.token_hex(4)}"
-    raw["production"]["lock_store"]["key_prefix"] = f"faults{secrets.token_hex(4)}"
+    raw["production"]["lock_store"]["port"] = redis_server.port
     raw["recommender"]["state_db"] = str(folder / "recommender.db")
     raw["actions"]["orders_db"] = str(folder / "orders.db")
     raw["console"]["accounts_file"] = str(folder / "accounts.txt")
@@ -105,3 +144,51 @@ def test_a_rasa_replica_dies_mid_conversation_and_the_conversation_goes_on(clust
     while not reachable(cluster["ports"]["rasa"] + 1):
         assert time.monotonic() < deadline, "the killed replica was not started again"
         time.sleep(2)
+
+
+def user_texts(url: str, sender: str) -> list[str]:
+    with urllib.request.urlopen(f"{url}/conversations/{sender}/tracker?token={RASA_TOKEN}", timeout=30) as response:
+        return [e["text"] for e in json.loads(response.read())["events"] if e["event"] == "user"]
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def restart_postgresql() -> None:
+    versions = sorted(Path("/etc/postgresql").glob("*/main")) if Path("/etc/postgresql").exists() else []
+    if not versions or shutil.which("pg_ctlcluster") is None or os.geteuid() != 0:
+        missing("restarting PostgreSQL needs pg_ctlcluster and root (Debian's packaging)")
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1].parent.name, "main", "restart"],
+                   check=True, capture_output=True, timeout=120)
+
+
+def test_postgresql_restarts_and_the_cluster_recovers_without_restarting(cluster):
+    """Every replica's pooled connections die with the server; the next turns must still work, on the
+    same processes (the pool pings a connection before handing it out)."""
+    url, sender = cluster["url"], f"pg-restart-{secrets.token_hex(3)}"
+    said = ["hello", "do you have ground coffee?"]
+    for text in said:
+        assert say(url, sender, text)
+    replicas = [replica_pid(cluster["ports"]["rasa"] + i) for i in (1, 2)]
+    restart_postgresql()
+    for text in ["something cheaper", "what else do I need?", "thanks"]:
+        said.append(text)
+        reply = texts(say(url, sender, text))
+        assert reply and STORE_DOWN not in reply, f"{text!r} after the restart got {reply!r}"
+    assert user_texts(url, sender) == said
+    assert [replica_pid(cluster["ports"]["rasa"] + i) for i in (1, 2)] == replicas, "a replica was restarted"
+
+
+def test_redis_unavailable_gets_a_clear_answer_and_leaves_the_tracker_whole(cluster, redis_server):
+    url, sender = cluster["url"], f"redis-down-{secrets.token_hex(3)}"
+    assert say(url, sender, "hello")
+    redis_server.stop()
+    try:
+        for _ in range(2):   # both replicas (round-robin)
+            assert texts(say(url, sender, "do you have ground coffee?")) == STORE_DOWN
+        assert user_texts(url, sender) == ["hello"]   # the refused messages were not half-stored
+    finally:
+        redis_server.start()
+    assert "ground coffee" in texts(say(url, sender, "do you have ground coffee?")).lower()
+    assert user_texts(url, sender) == ["hello", "do you have ground coffee?"]

@@ -1,0 +1,78 @@
+"""`python -m actions.server --port 5055`: Rasa SDK's action server (`rasa_sdk.endpoint.create_app`,
+the app `rasa run actions` serves) with what production needs on top: Prometheus metrics at
+/metrics and JSON log lines that carry the conversation id of the action call."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.request import Request
+
+from telemetry import logs
+from telemetry.http import came_through_proxy
+
+from .metrics import REGISTRY, RUN_SECONDS, RUNS
+
+log = logging.getLogger("cartwise.actions.access")
+
+
+def action_call(request: Request) -> dict:
+    """The call's JSON, or {} for a body this middleware cannot read (rasa_sdk answers those itself)."""
+    if request.method != "POST" or request.headers.get("Content-Encoding") == "deflate":
+        return {}
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def build_app() -> Sanic:
+    app = create_app("actions", cors_origins=[])
+
+    @app.middleware("request")
+    async def started(request: Request) -> None:
+        call = action_call(request) if request.path == "/webhook" else {}
+        request.ctx.action = str(call.get("next_action") or "")
+        request.ctx.started = time.perf_counter()
+        request.ctx.log_token = logs.CONVERSATION.set(str(call.get("sender_id") or "") or None)
+
+    @app.middleware("response")
+    async def finished(request: Request, resp: response.HTTPResponse) -> None:
+        if getattr(request.ctx, "action", ""):
+            seconds = time.perf_counter() - request.ctx.started
+            RUN_SECONDS.labels(request.ctx.action).observe(seconds)
+            RUNS.labels(request.ctx.action, str(resp.status)).inc()
+            log.info("%s %d", request.ctx.action, resp.status,
+                     extra={"action": request.ctx.action, "status": resp.status, "ms": round(seconds * 1000, 2)})
+        if hasattr(request.ctx, "log_token"):
+            logs.CONVERSATION.reset(request.ctx.log_token)
+
+    @app.get("/metrics")
+    async def metrics(request: Request) -> response.HTTPResponse:
+        if came_through_proxy(request.headers):
+            return response.json({"error": "not_found"}, status=404)
+        return response.raw(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m actions.server", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=5055)
+    args = parser.parse_args(argv)
+    logs.configure("actions")
+    build_app().run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
