@@ -33,6 +33,7 @@ from telemetry import logs
 from telemetry.http import came_through_proxy
 from telemetry.logs import conversation
 
+from . import rasa_patches
 from .metrics import REGISTRY, TURN_SECONDS, TURNS
 from .rate_limit import RateLimiter
 from .turns import failed_action
@@ -79,6 +80,7 @@ class Guarded:
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         limiter = self.limiter = self.limiter or limiter_from_config()
         channel = self.name()   # type: ignore[attr-defined]
+        rasa_patches.apply()
 
         async def guarded(message: UserMessage) -> None:
             sender = message.sender_id or ""

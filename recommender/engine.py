@@ -140,7 +140,7 @@ class Recommender:
         return self._search(self.encoder.encode(texts), k)
 
     def _rank_rows(self, text: str, rows: list[int]) -> list[int]:
-        scores = self.art.embeddings[rows] @ self.encoder.encode([text])[0]
+        scores = self.art.embeddings[rows] @ self.encoder.query(text)[0]
         return [rows[i] for i in np.argsort(-scores, kind="stable")]
 
     def _filter_mask(self, f: SearchFilters) -> np.ndarray:
@@ -175,7 +175,7 @@ class Recommender:
         if not parsed.text:   # only constraints ("something under $5"): best sellers that fit
             rows = [int(r) for r in np.argsort(-self.art.popularity, kind="stable") if mask[r]]
             return SearchResult(parsed.text, f, [(r, 0.0) for r in rows[offset:offset + k]], len(rows))
-        query_vec = self.encoder.encode([parsed.text])
+        query_vec = self.encoder.query(parsed.text)
         wanted, fetch, total = offset + k, max(200, (offset + k) * 20), len(self.ids)
         knows_a_word = bool(words_of(parsed.text) & self.vocabulary)
         while True:

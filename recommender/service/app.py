@@ -141,8 +141,10 @@ def _cart(engine: Recommender, items: list[schemas.CartItem]) -> list[tuple[str,
 async def health(request: web.Request) -> web.Response:
     engine = request[ENGINE_KEY]
     manifest = engine.art.manifest
+    cache = engine.encoder.query.cache_info()
     return web.json_response({"status": "ok", "items": len(engine.ids), "index_type": manifest["index_type"],
-                              "built_at": manifest["built_at"], "version": version_of(engine)})
+                              "built_at": manifest["built_at"], "version": version_of(engine),
+                              "query_cache": {"hits": cache.hits, "misses": cache.misses, "size": cache.currsize}})
 
 
 async def reload(request: web.Request) -> web.Response:

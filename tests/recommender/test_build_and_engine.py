@@ -141,3 +141,15 @@ def test_a_sources_own_coupons_load_beside_the_shops_and_the_shop_wins(shop, tmp
     assert (result.status, result.saving) == ("valid", 0.5)
     assert "CJ123" in engine.candidate_coupons([("salsa-1", 1)])
     assert "CJ123" not in engine.candidate_coupons([("coffee-1", 1)])
+
+
+def test_a_repeated_search_reuses_its_query_vector(engine):
+    before = engine.encoder.query.cache_info()
+    first = engine.search("sparkling water", SearchFilters(), k=3)
+    again = engine.search("sparkling water", SearchFilters(), k=3)
+    after = engine.encoder.query.cache_info()
+    assert [r for r, _ in first.items] == [r for r, _ in again.items]
+    assert after.hits == before.hits + 1 and after.misses == before.misses + 1
+    vector = engine.encoder.query("sparkling water")
+    assert not vector.flags.writeable   # shared between requests: nobody may change it
+    assert np.allclose(vector, engine.encoder.encode(["sparkling water"]), atol=1e-6)
