@@ -26,6 +26,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from rasa.core.lock_store import LockError
 from redis.exceptions import RedisError
 from sanic import Blueprint, Sanic, response
+from socketio import AsyncRedisManager
 from sanic.request import Request
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,9 +51,14 @@ ACTION_FAILED = ("Sorry, I couldn't finish that: part of our system isn't answer
 STORE_ERRORS = (SQLAlchemyError, RedisError, LockError)
 
 
-def limiter_from_config() -> RateLimiter:
+def rasa_settings() -> dict[str, Any]:
+    """The `rasa` section of cartwise.yml (CARTWISE_CONFIG)."""
     path = Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml"))
-    raw = ((yaml.safe_load(path.read_text()) or {}).get("rasa") or {}).get("rate_limit") or {}
+    return (yaml.safe_load(path.read_text()) or {}).get("rasa") or {}
+
+
+def limiter_from_config() -> RateLimiter:
+    raw = rasa_settings().get("rate_limit") or {}
     return RateLimiter(burst=float(raw.get("burst", 15)), per_second=float(raw.get("per_second", 2)))
 
 
@@ -142,9 +148,22 @@ class GuardedRestInput(Guarded, RestInput):
 
 
 class GuardedSocketIOInput(Guarded, SocketIOInput):
+    """With `rasa.socketio_redis_url` or CARTWISE_SOCKETIO_REDIS_URL set (the cluster and the
+    deployment files set it), replies go out through Redis
+    pub/sub to whichever replica holds the shopper's socket: an agent's message, sent through Rasa's
+    API, reaches a replica the widget is not connected to (python-socketio's multi-server setup)."""
+
     @classmethod
     def name(cls) -> str:
         return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+        url = os.environ.get("CARTWISE_SOCKETIO_REDIS_URL") or rasa_settings().get("socketio_redis_url")
+        if url:   # as if passed to AsyncServer(client_manager=...): no socket has connected yet
+            self.sio.manager = AsyncRedisManager(url, channel="cartwise-socketio")
+            self.sio.manager.set_server(self.sio)
+        return blueprint
 
 
 class Telemetry(InputChannel):

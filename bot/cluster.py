@@ -28,6 +28,7 @@ class ClusterPlan:
     ports: dict[str, int]          # balancer port per pool (+ console)
     tracker_store: dict[str, Any]
     lock_store: dict[str, Any]
+    event_broker: dict[str, Any] | None = None   # optional: Rasa streams every event there (RabbitMQ, Kafka, SQL)
 
     def replica_ports(self, pool: str) -> list[int]:
         return [self.ports[pool] + i for i in range(1, self.replicas + 1)]
@@ -44,7 +45,8 @@ def load_plan(config: Path, replicas: int | None = None) -> ClusterPlan:
         raise ValueError("production.replicas: 1 to 9 (replica i listens on the balancer's port + i)")
     if "tracker_store" not in raw or "lock_store" not in raw:
         raise ValueError(f"{config}: the production section needs tracker_store and lock_store")
-    return ClusterPlan(n, ports, dict(raw["tracker_store"]), dict(raw["lock_store"]))
+    broker = raw.get("event_broker")
+    return ClusterPlan(n, ports, dict(raw["tracker_store"]), dict(raw["lock_store"]), dict(broker) if broker else None)
 
 
 PATH_SUFFIXES = (".db", ".yml", ".yaml", ".json", ".txt", ".csv", ".parquet", ".tar.gz")
@@ -68,12 +70,17 @@ def write_files(plan: ClusterPlan, config: Path, folder: Path) -> tuple[Path, Pa
 
     folder.mkdir(parents=True, exist_ok=True)
     endpoints = folder / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump({
-        "action_endpoint": {"url": plan.url("actions") + "/webhook"},
-        "tracker_store": {"type": "bot.tracker_store.RedactingSQLTrackerStore", **plan.tracker_store},
-        "lock_store": plan.lock_store}, sort_keys=False))
+    rasa_endpoints = {"action_endpoint": {"url": plan.url("actions") + "/webhook"},
+                      "tracker_store": {"type": "bot.tracker_store.RedactingSQLTrackerStore", **plan.tracker_store},
+                      "lock_store": plan.lock_store}
+    if plan.event_broker:
+        rasa_endpoints["event_broker"] = plan.event_broker
+    endpoints.write_text(yaml.safe_dump(rasa_endpoints, sort_keys=False))
     raw = absolute_paths(yaml.safe_load(config.read_text()) or {}, config.parent.resolve())
     raw.setdefault("actions", {}).update(recommender_url=plan.url("recommender"), console_url=plan.url("console"))
+    # socket.io replies cross replicas through Redis (the lock store's server, its own channel).
+    lock = plan.lock_store
+    raw.setdefault("rasa", {})["socketio_redis_url"] = f"redis://{lock.get('url', '127.0.0.1')}:{lock.get('port', 6379)}/0"
     console = raw.setdefault("console", {})
     console.update(rasa_url=plan.url("rasa"), db=str(folder / "console.db"))
     # The review index beside the tracker store, in the same database.

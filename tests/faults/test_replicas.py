@@ -8,6 +8,7 @@ PostgreSQL is the machine's, restarted for real (pg_ctlcluster, as root).
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -83,6 +84,10 @@ def cluster(tmp_path_factory, redis_server):
     raw["production"]["ports"] = {"rasa": base, "actions": base + 4, "recommender": base + 8, "console": base + 12}
     raw["production"]["tracker_store"]["db"] = f"cartwise_faults_{secrets.token_hex(4)}"
     raw["production"]["lock_store"]["port"] = redis_server.port
+    queue = f"cartwise_faults_{secrets.token_hex(4)}" if reachable(5672) else None
+    if queue:   # the optional event broker: this module's own queue on the machine's RabbitMQ
+        raw["production"]["event_broker"] = {"type": "pika", "url": "127.0.0.1", "port": 5672, "username": "guest",
+                                             "password": "guest", "queues": [queue]}
     raw["recommender"]["state_db"] = str(folder / "recommender.db")
     raw["actions"]["orders_db"] = str(folder / "orders.db")
     raw["console"]["accounts_file"] = str(folder / "accounts.txt")
@@ -99,10 +104,13 @@ def cluster(tmp_path_factory, redis_server):
             assert process.poll() is None, f"the cluster exited; see {folder / 'cluster.log'}"
             assert time.monotonic() < deadline, "the cluster did not start in 10 minutes"
             time.sleep(2)
-        yield {"url": url, "ports": raw["production"]["ports"], "folder": folder, "db": raw["production"]["tracker_store"]["db"]}
+        yield {"url": url, "ports": raw["production"]["ports"], "folder": folder, "queue": queue,
+               "db": raw["production"]["tracker_store"]["db"]}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(60)
+        if queue:   # nobody would ever read it again
+            asyncio.run(broker_queue(queue, delete=True))
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c",
                         f"DROP DATABASE IF EXISTS {raw['production']['tracker_store']['db']} WITH (FORCE)"],
                        capture_output=True)
@@ -192,3 +200,75 @@ def test_redis_unavailable_gets_a_clear_answer_and_leaves_the_tracker_whole(clus
         redis_server.start()
     assert "ground coffee" in texts(say(url, sender, "do you have ground coffee?")).lower()
     assert user_texts(url, sender) == ["hello", "do you have ground coffee?"]
+
+
+async def broker_queue(name: str, delete: bool = False, quiet_s: float = 5) -> list[dict]:
+    """The events waiting in a RabbitMQ queue (taken off it), until none has come for `quiet_s`."""
+    import aio_pika   # Rasa's own RabbitMQ client
+
+    connection = await aio_pika.connect_robust("amqp://guest:guest@127.0.0.1:5672/")
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(name, passive=True)   # as Rasa declared it
+        if delete:
+            await queue.delete(if_unused=False, if_empty=False)
+            return []
+        events, last = [], asyncio.get_running_loop().time()
+        while asyncio.get_running_loop().time() - last < quiet_s:
+            message = await queue.get(no_ack=True, fail=False)
+            if message is None:
+                await asyncio.sleep(0.2)
+                continue
+            events.append(json.loads(message.body))
+            last = asyncio.get_running_loop().time()
+        return events
+
+
+def test_every_event_also_reaches_the_rabbitmq_event_broker_in_order(cluster):
+    if cluster["queue"] is None:
+        missing("RabbitMQ is not running at 127.0.0.1:5672")
+    url, sender = cluster["url"], f"broker-{secrets.token_hex(3)}"
+    said = ["hello", "do you have ground coffee?", "thanks"]
+    for text in said:
+        assert say(url, sender, text)
+    streamed = [e for e in asyncio.run(broker_queue(cluster["queue"])) if e.get("sender_id") == sender]
+    assert [e["text"] for e in streamed if e["event"] == "user"] == said
+    assert any(e["event"] == "action" and e["name"] == "action_search_products" for e in streamed)
+    with urllib.request.urlopen(f"{url}/conversations/{sender}/tracker?token={RASA_TOKEN}", timeout=30) as response:
+        stored = json.loads(response.read())["events"]
+
+    def outline(events: list[dict]) -> list[tuple]:
+        return [(e["event"], e.get("name") or e.get("text")) for e in events]
+    assert outline(streamed) == outline(stored)   # the broker gets what the store holds, in the same order
+
+
+def test_an_agent_message_reaches_a_widget_connected_to_the_other_replica(cluster):
+    """The widget's socket lives in one Rasa replica; the console's message arrives through Rasa's API
+    at whichever replica the balancer picks. Replies cross over through Redis (bot/channels.py)."""
+    import queue
+
+    import socketio   # the widget's protocol, long-polling as in tests/e2e/test_socketio.py
+
+    widget_port, api_port = cluster["ports"]["rasa"] + 1, cluster["ports"]["rasa"] + 2
+    client, replies, sessions = socketio.Client(), queue.Queue(), queue.Queue()
+    client.on("session_confirm", lambda data: sessions.put(data["session_id"] if isinstance(data, dict) else data))
+    client.on("bot_uttered", replies.put)
+    client.connect(f"http://127.0.0.1:{widget_port}", socketio_path="/socket.io", transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": None})
+        session_id = sessions.get(timeout=10)
+        client.emit("user_uttered", {"message": "hello", "session_id": session_id})
+        assert replies.get(timeout=30)["text"].startswith("Hi!")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{api_port}/conversations/{session_id}/tracker/events?token={RASA_TOKEN}"
+            "&output_channel=latest&execute_side_effects=true",
+            json.dumps([{"event": "bot", "text": "Hello, Alice from the team here."}]).encode(),
+            {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+        while True:   # skip anything left of the greeting
+            got = replies.get(timeout=15)
+            if got.get("text") == "Hello, Alice from the team here.":
+                break
+    finally:
+        client.disconnect()
