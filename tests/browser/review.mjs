@@ -11,7 +11,14 @@ try {
   check(page.url().endsWith("/review"), `a reviewer lands on the review console, not ${page.url()}`);
 
   await page.locator('select[name="fallback"]').selectOption("yes");
+  // The unfiltered list on screen may hold the planted row too: wait for the filtered answer and
+  // its rendering before counting (counting the old list made this test flaky).
+  const filtered = page.waitForResponse((r) => r.url().includes("/api/review/conversations?") &&
+                                               r.url().includes("fallback=yes") && r.ok());
   await page.locator('#filters button[type="submit"]').click();
+  const senders = (await (await filtered).json()).items.map((c) => c.sender_id).join("\n");
+  await page.waitForFunction((want) => [...document.querySelectorAll("#conversation-list tbody tr")]
+    .map((tr) => tr.dataset.sender).join("\n") === want, senders);
   const row = page.locator(`#conversation-list tr[data-sender="${sender}"]`);
   await row.waitFor({ timeout: 15000 });
   check(await page.locator("#conversation-list tbody tr", { hasText: "fallback" }).count() ===
