@@ -26,8 +26,8 @@ from rasa.core.channels.socketio import SocketIOInput
 from rasa.core.lock_store import LockError
 from redis.exceptions import RedisError
 from sanic import Blueprint, Sanic, response
-from socketio import AsyncRedisManager
 from sanic.request import Request
+from socketio import AsyncRedisManager
 from sqlalchemy.exc import SQLAlchemyError
 
 from telemetry import logs
@@ -90,7 +90,8 @@ class Guarded:
 
         async def guarded(message: UserMessage) -> None:
             sender = message.sender_id or ""
-            with conversation(sender[:MAX_SENDER_CHARS]), TURN_SECONDS.labels(channel).time():
+            started = time.perf_counter()
+            with conversation(sender[:MAX_SENDER_CHARS]):
                 if len(sender) > MAX_SENDER_CHARS:
                     await message.output_channel.send_text_message(sender, SENDER_TOO_LONG)
                     outcome = "sender_rejected"
@@ -99,8 +100,11 @@ class Guarded:
                     outcome = "rate_limited"
                 else:
                     outcome = await self.handle(on_new_message, message)
+                seconds = time.perf_counter() - started
+                TURN_SECONDS.labels(channel).observe(seconds)
                 TURNS.labels(channel, outcome).inc()
-                log.info("turn %s", outcome, extra={"channel": channel, "outcome": outcome})
+                log.info("turn %s", outcome, extra={"channel": channel, "outcome": outcome,
+                                                    "ms": round(seconds * 1000, 2)})
 
         blueprint = super().blueprint(guarded)   # type: ignore[misc]
 
@@ -149,9 +153,9 @@ class GuardedRestInput(Guarded, RestInput):
 
 class GuardedSocketIOInput(Guarded, SocketIOInput):
     """With `rasa.socketio_redis_url` or CARTWISE_SOCKETIO_REDIS_URL set (the cluster and the
-    deployment files set it), replies go out through Redis
-    pub/sub to whichever replica holds the shopper's socket: an agent's message, sent through Rasa's
-    API, reaches a replica the widget is not connected to (python-socketio's multi-server setup)."""
+    deployment files set it), replies go out through Redis pub/sub to whichever replica holds the
+    shopper's socket, so an agent's message sent through Rasa's API at another replica still arrives
+    (python-socketio's multi-server setup)."""
 
     @classmethod
     def name(cls) -> str:

@@ -151,15 +151,25 @@ def supervise(to_start: list[Service], log_dir: Path, banner: str, ready_timeout
             if stopping:
                 return 130
         say(banner)
+        started_at = [time.monotonic()] * len(running)
+        quick_deaths = [0] * len(running)
+        not_before: dict[int, float] = {}   # a dead replica waiting out its backoff
         while not stopping:
+            now = time.monotonic()
             for i, (service, process) in enumerate(zip(to_start, running)):
                 if process.poll() is None:
                     continue
                 if not restart:
                     say(f"{service.name} exited (code {process.returncode}); stopping. See {log_dir}/.")
                     return 1
-                say(f"{service.name} exited (code {process.returncode}); starting it again")
-                running[i] = start(service, log_dir)
+                if i not in not_before:
+                    delay, quick_deaths[i] = restart_delay(now - started_at[i], quick_deaths[i])
+                    not_before[i] = now + delay
+                    say(f"{service.name} exited (code {process.returncode}); starting it again"
+                        + (f" in {delay:.0f} s" if delay else ""))
+                if now >= not_before[i]:
+                    del not_before[i]
+                    running[i], started_at[i] = start(service, log_dir), now
             time.sleep(0.5)
         return 0
     except RuntimeError as exc:
@@ -169,6 +179,15 @@ def supervise(to_start: list[Service], log_dir: Path, banner: str, ready_timeout
         say("stopping ...")
         stop(running)
         say("stopped.")
+
+
+def restart_delay(lived_s: float, quick_deaths: int, settle_s: float = 60, cap_s: float = 60) -> tuple[float, int]:
+    """(seconds to wait before starting a dead replica again, its count of quick deaths in a row).
+
+    A replica that ran for a while is started at once; one that keeps dying soon after starting
+    (a bad config, a full disk) waits 1, 3, 7, 15 ... s, at most `cap_s`, instead of spinning."""
+    deaths = quick_deaths + 1 if lived_s < settle_s else 0
+    return min(cap_s, 2.0 ** deaths - 1), deaths
 
 
 def say(text: str) -> None:
