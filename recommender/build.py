@@ -30,7 +30,7 @@ from .importers import load_dataset
 from .vector_index import build_index, describe
 
 log = logging.getLogger("recommender.build")
-BUILD_FORMAT = 7   # bump when the artefact layout or a computation changes
+BUILD_FORMAT = 8   # bump when the artefact layout or a computation changes (8: no $0.00 CJ prices)
 
 
 def _version(package: str) -> str:

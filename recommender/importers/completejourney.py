@@ -65,11 +65,14 @@ def _prices_and_stock(tx: pd.DataFrame) -> pd.DataFrame:
     lines = lines[lines["unit_price"] > 0]
     grouped = lines.groupby("product_id")
     weeks = max(int(tx["week"].max() - tx["week"].min() + 1), 1)
-    return pd.DataFrame({
+    stats = pd.DataFrame({
         "price": grouped["unit_price"].median().round(2),
         "stock": (grouped["quantity"].sum() / weeks * 4).round().astype("int64"),
         "baskets": grouped["basket_id"].nunique(),
     })
+    # A shelf price under a cent means `quantity` is not a count of items (fuel is sold by the
+    # thousandth of a gallon): such a product would show as $0.00, so it is left out.
+    return stats[stats["price"] >= 0.01]
 
 
 def catalog_from_frames(products: pd.DataFrame, transactions: pd.DataFrame, min_baskets: int) -> pd.DataFrame:

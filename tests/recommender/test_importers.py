@@ -90,6 +90,9 @@ def test_complete_journey_catalog_prices_brands_and_twins():
     assert first["title"] == "Tortilla/Nacho Chips, 13 oz" and first["brand"] == "Store brand"
     assert first["price"] == 2.75                    # median of 2.50 and 3.00 shelf prices
     assert catalog.set_index("id").loc["3", "title"] == "Snacks - Premium"
+    fuel = catalog_from_frames(products.assign(product_id=[1, 2, 4]), tx.assign(product_id=[1, 1, 2, 4],
+                               quantity=[1, 2, 1, 40_000]), min_baskets=1)
+    assert "4" not in set(fuel["id"])               # $4.00 for 40,000 "units": not a shelf price
     kept, mapping = merge_twins(catalog, pd.Series({"1": 2, "2": 1, "3": 1}))
     assert list(kept["id"]) == ["1", "3"] and mapping["2"] == "1"
 
