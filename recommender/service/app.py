@@ -11,7 +11,6 @@ import hmac
 import json
 import logging
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
@@ -20,7 +19,6 @@ from aiohttp import web
 from prometheus_client import Counter
 from pydantic import BaseModel, ValidationError
 
-from telemetry.logs import HEADER, conversation
 from telemetry.http import HttpTelemetry
 
 from ..engine import Recommender, SearchFilters, UnknownProducts
@@ -64,28 +62,22 @@ class ApiError(web.HTTPException):
 
 
 @web.middleware
-async def errors_and_metrics(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
-    route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
-    started = time.perf_counter()
-    status = 500
-    with conversation(request.headers.get(HEADER)):   # the shopper's id on this request's log lines
-        engine = request[ENGINE_KEY] = request.app[SLOT].current
-        try:
-            response = await handler(request)
-            status = response.status
-            response.headers[VERSION_HEADER] = version_of(engine)
-            return response
-        except ApiError as exc:
-            status = exc.status
-            raise
-        except web.HTTPException as exc:   # aiohttp's own (404 route, 405, 413 body too large): JSON them
-            status = exc.status
-            raise ApiError(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason) from None
-        except Exception:
-            log.exception("unhandled error on %s", route)
-            raise ApiError(500, "internal_error", "The recommender failed on this request; it is still running.")
-        finally:
-            request.app[METRICS].observe(request.method, route, status, time.perf_counter() - started)
+async def errors(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    """Pins the engine for the request (a reload may swap it meanwhile), says its version on the
+    response, and turns every failure into the JSON error shape. Metrics, the access line and the
+    conversation id come from the telemetry middleware around it."""
+    engine = request[ENGINE_KEY] = request.app[SLOT].current
+    try:
+        response = await handler(request)
+    except ApiError:
+        raise
+    except web.HTTPException as exc:   # aiohttp's own (404 route, 405, 413 body too large): JSON them
+        raise ApiError(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason) from None
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        raise ApiError(500, "internal_error", "The recommender failed on this request; it is still running.")
+    response.headers[VERSION_HEADER] = version_of(engine)
+    return response
 
 
 async def parse(request: web.Request, model: type[Body]) -> Body:
@@ -323,9 +315,10 @@ async def image(request: web.Request) -> web.Response:
 
 def create_app(engine: Recommender, store: RedemptionStore, clock: Callable[[], dt.date] = dt.date.today,
                loader: Callable[[], Recommender] | None = None) -> web.Application:
-    app = web.Application(middlewares=[errors_and_metrics], client_max_size=1024 ** 2)
-    app[SLOT], app[STORE], app[CLOCK], app[METRICS] = EngineSlot(engine, loader), store, clock, HttpTelemetry("recommender")
-    app[SERVED] = app[METRICS].counter("recommendations_served_total", "Products returned to clients", ("kind",))
+    telemetry = HttpTelemetry("recommender")
+    app = web.Application(middlewares=[telemetry.middleware(), errors], client_max_size=1024 ** 2)
+    app[SLOT], app[STORE], app[CLOCK], app[METRICS] = EngineSlot(engine, loader), store, clock, telemetry
+    app[SERVED] = telemetry.counter("recommendations_served_total", "Products returned to clients", ("kind",))
     app.router.add_get("/health", health)
     app.router.add_post("/admin/reload", reload)
     app.router.add_get("/metrics", metrics)
