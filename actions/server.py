@@ -10,13 +10,12 @@ import os
 import sys
 import time
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
 from telemetry import logs
-from telemetry.http import came_through_proxy
+from telemetry.sanic import metrics_handler
 
 from .metrics import REGISTRY, RUN_SECONDS, RUNS
 
@@ -55,12 +54,7 @@ def build_app() -> Sanic:
         if hasattr(request.ctx, "log_token"):
             logs.CONVERSATION.reset(request.ctx.log_token)
 
-    @app.get("/metrics")
-    async def metrics(request: Request) -> response.HTTPResponse:
-        if came_through_proxy(request.headers):
-            return response.json({"error": "not_found"}, status=404)
-        return response.raw(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
-
+    app.add_route(metrics_handler(REGISTRY), "/metrics", methods=["GET"])
     return app
 
 

@@ -19,20 +19,18 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import yaml
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 from rasa.core.lock_store import LockError
 from redis.exceptions import RedisError
-from sanic import Blueprint, Sanic, response
-from sanic.request import Request
+from sanic import Blueprint, Sanic
 from socketio import AsyncRedisManager
 from sqlalchemy.exc import SQLAlchemyError
 
 from telemetry import logs
-from telemetry.http import came_through_proxy
 from telemetry.logs import conversation
+from telemetry.sanic import metrics_handler
 
 from . import rasa_patches
 from .metrics import REGISTRY, TURN_SECONDS, TURNS
@@ -189,10 +187,6 @@ class Telemetry(InputChannel):
         async def json_logs(_app: Sanic, _loop: Any) -> None:
             logs.configure("rasa")
 
-        @blueprint.route("/metrics", methods=["GET"])
-        async def metrics(request: Request) -> response.HTTPResponse:
-            if came_through_proxy(request.headers):
-                return response.json({"error": "not_found"}, status=404)
-            return response.raw(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+        blueprint.add_route(metrics_handler(REGISTRY), "/metrics", methods=["GET"])
 
         return blueprint

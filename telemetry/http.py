@@ -57,9 +57,15 @@ class HttpTelemetry:
         return observed
 
     async def handler(self, request: web.Request) -> web.Response:
-        if came_through_proxy(request.headers):
+        body = exposition(self.registry, request.headers)
+        if body is None:
             raise web.HTTPNotFound()
-        return web.Response(body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def exposition(registry: CollectorRegistry, headers: Mapping[str, str]) -> bytes | None:
+    """The registry in Prometheus' text format, or None for a request the public proxy forwarded."""
+    return None if came_through_proxy(headers) else generate_latest(registry)
 
 
 def came_through_proxy(headers: Mapping[str, str]) -> bool:
