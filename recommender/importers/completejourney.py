@@ -70,8 +70,8 @@ def _prices_and_stock(tx: pd.DataFrame) -> pd.DataFrame:
         "stock": (grouped["quantity"].sum() / weeks * 4).round().astype("int64"),
         "baskets": grouped["basket_id"].nunique(),
     })
-    # A shelf price under a cent means `quantity` is not a count of items (fuel is sold by the
-    # thousandth of a gallon): such a product would show as $0.00, so it is left out.
+    # A shelf price under a cent means `quantity` is not a count of items (regular fuel's is not):
+    # such a product would show as $0.00, so it is left out.
     return stats[stats["price"] >= 0.01]
 
 
