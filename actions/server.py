@@ -4,7 +4,6 @@ the app `rasa run actions` serves) with what production needs on top: Prometheus
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -12,6 +11,7 @@ import time
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from telemetry import logs
@@ -27,8 +27,8 @@ def action_call(request: Request) -> dict:
     if request.method != "POST" or request.headers.get("Content-Encoding") == "deflate":
         return {}
     try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
+        body = request.json   # parsed once: Sanic keeps it for rasa_sdk's handler
+    except InvalidUsage:
         return {}
     return body if isinstance(body, dict) else {}
 

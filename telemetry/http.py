@@ -27,7 +27,6 @@ class HttpTelemetry:
                                  registry=self.registry, buckets=LATENCY_BUCKETS)
         self.requests = Counter(f"{self.service}_requests_total", "Requests by route and status",
                                 ["route", "status"], registry=self.registry)
-
         self.access = logging.getLogger(f"{self.service}.access")
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
