@@ -30,7 +30,6 @@ from .web import (COOKIE, RASA, SETTINGS, STORE, current_session, error, json_bo
                   security_headers)
 
 log = logging.getLogger("cartwise.console")
-TELEMETRY = web.AppKey("telemetry", HttpTelemetry)
 HANDOFFS = web.AppKey("handoffs", Counter)   # handoff events: opened, taken, handed_back, expired
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE_CHARS = 2000
@@ -259,7 +258,7 @@ async def sweeper(app: web.Application):
 def create_app(settings: ConsoleSettings) -> web.Application:
     telemetry = HttpTelemetry("console")
     app = web.Application(middlewares=[telemetry.middleware(), security_headers], client_max_size=64 * 1024)
-    app[SETTINGS], app[TELEMETRY] = settings, telemetry
+    app[SETTINGS] = settings
     app[HANDOFFS] = telemetry.counter("handoffs_total", "Handoff events", ("event",))
     app[STORE] = ConsoleStore(settings.db)
 

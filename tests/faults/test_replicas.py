@@ -145,18 +145,20 @@ def test_a_rasa_replica_dies_mid_conversation_and_the_conversation_goes_on(clust
     for text in ["something cheaper", "what else do I need?", "thanks"]:
         said.append(text)
         assert say(url, sender, text), f"no answer to {text!r} after a replica died"
-    with urllib.request.urlopen(f"{url}/conversations/{sender}/tracker?token={RASA_TOKEN}", timeout=30) as response:
-        events = json.loads(response.read())["events"]
-    assert [e["text"] for e in events if e["event"] == "user"] == said        # nothing lost, nothing reordered
+    assert user_texts(url, sender) == said                                     # nothing lost, nothing reordered
     deadline = time.monotonic() + 240                                          # and the replica is back
     while not reachable(cluster["ports"]["rasa"] + 1):
         assert time.monotonic() < deadline, "the killed replica was not started again"
         time.sleep(2)
 
 
-def user_texts(url: str, sender: str) -> list[str]:
+def stored_events(url: str, sender: str) -> list[dict]:
     with urllib.request.urlopen(f"{url}/conversations/{sender}/tracker?token={RASA_TOKEN}", timeout=30) as response:
-        return [e["text"] for e in json.loads(response.read())["events"] if e["event"] == "user"]
+        return json.loads(response.read())["events"]
+
+
+def user_texts(url: str, sender: str) -> list[str]:
+    return [e["text"] for e in stored_events(url, sender) if e["event"] == "user"]
 
 
 def texts(messages: list[dict]) -> str:
@@ -234,8 +236,7 @@ def test_every_event_also_reaches_the_rabbitmq_event_broker_in_order(cluster):
     streamed = [e for e in asyncio.run(broker_queue(cluster["queue"])) if e.get("sender_id") == sender]
     assert [e["text"] for e in streamed if e["event"] == "user"] == said
     assert any(e["event"] == "action" and e["name"] == "action_search_products" for e in streamed)
-    with urllib.request.urlopen(f"{url}/conversations/{sender}/tracker?token={RASA_TOKEN}", timeout=30) as response:
-        stored = json.loads(response.read())["events"]
+    stored = stored_events(url, sender)
 
     def outline(events: list[dict]) -> list[tuple]:
         return [(e["event"], e.get("name") or e.get("text")) for e in events]
