@@ -48,10 +48,13 @@ def replicated_artefacts(size: int, seed: int = 0):
     source = rows % n
     catalog = base.catalog.iloc[source].reset_index(drop=True)
     catalog["id"] = [f"{pid}~{c}" for pid, c in zip(catalog["id"], rows // n)]
-    noise = rng.normal(scale=NOISE / np.sqrt(base.embeddings.shape[1]), size=(size, base.embeddings.shape[1]))
-    embeddings = base.embeddings[source] + (rows >= n)[:, None] * noise.astype(np.float32)
+    dim = base.embeddings.shape[1]
+    noise = rng.normal(scale=NOISE / np.sqrt(dim), size=(size, dim))
+    embeddings = base.embeddings[:][source] + (rows >= n)[:, None] * noise.astype(np.float32)
     embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
-    similarity = sp.block_diag([base.similarity] * copies, format="csr")[:size, :size]
+    cooc = base.similarity
+    cooc = sp.csr_matrix((cooc.data[:], cooc.indices[:], cooc.indptr), shape=(n, n))
+    similarity = sp.block_diag([cooc] * copies, format="csr")[:size, :size]
     popularity = base.popularity[source] / copies
     t0 = time.perf_counter()
     index = build_index(embeddings, settings.index)

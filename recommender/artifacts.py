@@ -13,13 +13,14 @@ import yaml
 
 from .catalog import CATALOG_COLUMNS
 from .config import IndexSettings
+from .rows import CsrRows, NpyRows
 from .vector_index import load_index, save_index
 
 CATALOG, EMBEDDINGS, INDEX, POPULARITY, POPULAR_JSON, MANIFEST = (
     "catalog.parquet", "embeddings.npy", "index.faiss", "popularity.npy", "popular.json", "manifest.json",
 )
-# The co-purchase matrix as its three CSR arrays, each memory-mapped by the service: a cart reads
-# only its items' rows, and at a million products the matrix is ~0.8 GB.
+# The co-purchase matrix as its three CSR arrays: a cart reads only its items' rows (rows.py), and at
+# a million products the matrix is ~0.8 GB.
 COOCCURRENCE = {"indptr": "cooccurrence.indptr.npy", "indices": "cooccurrence.indices.npy",
                 "data": "cooccurrence.data.npy"}
 SOURCE_COUPONS = "source_coupons.yml"
@@ -28,9 +29,9 @@ SOURCE_COUPONS = "source_coupons.yml"
 @dataclass
 class Artefacts:
     catalog: pd.DataFrame          # CATALOG_COLUMNS (+ text_hash when written by the build)
-    embeddings: np.ndarray         # float32, unit length, row i = catalog row i
+    embeddings: np.ndarray | NpyRows   # float32, unit length, row i = catalog row i (read per row when loaded)
     index: faiss.Index
-    similarity: sp.csr_matrix      # co-purchase, items x items
+    similarity: sp.csr_matrix | CsrRows   # co-purchase, items x items
     popularity: np.ndarray         # share of baskets per item
     manifest: dict
     coupons: list[dict] = field(default_factory=list)   # the data source's own coupons (rules)
@@ -75,17 +76,13 @@ def read(directory: Path, index_settings: IndexSettings) -> Artefacts:
     catalog = pd.read_parquet(directory / CATALOG, columns=CATALOG_COLUMNS)   # text_hash is the build's only
     return Artefacts(
         catalog=catalog,
-        # Memory-mapped: pages are read when a product's vector is used, and at a million products
-        # the service does not hold a second full copy beside the index's.
-        embeddings=np.load(directory / EMBEDDINGS, mmap_mode="r"),
+        # Read a row at a time: the service does not hold a second full copy beside the index's.
+        embeddings=NpyRows(directory / EMBEDDINGS),
         index=load_index(directory / INDEX, index_settings),
-        similarity=_mapped_csr(directory, len(catalog)),
+        similarity=CsrRows(np.load(directory / COOCCURRENCE["indptr"]), NpyRows(directory / COOCCURRENCE["indices"]),
+                           NpyRows(directory / COOCCURRENCE["data"])),
         popularity=np.load(directory / POPULARITY),
         manifest=manifest,
         coupons=(yaml.safe_load((directory / SOURCE_COUPONS).read_text()) or {}).get("coupons") or [],
     )
 
-
-def _mapped_csr(directory: Path, n: int) -> sp.csr_matrix:
-    parts = {part: np.load(directory / name, mmap_mode="r") for part, name in COOCCURRENCE.items()}
-    return sp.csr_matrix((parts["data"], parts["indices"], parts["indptr"]), shape=(n, n), copy=False)

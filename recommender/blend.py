@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import scipy.sparse as sp
 
 from .config import BlendWeights
+from .rows import CsrRows
 
 ReasonKind = Literal["bought_with", "similar", "popular"]
 
@@ -39,14 +39,14 @@ def _accumulate(scores: dict[int, float], source: dict[int, int], best: dict[int
         source[candidate] = cart_item
 
 
-def cooccurrence_scores(cart: list[int], similarity: sp.csr_matrix) -> tuple[dict[int, float], dict[int, int]]:
+def cooccurrence_scores(cart: list[int], similarity: CsrRows) -> tuple[dict[int, float], dict[int, int]]:
     """Sum over cart items of their co-purchase similarity to each candidate."""
     scores: dict[int, float] = {}
     source: dict[int, int] = {}
     best: dict[int, float] = {}
     for item in cart:
-        start, end = similarity.indptr[item], similarity.indptr[item + 1]
-        for candidate, value in zip(similarity.indices[start:end], similarity.data[start:end]):
+        candidates, values = similarity.row(item)
+        for candidate, value in zip(candidates, values):
             _accumulate(scores, source, best, int(candidate), float(value), item, "sum")
     return scores, source
 

@@ -15,6 +15,7 @@ import pandas as pd
 from .. import cooccurrence
 from ..blend import blend, content_scores, cooccurrence_scores
 from ..config import BlendWeights, Settings
+from ..rows import CsrRows
 from ..vector_index import search as index_search
 
 
@@ -48,7 +49,7 @@ def completion_cases(holdout: pd.DataFrame, position: dict[str, int], max_cases:
     return cases
 
 
-def evaluate_completion(cases: list[tuple[list[int], int]], similarity, popularity: np.ndarray, index,
+def evaluate_completion(cases: list[tuple[list[int], int]], similarity: CsrRows, popularity: np.ndarray, index,
                         embeddings: np.ndarray, categories: np.ndarray, weights: BlendWeights, k: int) -> Completion:
     available = np.ones(len(popularity), dtype=bool)
     hits, reciprocal = 0, 0.0
@@ -68,7 +69,7 @@ def build_metrics(interactions: pd.DataFrame, position: dict[str, int], index, e
                   categories: np.ndarray, settings: Settings, k: int = 10, max_cases: int = 1000) -> dict:
     fit, holdout = time_split(interactions, holdout_share=0.1)
     baskets = cooccurrence.basket_matrix(fit, position)
-    similarity = cooccurrence.item_similarity(baskets, settings.cf_neighbors, settings.cf_shrinkage)
+    similarity = CsrRows.of(cooccurrence.item_similarity(baskets, settings.cf_neighbors, settings.cf_shrinkage))
     popularity = cooccurrence.popularity(baskets)
     cases = completion_cases(holdout, position, max_cases, seed=0)
     w = settings.blend

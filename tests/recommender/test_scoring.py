@@ -6,6 +6,7 @@ import scipy.sparse as sp
 from recommender.blend import blend, content_scores, cooccurrence_scores, reason_text
 from recommender.config import BlendWeights
 from recommender.cooccurrence import basket_matrix, item_similarity, popularity, top_k_per_row
+from recommender.rows import CsrRows
 
 
 def baskets(rows):
@@ -45,8 +46,8 @@ def test_top_k_keeps_the_largest_per_row():
 
 
 def _inputs():
-    similarity = sp.csr_matrix(np.array([
-        [0, .9, .1, 0, .5], [.9, 0, 0, 0, 0], [.1, 0, 0, .8, 0], [0, 0, .8, 0, 0], [.5, 0, 0, 0, 0]], dtype=np.float32))
+    similarity = CsrRows.of(sp.csr_matrix(np.array([
+        [0, .9, .1, 0, .5], [.9, 0, 0, 0, 0], [.1, 0, 0, .8, 0], [0, 0, .8, 0, 0], [.5, 0, 0, 0, 0]], dtype=np.float32)))
     content = (np.array([[.95, .3, .2]]), np.array([[4, 1, 2]]))
     return similarity, content
 
