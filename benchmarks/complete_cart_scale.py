@@ -37,7 +37,7 @@ def replicated_artefacts(size: int, seed: int = 0):
 
     from recommender import artifacts
     from recommender.config import load_settings
-    from recommender.vector_index import build_index
+    from recommender.vector_index import build_index, describe, neighbour_table
 
     settings = load_settings()
     base = artifacts.read(settings.models_dir, settings.index)
@@ -59,8 +59,10 @@ def replicated_artefacts(size: int, seed: int = 0):
     t0 = time.perf_counter()
     index = build_index(embeddings, settings.index)
     build_s = time.perf_counter() - t0
-    art = artifacts.Artefacts(catalog, np.ascontiguousarray(embeddings, dtype=np.float32), index,
-                              similarity.tocsr(), popularity, base.manifest)
+    neighbour_scores, neighbour_rows = neighbour_table(index, embeddings, settings.index.neighbours)
+    manifest = {**base.manifest, "items": size, "index_type": describe(index)}
+    art = artifacts.Artefacts(catalog, np.ascontiguousarray(embeddings, dtype=np.float32), index, similarity.tocsr(),
+                              neighbour_rows, neighbour_scores, popularity, manifest)
     return settings, art, build_s, n
 
 

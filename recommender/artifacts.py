@@ -23,6 +23,8 @@ CATALOG, EMBEDDINGS, INDEX, POPULARITY, POPULAR_JSON, MANIFEST = (
 # a million products the matrix is ~0.8 GB.
 COOCCURRENCE = {"indptr": "cooccurrence.indptr.npy", "indices": "cooccurrence.indices.npy",
                 "data": "cooccurrence.data.npy"}
+# Each product's content neighbours (rows, scores), found by the build: one row read per cart item.
+NEIGHBOURS = {"rows": "content_neighbours.rows.npy", "scores": "content_neighbours.scores.npy"}
 SOURCE_COUPONS = "source_coupons.yml"
 
 
@@ -32,6 +34,8 @@ class Artefacts:
     embeddings: np.ndarray | NpyRows   # float32, unit length, row i = catalog row i (read per row when loaded)
     index: faiss.Index
     similarity: sp.csr_matrix | CsrRows   # co-purchase, items x items
+    neighbour_rows: np.ndarray | NpyRows     # items x k content neighbours (vector_index.neighbour_table)
+    neighbour_scores: np.ndarray | NpyRows
     popularity: np.ndarray         # share of baskets per item
     manifest: dict
     coupons: list[dict] = field(default_factory=list)   # the data source's own coupons (rules)
@@ -47,6 +51,8 @@ def write(directory: Path, art: Artefacts, popular_top: int = 50) -> None:
     save_index(art.index, tmp / INDEX)
     for part, name in COOCCURRENCE.items():
         np.save(tmp / name, getattr(art.similarity, part))
+    np.save(tmp / NEIGHBOURS["rows"], art.neighbour_rows)
+    np.save(tmp / NEIGHBOURS["scores"], art.neighbour_scores)
     np.save(tmp / POPULARITY, art.popularity)
     top = np.argsort(-art.popularity, kind="stable")[:popular_top]
     popular = art.catalog.iloc[top][["id", "title", "brand", "price", "size", "category"]].to_dict("records")
@@ -81,6 +87,8 @@ def read(directory: Path, index_settings: IndexSettings) -> Artefacts:
         index=load_index(directory / INDEX, index_settings),
         similarity=CsrRows(np.load(directory / COOCCURRENCE["indptr"]), NpyRows(directory / COOCCURRENCE["indices"]),
                            NpyRows(directory / COOCCURRENCE["data"])),
+        neighbour_rows=NpyRows(directory / NEIGHBOURS["rows"]),
+        neighbour_scores=NpyRows(directory / NEIGHBOURS["scores"]),
         popularity=np.load(directory / POPULARITY),
         manifest=manifest,
         coupons=(yaml.safe_load((directory / SOURCE_COUPONS).read_text()) or {}).get("coupons") or [],

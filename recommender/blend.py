@@ -28,50 +28,71 @@ class Suggestion:
     because_of: int | None         # catalog row of the cart item behind the reason
 
 
-def _accumulate(scores: dict[int, float], source: dict[int, int], best: dict[int, float],
-                candidate: int, value: float, cart_item: int, combine: str) -> None:
-    if combine == "sum":
-        scores[candidate] = scores.get(candidate, 0.0) + value
-    else:
-        scores[candidate] = max(scores.get(candidate, 0.0), value)
-    if value > best.get(candidate, -np.inf):   # the cart item that contributes most explains it
-        best[candidate] = value
-        source[candidate] = cart_item
+@dataclass(frozen=True)
+class CandidateScores:
+    """One component's score for each candidate, and the cart item that contributes most to it
+    (which explains the suggestion). Arrays, so that scoring a cart is a few numpy calls."""
+    candidates: np.ndarray    # int64 catalog rows, unique, ascending
+    values: np.ndarray        # float64
+    source: np.ndarray        # int64 catalog row of the cart item behind each value
+
+    @classmethod
+    def combine(cls, candidates: np.ndarray, values: np.ndarray, sources: np.ndarray, how: str) -> "CandidateScores":
+        """One entry per candidate: the sum or the max of its values; the source is the cart item
+        with the largest value (the first in cart order on a tie)."""
+        if not len(candidates):
+            return NO_SCORES
+        order = np.lexsort((-values, candidates))   # stable: equal values keep cart order
+        candidates, values, sources = candidates[order], values[order], sources[order]
+        first = np.flatnonzero(np.concatenate(([True], candidates[1:] != candidates[:-1])))
+        combined = np.add.reduceat(values, first) if how == "sum" else values[first]
+        return cls(candidates[first], combined, sources[first])
+
+    def lookup(self, rows: np.ndarray) -> np.ndarray:
+        """Values of `rows` (0 where a row is not a candidate)."""
+        if not len(self.candidates):
+            return np.zeros(len(rows))
+        at = np.minimum(np.searchsorted(self.candidates, rows), len(self.candidates) - 1)
+        return np.where(self.candidates[at] == rows, self.values[at], 0.0)
+
+    def source_of(self, row: int) -> int:
+        return int(self.source[np.searchsorted(self.candidates, row)])
 
 
-def cooccurrence_scores(cart: list[int], similarity: CsrRows) -> tuple[dict[int, float], dict[int, int]]:
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+NO_SCORES = CandidateScores(_NO_ROWS, np.zeros(0), _NO_ROWS)
+
+
+def cooccurrence_scores(cart: list[int], similarity: CsrRows) -> CandidateScores:
     """Sum over cart items of their co-purchase similarity to each candidate."""
-    scores: dict[int, float] = {}
-    source: dict[int, int] = {}
-    best: dict[int, float] = {}
-    for item in cart:
-        candidates, values = similarity.row(item)
-        for candidate, value in zip(candidates, values):
-            _accumulate(scores, source, best, int(candidate), float(value), item, "sum")
-    return scores, source
+    rows = [similarity.row(item) for item in cart]
+    if not rows:
+        return NO_SCORES
+    sources = np.repeat(np.asarray(cart, dtype=np.int64), [len(cols) for cols, _ in rows])
+    return CandidateScores.combine(np.concatenate([cols for cols, _ in rows]).astype(np.int64),
+                                   np.concatenate([vals for _, vals in rows]).astype(np.float64), sources, "sum")
 
 
-def content_scores(cart: list[int], neighbour_scores: np.ndarray, neighbour_positions: np.ndarray
-                   ) -> tuple[dict[int, float], dict[int, int]]:
+def content_scores(cart: list[int], neighbour_scores: np.ndarray, neighbour_positions: np.ndarray) -> CandidateScores:
     """Max over cart items of cosine similarity (FAISS neighbours of each cart item, row by row)."""
-    scores: dict[int, float] = {}
-    source: dict[int, int] = {}
-    best: dict[int, float] = {}
-    for item, row_scores, row_positions in zip(cart, neighbour_scores, neighbour_positions):
-        for candidate, value in zip(row_positions, row_scores):
-            if candidate >= 0 and value > 0:
-                _accumulate(scores, source, best, int(candidate), float(value), item, "max")
-    return scores, source
+    positions = np.asarray(neighbour_positions, dtype=np.int64)
+    values = np.asarray(neighbour_scores, dtype=np.float64)
+    sources = np.broadcast_to(np.asarray(cart, dtype=np.int64).reshape(-1, 1), positions.shape)
+    keep = (positions >= 0) & (values > 0)
+    return CandidateScores.combine(positions[keep], values[keep], sources[keep], "max")
 
 
-def _normalise(scores: dict[int, float], candidates: list[int]) -> np.ndarray:
-    values = np.array([scores.get(c, 0.0) for c in candidates], dtype=np.float64)
+def _member(values: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """np.isin, without its fixed cost for the few items of a typical cart."""
+    return (values[:, None] == of[None, :]).any(axis=1) if len(of) <= 32 else np.isin(values, of)
+
+
+def _normalise(values: np.ndarray) -> np.ndarray:
     top = values.max() if len(values) else 0.0
     return values / top if top > 0 else values
 
 
-def blend(cart: list[int], cooc: tuple[dict[int, float], dict[int, int]],
-          content: tuple[dict[int, float], dict[int, int]], popularity: np.ndarray,
+def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popularity: np.ndarray,
           available: np.ndarray, weights: BlendWeights, k: int,
           categories: np.ndarray | None = None) -> list[Suggestion]:
     """Top-k suggestions, never an item already in the cart nor one that is out of stock.
@@ -79,36 +100,38 @@ def blend(cart: list[int], cooc: tuple[dict[int, float], dict[int, int]],
     With `categories`, a candidate of a category already in the cart is a substitute, not a
     complement: its score is multiplied by weights.same_category_factor.
     """
-    in_cart = set(cart)
-    candidates = [c for c in set(cooc[0]) | set(content[0]) if c not in in_cart and available[c]]
+    in_cart = np.asarray(cart, dtype=np.int64)
+    candidates = np.unique(np.concatenate((cooc.candidates, content.candidates)))
+    candidates = candidates[~_member(candidates, in_cart) & available[candidates]]
     if len(candidates) < k:   # a thin cart still gets k suggestions: top up with popular items
+        scored = set(candidates.tolist())
+        extra = []
         for c in np.argsort(-popularity):
-            if len(candidates) >= k * 2:
+            if len(scored) + len(extra) >= k * 2:
                 break
-            if int(c) not in in_cart and available[c] and int(c) not in cooc[0] and int(c) not in content[0]:
-                candidates.append(int(c))
-    if not candidates:
+            if int(c) not in scored and int(c) not in cart and available[c]:
+                extra.append(int(c))
+        candidates = np.concatenate([candidates, np.asarray(extra, dtype=np.int64)])
+    if not len(candidates):
         return []
-    cf_n = _normalise(cooc[0], candidates)
-    ct_n = _normalise(content[0], candidates)
-    pop_raw = popularity[candidates].astype(np.float64)
-    pop_n = pop_raw / pop_raw.max() if pop_raw.max() > 0 else pop_raw
+    cf_n = _normalise(cooc.lookup(candidates))
+    ct_n = _normalise(content.lookup(candidates))
+    pop_n = _normalise(popularity[candidates].astype(np.float64))
     total = weights.cooccurrence * cf_n + weights.content * ct_n + weights.popularity * pop_n
     if categories is not None and weights.same_category_factor != 1.0:
-        cart_categories = set(categories[cart])
-        same = np.array([categories[c] in cart_categories for c in candidates])
+        same = _member(categories[candidates], categories[in_cart])
         total = np.where(same, total * weights.same_category_factor, total)
-    order = np.lexsort((np.asarray(candidates), -total))[:k]   # ties broken by catalog row
+    order = np.lexsort((candidates, -total))[:k]   # ties broken by catalog row
     out = []
     for i in order:
-        c = candidates[i]
+        c = int(candidates[i])
         cf_part, ct_part = weights.cooccurrence * cf_n[i], weights.content * ct_n[i]
         if cf_part <= 0 and ct_part <= 0:
             reason, because = "popular", None
         elif cf_part >= ct_part:
-            reason, because = "bought_with", cooc[1][c]
+            reason, because = "bought_with", cooc.source_of(c)
         else:
-            reason, because = "similar", content[1][c]
+            reason, because = "similar", content.source_of(c)
         out.append(Suggestion(position=c, score=round(float(total[i]), 6),
                               cooccurrence=round(float(cf_n[i]), 6), content=round(float(ct_n[i]), 6),
                               popularity=round(float(pop_n[i]), 6), reason=reason, because_of=because))

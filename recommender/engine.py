@@ -215,14 +215,18 @@ class Recommender:
             return CartSuggestions([], [Suggestion(r, float(pop[r] / top), 0.0, 0.0, float(pop[r] / top), "popular", None)
                                         for r in popular], ["Popular with other shoppers"] * len(popular))
         cooc = cooccurrence_scores(rows, self.art.similarity)
-        n_content = max(k * 4, 40)
-        # Quantised scores as they are: content is one blend component, and re-ranking its 4 x 40
-        # candidates per cart item read vector pages from all over a million-product catalog.
-        scores, neighbours = self._search(self.art.embeddings[rows], n_content, rerank=False)
-        content = content_scores(rows, scores, neighbours)
+        content = content_scores(rows, *self._content_neighbours(rows, max(k * 4, self.settings.index.neighbours)))
         suggestions = blend(rows, cooc, content, self.art.popularity, self.available, self.settings.blend, k,
                             self.categories.codes)
         return CartSuggestions(rows, suggestions, [reason_text(s, self.titles) for s in suggestions])
+
+    def _content_neighbours(self, rows: list[int], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rows) of each cart item's n nearest products: the build's table when it is wide
+        enough (one row read per item), else a search. Quantised scores as they are: content is one
+        blend component, and re-ranking would read vectors from all over a large catalog."""
+        if n <= self.art.neighbour_rows.shape[1]:
+            return self.art.neighbour_scores[rows][:, :n], self.art.neighbour_rows[rows][:, :n]
+        return self._search(self.art.embeddings[rows], n, rerank=False)
 
     # -- coupons ------------------------------------------------------------------------
     def cart_lines(self, cart: list[tuple[str, int]]) -> list[CartLine]:

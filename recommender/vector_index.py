@@ -10,6 +10,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+from tqdm import tqdm
 
 from .config import IndexSettings
 
@@ -70,3 +71,18 @@ def search(index: faiss.Index, queries: np.ndarray, k: int, vectors: np.ndarray 
         scores[i, :len(order)] = exact[order]
         positions[i, :len(order)] = np.sort(row)[order]
     return scores, positions
+
+
+def neighbour_table(index: faiss.Index, vectors: np.ndarray, k: int, batch: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """Every item's k nearest items as `search` ranks them from the item's own vector (so the item
+    itself comes first): (scores float32, rows int32), each items x k, row -1 where fewer exist.
+
+    Complete-the-cart reads these rows instead of searching for every cart item at request time.
+    """
+    n, k = len(vectors), max(1, min(k, index.ntotal))
+    scores = np.empty((n, k), dtype=np.float32)
+    rows = np.empty((n, k), dtype=np.int32)
+    for start in tqdm(range(0, n, batch), desc="content neighbours", unit="batch", disable=n <= batch):
+        found_scores, found_rows = search(index, np.asarray(vectors[start:start + batch]), k)
+        scores[start:start + batch], rows[start:start + batch] = found_scores, found_rows
+    return scores, rows

@@ -113,6 +113,7 @@ def write_config(folder: Path, ports: dict[str, int], models_dir: Path, coupons:
   coupons_file: {coupons}
   state_db: {folder / 'recommender.db'}
   cooccurrence: {{neighbors: 50, shrinkage: 2}}
+  index: {{neighbours: 20}}   # narrower than the 27 products, so complete-the-cart reads the table
 actions:
   port: {ports['actions']}
   recommender_url: http://127.0.0.1:{ports['recommender']}

@@ -16,7 +16,6 @@ from .. import cooccurrence
 from ..blend import blend, content_scores, cooccurrence_scores
 from ..config import BlendWeights, Settings
 from ..rows import CsrRows
-from ..vector_index import search as index_search
 
 
 @dataclass(frozen=True)
@@ -49,14 +48,16 @@ def completion_cases(holdout: pd.DataFrame, position: dict[str, int], max_cases:
     return cases
 
 
-def evaluate_completion(cases: list[tuple[list[int], int]], similarity: CsrRows, popularity: np.ndarray, index,
-                        embeddings: np.ndarray, categories: np.ndarray, weights: BlendWeights, k: int) -> Completion:
+def evaluate_completion(cases: list[tuple[list[int], int]], similarity: CsrRows, popularity: np.ndarray,
+                        neighbours: tuple[np.ndarray, np.ndarray], categories: np.ndarray, weights: BlendWeights,
+                        k: int) -> Completion:
+    """`neighbours`: the build's content neighbour table (scores, rows), as the service reads it."""
     available = np.ones(len(popularity), dtype=bool)
     hits, reciprocal = 0, 0.0
     for cart, hidden in cases:
-        scores, neighbours = index_search(index, embeddings[cart], max(k * 4, 40))
-        ranked = blend(cart, cooccurrence_scores(cart, similarity), content_scores(cart, scores, neighbours),
-                       popularity, available, weights, k, categories)
+        content = content_scores(cart, neighbours[0][cart], neighbours[1][cart])
+        ranked = blend(cart, cooccurrence_scores(cart, similarity), content, popularity, available, weights, k,
+                       categories)
         positions = [s.position for s in ranked]
         if hidden in positions:
             hits += 1
@@ -65,7 +66,7 @@ def evaluate_completion(cases: list[tuple[list[int], int]], similarity: CsrRows,
     return Completion(round(hits / n, 4), round(reciprocal / n, 4), len(cases))
 
 
-def build_metrics(interactions: pd.DataFrame, position: dict[str, int], index, embeddings: np.ndarray,
+def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],
                   categories: np.ndarray, settings: Settings, k: int = 10, max_cases: int = 1000) -> dict:
     fit, holdout = time_split(interactions, holdout_share=0.1)
     baskets = cooccurrence.basket_matrix(fit, position)
@@ -79,7 +80,7 @@ def build_metrics(interactions: pd.DataFrame, position: dict[str, int], index, e
         "content_only": BlendWeights(0, 1, 0, w.same_category_factor),
         "popularity_only": BlendWeights(0, 0, 1, 1.0),
     }
-    results = {name: vars(evaluate_completion(cases, similarity, popularity, index, embeddings, categories, wts, k))
+    results = {name: vars(evaluate_completion(cases, similarity, popularity, neighbours, categories, wts, k))
                for name, wts in methods.items()}
     return {"protocol": f"basket completion, hide 1 item, latest 10% of baskets by time, top {k}",
             "cases": len(cases), "methods": results}

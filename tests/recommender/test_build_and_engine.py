@@ -19,7 +19,9 @@ def test_manifest_records_data_versions_and_timings(shop):
     manifest = artifacts.read_manifest(shop[1].models_dir)
     assert manifest["items"] == 27 and manifest["index_type"] == "exact"
     assert manifest["versions"]["faiss-cpu"] != "absent" and manifest["embedding_dim"] == 384
-    assert set(manifest["timings_s"]) == {"import_s", "embed_s", "index_s", "cooccurrence_s", "evaluate_s"}
+    assert set(manifest["timings_s"]) == {"import_s", "embed_s", "index_s", "neighbours_s", "cooccurrence_s",
+                                          "evaluate_s"}
+    assert manifest["content_neighbours"] == 20
     methods = manifest["metrics"]["methods"]
     assert manifest["metrics"]["cases"] > 20
     # planted patterns: co-purchase finds the hidden item far more often than popularity does
@@ -88,6 +90,22 @@ def test_complete_cart_finds_the_planted_complements(engine):
     ids = [engine.ids[s.position] for s in out.suggestions]
     assert ids[0] in {"sour-1", "cheese-1"} and not {"chips-1", "salsa-1", "gone-1"} & set(ids)
     assert out.reasons[0].startswith("Often bought with your")
+
+
+def test_the_neighbour_table_holds_what_a_search_finds(engine):
+    rows = engine.rows_for(["chips-1", "salsa-1", "milk-1"])
+    table_scores, table_rows = engine._content_neighbours(rows, 20)
+    search_scores, search_rows = engine._search(np.asarray(engine.art.embeddings[rows]), 20, rerank=False)
+    np.testing.assert_array_equal(table_rows, search_rows)
+    np.testing.assert_allclose(table_scores, search_scores, atol=1e-6)
+    assert table_rows[:, 0].tolist() == rows   # each product is its own nearest
+
+
+def test_more_suggestions_than_the_table_holds_come_from_a_search(engine):
+    cart = ["chips-1", "salsa-1"]
+    wide = engine.complete_cart(cart, k=8)   # 4 x 8 = 32 neighbours per item: wider than the table's 20
+    assert len(wide.suggestions) == 8 and not set(cart) & {engine.ids[s.position] for s in wide.suggestions}
+    assert engine.ids[wide.suggestions[0].position] in {"sour-1", "cheese-1"}
 
 
 def test_mentions_with_quantities_and_ambiguity(engine):

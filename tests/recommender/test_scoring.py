@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recommender.blend import blend, content_scores, cooccurrence_scores, reason_text
+from recommender.blend import NO_SCORES, blend, content_scores, cooccurrence_scores, reason_text
 from recommender.config import BlendWeights
 from recommender.cooccurrence import basket_matrix, item_similarity, popularity, top_k_per_row
 from recommender.rows import CsrRows
@@ -85,5 +85,5 @@ def test_same_category_candidates_are_damped():
 
 
 def test_thin_cart_is_topped_up_with_popular_items():
-    out = blend([0], ({}, {}), ({}, {}), np.array([.9, .1, .5, .7, .2]), np.ones(5, dtype=bool), BlendWeights(), 3)
+    out = blend([0], NO_SCORES, NO_SCORES, np.array([.9, .1, .5, .7, .2]), np.ones(5, dtype=bool), BlendWeights(), 3)
     assert [s.position for s in out] == [3, 2, 4] and all(s.reason == "popular" for s in out)
