@@ -48,13 +48,6 @@ class CandidateScores:
         combined = np.add.reduceat(values, first) if how == "sum" else values[first]
         return cls(candidates[first], combined, sources[first])
 
-    def lookup(self, rows: np.ndarray) -> np.ndarray:
-        """Values of `rows` (0 where a row is not a candidate)."""
-        if not len(self.candidates):
-            return np.zeros(len(rows))
-        at = np.minimum(np.searchsorted(self.candidates, rows), len(self.candidates) - 1)
-        return np.where(self.candidates[at] == rows, self.values[at], 0.0)
-
     def source_of(self, row: int) -> int:
         return int(self.source[np.searchsorted(self.candidates, row)])
 
@@ -82,9 +75,37 @@ def content_scores(cart: list[int], neighbour_scores: np.ndarray, neighbour_posi
     return CandidateScores.combine(positions[keep], values[keep], sources[keep], "max")
 
 
-def _member(values: np.ndarray, of: np.ndarray) -> np.ndarray:
-    """np.isin, without its fixed cost for the few items of a typical cart."""
-    return (values[:, None] == of[None, :]).any(axis=1) if len(of) <= 32 else np.isin(values, of)
+def _aligned(cooc: CandidateScores, content: CandidateScores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Both components' candidates, ascending and once each, with each component's value (0 where
+    it has none): one sort instead of a union and two look-ups."""
+    rows = np.concatenate((cooc.candidates, content.candidates))
+    if not len(rows):
+        return rows, np.zeros(0), np.zeros(0)
+    cf, ct = np.zeros(len(rows)), np.zeros(len(rows))
+    cf[:len(cooc.candidates)], ct[len(cooc.candidates):] = cooc.values, content.values
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    return rows[first], np.add.reduceat(cf[order], first), np.add.reduceat(ct[order], first)
+
+
+def _outside(sorted_rows: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """Mask of `sorted_rows` that are not among `items`."""
+    keep = np.ones(len(sorted_rows), dtype=bool)
+    at = np.searchsorted(sorted_rows, items)
+    found = at < len(sorted_rows)
+    found[found] = sorted_rows[at[found]] == items[found]
+    keep[at[found]] = False
+    return keep
+
+
+def _top(total: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the k best by score, ties broken by catalog row: a partition, then a sort of only
+    what is left (every candidate tied with the k-th is kept, so the order is the full sort's)."""
+    pick = np.arange(len(total))
+    if len(total) > k:
+        pick = np.flatnonzero(total >= -np.partition(-total, k - 1)[k - 1])
+    return pick[np.lexsort((candidates[pick], -total[pick]))][:k]
 
 
 def _normalise(values: np.ndarray) -> np.ndarray:
@@ -101,8 +122,9 @@ def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popu
     complement: its score is multiplied by weights.same_category_factor.
     """
     in_cart = np.asarray(cart, dtype=np.int64)
-    candidates = np.unique(np.concatenate((cooc.candidates, content.candidates)))
-    candidates = candidates[~_member(candidates, in_cart) & available[candidates]]
+    candidates, cf, ct = _aligned(cooc, content)
+    keep = _outside(candidates, in_cart) & available[candidates]
+    candidates, cf, ct = candidates[keep], cf[keep], ct[keep]
     if len(candidates) < k:   # a thin cart still gets k suggestions: top up with popular items
         scored = set(candidates.tolist())
         extra = []
@@ -112,18 +134,20 @@ def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popu
             if int(c) not in scored and int(c) not in cart and available[c]:
                 extra.append(int(c))
         candidates = np.concatenate([candidates, np.asarray(extra, dtype=np.int64)])
+        cf, ct = np.concatenate([cf, np.zeros(len(extra))]), np.concatenate([ct, np.zeros(len(extra))])
     if not len(candidates):
         return []
-    cf_n = _normalise(cooc.lookup(candidates))
-    ct_n = _normalise(content.lookup(candidates))
+    cf_n, ct_n = _normalise(cf), _normalise(ct)
     pop_n = _normalise(popularity[candidates].astype(np.float64))
     total = weights.cooccurrence * cf_n + weights.content * ct_n + weights.popularity * pop_n
     if categories is not None and weights.same_category_factor != 1.0:
-        same = _member(categories[candidates], categories[in_cart])
+        candidate_categories = categories[candidates]
+        same = np.zeros(len(candidates), dtype=bool)
+        for category in set(categories[in_cart].tolist()):
+            same |= candidate_categories == category
         total = np.where(same, total * weights.same_category_factor, total)
-    order = np.lexsort((candidates, -total))[:k]   # ties broken by catalog row
     out = []
-    for i in order:
+    for i in _top(total, candidates, k):
         c = int(candidates[i])
         cf_part, ct_part = weights.cooccurrence * cf_n[i], weights.content * ct_n[i]
         if cf_part <= 0 and ct_part <= 0:

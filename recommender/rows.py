@@ -57,9 +57,9 @@ class NpyRows:
         if len(rows) and (rows.min() < -len(self) or rows.max() >= len(self)):
             raise IndexError(f"rows out of range for {len(self)} rows")
         rows = np.where(rows < 0, rows + len(self), rows)
-        if not len(rows):
-            return self._read(0, 0)
-        return np.stack([self._read(r, r + 1)[0] for r in rows.tolist()])
+        size = self._row_bytes
+        raw = b"".join([os.pread(self._fd, size, self._offset + r * size) for r in rows.tolist()])
+        return np.frombuffer(raw, dtype=self.dtype).reshape((len(rows), *self.shape[1:]))
 
 
 @dataclass(frozen=True)
