@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 
 from . import artifacts
 from .blend import Suggestion, blend, content_scores, cooccurrence_scores, reason_text
@@ -22,6 +25,7 @@ MIN_SEARCH_SCORE = 0.2   # below this cosine a "match" is noise, not a product t
 RELATIVE_FLOOR = 0.15    # filters may not drag results further than this below the best match
 UNKNOWN_WORDS_FLOOR = 0.5  # a query with no word the catalog uses needs a strong semantic match
                            # (gibberish reaches ~0.46; "something for a barbecue" 0.51 on the demo shop)
+PRODUCT_CACHE = 8192     # products whose fields are kept ready (~1 KB each)
 PUBLIC_FIELDS = ["id", "title", "brand", "price", "size", "color", "category", "department", "stock", "image_url"]
 
 
@@ -84,6 +88,14 @@ def merge_filters(explicit: SearchFilters, parsed, categories: tuple[str, ...]) 
     )
 
 
+def _field_column(series: pd.Series) -> np.ndarray | pa.Array | pa.ChunkedArray:
+    return series.to_numpy() if pd.api.types.is_numeric_dtype(series) else pa.array(series.array)
+
+
+def _python(value):
+    return value.as_py() if isinstance(value, pa.Scalar) else value.item() if isinstance(value, np.generic) else value
+
+
 class Recommender:
     def __init__(self, settings: Settings, art: artifacts.Artefacts, encoder: Encoder,
                  coupons: dict[str, Coupon]):
@@ -108,10 +120,14 @@ class Recommender:
         self.mentions = MentionResolver(list(cat["category"].astype(str)), art.popularity,
                                         self._embed_search, settings.fuzzy_min_score, self._rank_rows)
         # Columns, not a dict per product (at a million products the dicts alone were ~1.5 GB), and
-        # pandas' Arrow-backed arrays rather than arrays of Python strings (~0.5 GB more there).
-        self._columns = {f: self.ids if f == "id" else self.titles if f == "title" else cat[f].array
+        # text as its Arrow array (shared with pandas, not copied) rather than arrays of Python strings
+        # (~0.5 GB more there); pyarrow's scalars read 2-3 x quicker than pandas' accessor.
+        self._columns = {f: self.ids if f == "id" else self.titles if f == "title" else _field_column(cat[f])
                          for f in PUBLIC_FIELDS}
         self.vocabulary = catalog_vocabulary(cat)
+        # Reading a product's ten fields costs ~10 us and every card shown needs one; suggestions
+        # keep coming back to the same best sellers, so the recent ones are remembered.
+        self._product_fields = functools.lru_cache(maxsize=PRODUCT_CACHE)(self._read_product)
 
     @classmethod
     def load(cls, settings: Settings) -> "Recommender":
@@ -122,8 +138,11 @@ class Recommender:
 
     # -- products -----------------------------------------------------------------------
     def product(self, row: int) -> dict:
-        return {f: (v.item() if isinstance(v, np.generic) else v)
-                for f, v in ((f, column[row]) for f, column in self._columns.items())}
+        """A product's public fields: a fresh dict the caller may extend."""
+        return dict(self._product_fields(row))
+
+    def _read_product(self, row: int) -> dict:
+        return {f: _python(column[row]) for f, column in self._columns.items()}
 
     def rows_for(self, ids: list[str]) -> list[int]:
         unknown = [i for i in ids if i not in self.position]
