@@ -1,8 +1,8 @@
 """FAISS index over product embeddings: exact inner product for shop-sized catalogs, HNSW above.
 
 Large catalogs store the HNSW's vectors as 8-bit scalar-quantised codes (a quarter of float32's
-memory; benchmarks/index_scale.py) and re-rank the graph's candidates with the exact vectors, which
-the service keeps memory-mapped anyway, so recall stays that of float vectors.
+memory; benchmarks/index_scale.py) and re-rank the graph's candidates with the exact vectors, read
+from the embeddings file row by row, so recall stays that of float vectors.
 """
 from __future__ import annotations
 

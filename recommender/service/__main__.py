@@ -2,7 +2,8 @@
 
 The engine's work is CPU-bound on the event loop, so one process uses one core. `--workers N`
 starts N processes on the same port (SO_REUSEPORT; the kernel spreads connections), each with its
-own copy of the artefacts; memory-mapped embeddings and co-purchase pages are shared.
+own copy of the index and catalog; the row files (embeddings, co-purchase, content neighbours)
+are read per request, from the page cache they share.
 """
 from __future__ import annotations
 
