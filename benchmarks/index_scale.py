@@ -1,7 +1,7 @@
 """FAISS choices at catalog sizes a real shop has: build time, memory, recall@10 against exact
 search and single-query latency, for exact inner product, HNSW with float vectors, and HNSW with
 8-bit codes whose candidates are re-ranked with the exact vectors (what the service uses above
-index.exact_max_items; "memory" there is the index alone: the exact vectors stay memory-mapped).
+index.exact_max_items; "memory" there is the index alone: the exact vectors stay on disk, read a row at a time).
 
     .venv-rec/bin/python benchmarks/index_scale.py --sizes 10000 100000 1000000
 
