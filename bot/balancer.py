@@ -51,7 +51,9 @@ async def forward(request: web.Request) -> web.StreamResponse:
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
     for backend in pool.order(time.monotonic()):
         try:
-            async with client.request(request.method, backend + request.path_qs, data=body, headers=headers,
+            # No body at all for a bodiless request: an empty one goes out as "Content-Length: 0",
+            # and Sanic (Rasa, the action server) logs an ERROR "body not consumed" for every such GET.
+            async with client.request(request.method, backend + request.path_qs, data=body or None, headers=headers,
                                       allow_redirects=False) as upstream:
                 payload = await upstream.read()
                 out = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
