@@ -44,12 +44,17 @@ class CandidateScores:
             return NO_SCORES
         order = np.lexsort((-values, candidates))   # stable: equal values keep cart order
         candidates, values, sources = candidates[order], values[order], sources[order]
-        first = np.flatnonzero(np.concatenate(([True], candidates[1:] != candidates[:-1])))
+        first = _run_starts(candidates)
         combined = np.add.reduceat(values, first) if how == "sum" else values[first]
         return cls(candidates[first], combined, sources[first])
 
     def source_of(self, row: int) -> int:
         return int(self.source[np.searchsorted(self.candidates, row)])
+
+
+def _run_starts(sorted_rows: np.ndarray) -> np.ndarray:
+    """Where each run of equal values in a sorted, non-empty array begins."""
+    return np.flatnonzero(np.concatenate(([True], sorted_rows[1:] != sorted_rows[:-1])))
 
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
@@ -85,7 +90,7 @@ def _aligned(cooc: CandidateScores, content: CandidateScores) -> tuple[np.ndarra
     cf[:len(cooc.candidates)], ct[len(cooc.candidates):] = cooc.values, content.values
     order = np.argsort(rows, kind="stable")
     rows = rows[order]
-    first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    first = _run_starts(rows)
     return rows[first], np.add.reduceat(cf[order], first), np.add.reduceat(ct[order], first)
 
 
