@@ -74,8 +74,8 @@ def search(index: faiss.Index, queries: np.ndarray, k: int, vectors: np.ndarray 
 
 
 def neighbour_table(index: faiss.Index, vectors: np.ndarray, k: int, batch: int = 8192) -> tuple[np.ndarray, np.ndarray]:
-    """Every item's k nearest items as `search` ranks them from the item's own vector (so the item
-    itself comes first): (scores float32, rows int32), each items x k, row -1 where fewer exist.
+    """Every item's k nearest items as `search` ranks them from the item's own vector (the item itself
+    among them, usually first): (scores float32, rows int32), each items x k, -1 where fewer exist.
 
     Complete-the-cart reads these rows instead of searching for every cart item at request time.
     """
