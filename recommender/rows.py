@@ -1,7 +1,7 @@
 """Rows of the large artefact files, read on demand with pread instead of a memory mapping.
 
-A request needs a handful of rows (a cart's five vectors, forty re-rank candidates, five
-co-purchase lists), but a mapping faults in whole page-cache folios (megabytes on kernels with
+A request needs a handful of rows (a cart's five neighbour lists and co-purchase lists, a search's
+forty re-rank vectors), but a mapping faults in whole page-cache folios (megabytes on kernels with
 large folios), so after a thousand carts a million-product service showed 2.2 GB of mapped file
 pages in its RSS. pread copies just the bytes asked for; the file stays in the kernel's page
 cache, shared and droppable, and out of the process (benchmarks/complete_cart_scale.py).
@@ -32,10 +32,6 @@ class NpyRows:
 
     def __len__(self) -> int:
         return self.shape[0]
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
 
     def _read(self, start: int, stop: int) -> np.ndarray:
         count = max(stop - start, 0)
