@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
 
 from telemetry.logs import CONVERSATION, HEADER
+
+
+# The action server lends every action call one long-lived session, whose pool keeps connections to
+# the recommender open between calls (`actions.server`); a client used outside it opens its own.
+SHARED_SESSION: ContextVar[aiohttp.ClientSession | None] = ContextVar("recommender_session", default=None)
 
 
 class RecommenderUnavailable(Exception):
@@ -28,21 +34,25 @@ class RecommenderClient:
         self._base = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
+        self._owns_session = False
         self.artefacts: str | None = None   # the artefact version that answered last (X-Cartwise-Artefacts)
 
     async def __aenter__(self) -> "RecommenderClient":
-        self._session = aiohttp.ClientSession(timeout=self._timeout)
+        self._session = SHARED_SESSION.get()
+        if self._session is None:
+            self._session, self._owns_session = aiohttp.ClientSession(), True
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._session:
+        if self._owns_session and self._session:
             await self._session.close()
 
     async def _call(self, method: str, path: str, body: dict | None = None) -> dict:
         assert self._session is not None, "use `async with RecommenderClient(...)`"
         try:
             headers = {HEADER: CONVERSATION.get() or ""}   # the recommender logs which conversation asked
-            async with self._session.request(method, self._base + path, json=body, headers=headers) as response:
+            async with self._session.request(method, self._base + path, json=body, headers=headers,
+                                              timeout=self._timeout) as response:
                 self.artefacts = response.headers.get("X-Cartwise-Artefacts", self.artefacts)
                 payload = await response.json(content_type=None)
                 if 400 <= response.status < 500:

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 
+import aiohttp
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.exceptions import InvalidUsage
@@ -18,6 +19,7 @@ from telemetry import logs
 from telemetry.sanic import metrics_handler
 
 from .metrics import REGISTRY, RUN_SECONDS, RUNS
+from .recommender_client import SHARED_SESSION
 
 log = logging.getLogger("cartwise.actions.access")
 
@@ -36,12 +38,23 @@ def action_call(request: Request) -> dict:
 def build_app() -> Sanic:
     app = create_app("actions", cors_origins=[])
 
+    # One session for the process (aiohttp's advice): a new one per action call paid for a new
+    # connection to the recommender each time, a few ms per recommendation turn on this machine.
+    @app.listener("before_server_start")
+    async def open_recommender_session(app: Sanic, _loop) -> None:
+        app.ctx.recommender_session = aiohttp.ClientSession()
+
+    @app.listener("after_server_stop")
+    async def close_recommender_session(app: Sanic, _loop) -> None:
+        await app.ctx.recommender_session.close()
+
     @app.middleware("request")
     async def started(request: Request) -> None:
         call = action_call(request) if request.path == "/webhook" else {}
         request.ctx.action = str(call.get("next_action") or "")
         request.ctx.started = time.perf_counter()
         request.ctx.log_token = logs.CONVERSATION.set(str(call.get("sender_id") or "") or None)
+        request.ctx.session_token = SHARED_SESSION.set(request.app.ctx.recommender_session)
 
     @app.middleware("response")
     async def finished(request: Request, resp: response.HTTPResponse) -> None:
@@ -53,6 +66,7 @@ def build_app() -> Sanic:
                      extra={"action": request.ctx.action, "status": resp.status, "ms": round(seconds * 1000, 2)})
         if hasattr(request.ctx, "log_token"):
             logs.CONVERSATION.reset(request.ctx.log_token)
+            SHARED_SESSION.reset(request.ctx.session_token)
 
     app.add_route(metrics_handler(REGISTRY), "/metrics", methods=["GET"])
     return app

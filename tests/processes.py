@@ -1,6 +1,7 @@
 """Start real services for tests on loopback, wait for their health URL, stop them. Stdlib only."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
@@ -84,3 +85,20 @@ def start_recommender(config: Path, port: int, log_dir: Path) -> subprocess.Pope
 def start_console(config: Path, port: int, log_dir: Path) -> subprocess.Popen:
     return start([str(BOT_BIN / "python"), "-m", "console", "--port", str(port)], config,
                  f"http://127.0.0.1:{port}/health", log_dir / f"console-{port}.log")
+
+
+def open_connections(pid: int, port: int) -> int:
+    """How many established TCP connections process `pid` holds to 127.0.0.1:`port` (Linux /proc)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    remote = f"0100007F:{port:04X}"   # /proc/net/tcp writes 127.0.0.1 little-endian, the port big-endian
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[2] == remote and fields[3] == "01" and fields[9] in inodes:   # 01: ESTABLISHED
+            count += 1
+    return count
