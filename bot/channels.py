@@ -84,7 +84,7 @@ class Guarded:
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         limiter = self.limiter = self.limiter or limiter_from_config()
         channel = self.name()   # type: ignore[attr-defined]
-        rasa_patches.apply()
+        rasa_patches.apply(action_timeout_s=float(rasa_settings().get("action_timeout_s", 10)))
 
         async def guarded(message: UserMessage) -> None:
             sender = message.sender_id or ""

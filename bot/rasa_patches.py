@@ -7,6 +7,10 @@ Each one is small, keeps Rasa's behaviour and is measured or tested:
   metaschema, on every call. Profiling a recommendation turn (py-spy, 2 cores) put 35 % of the Rasa
   process's busy time there. The schema never changes, so it is checked once and its validator kept;
   invalid answers still raise the same ValidationError with Rasa's message.
+- Action-server wait: Rasa waits up to 300 s (`DEFAULT_REQUEST_TIMEOUT`) for each action call, so
+  a hung action server left the shopper without an answer, and their conversation locked, for five
+  minutes. The wait is `rasa.action_timeout_s` (cartwise.yml); past it Rasa drops the action as it
+  does for an unreachable server, and the guarded channel tells the shopper.
 """
 from __future__ import annotations
 
@@ -14,11 +18,17 @@ from typing import Any
 
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
+from rasa.core.actions import action as rasa_action
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
 
-def apply() -> None:
+def apply(action_timeout_s: float) -> None:
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout_s   # read by RemoteAction.run on every call
+    keep_action_result_validator()
+
+
+def keep_action_result_validator() -> None:
     if getattr(RemoteAction._validate_action_result, "cartwise_patch", False):
         return
     schema = RemoteAction.action_response_format_spec()
@@ -37,4 +47,3 @@ def apply() -> None:
 
     _validate_action_result.cartwise_patch = True   # type: ignore[attr-defined]
     RemoteAction._validate_action_result = _validate_action_result   # type: ignore[method-assign]
-

@@ -94,6 +94,9 @@ def write_coupons(path: Path, today: dt.date) -> Path:
     return path
 
 
+# Rasa's wait for an action call (cartwise.yml's 10 s, shorter so a test of a hung action server is quick).
+ACTION_TIMEOUT_S = 5
+
 # Test privacy rules: an order-number format that would otherwise be redacted as a phone number.
 KEPT_ORDER_FORMAT = r"\bORD-\d{4}-\d{4}-\d{4}\b"
 
@@ -124,6 +127,7 @@ actions:
   console_url: http://127.0.0.1:{ports.get('console', 5090)}
 rasa:
   port: {ports.get('rasa', 5005)}
+  action_timeout_s: {ACTION_TIMEOUT_S}
 shop:
   port: {ports.get('shop', 5080)}
   rasa_url: http://127.0.0.1:{ports.get('rasa', 5005)}

@@ -1,10 +1,12 @@
 """Shoppers talk to the running assistant over the REST channel; assertions are on what they see."""
 import re
+import signal
 import time
 
 import pytest
 
 from bot.channels import ACTION_FAILED
+from tests.fixture_shop import ACTION_TIMEOUT_S
 from tests.stack import Shopper, Staff, cards, start_actions
 from tests.processes import start_recommender, stop
 
@@ -146,6 +148,21 @@ def test_action_server_down_gets_an_apology_not_silence(stack):
     assert "ground coffee" in shopper.text("do you have ground coffee?").lower()
     said = [e["text"] for e in shopper.tracker()["events"] if e["event"] == "user"]
     assert said == ["hello", "do you have ground coffee?", "do you have ground coffee?"]
+
+
+def test_a_hung_action_server_gets_an_apology_within_the_action_timeout(stack):
+    """Rasa's own wait is 300 s, with the shopper's conversation locked all along; ours is rasa.action_timeout_s."""
+    actions = stack["processes"][1]
+    shopper = Shopper(stack, "hung-actions")
+    actions.send_signal(signal.SIGSTOP)   # accepts connections (the kernel does), never answers
+    try:
+        started = time.monotonic()
+        assert shopper.text("do you have ground coffee?") == ACTION_FAILED
+        waited = time.monotonic() - started
+    finally:
+        actions.send_signal(signal.SIGCONT)
+    assert ACTION_TIMEOUT_S <= waited < ACTION_TIMEOUT_S + 10
+    assert "ground coffee" in shopper.text("do you have ground coffee?").lower()   # the lock was let go
 
 
 def test_a_flooding_sender_is_slowed_down_and_others_are_not(stack):
