@@ -37,6 +37,9 @@ def action_call(request: Request) -> dict:
 
 def build_app() -> Sanic:
     app = create_app("actions", cors_origins=[])
+    # Sanic closes idle connections after 5 s, aiohttp clients (Rasa's) reuse them for 15 s: one sent
+    # on a connection the server was just closing would fail the action. Outlast the clients.
+    app.config.KEEP_ALIVE_TIMEOUT = 75
 
     # One session for the process (aiohttp's advice): a new one per action call paid for a new
     # connection to the recommender each time, a few ms per recommendation turn on this machine.

@@ -110,6 +110,11 @@ class Guarded:
         async def keep_app(app: Sanic, _loop: Any) -> None:
             self.app = app   # the agent (tracker store, domain) is only there once the server runs
 
+        @blueprint.listener("after_server_stop")
+        async def close_action_session(app: Sanic, _loop: Any) -> None:
+            agent = getattr(app.ctx, "agent", None)
+            await rasa_patches.close_endpoint_session(agent.action_endpoint if agent else None)
+
         return blueprint
 
     async def handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> str:

@@ -1,7 +1,12 @@
-"""The cached check of action-server answers accepts and refuses exactly what Rasa's own check does."""
+"""Rasa with our fixes: the cached check of action-server answers accepts and refuses exactly what
+Rasa's own check does; endpoint calls share one kept-alive connection."""
+import asyncio
+
 import jsonschema
 import pytest
+from aiohttp import web
 from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_patches
 
@@ -29,3 +34,33 @@ def test_same_verdicts_and_messages_as_rasa():
         with pytest.raises(jsonschema.ValidationError) as refused:
             action._validate_action_result(bad)
         assert refused.value.message.startswith(expected + ". Failed to validate Action server response")
+
+
+async def _calls_through_one_endpoint() -> tuple[list[int], list[dict], bool]:
+    client_ports: list[int] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        client_ports.append(request.transport.get_extra_info("peername")[1])
+        return web.json_response({"echo": await request.json()})
+
+    app = web.Application()
+    app.router.add_post("/webhook", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{runner.addresses[0][1]}/webhook")
+    try:
+        answers = [await endpoint.request(json={"call": i}, method="post", timeout=5) for i in range(3)]
+        session = endpoint._cartwise_session[1]
+        await rasa_patches.close_endpoint_session(endpoint)
+        return client_ports, answers, session.closed
+    finally:
+        await runner.cleanup()
+
+
+def test_endpoint_calls_reuse_one_connection_and_close_it_on_stop():
+    rasa_patches.keep_endpoint_sessions()
+    client_ports, answers, closed = asyncio.run(_calls_through_one_endpoint())
+    assert answers == [{"echo": {"call": i}} for i in range(3)]
+    assert len(client_ports) == 3 and len(set(client_ports)) == 1   # Rasa alone opens three connections
+    assert closed
