@@ -6,7 +6,8 @@ Each one is small, keeps Rasa's behaviour and is measured or tested:
   `jsonschema.validate`, which first re-validates the schema itself against the JSON-Schema
   metaschema, on every call. Profiling a recommendation turn (py-spy, 2 cores) put 35 % of the Rasa
   process's busy time there. The schema never changes, so it is checked once and its validator kept;
-  invalid answers still raise the same ValidationError with Rasa's message.
+  invalid answers still raise the same ValidationError with Rasa's message. Valid answers are
+  first checked event by event against their own event type's schema (`quick_check`), 8 x quicker.
 - Action-server wait: Rasa waits up to 300 s (`DEFAULT_REQUEST_TIMEOUT`) for each action call, so
   a hung action server left the shopper without an answer, and their conversation locked, for five
   minutes. The wait is `rasa.action_timeout_s` (cartwise.yml); past it Rasa drops the action as it
@@ -20,7 +21,8 @@ Each one is small, keeps Rasa's behaviour and is measured or tested:
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import copy
+from typing import Any, Callable
 
 import aiohttp
 from jsonschema.exceptions import best_match
@@ -66,6 +68,36 @@ def keep_endpoint_sessions() -> None:
     EndpointConfig.session = session   # type: ignore[method-assign]
 
 
+def quick_check(schema: dict, validator_class: Any) -> Callable[[Any], bool]:
+    """The same verdict as the whole schema, without its `oneOf` over all 23 event types per event.
+
+    Every branch of that `oneOf` requires a different `event` constant, and `event` is required, so
+    an event satisfies the `oneOf` exactly when it satisfies the branch its own `event` names. This
+    checks the answer without events, then each event against its branch only: 0.3 instead of 2.7 ms
+    for a product carousel with seven slot events. Anything it refuses goes through the whole schema,
+    which gives the error.
+    """
+    items = schema["properties"]["events"]["items"]
+    consts = [branch["properties"]["event"]["const"] for branch in items["oneOf"]]
+    assert len(set(consts)) == len(consts) and "event" in items["required"], "Rasa's event schema changed"
+    outer = copy.deepcopy(schema)
+    outer["properties"]["events"]["items"] = {}
+    whole = validator_class(outer)
+    base = {key: value for key, value in items.items() if key != "oneOf"}
+    by_event = {const: validator_class({**base, "allOf": [branch]}) for const, branch in zip(consts, items["oneOf"])}
+
+    def is_valid(result: Any) -> bool:
+        if not whole.is_valid(result):
+            return False
+        for event in result.get("events") or []:
+            check = by_event.get(event.get("event")) if isinstance(event, dict) else None
+            if check is None or not check.is_valid(event):
+                return False
+        return True
+
+    return is_valid
+
+
 async def close_endpoint_session(endpoint: EndpointConfig | None) -> None:
     kept = getattr(endpoint, "_cartwise_session", None)
     if kept is not None:
@@ -79,8 +111,11 @@ def keep_action_result_validator() -> None:
     validator_class = validator_for(schema)
     validator_class.check_schema(schema)
     validator = validator_class(schema)
+    is_valid = quick_check(schema, validator_class)
 
     def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        if is_valid(result):
+            return True
         error = best_match(validator.iter_errors(result))   # what jsonschema.validate raises
         if error is None:
             return True

@@ -15,6 +15,16 @@ BAD = [{"events": [{"event": "slot", "timestamp": "not a number"}]}, {"events": 
        {"responses": [42]}, {"events": [{"event": "no_such_event"}]}]
 
 
+CAROUSEL = {"events": [{"event": "slot", "timestamp": None, "name": "last_results", "value": [{"id": "1"}]},
+                       {"event": "followup", "name": "action_listen"}, {"event": "reset_slots"}],
+            "responses": [{"text": "Found:", "attachment": {"type": "template", "payload": {"elements": []}},
+                           "buttons": [{"title": "Cheaper", "payload": "/refine"}]}]}
+EDGES = [CAROUSEL, {}, {"events": []}, {"events": None}, {"events": [None]}, {"events": [{}]},
+         {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": 3}}}]},
+         {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 1}}}]},
+         {"events": [{"event": "slot", "name": "cart", "metadata": "not an object"}]}, "not an object"]
+
+
 def rasa_own_check(result: dict) -> str | None:
     try:
         jsonschema.validate(result, RemoteAction.action_response_format_spec())
@@ -34,6 +44,14 @@ def test_same_verdicts_and_messages_as_rasa():
         with pytest.raises(jsonschema.ValidationError) as refused:
             action._validate_action_result(bad)
         assert refused.value.message.startswith(expected + ". Failed to validate Action server response")
+
+
+def test_quick_check_agrees_with_the_whole_schema():
+    schema = RemoteAction.action_response_format_spec()
+    quick = rasa_patches.quick_check(schema, jsonschema.validators.validator_for(schema))
+    for case in [GOOD, *BAD, *EDGES]:
+        assert quick(case) == (rasa_own_check(case) is None), case
+    assert quick(CAROUSEL) and not quick({"events": [{"event": "no_such_event"}]})
 
 
 async def _calls_through_one_endpoint() -> tuple[list[int], list[dict], bool]:
