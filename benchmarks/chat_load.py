@@ -15,7 +15,9 @@ conversation at a time, five turns each, over the REST channel, for `--seconds` 
     what else do I need?  + a cart            recommendation turn (complete the cart)
     thanks                                    text turn
 
-A recommendation turn's extra cost is its p50 minus the text turns' p50 in the same run.
+A recommendation turn's extra cost is its p50 minus the text turns' p50 in the same run. Errors
+are failed requests and recommendation turns answered without product cards (an apology for a
+service that is down is an answer, but not the one a load test measures).
 Prints a table; writes results/benchmarks/chat_load_<setup>.json.
 """
 from __future__ import annotations
@@ -65,6 +67,10 @@ async def shopper(session: aiohttp.ClientSession, url: str, name: str, deadline:
                     payload = await response.json(content_type=None)
                     if response.status != 200 or not payload:
                         tally.errors.append(f"{sender}: {response.status} {str(payload)[:120]}")
+                        continue
+                    if kind == "recommendation" and not any(m.get("attachment") for m in payload):
+                        # an apology (recommender or action server down) is an answer, not the one asked for
+                        tally.errors.append(f"{sender}: no products for {text!r}: {payload[0].get('text', '')[:80]!r}")
                         continue
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 tally.errors.append(f"{sender}: {exc.__class__.__name__}")
