@@ -20,7 +20,7 @@ class HandoffRules:
 
 @dataclass(frozen=True)
 class ActionSettings:
-    recommender_url: str
+    recommender_urls: tuple[str, ...]   # one URL (a load balancer's), or the replicas to balance over
     recommender_timeout_s: float
     orders_db: Path
     orders_seed: Path
@@ -33,13 +33,20 @@ class ActionSettings:
     handoff: HandoffRules
 
 
+def urls(value: str | list[str]) -> tuple[str, ...]:
+    found = tuple(str(url).rstrip("/") for url in ([value] if isinstance(value, str) else value or []))
+    if not found:
+        raise ValueError("actions.recommender_url: give a URL or a list of URLs")
+    return found
+
+
 @lru_cache(maxsize=1)
 def settings() -> ActionSettings:
     path = Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml")).resolve()
     raw = (yaml.safe_load(path.read_text()) or {}).get("actions", {})
     root = path.parent
     return ActionSettings(
-        recommender_url=str(raw.get("recommender_url", "http://127.0.0.1:5070")).rstrip("/"),
+        recommender_urls=urls(raw.get("recommender_url", "http://127.0.0.1:5070")),
         recommender_timeout_s=float(raw.get("recommender_timeout_s", 2.0)),
         orders_db=(root / raw.get("orders_db", "var/orders.db")).resolve(),
         orders_seed=(root / raw.get("orders_seed", "data/shop/orders.yml")).resolve(),

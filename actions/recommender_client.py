@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Sequence
 
 import aiohttp
 
@@ -30,8 +31,13 @@ class RecommenderRejected(Exception):
 
 
 class RecommenderClient:
-    def __init__(self, base_url: str, timeout_s: float):
-        self._base = base_url.rstrip("/")
+    """Calls one recommender URL, or spreads calls over several replicas: each call starts at a
+    random one and goes to the next if a replica refuses the connection (safe: it never saw the
+    request). The local cluster uses the replica list rather than a proxy process, which cost
+    ~2 ms per call here; a deployment gives its load balancer's single URL."""
+
+    def __init__(self, base_urls: Sequence[str], timeout_s: float):
+        self._bases = [url.rstrip("/") for url in base_urls]
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
         self._owns_session = False
@@ -49,9 +55,20 @@ class RecommenderClient:
 
     async def _call(self, method: str, path: str, body: dict | None = None) -> dict:
         assert self._session is not None, "use `async with RecommenderClient(...)`"
+        start = random.randrange(len(self._bases))
+        replicas = self._bases[start:] + self._bases[:start]
+        for base in replicas[:-1]:
+            try:
+                return await self._call_one(base, method, path, body)
+            except RecommenderUnavailable as exc:
+                if not isinstance(exc.__cause__, aiohttp.ClientConnectorError):
+                    raise
+        return await self._call_one(replicas[-1], method, path, body)
+
+    async def _call_one(self, base: str, method: str, path: str, body: dict | None) -> dict:
         try:
             headers = {HEADER: CONVERSATION.get() or ""}   # the recommender logs which conversation asked
-            async with self._session.request(method, self._base + path, json=body, headers=headers,
+            async with self._session.request(method, base + path, json=body, headers=headers,
                                               timeout=self._timeout) as response:
                 self.artefacts = response.headers.get("X-Cartwise-Artefacts", self.artefacts)
                 payload = await response.json(content_type=None)

@@ -1,7 +1,9 @@
 """`python -m bot.cluster`: the production shape on one machine. Ctrl-C stops it all.
 
 N replicas each of the recommender, the action server and Rasa, each pool behind a round-robin
-(`bot.balancer`), Rasa's tracker store in PostgreSQL and its lock store in Redis (the `production`
+(`bot.balancer`; the action servers spread their own calls over the recommender replicas, since a
+proxy hop cost ~2 ms here, and the recommender pool's balancer is its one address for anyone
+else), Rasa's tracker store in PostgreSQL and its lock store in Redis (the `production`
 section of cartwise.yml), and the staff console reading the same tracker store. Everything it
 writes (config, endpoints, logs) goes to var/cluster/. Needs PostgreSQL and Redis running.
 """
@@ -77,7 +79,9 @@ def write_files(plan: ClusterPlan, config: Path, folder: Path) -> tuple[Path, Pa
         rasa_endpoints["event_broker"] = plan.event_broker
     endpoints.write_text(yaml.safe_dump(rasa_endpoints, sort_keys=False))
     raw = absolute_paths(yaml.safe_load(config.read_text()) or {}, config.parent.resolve())
-    raw.setdefault("actions", {}).update(recommender_url=plan.url("recommender"), console_url=plan.url("console"))
+    # Action servers spread their calls over the recommenders themselves: a proxy hop cost ~2 ms here.
+    recommenders = [f"http://127.0.0.1:{port}" for port in plan.replica_ports("recommender")]
+    raw.setdefault("actions", {}).update(recommender_url=recommenders, console_url=plan.url("console"))
     # socket.io replies cross replicas through Redis (the lock store's server, its own channel).
     lock = plan.lock_store
     raw.setdefault("rasa", {})["socketio_redis_url"] = f"redis://{lock.get('url', '127.0.0.1')}:{lock.get('port', 6379)}/0"

@@ -158,12 +158,22 @@ def test_a_big_cart_goes_to_a_person_on_the_first_misunderstanding(recommender):
 def test_recommender_down_gives_an_apology_with_popular_items(recommender, tmp_path, monkeypatch):
     from actions import config as action_config
     import dataclasses
-    broken = dataclasses.replace(action_config.settings(), recommender_url="http://127.0.0.1:9",
+    broken = dataclasses.replace(action_config.settings(), recommender_urls=("http://127.0.0.1:9",),
                                  recommender_timeout_s=0.5)
     monkeypatch.setattr("actions.base.settings", lambda: broken)
     messages, slots = turn(ActionCompleteCart(), "what else do I need", "complete_cart", slots={"cart": [CHIPS]})
     assert messages[0]["text"].startswith("Sorry, my suggestions are not answering right now.")
     assert "popular with other shoppers" in messages[0]["text"] and "\n1. " in messages[0]["text"]
+
+
+def test_calls_go_on_to_the_next_replica_when_one_refuses(recommender, monkeypatch):
+    from actions import config as action_config
+    import dataclasses
+    one_down = dataclasses.replace(action_config.settings(), recommender_urls=("http://127.0.0.1:9", recommender))
+    monkeypatch.setattr("actions.base.settings", lambda: one_down)
+    for _ in range(12):   # each call starts at a random replica: about half start at the one that is down
+        messages, _ = turn(ActionCompleteCart(), "what else do I need", "complete_cart", slots={"cart": [CHIPS]})
+        assert messages[0]["attachment"]["payload"]["elements"], messages[0]["text"]
 
 
 def test_a_refused_request_gets_an_answer_not_silence(recommender):
