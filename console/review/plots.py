@@ -1,6 +1,7 @@
 """The analytics page's plots, drawn with matplotlib from `queries.analytics` (PNG bytes)."""
 from __future__ import annotations
 
+import base64
 import io
 from typing import Any, Callable
 
@@ -55,3 +56,8 @@ def render(name: str, analytics: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()
+
+
+def data_urls(analytics: dict[str, Any]) -> dict[str, str]:
+    """Every plot as a data: URL, so a page shows them from the one analytics answer."""
+    return {name: "data:image/png;base64," + base64.b64encode(render(name, analytics)).decode() for name in PLOTS}

@@ -150,10 +150,14 @@ async def options(request: web.Request) -> web.Response:
 
 
 async def analytics(request: web.Request) -> web.Response:
+    """With `plots=1` the answer also carries the plots (data: URLs): the page's one query per view."""
     require(request, ROLE)
-    filters, _, _ = _filters(request)
+    filters, _, _ = _filters(request, ignore=("plots",))
     await run(request, request.app[REVIEW].refresh)
-    return web.json_response(await run(request, request.app[REVIEW].analytics, filters))
+    data = await run(request, request.app[REVIEW].analytics, filters)
+    if request.query.get("plots") == "1":
+        data["plots"] = await asyncio.to_thread(plots.data_urls, data)
+    return web.json_response(data)
 
 
 async def plot(request: web.Request) -> web.Response:

@@ -150,13 +150,13 @@ function loadInbox(append) {
 async function loadAnalytics() {
   const params = filterQuery();
   try {
-    const a = await api(`/api/review/analytics?${params}`);
+    const a = await api(`/api/review/analytics?${new URLSearchParams([...params, ["plots", "1"]])}`);
     const pct = (v) => (v === null ? "n/a" : `${(v * 100).toFixed(1)} %`);
     const figures = [["Conversations", String(a.conversations)], ["Fallback rate", pct(a.fallback_rate)],
       ["Handoff rate", pct(a.handoff_rate)], ["Suggestion click-through", pct(a.recommendation_click_through)],
       ["Suggestion add-to-cart", pct(a.recommendation_add_to_cart)], ["Coupon acceptance", pct(a.coupon_acceptance)]];
     $("figures").replaceChildren(...figures.flatMap(([term, value]) => [el("dt", term), el("dd", value)]));
-    for (const name of ["per_day", "rates", "intents"]) $(`plot-${name}`).src = `/api/review/plots/${name}.png?${new URLSearchParams([...params, ["v", Date.now()]])}`;
+    for (const [name, url] of Object.entries(a.plots)) $(`plot-${name}`).src = url;
     clearError();
   } catch (err) { showError(err); }
 }

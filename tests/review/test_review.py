@@ -2,6 +2,7 @@
 privacy (redaction, forget), export, roles. Each test runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import subprocess
@@ -240,6 +241,9 @@ def test_analytics_counts_and_plots(filled):
         request = urllib.request.Request(console(target) + f"/api/review/plots/{name}.png?fallback=yes&v=1")
         with rita.opener.open(request, timeout=30) as response:
             assert response.headers["Content-Type"] == "image/png" and response.read(8) == b"\x89PNG\r\n\x1a\n"
+    status, with_plots = rita.call("GET", "/api/review/analytics?fallback=yes&plots=1")   # what the page asks
+    assert status == 200 and with_plots["fallback_rate"] == 1.0 and set(with_plots["plots"]) == {"per_day", "rates", "intents"}
+    assert all(base64.b64decode(url.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n" for url in with_plots["plots"].values())
 
 
 def test_only_reviewers_reach_the_review_console(filled):
