@@ -120,7 +120,8 @@ def quick_check(schema: dict, validator_class: Any) -> Callable[[Any], bool]:
         if not whole.is_valid(result):
             return False
         for event in result.get("events") or []:
-            check = by_event.get(event.get("event")) if isinstance(event, dict) else None
+            name = event.get("event") if isinstance(event, dict) else None
+            check = by_event.get(name) if isinstance(name, str) else None
             if check is None or not check.is_valid(event):
                 return False
         return True

@@ -19,7 +19,7 @@ CAROUSEL = {"events": [{"event": "slot", "timestamp": None, "name": "last_result
                        {"event": "followup", "name": "action_listen"}, {"event": "reset_slots"}],
             "responses": [{"text": "Found:", "attachment": {"type": "template", "payload": {"elements": []}},
                            "buttons": [{"title": "Cheaper", "payload": "/refine"}]}]}
-EDGES = [CAROUSEL, {}, {"events": []}, {"events": None}, {"events": [None]}, {"events": [{}]},
+EDGES = [CAROUSEL, {}, {"events": []}, {"events": None}, {"events": [None]}, {"events": [{}]}, {"events": [{"event": []}]},
          {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": 3}}}]},
          {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 1}}}]},
          {"events": [{"event": "slot", "name": "cart", "metadata": "not an object"}]}, "not an object"]
