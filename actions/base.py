@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import metrics, replies
-from .cart import cart_from_metadata, cart_line
+from .cart import cart_from_metadata
 from .config import settings
 from .recommender_client import RecommenderClient, RecommenderRejected, RecommenderUnavailable
 
@@ -59,16 +59,32 @@ class Context:
         self.changed_cart: list[dict] | None = None   # set when this turn changed the cart
 
     async def cart(self) -> list[dict]:
+        """The cart: the page's, priced by the catalog (one call), or the slot's (no call)."""
         if self._cart is None:
-            page_cart = cart_from_metadata(self.tracker.latest_message.get("metadata"))
-            if page_cart is None:
+            if cart_from_metadata(self.tracker.latest_message.get("metadata")) is None:
                 self._cart = list(self.tracker.get_slot("cart") or [])
             else:
-                found = await self.rec.lookup([line["id"] for line in page_cart]) if page_cart else {"items": []}
-                by_id = {p["id"]: p for p in found["items"]}
-                self._cart = [cart_line(by_id[line["id"]], line["qty"]) for line in page_cart if line["id"] in by_id]
-                self.events.append(SlotSet("cart", self._cart))
+                await self.cart_turn(k=0, deals=False)
         return self._cart
+
+    async def cart_turn(self, k: int, deals: bool, suggestion_ids: list[str] | None = None) -> dict:
+        """A cart turn in one call to the recommender: the priced cart, `k` suggestions and, with
+        `deals`, the coupons. The page's cart (message metadata) replaces the slot's, as in cart()."""
+        page_cart = cart_from_metadata(self.tracker.latest_message.get("metadata"))
+        if page_cart is None:
+            lines = self._cart if self._cart is not None else list(self.tracker.get_slot("cart") or [])
+        else:
+            lines = page_cart
+        if not lines and not k and not deals:
+            answer = {"cart": {"lines": [], "unknown": [], "total": 0.0}, "suggestions": [], "deals": None}
+        else:
+            answer = await self.rec.cart(lines, k, self.tracker.sender_id, deals, suggestion_ids)
+        if page_cart is None:
+            self._cart = lines
+        elif self._cart is None:
+            self._cart = answer["cart"]["lines"]
+            self.events.append(SlotSet("cart", self._cart))
+        return answer
 
     def set_cart(self, cart: list[dict]) -> None:
         self._cart = cart

@@ -174,16 +174,11 @@ class ActionCompleteCart(ShopAction):
     DEGRADED = "my suggestions are not answering right now."
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
-        cart = await ctx.cart()
-        k = settings().results_per_page
-        result = await ctx.rec.complete_cart(cart, k, ctx.tracker.sender_id)
-        items = result["items"]
+        answer = await ctx.cart_turn(k=settings().results_per_page, deals=True)
+        cart, items = await ctx.cart(), answer["suggestions"]   # each suggestion carries its coupon codes
         if not items:
             dispatcher.utter_message(text="I have no suggestions for this cart right now.")
             return
-        coupons = await ctx.rec.coupons_for_cart(cart, ctx.tracker.sender_id, [p["id"] for p in items])
-        for item in items:
-            item["coupons"] = coupons["for_suggestions"].get(item["id"], [])
         if cart:
             names = ", ".join(line["title"].split(",")[0].lower() for line in cart[:3])
             intro = f"To go with your {names}, you might like:"

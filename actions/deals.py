@@ -28,9 +28,8 @@ class ActionShowDeals(ShopAction):
     DEGRADED = "I can't check coupons right now."
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
-        cart = await ctx.cart()
-        suggested = [p["id"] for p in ctx.last_results()]
-        found = await ctx.rec.coupons_for_cart(cart, ctx.tracker.sender_id, suggested)
+        answer = await ctx.cart_turn(k=0, deals=True, suggestion_ids=[p["id"] for p in ctx.last_results()])
+        cart, found = await ctx.cart(), answer["deals"]
         best = found["applicable"][:2]
         offered = sorted({c["code"] for c in found["applicable"] + found["almost"]}
                          | {code for codes in found["for_suggestions"].values() for code in codes})

@@ -86,12 +86,12 @@ class RecommenderClient:
     async def similar(self, product_id: str, k: int) -> dict:
         return await self._call("POST", "/similar", {"product_id": product_id, "k": k})
 
-    async def complete_cart(self, cart: list[dict], k: int, shopper_id: str | None = None) -> dict:
-        return await self._call("POST", "/complete-cart", {"cart": _ids(cart), "k": k, "shopper_id": shopper_id})
-
-    async def coupons_for_cart(self, cart: list[dict], shopper_id: str | None, suggestion_ids: list[str]) -> dict:
-        return await self._call("POST", "/coupons/for-cart", {"cart": _ids(cart), "shopper_id": shopper_id,
-                                                             "suggestion_ids": suggestion_ids})
+    async def cart(self, cart: list[dict], k: int, shopper_id: str | None, deals: bool,
+                   suggestion_ids: list[str] | None = None) -> dict:
+        """One cart turn: the priced lines (the `cart` slot's shape), `k` suggestions with their
+        coupon codes and, with `deals`, the coupons the cart can use (POST /cart)."""
+        return await self._call("POST", "/cart", {"cart": _ids(cart), "k": k, "shopper_id": shopper_id,
+                                                  "deals": deals, "suggestion_ids": suggestion_ids or []})
 
     async def validate_coupon(self, code: str, cart: list[dict], shopper_id: str | None) -> dict:
         return await self._call("POST", "/coupons/validate", {"code": code, "cart": _ids(cart), "shopper_id": shopper_id})

@@ -13,8 +13,8 @@ import pyarrow as pa
 from . import artifacts
 from .blend import Suggestion, blend, content_scores, cooccurrence_scores, reason_text
 from .config import Settings
-from .coupons import (CartLine, Coupon, CouponResult, coupons_for_items, evaluate, load_coupons,
-                      parse_coupons)
+from .coupons import CartLine, Coupon, CouponResult, evaluate, load_coupons, parse_coupons
+from .deals import Deals, Uses, cart_deals
 from .embeddings import Encoder
 from .labels import Labels
 from .mentions import Mention, MentionResolver, phrase_key, singular
@@ -57,11 +57,28 @@ class SearchResult:
     total_matches: int
 
 
+@dataclass(frozen=True)
+class Cart:
+    """A cart resolved against the catalog once; every cart operation reads this."""
+    rows: tuple[int, ...]       # catalog rows, one per distinct product, in the shopper's order
+    qtys: tuple[int, ...]
+    unknown: tuple[str, ...]    # ids the catalog does not have (a page's cart may be stale)
+
+
 @dataclass
 class CartSuggestions:
     cart_rows: list[int]
     suggestions: list[Suggestion]
     reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CartAnswer:
+    """Everything one cart turn needs: the priced lines, suggestions with reasons, and deals."""
+    cart: Cart
+    lines: list[CartLine]
+    suggestions: CartSuggestions
+    deals: Deals | None
 
 
 def words_of(text: str) -> set[str]:
@@ -150,6 +167,18 @@ class Recommender:
             raise UnknownProducts(unknown)
         return [self.position[i] for i in ids]
 
+    def cart(self, items: list[tuple[str, int]]) -> Cart:
+        """(id, qty) pairs as a shopper's cart: repeated ids summed, unknown ids set aside."""
+        merged: dict[str, int] = {}
+        for pid, qty in items:
+            merged[pid] = merged.get(pid, 0) + qty
+        known = [(self.position[pid], qty) for pid, qty in merged.items() if pid in self.position]
+        return Cart(tuple(r for r, _ in known), tuple(q for _, q in known),
+                    tuple(pid for pid in merged if pid not in self.position))
+
+    def cart_lines(self, cart: Cart) -> list[CartLine]:
+        return [CartLine(self.product(r), qty) for r, qty in zip(cart.rows, cart.qtys)]
+
     # -- search -------------------------------------------------------------------------
     def _search(self, queries: np.ndarray, k: int, rerank: bool = True) -> tuple[np.ndarray, np.ndarray]:
         exact = self.art.embeddings if rerank else None
@@ -226,7 +255,10 @@ class Recommender:
 
     # -- complete the cart --------------------------------------------------------------
     def complete_cart(self, cart_ids: list[str], k: int) -> CartSuggestions:
-        rows = list(dict.fromkeys(self.rows_for(cart_ids)))
+        return self.suggest_for(list(dict.fromkeys(self.rows_for(cart_ids))), k)
+
+    def suggest_for(self, rows: list[int], k: int) -> CartSuggestions:
+        """Products to complete a cart of these (distinct) catalog rows; best sellers for none."""
         if not rows:
             popular = self.popular(k)
             pop = self.art.popularity
@@ -247,23 +279,24 @@ class Recommender:
             return self.art.neighbour_scores[rows][:, :n], self.art.neighbour_rows[rows][:, :n]
         return self._search(self.art.embeddings[rows], n, rerank=False)
 
-    # -- coupons ------------------------------------------------------------------------
-    def cart_lines(self, cart: list[tuple[str, int]]) -> list[CartLine]:
-        rows = self.rows_for([pid for pid, _ in cart])
-        return [CartLine(self.product(r), qty) for r, (_, qty) in zip(rows, cart)]
+    # -- one cart turn ------------------------------------------------------------------
+    def answer_cart(self, cart: Cart, k: int, today: dt.date, uses: Uses, deals: bool = True,
+                    also_coupons_for: list[int] | None = None) -> CartAnswer:
+        """A cart turn in one pass over the resolved cart: `k` suggestions (none for k=0) and, when
+        asked, the deals for the cart and the coupon codes of the suggestions (and of
+        `also_coupons_for`, rows the shopper was shown before)."""
+        lines = self.cart_lines(cart)
+        suggested = self.suggest_for(list(cart.rows), k) if k else CartSuggestions(list(cart.rows), [])
+        found = None
+        if deals:
+            rows = dict.fromkeys([s.position for s in suggested.suggestions] + list(also_coupons_for or ()))
+            found = cart_deals(self.coupons, lines, [self.product(r) for r in rows], today, uses)
+        return CartAnswer(cart, lines, suggested, found)
 
-    def validate_coupon(self, code: str, cart: list[tuple[str, int]], today: dt.date,
-                        uses_by_shopper: int, uses_total: int) -> CouponResult:
+    def validate_coupon(self, code: str, cart: Cart, today: dt.date, uses_by_shopper: int,
+                        uses_total: int) -> CouponResult:
         return evaluate(self.coupons.get(code.strip().upper()), code, self.cart_lines(cart), today,
                         uses_by_shopper, uses_total)
-
-    def candidate_coupons(self, cart: list[tuple[str, int]]) -> list[str]:
-        """Codes that could apply: cart-wide ones and those matching an item in the cart."""
-        products = [line.product for line in self.cart_lines(cart)]
-        return [code for code, c in self.coupons.items() if c.items.any_item or any(map(c.items.matches, products))]
-
-    def coupons_for_suggestions(self, product_ids: list[str], today: dt.date) -> dict[str, list[str]]:
-        return coupons_for_items(self.coupons, [self.product(r) for r in self.rows_for(product_ids)], today)
 
     # -- mentions -----------------------------------------------------------------------
     def resolve_mentions(self, text: str) -> list[Mention]:

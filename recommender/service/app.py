@@ -21,7 +21,9 @@ from pydantic import BaseModel, ValidationError
 
 from telemetry.http import HttpTelemetry
 
-from ..engine import Recommender, SearchFilters, UnknownProducts
+from ..blend import Suggestion
+from ..coupons import CartLine, subtotal
+from ..engine import Cart, Recommender, SearchFilters, UnknownProducts
 from ..query_parser import parse_size
 from ..redemptions import RedemptionStore
 from . import schemas
@@ -118,15 +120,33 @@ def _unknown(exc: UnknownProducts) -> ApiError:
     return ApiError(422, "unknown_products", f"Not in the catalog: {', '.join(exc.ids[:10])}", ids=exc.ids)
 
 
-def _cart(engine: Recommender, items: list[schemas.CartItem]) -> list[tuple[str, int]]:
-    merged: dict[str, int] = {}
-    for item in items:
-        merged[item.id] = merged.get(item.id, 0) + item.qty
-    try:
-        engine.rows_for(list(merged))
-    except UnknownProducts as exc:
-        raise _unknown(exc) from None
-    return list(merged.items())
+def _pairs(items: list[schemas.CartItem]) -> list[tuple[str, int]]:
+    return [(item.id, item.qty) for item in items]
+
+
+def _known_cart(engine: Recommender, items: list[schemas.CartItem]) -> Cart:
+    """The cart, where every id must be in the catalog (a coupon's value depends on each line)."""
+    cart = engine.cart(_pairs(items))
+    if cart.unknown:
+        raise _unknown(UnknownProducts(list(cart.unknown)))
+    return cart
+
+
+def _uses(store: RedemptionStore, shopper_id: str | None) -> Callable[[str], tuple[int, int]]:
+    return lambda code: store.uses(code, shopper_id)
+
+
+def suggestion_json(request: web.Request, engine: Recommender, s: Suggestion, reason: str, **extra: Any) -> dict:
+    return product_json(request, engine, s.position, reason=reason, reason_kind=s.reason,
+                        because_of=engine.ids[s.because_of] if s.because_of is not None else None,
+                        scores={"blend": s.score, "cooccurrence": s.cooccurrence, "content": s.content,
+                                "popularity": s.popularity}, **extra)
+
+
+def line_json(line: CartLine) -> dict:
+    """A cart line as the bot keeps it (its `cart` slot): one shape from the service to the reply."""
+    p = line.product
+    return {"id": str(p["id"]), "qty": line.qty, "title": p["title"], "price": float(p["price"])}
 
 
 # -- handlers -------------------------------------------------------------------------------
@@ -206,39 +226,36 @@ async def complete_cart(request: web.Request) -> web.Response:
     engine = request[ENGINE_KEY]
     body = await parse(request, schemas.CartRequest)
     _check_limits(engine, k=body.k, cart=body.cart)
-    cart = _cart(engine, body.cart)
-    result = engine.complete_cart([pid for pid, _ in cart], body.k)
+    result = engine.suggest_for(list(_known_cart(engine, body.cart).rows), body.k)
     request.app[SERVED].labels("complete_cart").inc(len(result.suggestions))
-    items = []
-    for s, reason in zip(result.suggestions, result.reasons):
-        items.append(product_json(
-            request, engine, s.position, reason=reason, reason_kind=s.reason,
-            because_of=engine.ids[s.because_of] if s.because_of is not None else None,
-            scores={"blend": s.score, "cooccurrence": s.cooccurrence, "content": s.content,
-                    "popularity": s.popularity}))
-    return web.json_response({"items": items, "weights": vars(engine.settings.blend)})
+    return web.json_response({"items": [suggestion_json(request, engine, s, reason)
+                                        for s, reason in zip(result.suggestions, result.reasons)],
+                              "weights": vars(engine.settings.blend)})
 
 
-async def coupons_for_cart(request: web.Request) -> web.Response:
-    engine, store = request[ENGINE_KEY], request.app[STORE]
-    body = await parse(request, schemas.CouponsForCartRequest)
-    _check_limits(engine, cart=body.cart)
-    cart = _cart(engine, body.cart)
-    today = request.app[CLOCK]()
-    applicable, almost = [], []
-    for code in engine.candidate_coupons(cart):
-        mine, total = store.uses(code, body.shopper_id)
-        result = engine.validate_coupon(code, cart, today, mine, total)
-        if result.status == "valid":
-            applicable.append(vars(result))
-        elif result.status == "not_applicable" and result.shortfall > 0:
-            almost.append(vars(result))
-    applicable.sort(key=lambda r: -r["saving"])
-    try:
-        for_suggestions = engine.coupons_for_suggestions(body.suggestion_ids, today)
-    except UnknownProducts as exc:
-        raise _unknown(exc) from None
-    return web.json_response({"applicable": applicable, "almost": almost, "for_suggestions": for_suggestions})
+async def cart(request: web.Request) -> web.Response:
+    """One cart turn in one call: the priced cart, suggestions with reasons and their coupons, and
+    the deals the cart can use. Unknown ids are listed, not refused: a page's cart may be stale."""
+    engine = request[ENGINE_KEY]
+    body = await parse(request, schemas.CartTurnRequest)
+    _check_limits(engine, k=body.k, cart=body.cart)
+    shown = [engine.position[i] for i in body.suggestion_ids if i in engine.position]
+    answer = engine.answer_cart(engine.cart(_pairs(body.cart)), body.k, request.app[CLOCK](),
+                                _uses(request.app[STORE], body.shopper_id), deals=body.deals, also_coupons_for=shown)
+    request.app[SERVED].labels("complete_cart").inc(len(answer.suggestions.suggestions))
+    codes = answer.deals.for_suggestions if answer.deals else {}
+    lines = [line_json(line) for line in answer.lines]
+    return web.json_response({
+        "cart": {"lines": lines, "unknown": list(answer.cart.unknown),
+                 "total": subtotal(answer.lines)},
+        "suggestions": [suggestion_json(request, engine, s, reason, coupons=codes.get(engine.ids[s.position], []))
+                        for s, reason in zip(answer.suggestions.suggestions, answer.suggestions.reasons)],
+        "deals": None if answer.deals is None else {
+            "applicable": [vars(r) for r in answer.deals.applicable],
+            "almost": [vars(r) for r in answer.deals.almost],
+            "for_suggestions": codes},
+        "weights": vars(engine.settings.blend),
+    })
 
 
 async def _evaluate_code(request: web.Request, body: schemas.ValidateCouponRequest):
@@ -246,7 +263,7 @@ async def _evaluate_code(request: web.Request, body: schemas.ValidateCouponReque
     _check_limits(engine, cart=body.cart)
     code = body.code.strip().upper()
     mine, total = store.uses(code, body.shopper_id)
-    return engine.validate_coupon(code, _cart(engine, body.cart), request.app[CLOCK](), mine, total)
+    return engine.validate_coupon(code, _known_cart(engine, body.cart), request.app[CLOCK](), mine, total)
 
 
 async def validate_coupon(request: web.Request) -> web.Response:
@@ -325,8 +342,8 @@ def create_app(engine: Recommender, store: RedemptionStore, clock: Callable[[], 
     app.router.add_get("/openapi.yaml", openapi)
     app.router.add_post("/search", search)
     app.router.add_post("/similar", similar)
+    app.router.add_post("/cart", cart)
     app.router.add_post("/complete-cart", complete_cart)
-    app.router.add_post("/coupons/for-cart", coupons_for_cart)
     app.router.add_post("/coupons/validate", validate_coupon)
     app.router.add_post("/coupons/redeem", redeem_coupon)
     app.router.add_post("/resolve-mentions", resolve_mentions)

@@ -60,10 +60,13 @@ class CartRequest(_Body):
     shopper_id: StrictStr | None = None
 
 
-class CouponsForCartRequest(_Body):
+class CartTurnRequest(_Body):
     cart: list[CartItem]
+    k: StrictInt = Field(default=5, ge=0, description="suggestions to complete the cart; 0 for none")
     shopper_id: StrictStr | None = None
-    suggestion_ids: list[StrictStr] = Field(default_factory=list, max_length=200)
+    deals: StrictBool = Field(default=True, description="coupons the cart can use, and those of the suggestions")
+    suggestion_ids: list[StrictStr] = Field(default_factory=list, max_length=200,
+                                            description="products shown earlier whose coupon codes to include")
 
 
 class ValidateCouponRequest(_Body):

@@ -61,6 +61,27 @@ def test_complete_cart_uses_page_metadata_and_never_suggests_cart_items(recommen
     assert [e["product_id"] for e in elements] == shown and elements[0]["reason"].startswith("Often bought with")
 
 
+def requests_by_route(url):
+    """The recommender's own count of the requests it answered, by route (its /metrics)."""
+    import re
+    import urllib.request
+    text = urllib.request.urlopen(url + "/metrics", timeout=5).read().decode()
+    found = re.findall(r'recommender_requests_total\{route="([^"]+)",status="\d+"\} (\S+)', text)
+    return {route: float(n) for route, n in found if route != "/metrics"}
+
+
+def test_a_cart_turn_is_one_call_to_the_recommender(recommender):
+    page = {"cart": [{"id": "chips-1", "qty": 2}, {"id": "salsa-1"}]}
+    before = requests_by_route(recommender)
+    messages, slots = turn(ActionCompleteCart(), "what else do I need?", "complete_cart", metadata=page)
+    assert messages[0]["attachment"]["payload"]["elements"] and [l["qty"] for l in slots["cart"]] == [2, 1]
+    messages, _ = turn(ActionShowDeals(), "any deals?", "ask_deals", metadata=page, slots={"last_results": [
+        {"id": "coffee-2", "title": "Dark Roast", "price": 8.99, "brand": "Java"}]})
+    assert "FIESTA2" in messages[0]["text"] and "COFFEE20" in messages[0]["text"]
+    after = requests_by_route(recommender)
+    assert {r: after[r] - before.get(r, 0) for r in after if after[r] != before.get(r, 0)} == {"/cart": 2}
+
+
 def test_suggested_items_carry_their_coupons(recommender):
     messages, slots = turn(ActionCompleteCart(), "what else do I need?", "complete_cart",
                            slots={"cart": [{"id": "filter-1", "qty": 1, "title": "Coffee Filters", "price": 2.49}]})
@@ -177,7 +198,13 @@ def test_calls_go_on_to_the_next_replica_when_one_refuses(recommender, monkeypat
 
 
 def test_a_refused_request_gets_an_answer_not_silence(recommender):
-    from actions.cart_actions import ActionCompleteCart
     stale = [{"id": "discontinued-9", "qty": 1, "title": "Old Salsa", "price": 1.0}]
-    messages, _ = turn(ActionCompleteCart(), "what else do I need", "complete_cart", slots={"cart": stale})
+    messages, _ = turn(ActionApplyCoupon(), "apply SAVE10", "apply_coupon", slots={"cart": stale})
     assert messages[0]["text"].startswith("Sorry, I couldn't do that: Not in the catalog: discontinued-9")
+
+
+def test_a_cart_line_the_catalog_no_longer_has_does_not_stop_suggestions(recommender):
+    stale = [{"id": "discontinued-9", "qty": 1, "title": "Old Salsa", "price": 1.0}, CHIPS]
+    messages, slots = turn(ActionCompleteCart(), "what else do I need", "complete_cart", slots={"cart": stale})
+    shown = [e["product_id"] for e in messages[0]["attachment"]["payload"]["elements"]]
+    assert shown and "chips-1" not in shown and "cart" not in slots   # the shopper's own cart is left as it was

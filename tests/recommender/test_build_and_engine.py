@@ -144,6 +144,7 @@ def test_gibberish_finds_nothing_but_loose_needs_still_do(engine):
 
 
 def test_a_sources_own_coupons_load_beside_the_shops_and_the_shop_wins(shop, tmp_path):
+    from recommender.deals import candidate_codes
     from recommender.engine import Recommender
     settings = shop[1]
     models = tmp_path / "models"
@@ -155,10 +156,10 @@ def test_a_sources_own_coupons_load_beside_the_shops_and_the_shop_wins(shop, tmp
     (models / "source_coupons.yml").write_text(yaml.safe_dump(source))
     engine = Recommender.load(dataclasses.replace(settings, models_dir=models))
     assert engine.coupons["SAVE10"].description == "10% off a cart of $30 or more"
-    result = engine.validate_coupon("cj123", [("salsa-1", 2)], dt.date.today(), 0, 0)
+    result = engine.validate_coupon("cj123", engine.cart([("salsa-1", 2)]), dt.date.today(), 0, 0)
     assert (result.status, result.saving) == ("valid", 0.5)
-    assert "CJ123" in engine.candidate_coupons([("salsa-1", 1)])
-    assert "CJ123" not in engine.candidate_coupons([("coffee-1", 1)])
+    assert "CJ123" in candidate_codes(engine.coupons, engine.cart_lines(engine.cart([("salsa-1", 1)])))
+    assert "CJ123" not in candidate_codes(engine.coupons, engine.cart_lines(engine.cart([("coffee-1", 1)])))
 
 
 def test_a_repeated_search_reuses_its_query_vector(engine):

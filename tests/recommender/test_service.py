@@ -85,13 +85,37 @@ def test_redeeming_counts_toward_limits(service):
     assert status == 409 and body["error"] == "exhausted"
 
 
-def test_coupons_for_cart_lists_applicable_almost_and_suggestion_codes(service):
-    status, body = post(service, "/coupons/for-cart", {"cart": [{"id": "chips-1"}], "shopper_id": "x",
-                                                       "suggestion_ids": ["coffee-2", "sour-1"]})
+def test_cart_deals_list_applicable_almost_and_suggestion_codes(service):
+    status, body = post(service, "/cart", {"cart": [{"id": "chips-1"}], "shopper_id": "x", "k": 0,
+                                           "suggestion_ids": ["coffee-2", "sour-1", "ghost"]})
+    assert status == 200 and body["suggestions"] == []
+    deals = body["deals"]
+    assert [c["code"] for c in deals["applicable"]] == ["FIESTA2"]
+    assert any(c["code"] == "SAVE10" and c["shortfall"] == 26.51 for c in deals["almost"])
+    assert deals["for_suggestions"] == {"coffee-2": ["COFFEE20"]}
+
+
+def test_one_call_answers_a_cart_turn(service):
+    """Priced lines in the bot's cart shape, unknown ids set aside, suggestions with reasons and the
+    codes that apply to each: what /complete-cart and the coupon rules answer, in one call."""
+    cart = [{"id": "chips-1", "qty": 2}, {"id": "ghost", "qty": 1}, {"id": "salsa-1"}, {"id": "chips-1"}]
+    status, body = post(service, "/cart", {"cart": cart, "k": 4, "shopper_id": "x"})
     assert status == 200
-    assert [c["code"] for c in body["applicable"]] == ["FIESTA2"]
-    assert any(c["code"] == "SAVE10" and c["shortfall"] == 26.51 for c in body["almost"])
-    assert body["for_suggestions"] == {"coffee-2": ["COFFEE20"]}
+    assert [(line["id"], line["qty"]) for line in body["cart"]["lines"]] == [("chips-1", 3), ("salsa-1", 1)]
+    assert set(body["cart"]["lines"][0]) == {"id", "qty", "title", "price"}
+    assert body["cart"]["unknown"] == ["ghost"]
+    assert body["cart"]["total"] == round(sum(line["price"] * line["qty"] for line in body["cart"]["lines"]), 2)
+    _, alone = post(service, "/complete-cart", {"cart": [{"id": "chips-1", "qty": 3}, {"id": "salsa-1"}], "k": 4})
+    assert [(s["id"], s["reason"]) for s in body["suggestions"]] == [(s["id"], s["reason"]) for s in alone["items"]]
+    for_suggestions = body["deals"]["for_suggestions"]
+    assert all(s["coupons"] == for_suggestions.get(s["id"], []) for s in body["suggestions"])
+    assert [c["code"] for c in body["deals"]["applicable"]] == ["FIESTA2"]
+
+
+def test_a_cart_turn_without_deals_or_suggestions_only_prices_the_cart(service):
+    status, body = post(service, "/cart", {"cart": [{"id": "milk-1", "qty": 2}], "k": 0, "deals": False})
+    assert status == 200 and body["suggestions"] == [] and body["deals"] is None
+    assert body["cart"]["lines"][0]["qty"] == 2 and body["cart"]["unknown"] == []
 
 
 def test_resolve_mentions_over_http(service):
@@ -113,6 +137,10 @@ def test_resolve_mentions_over_http(service):
     ("/complete-cart", {"cart": [{"id": "chips-1", "qty": "2"}]}, None, 400, "invalid_request"),
     ("/complete-cart", {"cart": [{"id": f"p{i}"} for i in range(201)]}, None, 422, "cart_too_large"),
     ("/complete-cart", {"cart": "chips"}, None, 400, "invalid_request"),
+    ("/cart", {"cart": [{"id": "chips-1"}], "k": -1}, None, 400, "invalid_request"),
+    ("/cart", {"cart": [{"id": "chips-1"}], "k": 51}, None, 422, "too_many_results"),
+    ("/cart", {"cart": [{"id": f"p{i}"} for i in range(201)]}, None, 422, "cart_too_large"),
+    ("/cart", {"cart": [{"id": "chips-1"}], "deals": "yes"}, None, 400, "invalid_request"),
     ("/similar", {"product_id": "nope"}, None, 404, "unknown_product"),
     ("/coupons/validate", {"code": "SAVE10", "cart": [{"id": "ghost"}]}, None, 422, "unknown_products"),
     ("/resolve-mentions", {"text": "x" * 3000}, None, 422, "text_too_long"),
@@ -139,7 +167,7 @@ def test_metrics_count_requests_and_recommendations(service):
 
 def test_openapi_documents_every_route(service):
     spec = yaml.safe_load(call(service, "/openapi.yaml")[1])
-    served = {"/health", "/admin/reload", "/metrics", "/search", "/similar", "/complete-cart", "/coupons/for-cart", "/coupons/validate",
+    served = {"/health", "/admin/reload", "/metrics", "/search", "/similar", "/cart", "/complete-cart", "/coupons/validate",
               "/coupons/redeem", "/resolve-mentions", "/products/lookup", "/products/popular",
               "/products/{product_id}", "/images/{product_id}.svg"}
     assert served == set(spec["paths"])
