@@ -21,13 +21,13 @@ RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard bot/nlu/*
 .PHONY: demo run install browser build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-http bench-embed bench-review bench-load fuzz cluster clean
 
 demo: install build train  ## install what is missing, build, train if stale, run everything
-	$(BOT)/python -m bot.run
+	$(BOT)/python -m launch.run
 
 run:                       ## run what is already built
-	$(BOT)/python -m bot.run
+	$(BOT)/python -m launch.run
 
 cluster: install build train  ## the production shape: 2 replicas each behind round-robin, PostgreSQL + Redis (must be running)
-	$(BOT)/python -m bot.cluster
+	$(BOT)/python -m launch.cluster
 
 install: .venv-bot/.installed .venv-rec/.installed node_modules/.installed
 

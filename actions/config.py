@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from cartwise import config
 
 
 @dataclass(frozen=True)
@@ -42,16 +40,15 @@ def urls(value: str | list[str]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def settings() -> ActionSettings:
-    path = Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml")).resolve()
-    raw = (yaml.safe_load(path.read_text()) or {}).get("actions", {})
-    root = path.parent
+    file = config.load()
+    raw = file.section("actions")
     return ActionSettings(
         recommender_urls=urls(raw.get("recommender_url", "http://127.0.0.1:5070")),
         recommender_timeout_s=float(raw.get("recommender_timeout_s", 2.0)),
-        orders_db=(root / raw.get("orders_db", "var/orders.db")).resolve(),
-        orders_seed=(root / raw.get("orders_seed", "data/shop/orders.yml")).resolve(),
+        orders_db=file.resolve(raw.get("orders_db", "var/orders.db")),
+        orders_seed=file.resolve(raw.get("orders_seed", "data/shop/orders.yml")),
         results_per_page=int(raw.get("results_per_page", 5)),
-        popular_cache=(root / raw.get("popular_cache", "models/recommender/popular.json")).resolve(),
+        popular_cache=file.resolve(raw.get("popular_cache", "models/recommender/popular.json")),
         return_window_days=int(raw.get("return_window_days", 30)),
         console_url=str(raw.get("console_url", "http://127.0.0.1:5090")).rstrip("/"),
         console_timeout_s=float(raw.get("console_timeout_s", 2.0)),

@@ -4,8 +4,8 @@ whether every event of every conversation is in the tracker store afterwards, in
     .venv-bot/bin/python benchmarks/chat_load.py --setup single --shoppers 1 10 50
     .venv-bot/bin/python benchmarks/chat_load.py --setup cluster --shoppers 1 10 50
 
-`single` starts `python -m bot.run` (1 replica each, SQLite tracker store, in-memory lock store);
-`cluster` starts `python -m bot.cluster` (2 replicas each behind round-robin, PostgreSQL tracker
+`single` starts `python -m launch.run` (1 replica each, SQLite tracker store, in-memory lock store);
+`cluster` starts `python -m launch.cluster` (2 replicas each behind round-robin, PostgreSQL tracker
 store, Redis lock store). Either needs `make build train` first. Each shopper holds one
 conversation at a time, five turns each, over the REST channel, for `--seconds` per level:
 
@@ -129,7 +129,7 @@ async def level(url: str, token: str, shoppers: int, seconds: float, run: str) -
 
 def start_setup(setup: str, token: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "CARTWISE_RASA_TOKEN": token, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
-    module, url = ("bot.run", "http://127.0.0.1:5005") if setup == "single" else ("bot.cluster", "http://127.0.0.1:5105")
+    module, url = ("launch.run", "http://127.0.0.1:5005") if setup == "single" else ("launch.cluster", "http://127.0.0.1:5105")
     log = open(ROOT / "var" / f"chat_load_{setup}.log", "ab")
     process = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)

@@ -13,12 +13,9 @@ shopper message the guard
 from __future__ import annotations
 
 import logging
-import os
 import time
-from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-import yaml
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
@@ -32,12 +29,11 @@ from telemetry import logs
 from telemetry.logs import conversation
 from telemetry.sanic import metrics_handler
 
-from . import rasa_patches
+from . import config, rasa_patches
 from .metrics import REGISTRY, TURN_SECONDS, TURNS
 from .rate_limit import RateLimiter
 from .turns import failed_action
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("cartwise.rasa")
 SLOW_DOWN = "You're sending messages faster than I can read them. Please wait a few seconds and try again."
 MAX_SENDER_CHARS = 255   # the SQL tracker store's sender_id column; PostgreSQL refuses longer ones
@@ -49,15 +45,9 @@ ACTION_FAILED = ("Sorry, I couldn't finish that: part of our system isn't answer
 STORE_ERRORS = (SQLAlchemyError, RedisError, LockError)
 
 
-def rasa_settings() -> dict[str, Any]:
-    """The `rasa` section of cartwise.yml (CARTWISE_CONFIG)."""
-    path = Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml"))
-    return (yaml.safe_load(path.read_text()) or {}).get("rasa") or {}
-
-
 def limiter_from_config() -> RateLimiter:
-    raw = rasa_settings().get("rate_limit") or {}
-    return RateLimiter(burst=float(raw.get("burst", 15)), per_second=float(raw.get("per_second", 2)))
+    limit = config.load().rate_limit
+    return RateLimiter(burst=limit.burst, per_second=limit.per_second)
 
 
 class CountingOutput(OutputChannel):
@@ -84,7 +74,6 @@ class Guarded:
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         limiter = self.limiter = self.limiter or limiter_from_config()
         channel = self.name()   # type: ignore[attr-defined]
-        rasa_patches.apply(action_timeout_s=float(rasa_settings().get("action_timeout_s", 10)))
 
         async def guarded(message: UserMessage) -> None:
             sender = message.sender_id or ""
@@ -166,7 +155,7 @@ class GuardedSocketIOInput(Guarded, SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
-        url = os.environ.get("CARTWISE_SOCKETIO_REDIS_URL") or rasa_settings().get("socketio_redis_url")
+        url = config.load().socketio_redis_url
         if url:   # as if passed to AsyncServer(client_manager=...): no socket has connected yet
             self.sio.manager = AsyncRedisManager(url, channel="cartwise-socketio")
             self.sio.manager.set_server(self.sio)

@@ -1,4 +1,6 @@
-"""Fixes to Rasa 3.6 that no setting reaches, applied by `apply()` when Rasa sets up our channels.
+"""Fixes to Rasa 3.6 that no setting reaches. `bot/__init__.py` applies them whenever Rasa loads this
+package (every Rasa command does: config.yml, endpoints.yml and credentials.yml name modules here),
+so `rasa run`, `rasa shell` and `rasa test` all run with them; the first application logs which.
 
 Each one is small, keeps Rasa's behaviour and is measured or tested:
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 from typing import Any, Callable
 
 import aiohttp
@@ -33,10 +36,20 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.utils.endpoints import EndpointConfig
 
 
-def apply(action_timeout_s: float) -> None:
+log = logging.getLogger("cartwise.rasa")
+
+
+def apply(action_timeout_s: float) -> list[str]:
+    """Switch every fix on (again is a no-op); returns what is on, as logged."""
+    fresh = not getattr(RemoteAction._validate_action_result, "cartwise_patch", False)
     rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout_s   # read by RemoteAction.run on every call
     keep_action_result_validator()
     keep_endpoint_sessions()
+    on = [f"action-server wait {action_timeout_s:g} s (Rasa's: 300 s)", "action answers checked by event type",
+          "one kept-alive session per endpoint"]
+    if fresh:
+        log.info("Cartwise fixes to Rasa on: %s", "; ".join(on))
+    return on
 
 
 class Borrowed:

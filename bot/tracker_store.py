@@ -10,30 +10,20 @@ later turn is the redacted copy.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import yaml
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from . import config
 from .redaction import Redactor
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_redactor(config: Path | None = None) -> Redactor:
-    path = config or Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml"))
-    privacy = (yaml.safe_load(path.read_text()) or {}).get("privacy") or {}
-    return Redactor.from_patterns(privacy.get("keep") or [])
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.redactor = load_redactor()
+        self.redactor = Redactor.from_patterns(config.load().privacy_keep)
         # Rasa's engine keeps pooled connections that a database restart leaves dead, so the next
         # turn of every replica failed once; a ping on checkout replaces them first.
         url = self.engine.url

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     logs.configure("console")
     if not settings.service_token or not settings.rasa_token:
-        print("console: set CARTWISE_SERVICE_TOKEN and CARTWISE_RASA_TOKEN (`python -m bot.run` does)",
+        print("console: set CARTWISE_SERVICE_TOKEN and CARTWISE_RASA_TOKEN (`python -m launch.run` does)",
               file=sys.stderr)
         return 2
     ensure_demo_accounts(settings)

@@ -5,9 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from cartwise import config
 
 
 @dataclass(frozen=True)
@@ -41,15 +39,15 @@ class ConsoleSettings:
 
 
 def load(path: Path | None = None) -> ConsoleSettings:
-    path = (path or Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml"))).resolve()
-    raw = (yaml.safe_load(path.read_text()) or {}).get("console", {})
-    root = path.parent
+    file = config.load(path)
+    raw = file.section("console")
+    root, rel = file.root, file.resolve
     review = raw.get("review") or {}
     return ConsoleSettings(
         host=str(raw.get("host", "127.0.0.1")),
         port=int(raw.get("port", 5090)),
-        db=(root / raw.get("db", "var/console.db")).resolve(),
-        accounts_file=(root / raw.get("accounts_file", "var/console-accounts.txt")).resolve(),
+        db=rel(raw.get("db", "var/console.db")),
+        accounts_file=rel(raw.get("accounts_file", "var/console-accounts.txt")),
         rasa_url=str(raw.get("rasa_url", "http://127.0.0.1:5005")).rstrip("/"),
         session_ttl_s=float(raw.get("session_ttl_s", 8 * 3600)),
         agent_online_s=float(raw.get("agent_online_s", 30)),
@@ -57,17 +55,17 @@ def load(path: Path | None = None) -> ConsoleSettings:
         rasa_token=os.environ.get("CARTWISE_RASA_TOKEN", ""),
         service_token=os.environ.get("CARTWISE_SERVICE_TOKEN", ""),
         review=ReviewSettings(
-            endpoints=(root / review.get("endpoints", "endpoints.yml")).resolve(),
+            endpoints=rel(review.get("endpoints", "endpoints.yml")),
             db_url=sqlite_relative_to(root, os.environ.get("CARTWISE_REVIEW_DB")
                                       or str(review.get("db", "sqlite:///var/review.db"))),
-            domain=(root / review.get("domain", "domain.yml")).resolve(),
-            data_dir=(root / review.get("data_dir", "data")).resolve(),
-            nlu_file=(root / review.get("nlu_file", "data/reviewed_nlu.yml")).resolve(),
-            stories_file=(root / review.get("stories_file", "tests/reviewed_stories.yml")).resolve(),
+            domain=rel(review.get("domain", "domain.yml")),
+            data_dir=rel(review.get("data_dir", "data")),
+            nlu_file=rel(review.get("nlu_file", "data/reviewed_nlu.yml")),
+            stories_file=rel(review.get("stories_file", "tests/reviewed_stories.yml")),
             inbox_threshold=float(review.get("inbox_threshold", 0.6)),
             index_every_s=float(review.get("index_every_s", 2.0)),
-            train_config=(root / review.get("train_config", "config.yml")).resolve(),
-            model_dir=(root / review.get("model_dir", "models/rasa")).resolve(),
+            train_config=rel(review.get("train_config", "config.yml")),
+            model_dir=rel(review.get("model_dir", "models/rasa")),
             model_name=str(review.get("model_name", "cartwise")),
         ),
     )

@@ -1,4 +1,4 @@
-"""`python -m bot.balancer --port 5105 http://127.0.0.1:5106 http://127.0.0.1:5107`: round-robin HTTP.
+"""`python -m launch.balancer --port 5105 http://127.0.0.1:5106 http://127.0.0.1:5107`: round-robin HTTP.
 
 The stand-in for what a deployment puts in front of replicas (a Kubernetes Service, nginx, a cloud
 load balancer) when several run on one machine. A replica that refuses connections is skipped for

@@ -1,7 +1,7 @@
-"""`python -m bot.cluster`: the production shape on one machine. Ctrl-C stops it all.
+"""`python -m launch.cluster`: the production shape on one machine. Ctrl-C stops it all.
 
 N replicas each of the recommender, the action server and Rasa, each pool behind a round-robin
-(`bot.balancer`; the action servers spread their own calls over the recommender replicas, since a
+(`launch.balancer`; the action servers spread their own calls over the recommender replicas, since a
 proxy hop cost ~2 ms here, and the recommender pool's balancer is its one address for anyone
 else), Rasa's tracker store in PostgreSQL and its lock store in Redis (the `production`
 section of cartwise.yml), and the staff console reading the same tracker store. Everything it
@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from cartwise import config
 
 from .services import (PROJECT_ROOT, Service, actions_command, rasa_command, rasa_status_url,
                        recommender_command, secrets_env, supervise)
@@ -39,14 +41,14 @@ class ClusterPlan:
         return f"http://127.0.0.1:{self.ports[pool]}"
 
 
-def load_plan(config: Path, replicas: int | None = None) -> ClusterPlan:
-    raw = (yaml.safe_load(config.read_text()) or {}).get("production") or {}
+def load_plan(path: Path, replicas: int | None = None) -> ClusterPlan:
+    raw = config.load(path).section("production")
     ports = {"rasa": 5105, "actions": 5155, "recommender": 5170, "console": 5190, **(raw.get("ports") or {})}
     n = int(replicas or raw.get("replicas", 2))
     if not 1 <= n <= 9:
         raise ValueError("production.replicas: 1 to 9 (replica i listens on the balancer's port + i)")
     if "tracker_store" not in raw or "lock_store" not in raw:
-        raise ValueError(f"{config}: the production section needs tracker_store and lock_store")
+        raise ValueError(f"{path}: the production section needs tracker_store and lock_store")
     broker = raw.get("event_broker")
     return ClusterPlan(n, ports, dict(raw["tracker_store"]), dict(raw["lock_store"]), dict(broker) if broker else None)
 
@@ -66,7 +68,7 @@ def absolute_paths(tree: Any, base: Path) -> Any:
     return tree
 
 
-def write_files(plan: ClusterPlan, config: Path, folder: Path) -> tuple[Path, Path]:
+def write_files(plan: ClusterPlan, source: Path, folder: Path) -> tuple[Path, Path]:
     """The cluster's cartwise.yml (services point at the balancers) and Rasa's endpoints.yml."""
     from console.review.db import tracker_store_url   # Rasa's own URL rules (imports Rasa: only here)
 
@@ -78,7 +80,8 @@ def write_files(plan: ClusterPlan, config: Path, folder: Path) -> tuple[Path, Pa
     if plan.event_broker:
         rasa_endpoints["event_broker"] = plan.event_broker
     endpoints.write_text(yaml.safe_dump(rasa_endpoints, sort_keys=False))
-    raw = absolute_paths(yaml.safe_load(config.read_text()) or {}, config.parent.resolve())
+    file = config.load(source)
+    raw = absolute_paths(file.raw, file.root)
     # Action servers spread their calls over the recommenders themselves: a proxy hop cost ~2 ms here.
     recommenders = [f"http://127.0.0.1:{port}" for port in plan.replica_ports("recommender")]
     raw.setdefault("actions", {}).update(recommender_url=recommenders, console_url=plan.url("console"))
@@ -90,7 +93,7 @@ def write_files(plan: ClusterPlan, config: Path, folder: Path) -> tuple[Path, Pa
     # The review index beside the tracker store, in the same database.
     console.setdefault("review", {}).update(endpoints=str(endpoints), db=tracker_store_url(endpoints))
     cluster_config = folder / "cartwise.yml"
-    cluster_config.write_text("# Written by `python -m bot.cluster` from cartwise.yml: do not edit.\n"
+    cluster_config.write_text("# Written by `python -m launch.cluster` from cartwise.yml: do not edit.\n"
                               + yaml.safe_dump(raw, sort_keys=False))
     return cluster_config, endpoints
 
@@ -99,7 +102,7 @@ def cluster_services(plan: ClusterPlan, model: Path, endpoints: Path, credential
                      ) -> list[Service]:
     """In start order: each pool's replicas, then its balancer; the console last."""
     out: list[Service] = []
-    balancer = [sys.executable, "-m", "bot.balancer"]
+    balancer = [sys.executable, "-m", "launch.balancer"]
     for pool in POOLS:
         for i, port in enumerate(plan.replica_ports(pool), start=1):
             out.append(replica(pool, i, port, model, endpoints, credentials, token))
@@ -128,8 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
     parser.add_argument("--folder", type=Path, default=PROJECT_ROOT / "var" / "cluster",
                         help="where the generated config, endpoints and logs go")
-    parser.add_argument("--config", type=Path,
-                        default=Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml")))
+    parser.add_argument("--config", type=Path, default=config.config_path())
     args = parser.parse_args(argv)
     try:
         plan = load_plan(args.config, args.replicas)
@@ -137,9 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cluster: {exc}", file=sys.stderr)
         return 2
     folder = args.folder
-    config, endpoints = write_files(plan, args.config, folder)
+    cluster_config, endpoints = write_files(plan, args.config, folder)
     os.environ.update(secrets_env())
-    os.environ["CARTWISE_CONFIG"] = str(config)
+    os.environ[config.ENV] = str(cluster_config)
     banner = (f"Cartwise cluster is running: Rasa {plan.url('rasa')} ({plan.replicas} replicas, tracker store "
               f"{plan.tracker_store.get('dialect')}, lock store {plan.lock_store.get('type')}), actions "
               f"{plan.url('actions')}, recommender {plan.url('recommender')}, console {plan.url('console')}. "

@@ -1,4 +1,4 @@
-"""`python -m bot.run`: start recommender, action server, Rasa, staff console and shop; Ctrl-C stops them all.
+"""`python -m launch.run`: start recommender, action server, Rasa, staff console and shop; Ctrl-C stops them all.
 
 `make demo` builds and trains first; this only runs what is built.
 """

@@ -1,4 +1,5 @@
-"""The three Cartwise processes, how to start them, and how to know they are ready."""
+"""The five Cartwise processes (recommender, action server, Rasa, staff console, shop page): how each
+starts, how to know it is ready, and the supervisor that runs them together."""
 from __future__ import annotations
 
 import os
@@ -12,9 +13,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from cartwise import config
+from cartwise.config import PROJECT_ROOT
 BOT_BIN = Path(sys.executable).parent                 # .venv-bot/bin: rasa and the action server
 REC_PYTHON = PROJECT_ROOT / ".venv-rec" / "bin" / "python"
 
@@ -27,6 +27,9 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
 
 
+DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "recommender": 5070, "shop": 5080, "console": 5090}
+
+
 @dataclass(frozen=True)
 class Ports:
     rasa: int
@@ -36,14 +39,9 @@ class Ports:
     console: int
 
 
-def read_ports(config: Path | None = None) -> Ports:
-    config = config or Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml"))
-    raw = yaml.safe_load(config.read_text()) or {}
-    return Ports(rasa=int(raw.get("rasa", {}).get("port", 5005)),
-                 actions=int(raw.get("actions", {}).get("port", 5055)),
-                 recommender=int(raw.get("recommender", {}).get("port", 5070)),
-                 shop=int(raw.get("shop", {}).get("port", 5080)),
-                 console=int(raw.get("console", {}).get("port", 5090)))
+def read_ports(path: Path | None = None) -> Ports:
+    file = config.load(path)
+    return Ports(**{name: int(file.section(name).get("port", default)) for name, default in DEFAULT_PORTS.items()})
 
 
 def secrets_env() -> dict[str, str]:

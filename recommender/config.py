@@ -1,14 +1,11 @@
 """The recommender's typed view of its section of cartwise.yml (the one configuration file)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import yaml
+from cartwise import config
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -70,17 +67,12 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
 
 
-def config_path() -> Path:
-    return Path(os.environ.get("CARTWISE_CONFIG", PROJECT_ROOT / "cartwise.yml")).resolve()
-
-
 def load_settings(path: Path | None = None) -> Settings:
-    path = path or config_path()
-    raw: dict[str, Any] = (yaml.safe_load(path.read_text()) or {}).get("recommender", {})
-    root = path.parent
+    file = config.load(path)
+    raw = file.section("recommender")
 
     def rel(value: str | None) -> Path | None:
-        return None if value is None else (root / value).resolve()
+        return None if value is None else file.resolve(value)
 
     generic = raw.get("generic", {})
     cj = raw.get("completejourney", {})

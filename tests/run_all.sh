@@ -18,8 +18,8 @@ stage() {
 }
 
 stage "rasa data validate" $BOT/rasa data validate --fail-on-warnings --quiet
-stage "recommender and deployment-file pytest" $REC/python -m pytest tests/recommender tests/deploy -q -p no:cacheprovider --junitxml=results/junit-recommender.xml
-stage "bot pytest (bot, console, actions, review, end-to-end, browser, faults)" $BOT/python -m pytest tests/bot tests/console tests/actions tests/review tests/e2e tests/faults -q -p no:cacheprovider --junitxml=results/junit-bot.xml
+stage "config, recommender and deployment-file pytest" $REC/python -m pytest tests/cartwise tests/recommender tests/deploy -q -p no:cacheprovider --junitxml=results/junit-recommender.xml
+stage "bot pytest (bot, launch, console, actions, review, end-to-end, browser, faults)" $BOT/python -m pytest tests/bot tests/launch tests/console tests/actions tests/review tests/e2e tests/faults -q -p no:cacheprovider --junitxml=results/junit-bot.xml
 # A folder of stories: tests/test_stories.yml plus the review console's tests/reviewed_stories.yml, if any.
 stories=$(mktemp -d); cp tests/test_stories.yml "$stories"/
 if [[ -f tests/reviewed_stories.yml ]]; then cp tests/reviewed_stories.yml "$stories"/; fi

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services import actions_command, rasa_command, rasa_status_url
+from launch.services import actions_command, rasa_command, rasa_status_url
 
 from tests.processes import (BOT_BIN, RASA_TOKEN, ROOT, build_fixture_shop, free_port, service_env, start,
                              start_console, start_recommender, stop)

@@ -13,11 +13,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cartwise.config import PROJECT_ROOT
+
 from ..config import ReviewSettings
 from ..rasa_api import RasaApi, RasaUnavailable
 
 log = logging.getLogger("cartwise.review")
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
 LOG_TAIL_CHARS = 3000
 
 

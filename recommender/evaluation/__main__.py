@@ -21,7 +21,9 @@ import numpy as np
 from tqdm import tqdm
 
 from ..catalog import DataError, product_text
-from ..config import PROJECT_ROOT, load_settings
+from cartwise.config import PROJECT_ROOT
+
+from ..config import load_settings
 from ..embeddings import Encoder
 from ..importers.histories import OrderHistories
 from . import components, report

@@ -82,3 +82,23 @@ def test_endpoint_calls_reuse_one_connection_and_close_it_on_stop():
     assert answers == [{"echo": {"call": i}} for i in range(3)]
     assert len(client_ports) == 3 and len(set(client_ports)) == 1   # Rasa alone opens three connections
     assert closed
+
+
+def test_every_rasa_command_gets_the_fixes_from_loading_the_plugins(tmp_path):
+    """`rasa shell`, `rasa test` and `rasa run` all load the pipeline's components from `bot.nlu`; that
+    import alone switches the fixes on, with the configured wait, and says so once in the log."""
+    import os
+    import subprocess
+    import sys
+    config = tmp_path / "cartwise.yml"
+    config.write_text("rasa: {action_timeout_s: 7}\n")
+    env = {**os.environ, "CARTWISE_CONFIG": str(config)}
+    code = ("import logging, rasa; logging.basicConfig(level=logging.INFO); import bot.nlu.minilm_featurizer; "
+            "from rasa.core.actions import action; print(action.DEFAULT_REQUEST_TIMEOUT)")
+    ran = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert ran.stdout.strip() == "7.0", ran.stderr[-2000:]
+    assert ran.stderr.count("Cartwise fixes to Rasa on: action-server wait 7 s") == 1
+    # A tool that only needs the pure parts (the recommender's environment has no Rasa) loads none of it.
+    ran = subprocess.run([sys.executable, "-c", "import sys, bot.redaction, bot.nlu.minilm; print('rasa' in sys.modules)"],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert ran.stdout.strip() == "False", ran.stderr[-2000:]

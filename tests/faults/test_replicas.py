@@ -1,4 +1,4 @@
-"""Faults on the production shape (`python -m bot.cluster`: 2 Rasa, 2 action servers, 2 recommenders
+"""Faults on the production shape (`python -m launch.cluster`: 2 Rasa, 2 action servers, 2 recommenders
 behind round-robin, PostgreSQL tracker store, Redis lock store), on the demo shop's built artefacts:
 a Rasa replica killed, PostgreSQL restarted, Redis gone.
 
@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from bot.channels import STORE_DOWN
-from bot.cluster import absolute_paths
+from launch.cluster import absolute_paths
 from tests.processes import BOT_BIN, RASA_TOKEN, ROOT, free_port, service_env
 
 MODEL = ROOT / "models" / "rasa" / "cartwise.tar.gz"
@@ -94,7 +94,7 @@ def cluster(tmp_path_factory, redis_server):
     config = folder / "cartwise.yml"
     config.write_text(yaml.safe_dump(raw, sort_keys=False))
     log = open(folder / "cluster.log", "ab")
-    process = subprocess.Popen([str(BOT_BIN / "python"), "-m", "bot.cluster", "--config", str(config),
+    process = subprocess.Popen([str(BOT_BIN / "python"), "-m", "launch.cluster", "--config", str(config),
                                 "--folder", str(folder / "run")], cwd=ROOT, env=service_env(config),
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{base}"

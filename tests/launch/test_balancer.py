@@ -3,7 +3,7 @@ import asyncio
 
 from aiohttp import ClientSession, web
 
-from bot.balancer import create_app
+from launch.balancer import create_app
 
 
 async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:

@@ -1,5 +1,5 @@
 """The cluster supervisor's backoff for replicas that keep dying."""
-from bot.services import restart_delay
+from launch.services import restart_delay
 
 
 def test_a_replica_that_ran_a_while_starts_again_at_once():

@@ -1,0 +1,71 @@
+"""One loader for cartwise.yml: every service's typed settings read the same file, relative paths
+start at the file's folder, and a broken file is refused with its path."""
+import pytest
+
+from cartwise import config
+
+VARIANT = """
+recommender: {port: 6070, models_dir: built/rec}
+actions: {port: 6055, orders_db: state/orders.db}
+shop: {port: 6080}
+console: {port: 6090, db: state/console.db}
+rasa: {port: 6005, action_timeout_s: 4, rate_limit: {burst: 3}}
+privacy: {keep: ['\\b\\d{6}\\b']}
+"""
+
+
+@pytest.fixture
+def variant(tmp_path, monkeypatch):
+    path = tmp_path / "shop-a" / "cartwise.yml"
+    path.parent.mkdir()
+    path.write_text(VARIANT)
+    monkeypatch.setenv(config.ENV, str(path))
+    return path.parent
+
+
+def test_every_service_reads_the_file_cartwise_config_names(variant):
+    from actions.config import settings
+    from bot.config import load as rasa_settings
+    from console.config import load as console_settings
+    from launch.services import read_ports
+    from recommender.config import load_settings
+    from shop.config import load as shop_settings
+
+    settings.cache_clear()
+    try:
+        assert settings().orders_db == variant / "state" / "orders.db"
+    finally:
+        settings.cache_clear()
+    assert load_settings().models_dir == variant / "built" / "rec"
+    assert console_settings().db == variant / "state" / "console.db"
+    assert shop_settings().port == 6080
+    rasa = rasa_settings()
+    assert (rasa.action_timeout_s, rasa.rate_limit.burst, rasa.rate_limit.per_second) == (4, 3, 2.0)
+    assert rasa.privacy_keep == ("\\b\\d{6}\\b",)
+    assert read_ports() == read_ports(variant / "cartwise.yml")
+    assert (read_ports().rasa, read_ports().recommender, read_ports().shop) == (6005, 6070, 6080)
+
+
+def test_the_project_file_is_the_default(monkeypatch):
+    monkeypatch.delenv(config.ENV, raising=False)
+    assert config.config_path() == config.PROJECT_ROOT / "cartwise.yml"
+    monkeypatch.setenv(config.ENV, "")   # set but empty: still the project's file, not the working folder
+    assert config.config_path() == config.PROJECT_ROOT / "cartwise.yml"
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("recommender: [1, 2]\n", "`recommender` must be a mapping"),
+    ("just a sentence\n", "must be a mapping of sections"),
+    ("recommender: {port: [\n", "not valid YAML"),
+])
+def test_a_broken_file_is_refused_with_its_path(tmp_path, text, problem):
+    path = tmp_path / "cartwise.yml"
+    path.write_text(text)
+    with pytest.raises(config.ConfigError) as raised:
+        config.load(path).section("recommender")
+    assert str(path) in str(raised.value) and problem in str(raised.value)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(config.ConfigError, match="nowhere.yml: cannot read"):
+        config.load(tmp_path / "nowhere.yml")
