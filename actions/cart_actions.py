@@ -29,7 +29,9 @@ def ask_to_choose(ctx: Context, dispatcher: CollectingDispatcher, mention: dict)
 def added_text(cart: list[dict], added: list[tuple[dict, int]]) -> str:
     what = ", ".join(f"{qty} x {p['title']}" for p, qty in added)
     count = sum(line["qty"] for line in cart)
-    return f"Added {what}. Your cart now has {count} item{'s' if count != 1 else ''} ({replies.money(cart_total(cart))})."
+    return (
+        f"Added {what}. Your cart now has {count} item{'s' if count != 1 else ''} ({replies.money(cart_total(cart))})."
+    )
 
 
 def report_unresolved(dispatcher: CollectingDispatcher, targets: Targets) -> None:
@@ -49,7 +51,7 @@ class ActionUpdateCartFromWords(ShopAction):
         cart = await ctx.cart()
         for product, qty in zip(targets.products, targets.quantities):
             cart = remove_item(cart, str(product["id"]))
-            cart = add_item(cart, product, qty)         # words state the quantity held, not an addition
+            cart = add_item(cart, product, qty)  # words state the quantity held, not an addition
         if targets.products:
             ctx.set_cart(cart)
             dispatcher.utter_message(text="Got it. " + replies.cart_summary(cart, cart_total(cart)))
@@ -60,7 +62,9 @@ class ActionUpdateCartFromWords(ShopAction):
             dispatcher.utter_message(text="Would you like suggestions to complete your cart?", buttons=YES_NO)
             ctx.set("offer", "complete_cart")
         elif not targets.unresolved:
-            dispatcher.utter_message(text="Which products are in your cart? For example: \"2 bags of chips and salsa\".")
+            dispatcher.utter_message(
+                text="Which products are in your cart? For example: \"2 bags of chips and salsa\"."
+            )
 
 
 def pick_option(options: list[dict], text: str, product_id: str | None = None) -> str | None:
@@ -80,8 +84,9 @@ async def settle_choice(ctx: Context, dispatcher: CollectingDispatcher, pending:
     cart = add_item(remove_item(await ctx.cart(), chosen_id), product, int(pending["qty"]))
     ctx.set_cart(cart)
     ctx.set("pending_choice", None)
-    dispatcher.utter_message(text=f"Thanks, noted {pending['qty']} x {product['title']}. "
-                                  + replies.cart_summary(cart, cart_total(cart)))
+    dispatcher.utter_message(
+        text=f"Thanks, noted {pending['qty']} x {product['title']}. " + replies.cart_summary(cart, cart_total(cart))
+    )
     dispatcher.utter_message(text="Would you like suggestions to complete your cart?", buttons=YES_NO)
     ctx.set("offer", "complete_cart")
 
@@ -96,7 +101,9 @@ class ActionChooseProduct(ShopAction):
             return
         chosen_id = pick_option(pending["options"], user_text(ctx.tracker), entity(ctx.tracker, "product_id"))
         if chosen_id is None:
-            ask_to_choose(ctx, dispatcher, {"text": pending["text"], "qty": pending["qty"], "options": pending["options"]})
+            ask_to_choose(
+                ctx, dispatcher, {"text": pending["text"], "qty": pending["qty"], "options": pending["options"]}
+            )
             return
         await settle_choice(ctx, dispatcher, pending, chosen_id)
 
@@ -148,14 +155,17 @@ class ActionRemoveFromCart(ShopAction):
                 target_id = line["id"]
         line = next((l for l in cart if l["id"] == target_id), None)
         if line is None:
-            dispatcher.utter_message(text="I couldn't tell which item to remove. "
-                                          + replies.cart_summary(cart, cart_total(cart)))
+            dispatcher.utter_message(
+                text="I couldn't tell which item to remove. " + replies.cart_summary(cart, cart_total(cart))
+            )
             return
         qty = parse_quantity(text)
         cart = remove_item(cart, line["id"], qty)
         ctx.set_cart(cart)
         removed = f"{qty} x " if qty and qty < line["qty"] else ""
-        dispatcher.utter_message(text=f"Removed {removed}{line['title']}. " + replies.cart_summary(cart, cart_total(cart)))
+        dispatcher.utter_message(
+            text=f"Removed {removed}{line['title']}. " + replies.cart_summary(cart, cart_total(cart))
+        )
 
 
 class ActionShowCart(ShopAction):
@@ -165,8 +175,9 @@ class ActionShowCart(ShopAction):
         cart = await ctx.cart()
         coupon = ctx.tracker.get_slot("applied_coupon")
         note = f"\nCoupon applied: {coupon}" if coupon and cart else ""
-        dispatcher.utter_message(text=replies.cart_summary(cart, cart_total(cart)) + note,
-                                 buttons=CART_BUTTONS if cart else None)
+        dispatcher.utter_message(
+            text=replies.cart_summary(cart, cart_total(cart)) + note, buttons=CART_BUTTONS if cart else None
+        )
 
 
 class ActionCompleteCart(ShopAction):
@@ -175,7 +186,7 @@ class ActionCompleteCart(ShopAction):
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         answer = await ctx.cart_turn(k=settings().results_per_page, deals=True)
-        cart, items = await ctx.cart(), answer["suggestions"]   # each suggestion carries its coupon codes
+        cart, items = await ctx.cart(), answer["suggestions"]  # each suggestion carries its coupon codes
         if not items:
             dispatcher.utter_message(text="I have no suggestions for this cart right now.")
             return
@@ -184,6 +195,11 @@ class ActionCompleteCart(ShopAction):
             intro = f"To go with your {names}, you might like:"
         else:
             intro = "Your cart is empty; here is what shoppers buy most:"
-        utter_products(ctx, dispatcher, replies.products_text(intro, items), items,
-                       replies.buttons(("Any deals?", "/ask_deals"), ("Show my cart", "/show_cart")))
+        utter_products(
+            ctx,
+            dispatcher,
+            replies.products_text(intro, items),
+            items,
+            replies.buttons(("Any deals?", "/ask_deals"), ("Show my cart", "/show_cart")),
+        )
         ctx.set("last_results", [brief(p) for p in items])

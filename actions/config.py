@@ -46,7 +46,7 @@ def settings() -> ActionSettings:
         recommender_urls=urls(raw.get("recommender_url", "http://127.0.0.1:5070")),
         recommender_timeout_s=float(raw.get("recommender_timeout_s", 2.0)),
         orders_db=file.resolve(raw.get("orders_db", "var/orders.db")),
-        orders_seed=file.resolve(raw.get("orders_seed", "data/shop/orders.yml")),
+        orders_seed=file.resolve(raw.get("orders_seed", "shop/data/orders.yml")),
         results_per_page=int(raw.get("results_per_page", 5)),
         popular_cache=file.resolve(raw.get("popular_cache", "models/recommender/popular.json")),
         return_window_days=int(raw.get("return_window_days", 30)),

@@ -118,7 +118,9 @@ class ActionLeaveEmail(Action):
             log.warning("contact for %s not saved: %s", tracker.sender_id, exc)
             dispatcher.utter_message(text="Sorry, I couldn't pass that on just now. Please try again in a minute.")
             return []
-        dispatcher.utter_message(text=f"Thanks! Our team will write to {found.group(0)}. Anything else I can do meanwhile?")
+        dispatcher.utter_message(
+            text=f"Thanks! Our team will write to {found.group(0)}. Anything else I can do meanwhile?"
+        )
         return []
 
 

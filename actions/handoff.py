@@ -32,17 +32,24 @@ def fallback_reason(consecutive: int, cart_value: float, rules: HandoffRules) ->
 
 def summary(events: list[dict[str, Any]], cart: list[dict], last_results: list[dict]) -> dict[str, Any]:
     """What an agent reads before taking the chat: the shopper's last words, their cart, what the bot showed."""
-    asked = [e.get("text") or "" for e in events if e.get("event") == "user" and not (e.get("text") or "").startswith("/")]
-    return {"asked": asked[-3:], "cart_value": cart_total(cart), "cart_items": sum(line["qty"] for line in cart),
-            "suggested": [p.get("title", "") for p in last_results[:5]]}
+    asked = [
+        e.get("text") or "" for e in events if e.get("event") == "user" and not (e.get("text") or "").startswith("/")
+    ]
+    return {
+        "asked": asked[-3:],
+        "cart_value": cart_total(cart),
+        "cart_items": sum(line["qty"] for line in cart),
+        "suggested": [p.get("title", "") for p in last_results[:5]],
+    }
 
 
 class ConsoleUnavailable(Exception):
     """The console did not answer: the bot says so and keeps helping."""
 
 
-async def request_handoff(url: str, token: str, timeout_s: float, body: dict[str, Any],
-                          path: str = "/api/handoffs") -> dict[str, Any]:
+async def request_handoff(
+    url: str, token: str, timeout_s: float, body: dict[str, Any], path: str = "/api/handoffs"
+) -> dict[str, Any]:
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session:
             headers = {"Authorization": f"Bearer {token}", HEADER: str(body.get("conversation_id", ""))}

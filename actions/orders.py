@@ -41,7 +41,10 @@ def cancel_decision(order: Order) -> tuple[bool, str]:
     if order.status == "processing":
         return True, f"Done: order {order.id} is cancelled. You'll be refunded ${order.total:.2f}."
     if order.status == "shipped":
-        return False, f"Order {order.id} has already shipped, so it can't be cancelled. Once it arrives you can return it."
+        return (
+            False,
+            f"Order {order.id} has already shipped, so it can't be cancelled. Once it arrives you can return it.",
+        )
     if order.status == "cancelled":
         return False, f"Order {order.id} was already cancelled."
     return False, f"Order {order.id} was already delivered; I can start a return instead."
@@ -54,10 +57,14 @@ def return_decision(order: Order, today: dt.date, window_days: int) -> tuple[boo
         return False, f"Order {order.id} hasn't been delivered yet ({order.status}), so there is nothing to return."
     age = (today - order.delivered_on).days
     if age > window_days:
-        return False, (f"Order {order.id} was delivered {age} days ago; returns are accepted within "
-                       f"{window_days} days. A person can look at exceptions: say \"talk to a person\".")
-    return True, (f"Return started for order {order.id}. Print the return label from your account page and "
-                  f"drop the items off within 14 days; ${order.total:.2f} will be refunded.")
+        return False, (
+            f"Order {order.id} was delivered {age} days ago; returns are accepted within "
+            f"{window_days} days. A person can look at exceptions: say \"talk to a person\"."
+        )
+    return True, (
+        f"Return started for order {order.id}. Print the return label from your account page and "
+        f"drop the items off within 14 days; ${order.total:.2f} will be refunded."
+    )
 
 
 class OrderStore:
@@ -68,7 +75,8 @@ class OrderStore:
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, shopper_id TEXT, status TEXT NOT NULL, "
-            "placed_on TEXT NOT NULL, eta TEXT, delivered_on TEXT, total REAL NOT NULL, items TEXT NOT NULL)")
+            "placed_on TEXT NOT NULL, eta TEXT, delivered_on TEXT, total REAL NOT NULL, items TEXT NOT NULL)"
+        )
         if fresh and seed is not None and seed.exists():
             self._seed(seed, today or dt.date.today())
 
@@ -78,19 +86,36 @@ class OrderStore:
 
         for o in (yaml.safe_load(seed.read_text()) or {}).get("orders", []):
             placed = days_ago(o["placed_days_ago"])
-            eta = (dt.date.fromisoformat(placed) + dt.timedelta(days=int(o["eta_days"]))).isoformat() \
-                if o.get("eta_days") is not None else None
-            self._db.execute("INSERT OR IGNORE INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             (str(o["id"]), o.get("shopper_id"), o["status"], placed, eta,
-                              days_ago(o.get("delivered_days_ago")), float(o["total"]), json.dumps(o["items"])))
+            eta = (
+                (dt.date.fromisoformat(placed) + dt.timedelta(days=int(o["eta_days"]))).isoformat()
+                if o.get("eta_days") is not None
+                else None
+            )
+            self._db.execute(
+                "INSERT OR IGNORE INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(o["id"]),
+                    o.get("shopper_id"),
+                    o["status"],
+                    placed,
+                    eta,
+                    days_ago(o.get("delivered_days_ago")),
+                    float(o["total"]),
+                    json.dumps(o["items"]),
+                ),
+            )
 
     def get(self, order_id: str) -> Order | None:
         row = self._db.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
         if row is None:
             return None
+
         def date(v: str | None) -> dt.date | None:
             return dt.date.fromisoformat(v) if v else None
-        return Order(row[0], row[1], row[2], date(row[3]), date(row[4]), date(row[5]), row[6], tuple(json.loads(row[7])))
+
+        return Order(
+            row[0], row[1], row[2], date(row[3]), date(row[4]), date(row[5]), row[6], tuple(json.loads(row[7]))
+        )
 
     def set_status(self, order_id: str, status: str) -> None:
         self._db.execute("UPDATE orders SET status = ? WHERE id = ?", (status, order_id))

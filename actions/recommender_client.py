@@ -10,7 +10,6 @@ import aiohttp
 
 from telemetry.logs import CONVERSATION, HEADER
 
-
 # The action server lends every action call one long-lived session, whose pool keeps connections to
 # the recommender open between calls (`actions.server`); a client used outside it opens its own.
 SHARED_SESSION: ContextVar[aiohttp.ClientSession | None] = ContextVar("recommender_session", default=None)
@@ -43,7 +42,7 @@ class RecommenderClient:
         self._owns_session = False
         self.artefacts: str | None = None   # the artefact version that answered last (X-Cartwise-Artefacts)
 
-    async def __aenter__(self) -> "RecommenderClient":
+    async def __aenter__(self) -> RecommenderClient:
         self._session = SHARED_SESSION.get()
         if self._session is None:
             self._session, self._owns_session = aiohttp.ClientSession(), True
@@ -94,7 +93,9 @@ class RecommenderClient:
                                                   "deals": deals, "suggestion_ids": suggestion_ids or []})
 
     async def validate_coupon(self, code: str, cart: list[dict], shopper_id: str | None) -> dict:
-        return await self._call("POST", "/coupons/validate", {"code": code, "cart": _ids(cart), "shopper_id": shopper_id})
+        return await self._call(
+            "POST", "/coupons/validate", {"code": code, "cart": _ids(cart), "shopper_id": shopper_id}
+        )
 
     async def resolve_mentions(self, text: str) -> list[dict[str, Any]]:
         return (await self._call("POST", "/resolve-mentions", {"text": text}))["mentions"]

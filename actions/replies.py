@@ -48,8 +48,16 @@ def card(product: dict) -> dict:
         "price": product["price"],
         "reason": product.get("reason", ""),
         "buttons": [
-            {"title": "Add to cart", "type": "postback", "payload": payload("add_to_cart", product_id=str(product["id"]))},
-            {"title": "More like this", "type": "postback", "payload": payload("more_like_this", product_id=str(product["id"]))},
+            {
+                "title": "Add to cart",
+                "type": "postback",
+                "payload": payload("add_to_cart", product_id=str(product["id"])),
+            },
+            {
+                "title": "More like this",
+                "type": "postback",
+                "payload": payload("more_like_this", product_id=str(product["id"])),
+            },
         ],
     }
 
@@ -82,19 +90,25 @@ def product_details(product: dict) -> str:
     else:
         availability = "in stock"
     size = f", size {product['size']}" if product.get("size") else ""
-    return (f"{product['title']} by {product.get('brand', 'unknown brand')}: {money(product['price'])}{size}, "
-            f"{availability}. Aisle: {product.get('category', '')} ({product.get('department', '')}).")
+    return (
+        f"{product['title']} by {product.get('brand', 'unknown brand')}: {money(product['price'])}{size}, "
+        f"{availability}. Aisle: {product.get('category', '')} ({product.get('department', '')})."
+    )
 
 
 def comparison(a: dict, b: dict) -> str:
-    lines = [f"{a['title']} ({a.get('brand', '')}) vs {b['title']} ({b.get('brand', '')}):",
-             f"- price: {money(a['price'])} vs {money(b['price'])}",
-             f"- size: {a.get('size') or 'n/a'} vs {b.get('size') or 'n/a'}",
-             f"- in stock: {'yes' if a.get('stock', -1) != 0 else 'no'} vs {'yes' if b.get('stock', -1) != 0 else 'no'}"]
+    lines = [
+        f"{a['title']} ({a.get('brand', '')}) vs {b['title']} ({b.get('brand', '')}):",
+        f"- price: {money(a['price'])} vs {money(b['price'])}",
+        f"- size: {a.get('size') or 'n/a'} vs {b.get('size') or 'n/a'}",
+        f"- in stock: {'yes' if a.get('stock', -1) != 0 else 'no'} vs {'yes' if b.get('stock', -1) != 0 else 'no'}",
+    ]
     if a["price"] != b["price"]:
         cheaper = a if a["price"] < b["price"] else b
-        lines.append(f"The {cheaper['title'].split(',')[0].lower()} by {cheaper.get('brand', '')} is cheaper "
-                     f"by {money(abs(a['price'] - b['price']))}.")
+        lines.append(
+            f"The {cheaper['title'].split(',')[0].lower()} by {cheaper.get('brand', '')} is cheaper "
+            f"by {money(abs(a['price'] - b['price']))}."
+        )
     else:
         lines.append("They cost the same.")
     return "\n".join(lines)
@@ -107,12 +121,18 @@ def cart_sync(cart: list[dict]) -> dict:
     shows the text, and rasa-webchat hands `metadata` to the page's `bot_uttered` listener.
     """
     items = sum(line["qty"] for line in cart)
-    text = f"Your cart: {items} item{'s' if items != 1 else ''}, {money(cart_total(cart))}." if cart else "Your cart is empty."
+    text = (
+        f"Your cart: {items} item{'s' if items != 1 else ''}, {money(cart_total(cart))}."
+        if cart
+        else "Your cart is empty."
+    )
     return {"data": {"text": text, "metadata": {"cart": cart}}}
 
 
 def cart_summary(cart: list[dict], total: float) -> str:
     if not cart:
         return "Your cart is empty."
-    lines = [f"- {line['qty']} x {line.get('title') or line['id']} ({money(line.get('price', 0.0))} each)" for line in cart]
+    lines = [
+        f"- {line['qty']} x {line.get('title') or line['id']} ({money(line.get('price', 0.0))} each)" for line in cart
+    ]
     return "\n".join(["In your cart:"] + lines + [f"Total: {money(total)}"])

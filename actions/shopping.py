@@ -33,8 +33,12 @@ def _constraint_words(filters: dict) -> str:
 
 async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filters: dict, offset: int) -> None:
     per_page = settings().results_per_page
-    result = await ctx.rec.search(query, per_page, offset, {k: v for k, v in filters.items()
-                                                           if k in ("max_price", "min_price", "brand", "exclude_brands")})
+    result = await ctx.rec.search(
+        query,
+        per_page,
+        offset,
+        {k: v for k, v in filters.items() if k in ("max_price", "min_price", "brand", "exclude_brands")},
+    )
     applied = {**filters, **{k: v for k, v in result["filters"].items() if v is not None}}
     what = f"“{result['query_text'] or query}”{_constraint_words(applied)}"
     items = result["items"]
@@ -61,7 +65,7 @@ class ActionSearchProducts(ShopAction):
             return
         pending = ctx.tracker.get_slot("pending_choice")
         chosen = pick_option(pending["options"], query) if pending else None
-        if chosen:   # "the potato chips" answering "which chips?" reads like a search; it is an answer
+        if chosen:  # "the potato chips" answering "which chips?" reads like a search; it is an answer
             await settle_choice(ctx, dispatcher, pending, chosen)
             return
         await show_search(ctx, dispatcher, query, {}, 0)
@@ -82,7 +86,7 @@ class ActionRefineSearch(ShopAction):
         intent = ctx.tracker.latest_message.get("intent", {}).get("name")
         filters = dict(ctx.tracker.get_slot("search_filters") or {})
         offset = 0
-        if intent == "refine_cheaper":   # below the middle of what was shown: cheaper, still relevant
+        if intent == "refine_cheaper":  # below the middle of what was shown: cheaper, still relevant
             prices = sorted(p["price"] for p in shown)
             filters["max_price"] = round(prices[(len(prices) - 1) // 2] - 0.01, 2)
             if filters["max_price"] <= 0:
@@ -126,8 +130,9 @@ class ActionProductInfo(ShopAction):
             dispatcher.utter_message(text=f"Which {targets.ambiguous[0]['text']} do you mean? I have: {names}.")
             return
         if not targets.products:
-            dispatcher.utter_message(text="Which product would you like to know about? "
-                                          "Say e.g. \"how much is the first one\" or name it.")
+            dispatcher.utter_message(
+                text="Which product would you like to know about? Say e.g. \"how much is the first one\" or name it."
+            )
             return
         dispatcher.utter_message(text="\n".join(replies.product_details(p) for p in targets.products[:3]))
 

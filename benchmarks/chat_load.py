@@ -1,8 +1,8 @@
 """Concurrent shoppers against the running assistant: turns/s, latency by kind of turn, errors, and
 whether every event of every conversation is in the tracker store afterwards, in order.
 
-    .venv-bot/bin/python benchmarks/chat_load.py --setup single --shoppers 1 10 50
-    .venv-bot/bin/python benchmarks/chat_load.py --setup cluster --shoppers 1 10 50
+    .venv-bot/bin/python -m benchmarks.chat_load --setup single --shoppers 1 10 50
+    .venv-bot/bin/python -m benchmarks.chat_load --setup cluster --shoppers 1 10 50
 
 `single` starts `python -m launch.run` (1 replica each, SQLite tracker store, in-memory lock store);
 `cluster` starts `python -m launch.cluster` (2 replicas each behind round-robin, PostgreSQL tracker
@@ -35,10 +35,9 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.table import machine, publish
 
-from benchmarks.table import machine, publish  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CART = {"cart": [{"id": "1029743", "qty": 2}, {"id": "995242", "qty": 1}]}   # Complete Journey products
 TURNS = (("text", "hello", None), ("recommendation", "do you have ground coffee?", None),
@@ -128,7 +127,7 @@ async def level(url: str, token: str, shoppers: int, seconds: float, run: str) -
 
 
 def start_setup(setup: str, token: str) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "CARTWISE_RASA_TOKEN": token, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "CARTWISE_RASA_TOKEN": token, "RASA_TELEMETRY_ENABLED": "false"}
     module, url = ("launch.run", "http://127.0.0.1:5005") if setup == "single" else ("launch.cluster", "http://127.0.0.1:5105")
     log = open(ROOT / "var" / f"chat_load_{setup}.log", "ab")
     process = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

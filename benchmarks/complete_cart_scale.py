@@ -1,6 +1,6 @@
 """Complete-the-cart inside the service (no HTTP) at 10k / 100k / 1M items, and the memory it holds.
 
-    .venv-rec/bin/python benchmarks/complete_cart_scale.py --sizes 100000 1000000
+    .venv-rec/bin/python -m benchmarks.complete_cart_scale --sizes 100000 1000000
 
 The demo shop's built artefacts (make build: 7,055 Complete Journey products with their real
 co-purchase model) are replicated to the size asked for: copy c of product i gets id "<i>~c", its
@@ -24,10 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.table import machine, publish
 
-from benchmarks.table import machine, publish  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 NOISE = 0.35
 
@@ -112,7 +111,8 @@ def serve_replica(folder: Path, carts: int, base_items: int) -> dict:
 
 
 def _child(*args: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.complete_cart_scale", *args], check=True,
+                          capture_output=True, text=True, cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -137,18 +137,30 @@ def main() -> int:
     for size in args.sizes:
         folder = args.work / f"replica-{size}"
         built = _child("--write", str(size), "--dir", str(folder))
-        served = _child("--serve", "--dir", str(folder), "--carts", str(args.carts), "--base-items", str(built["base_items"]))
+        served = _child("--serve", "--dir", str(folder), "--carts", str(args.carts),
+                        "--base-items", str(built["base_items"]))
         rows.append({**served, "index_build_s": built["index_build_s"]})
         shutil.rmtree(folder)
         print(f"done {size:,} items", file=sys.stderr)
     where = machine()
-    publish(f"Complete-the-cart inside the service ({where}; {args.carts} carts of 1-5 items, k=5)", {
-        "items": lambda r: f"{r['items']:,}", "index": lambda r: r["index"],
-        "index build s": lambda r: str(r["index_build_s"]), "p50 ms": lambda r: f"{r['p50_ms']:.2f}",
-        "p99 ms": lambda r: f"{r['p99_ms']:.2f}", "artefacts loaded MB": lambda r: f"{r['artefacts_rss_mb']:,}",
-        "service RSS MB": lambda r: f"{r['rss_mb']:,}", "of it anonymous": lambda r: f"{r['anon_mb']:,}",
-        "of it mapped files": lambda r: f"{r['file_mb']:,}",
-    }, rows, args.out, machine=where, noise=NOISE)
+    publish(
+        f"Complete-the-cart inside the service ({where}; {args.carts} carts of 1-5 items, k=5)",
+        {
+            "items": lambda r: f"{r['items']:,}",
+            "index": lambda r: r["index"],
+            "index build s": lambda r: str(r["index_build_s"]),
+            "p50 ms": lambda r: f"{r['p50_ms']:.2f}",
+            "p99 ms": lambda r: f"{r['p99_ms']:.2f}",
+            "artefacts loaded MB": lambda r: f"{r['artefacts_rss_mb']:,}",
+            "service RSS MB": lambda r: f"{r['rss_mb']:,}",
+            "of it anonymous": lambda r: f"{r['anon_mb']:,}",
+            "of it mapped files": lambda r: f"{r['file_mb']:,}",
+        },
+        rows,
+        args.out,
+        machine=where,
+        noise=NOISE,
+    )
     return 0
 
 

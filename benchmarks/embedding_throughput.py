@@ -1,6 +1,6 @@
 """Embedding build throughput: products per second by batch size, on this machine's cores.
 
-    .venv-rec/bin/python benchmarks/embedding_throughput.py
+    .venv-rec/bin/python -m benchmarks.embedding_throughput
 
 Texts: real product texts, Instacart names (short) and the demo shop's Complete Journey product
 texts (longer: title, category and department), 512 of each, in the order the build sees them.
@@ -18,11 +18,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.table import machine, publish
+from recommender.embeddings import Encoder
 
-from benchmarks.table import machine, publish  # noqa: E402
-from recommender.embeddings import Encoder  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def texts(sample: int) -> dict[str, list[str]]:

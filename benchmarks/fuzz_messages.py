@@ -1,6 +1,6 @@
 """10,000 hostile messages (tests/fuzz_corpus.py) through the REST channel of the running assistant.
 
-    .venv-bot/bin/python benchmarks/fuzz_messages.py --messages 10000 --setup single
+    .venv-bot/bin/python -m benchmarks.fuzz_messages --messages 10000 --setup single
 
 Starts the stack as benchmarks/chat_load.py does (`single`: SQLite; `cluster`: 2 replicas on
 PostgreSQL + Redis), sends the corpus with 4 concurrent clients, and reports status codes, latency
@@ -11,19 +11,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.chat_load import pct, start_setup, wait_banner
+from benchmarks.table import machine, publish
+from tests.fuzz_corpus import corpus
 
-from benchmarks.chat_load import pct, start_setup, wait_banner  # noqa: E402
-from benchmarks.table import machine, publish  # noqa: E402
-from tests.fuzz_corpus import corpus  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 async def fire(url: str, n: int, clients: int) -> dict:
@@ -82,12 +80,21 @@ def main() -> None:
     parser.add_argument("--setup", choices=("single", "cluster"), default="single")
     args = parser.parse_args()
     row = asyncio.run(run(args))
-    publish(f"Fuzz: {args.messages:,} generated messages, {args.clients} clients ({machine()})",
-            {"setup": lambda r: r["setup"], "statuses": lambda r: ", ".join(f"{k}: {v}" for k, v in r["statuses"].items()),
-             "5xx / errors": lambda r: str(r["server_errors"]), "p50": lambda r: f"{r['p50_ms']:.0f} ms",
-             "p99": lambda r: f"{r['p99_ms']:.0f} ms", "max": lambda r: f"{r['max_ms']:.0f} ms",
-             "healthy after": lambda r: "yes" if r["healthy_after"] else "NO"},
-            [row], ROOT / "results" / "benchmarks" / f"fuzz_{args.setup}.json", machine=machine())
+    publish(
+        f"Fuzz: {args.messages:,} generated messages, {args.clients} clients ({machine()})",
+        {
+            "setup": lambda r: r["setup"],
+            "statuses": lambda r: ", ".join(f"{k}: {v}" for k, v in r["statuses"].items()),
+            "5xx / errors": lambda r: str(r["server_errors"]),
+            "p50": lambda r: f"{r['p50_ms']:.0f} ms",
+            "p99": lambda r: f"{r['p99_ms']:.0f} ms",
+            "max": lambda r: f"{r['max_ms']:.0f} ms",
+            "healthy after": lambda r: "yes" if r["healthy_after"] else "NO",
+        },
+        [row],
+        ROOT / "results" / "benchmarks" / f"fuzz_{args.setup}.json",
+        machine=machine(),
+    )
 
 
 if __name__ == "__main__":

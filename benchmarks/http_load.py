@@ -1,6 +1,6 @@
 """Complete-the-cart over HTTP with N concurrent clients, against the real service process.
 
-    .venv-rec/bin/python benchmarks/http_load.py --items 100000 --clients 20 --seconds 30
+    .venv-rec/bin/python -m benchmarks.http_load --items 100000 --clients 20 --seconds 30
 
 The catalog is the demo shop replicated to --items (as in complete_cart_scale.py, which writes it).
 The service runs as `python -m recommender.service` on loopback with those artefacts; the load
@@ -22,18 +22,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.complete_cart_scale import _child
+from benchmarks.table import machine, publish
 
-from benchmarks.complete_cart_scale import _child  # noqa: E402
-from benchmarks.table import machine, publish  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_service(models: Path, folder: Path, port: int, workers: int) -> list[subprocess.Popen]:
@@ -42,7 +40,7 @@ def start_service(models: Path, folder: Path, port: int, workers: int) -> list[s
     config.write_text(yaml.safe_dump({"recommender": {
         **main, "port": port, "models_dir": str(models), "state_db": str(folder / "recommender.db"),
         "coupons_file": str(ROOT / main["coupons_file"])}}))
-    env = {**os.environ, "CARTWISE_CONFIG": str(config), "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "CARTWISE_CONFIG": str(config), "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, "-m", "recommender.service", "--port", str(port), "--workers", str(workers)]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300

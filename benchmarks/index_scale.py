@@ -3,7 +3,7 @@ search and single-query latency, for exact inner product, HNSW with float vector
 8-bit codes whose candidates are re-ranked with the exact vectors (what the service uses above
 index.exact_max_items; "memory" there is the index alone: the exact vectors stay on disk, read a row at a time).
 
-    .venv-rec/bin/python benchmarks/index_scale.py --sizes 10000 100000 1000000
+    .venv-rec/bin/python -m benchmarks.index_scale --sizes 10000 100000 1000000
 
 Catalog: the 49,688 real Instacart product names embedded with MiniLM (cached by
 `python -m recommender.evaluation`, or embedded here), replicated to the size asked for. Each
@@ -21,12 +21,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.table import machine, publish
+from recommender.config import IndexSettings
+from recommender.vector_index import build_index, search
 
-from benchmarks.table import machine, publish  # noqa: E402
-from recommender.config import IndexSettings  # noqa: E402
-from recommender.vector_index import build_index, search  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 NOISE = 0.35      # per-dimension noise relative to a unit vector's typical coordinate: copies stay near kin
 
@@ -40,7 +39,9 @@ def index_mb(index: faiss.Index) -> float:
 def base_vectors(cache: Path) -> np.ndarray:
     if cache.exists():
         return np.load(cache)["vectors"].astype(np.float32)
-    raise SystemExit(f"{cache} is missing: run `make evaluate` (or python -m recommender.evaluation --dataset instacart) first")
+    raise SystemExit(
+        f"{cache} is missing: run `make evaluate` (or python -m recommender.evaluation --dataset instacart) first"
+    )
 
 
 def replicate(base: np.ndarray, size: int, rng: np.random.Generator, chunk: int = 100_000) -> np.ndarray:
@@ -50,7 +51,7 @@ def replicate(base: np.ndarray, size: int, rng: np.random.Generator, chunk: int 
         n = min(chunk, size - start)
         picked = base[rng.integers(len(base), size=n)]
         block = picked + rng.normal(scale=scale, size=picked.shape).astype(np.float32)
-        out[start:start + n] = block / np.linalg.norm(block, axis=1, keepdims=True)
+        out[start : start + n] = block / np.linalg.norm(block, axis=1, keepdims=True)
     return out
 
 
@@ -76,21 +77,39 @@ def run(size: int, base: np.ndarray, hnsw_m: int, ef_values: list[int], rng: np.
     exact_build, exact_mem = time.perf_counter() - t0, index_mb(exact)
     _, truth = exact.search(queries, 10)
     lat = latencies(exact, queries)
-    rows.append({"items": size, "index": "exact (IndexFlatIP)", "build_s": exact_build, "memory_mb": exact_mem,
-                 "recall@10": 1.0, "p50_ms": float(np.median(lat)), "p99_ms": float(np.percentile(lat, 99))})
+    rows.append(
+        {
+            "items": size,
+            "index": "exact (IndexFlatIP)",
+            "build_s": exact_build,
+            "memory_mb": exact_mem,
+            "recall@10": 1.0,
+            "p50_ms": float(np.median(lat)),
+            "p99_ms": float(np.percentile(lat, 99)),
+        }
+    )
     del exact
     for storage, label, exact_vectors in (("flat", "HNSW", None), ("sq8", "HNSW-SQ8 + re-rank x4", vectors)):
         t0 = time.perf_counter()
-        hnsw = build_index(vectors, IndexSettings(exact_max_items=0, hnsw_m=hnsw_m, hnsw_ef_search=ef_values[0],
-                                                  hnsw_storage=storage))
+        hnsw = build_index(
+            vectors, IndexSettings(exact_max_items=0, hnsw_m=hnsw_m, hnsw_ef_search=ef_values[0], hnsw_storage=storage)
+        )
         hnsw_build, hnsw_mem = time.perf_counter() - t0, index_mb(hnsw)
         for ef in ef_values:
             hnsw.hnsw.efSearch = ef
             _, found = search(hnsw, queries, 10, exact_vectors)
             lat = latencies(hnsw, queries, exact_vectors)
-            rows.append({"items": size, "index": f"{label} M={hnsw_m} efSearch={ef}", "build_s": hnsw_build,
-                         "memory_mb": hnsw_mem, "recall@10": recall_at_10(found, truth),
-                         "p50_ms": float(np.median(lat)), "p99_ms": float(np.percentile(lat, 99))})
+            rows.append(
+                {
+                    "items": size,
+                    "index": f"{label} M={hnsw_m} efSearch={ef}",
+                    "build_s": hnsw_build,
+                    "memory_mb": hnsw_mem,
+                    "recall@10": recall_at_10(found, truth),
+                    "p50_ms": float(np.median(lat)),
+                    "p99_ms": float(np.percentile(lat, 99)),
+                }
+            )
         del hnsw
     return rows
 
@@ -112,11 +131,22 @@ def main() -> int:
         rows += run(size, base, args.hnsw_m, args.ef, rng)
         print(f"done {size:,} items", file=sys.stderr)
     where = machine(f"{args.threads} FAISS threads", f"faiss {faiss.__version__}")
-    publish(f"FAISS index scale ({where}; 500 single queries, k=10)", {
-        "items": lambda r: f"{r['items']:,}", "index": lambda r: r["index"], "build s": lambda r: f"{r['build_s']:.1f}",
-        "memory MB": lambda r: f"{r['memory_mb']:.0f}", "recall@10 vs exact": lambda r: f"{r['recall@10']:.3f}",
-        "p50 ms": lambda r: f"{r['p50_ms']:.2f}", "p99 ms": lambda r: f"{r['p99_ms']:.2f}",
-    }, rows, args.out, machine=where, noise=NOISE)
+    publish(
+        f"FAISS index scale ({where}; 500 single queries, k=10)",
+        {
+            "items": lambda r: f"{r['items']:,}",
+            "index": lambda r: r["index"],
+            "build s": lambda r: f"{r['build_s']:.1f}",
+            "memory MB": lambda r: f"{r['memory_mb']:.0f}",
+            "recall@10 vs exact": lambda r: f"{r['recall@10']:.3f}",
+            "p50 ms": lambda r: f"{r['p50_ms']:.2f}",
+            "p99 ms": lambda r: f"{r['p99_ms']:.2f}",
+        },
+        rows,
+        args.out,
+        machine=where,
+        noise=NOISE,
+    )
     return 0
 
 

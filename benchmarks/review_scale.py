@@ -1,6 +1,6 @@
 """Review console at scale: list, filter and inbox latency over 100,000 conversations, SQLite and PostgreSQL.
 
-    .venv-bot/bin/python benchmarks/review_scale.py --conversations 100000 --stores sqlite postgresql
+    .venv-bot/bin/python -m benchmarks.review_scale --conversations 100000 --stores sqlite postgresql
 
 Synthetic conversations are written straight into a Rasa `events` table (the schema and JSON Rasa's
 SQL tracker store writes): 2-6 shopper turns each, intents drawn Zipf-like from the domain, 8 % of
@@ -28,11 +28,10 @@ from typing import Any, Callable, Iterator
 import sqlalchemy as sa
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.table import machine, publish
+from console.review import db, indexer, queries
 
-from benchmarks.table import machine, publish  # noqa: E402
-from console.review import db, indexer, queries  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "cartwise_bench_review"

@@ -35,7 +35,6 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.utils.endpoints import EndpointConfig
 
-
 log = logging.getLogger("cartwise.rasa")
 
 

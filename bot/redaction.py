@@ -51,7 +51,7 @@ class Redactor:
     keep: tuple[re.Pattern[str], ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_patterns(cls, patterns: Iterable[str]) -> "Redactor":
+    def from_patterns(cls, patterns: Iterable[str]) -> Redactor:
         try:
             return cls(tuple(re.compile(p) for p in patterns))
         except re.error as exc:
@@ -60,7 +60,7 @@ class Redactor:
     def text(self, text: str) -> str:
         kept = [m.span() for pattern in self.keep for m in pattern.finditer(text)]
         for token, pattern, accept in RULES:
-            def replace(m: re.Match[str]) -> str:
+            def replace(m: re.Match[str], token: str = token, accept=accept, kept: list = kept) -> str:
                 inside_kept = any(start <= m.start() and m.end() <= end for start, end in kept)
                 return m.group(0) if inside_kept or not accept(m.group(0)) else token
             redacted = pattern.sub(replace, text)

@@ -22,12 +22,22 @@ from telemetry.http import HttpTelemetry
 
 from . import handoff as hf
 from .config import ConsoleSettings
-from .review import routes as review_routes
 from .rasa_api import RasaApi, RasaUnavailable, agent_message, hand_back_events
+from .review import routes as review_routes
 from .store import ConsoleStore, Session
 from .transcript import transcript
-from .web import (COOKIE, RASA, SETTINGS, STORE, current_session, error, json_body, require, require_service,
-                  security_headers)
+from .web import (
+    COOKIE,
+    RASA,
+    SETTINGS,
+    STORE,
+    current_session,
+    error,
+    json_body,
+    require,
+    require_service,
+    security_headers,
+)
 
 log = logging.getLogger("cartwise.console")
 HANDOFFS = web.AppKey("handoffs", Counter)   # handoff events: opened, taken, handed_back, expired

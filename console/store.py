@@ -135,8 +135,10 @@ class ConsoleStore:
         """Handoffs in these states: oldest first (a queue), or newest first (a history)."""
         marks = ",".join("?" * len(statuses))
         order = "DESC" if newest_first else "ASC"
-        rows = self._db.execute(f"SELECT * FROM handoffs WHERE status IN ({marks}) ORDER BY created {order}, id {order} "
-                                "LIMIT ?", (*statuses, limit)).fetchall()
+        rows = self._db.execute(
+            f"SELECT * FROM handoffs WHERE status IN ({marks}) ORDER BY created {order}, id {order} LIMIT ?",
+            (*statuses, limit),
+        ).fetchall()
         return [_handoff(r) for r in rows]
 
     def apply(self, before: Handoff, after: Handoff) -> bool:
@@ -146,7 +148,8 @@ class ConsoleStore:
         cursor = self._db.execute(
             "UPDATE handoffs SET status = ?, owner = ?, taken = ?, closed = ? "
             "WHERE id = ? AND status = ? AND owner IS ?",
-            (after.status, after.owner, after.taken, after.closed, before.id, before.status, before.owner))
+            (after.status, after.owner, after.taken, after.closed, before.id, before.status, before.owner),
+        )
         return cursor.rowcount == 1
 
     def set_contact(self, handoff_id: int, contact: str) -> None:
@@ -162,9 +165,18 @@ class ConsoleStore:
 
 
 def _handoff(row: sqlite3.Row) -> Handoff:
-    return Handoff(id=row["id"], conversation_id=row["conversation_id"], status=row["status"], reason=row["reason"],
-                   created=row["created"], summary=json.loads(row["summary"]), owner=row["owner"],
-                   taken=row["taken"], closed=row["closed"], contact=row["contact"])
+    return Handoff(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        status=row["status"],
+        reason=row["reason"],
+        created=row["created"],
+        summary=json.loads(row["summary"]),
+        owner=row["owner"],
+        taken=row["taken"],
+        closed=row["closed"],
+        contact=row["contact"],
+    )
 
 
 __all__ = ["ConsoleStore", "OPEN", "ROLES", "Session", "User"]

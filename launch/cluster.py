@@ -20,8 +20,16 @@ import yaml
 
 from cartwise import config
 
-from .services import (PROJECT_ROOT, Service, actions_command, rasa_command, rasa_status_url,
-                       recommender_command, secrets_env, supervise)
+from .services import (
+    PROJECT_ROOT,
+    Service,
+    actions_command,
+    rasa_command,
+    rasa_status_url,
+    recommender_command,
+    secrets_env,
+    supervise,
+)
 
 POOLS = ("recommender", "actions", "rasa")
 
@@ -70,7 +78,7 @@ def absolute_paths(tree: Any, base: Path) -> Any:
 
 def write_files(plan: ClusterPlan, source: Path, folder: Path) -> tuple[Path, Path]:
     """The cluster's cartwise.yml (services point at the balancers) and Rasa's endpoints.yml."""
-    from console.review.db import tracker_store_url   # Rasa's own URL rules (imports Rasa: only here)
+    from console.review.db import tracker_store_url  # Rasa's own URL rules (imports Rasa: only here)
 
     folder.mkdir(parents=True, exist_ok=True)
     endpoints = folder / "endpoints.yml"
@@ -87,19 +95,22 @@ def write_files(plan: ClusterPlan, source: Path, folder: Path) -> tuple[Path, Pa
     raw.setdefault("actions", {}).update(recommender_url=recommenders, console_url=plan.url("console"))
     # socket.io replies cross replicas through Redis (the lock store's server, its own channel).
     lock = plan.lock_store
-    raw.setdefault("rasa", {})["socketio_redis_url"] = f"redis://{lock.get('url', '127.0.0.1')}:{lock.get('port', 6379)}/0"
+    raw.setdefault("rasa", {})["socketio_redis_url"] = (
+        f"redis://{lock.get('url', '127.0.0.1')}:{lock.get('port', 6379)}/0"
+    )
     console = raw.setdefault("console", {})
     console.update(rasa_url=plan.url("rasa"), db=str(folder / "console.db"))
     # The review index beside the tracker store, in the same database.
     console.setdefault("review", {}).update(endpoints=str(endpoints), db=tracker_store_url(endpoints))
     cluster_config = folder / "cartwise.yml"
-    cluster_config.write_text("# Written by `python -m launch.cluster` from cartwise.yml: do not edit.\n"
-                              + yaml.safe_dump(raw, sort_keys=False))
+    cluster_config.write_text(
+        "# Written by `python -m launch.cluster` from cartwise.yml: do not edit.\n"
+        + yaml.safe_dump(raw, sort_keys=False)
+    )
     return cluster_config, endpoints
 
 
-def cluster_services(plan: ClusterPlan, model: Path, endpoints: Path, credentials: Path, token: str
-                     ) -> list[Service]:
+def cluster_services(plan: ClusterPlan, model: Path, endpoints: Path, credentials: Path, token: str) -> list[Service]:
     """In start order: each pool's replicas, then its balancer; the console last."""
     out: list[Service] = []
     balancer = [sys.executable, "-m", "launch.balancer"]
@@ -108,10 +119,18 @@ def cluster_services(plan: ClusterPlan, model: Path, endpoints: Path, credential
             out.append(replica(pool, i, port, model, endpoints, credentials, token))
         backends = [f"http://127.0.0.1:{p}" for p in plan.replica_ports(pool)]
         health = "/" if pool == "rasa" else "/health"
-        out.append(Service(f"{pool}-balancer", balancer + ["--port", str(plan.ports[pool]), *backends],
-                           plan.url(pool) + health))
-    out.append(Service("console", [sys.executable, "-m", "console", "--port", str(plan.ports["console"])],
-                       plan.url("console") + "/health"))
+        out.append(
+            Service(
+                f"{pool}-balancer", balancer + ["--port", str(plan.ports[pool]), *backends], plan.url(pool) + health
+            )
+        )
+    out.append(
+        Service(
+            "console",
+            [sys.executable, "-m", "console", "--port", str(plan.ports["console"])],
+            plan.url("console") + "/health",
+        )
+    )
     return out
 
 
@@ -129,8 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicas", type=int)
     parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "rasa" / "cartwise.tar.gz")
     parser.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
-    parser.add_argument("--folder", type=Path, default=PROJECT_ROOT / "var" / "cluster",
-                        help="where the generated config, endpoints and logs go")
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        default=PROJECT_ROOT / "var" / "cluster",
+        help="where the generated config, endpoints and logs go",
+    )
     parser.add_argument("--config", type=Path, default=config.config_path())
     args = parser.parse_args(argv)
     try:
@@ -142,10 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     cluster_config, endpoints = write_files(plan, args.config, folder)
     os.environ.update(secrets_env())
     os.environ[config.ENV] = str(cluster_config)
-    banner = (f"Cartwise cluster is running: Rasa {plan.url('rasa')} ({plan.replicas} replicas, tracker store "
-              f"{plan.tracker_store.get('dialect')}, lock store {plan.lock_store.get('type')}), actions "
-              f"{plan.url('actions')}, recommender {plan.url('recommender')}, console {plan.url('console')}. "
-              f"Logs in {folder / 'logs'}. Ctrl-C stops it.")
+    banner = (
+        f"Cartwise cluster is running: Rasa {plan.url('rasa')} ({plan.replicas} replicas, tracker store "
+        f"{plan.tracker_store.get('dialect')}, lock store {plan.lock_store.get('type')}), actions "
+        f"{plan.url('actions')}, recommender {plan.url('recommender')}, console {plan.url('console')}. "
+        f"Logs in {folder / 'logs'}. Ctrl-C stops it."
+    )
     services = cluster_services(plan, args.model, endpoints, args.credentials, os.environ["CARTWISE_RASA_TOKEN"])
     return supervise(services, folder / "logs", banner, restart=True)
 

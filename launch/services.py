@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cartwise import config
 from cartwise.config import PROJECT_ROOT
+
 BOT_BIN = Path(sys.executable).parent                 # .venv-bot/bin: rasa and the action server
 REC_PYTHON = PROJECT_ROOT / ".venv-rec" / "bin" / "python"
 
@@ -97,7 +98,7 @@ def is_ready(url: str) -> bool:
 def start(service: Service, log_dir: Path) -> subprocess.Popen:
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / f"{service.name}.log", "ab")
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_ROOT), **service.env}
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **service.env}
     return subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
 

@@ -37,7 +37,7 @@ class CandidateScores:
     source: np.ndarray        # int64 catalog row of the cart item behind each value
 
     @classmethod
-    def combine(cls, candidates: np.ndarray, values: np.ndarray, sources: np.ndarray, how: str) -> "CandidateScores":
+    def combine(cls, candidates: np.ndarray, values: np.ndarray, sources: np.ndarray, how: str) -> CandidateScores:
         """One entry per candidate: the sum or the max of its values; the source is the cart item
         with the largest value (the first in cart order on a tie)."""
         if not len(candidates):

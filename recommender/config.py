@@ -7,7 +7,6 @@ from pathlib import Path
 from cartwise import config
 
 
-
 @dataclass(frozen=True)
 class BlendWeights:
     cooccurrence: float = 0.65
@@ -56,7 +55,7 @@ class Settings:
     generic_catalog: Path | None = None
     generic_interactions: Path | None = None
     models_dir: Path = Path("models/recommender")
-    coupons_file: Path = Path("data/shop/coupons.yml")
+    coupons_file: Path = Path("shop/data/coupons.yml")
     state_db: Path = Path("var/recommender.db")
     batch_size: int = 32
     index: IndexSettings = field(default_factory=IndexSettings)
@@ -86,7 +85,7 @@ def load_settings(path: Path | None = None) -> Settings:
         generic_catalog=rel(generic.get("catalog")),
         generic_interactions=rel(generic.get("interactions")),
         models_dir=rel(raw.get("models_dir", "models/recommender")),
-        coupons_file=rel(raw.get("coupons_file", "data/shop/coupons.yml")),
+        coupons_file=rel(raw.get("coupons_file", "shop/data/coupons.yml")),
         state_db=rel(raw.get("state_db", "var/recommender.db")),
         batch_size=int(raw.get("embedding", {}).get("batch_size", 32)),
         index=IndexSettings(**raw.get("index", {})),

@@ -1,4 +1,4 @@
-"""Coupons: rules loaded from data (data/shop/coupons.yml), evaluated by pure functions.
+"""Coupons: rules loaded from data (shop/data/coupons.yml), evaluated by pure functions.
 
 A coupon has a discount (percent or fixed amount), what it applies to (the whole cart or only
 the matching items), conditions (minimum subtotal, which items must be in the cart), validity
@@ -175,7 +175,8 @@ def coupons_for_items(coupons: dict[str, Coupon], products: list[dict], today: d
     """Codes (currently valid, item-specific) that would apply to each of these products."""
     out: dict[str, list[str]] = {}
     for coupon in coupons.values():
-        live = (not coupon.valid_from or coupon.valid_from <= today) and (not coupon.valid_until or today <= coupon.valid_until)
+        live = ((not coupon.valid_from or coupon.valid_from <= today)
+                and (not coupon.valid_until or today <= coupon.valid_until))
         if not live or coupon.items.any_item:
             continue
         for product in products:

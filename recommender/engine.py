@@ -147,7 +147,7 @@ class Recommender:
         self._product_fields = functools.lru_cache(maxsize=PRODUCT_CACHE)(self._read_product)
 
     @classmethod
-    def load(cls, settings: Settings) -> "Recommender":
+    def load(cls, settings: Settings) -> Recommender:
         art = artifacts.read(settings.models_dir, settings.index)
         # The shop's own coupons win over a data source's coupon with the same code.
         coupons = {**parse_coupons({"coupons": art.coupons}), **load_coupons(settings.coupons_file)}
@@ -263,12 +263,16 @@ class Recommender:
             popular = self.popular(k)
             pop = self.art.popularity
             top = float(pop[popular[0]]) if popular else 1.0
-            return CartSuggestions([], [Suggestion(r, float(pop[r] / top), 0.0, 0.0, float(pop[r] / top), "popular", None)
-                                        for r in popular], ["Popular with other shoppers"] * len(popular))
+            return CartSuggestions(
+                [],
+                [Suggestion(r, float(pop[r] / top), 0.0, 0.0, float(pop[r] / top), "popular", None) for r in popular],
+                ["Popular with other shoppers"] * len(popular),
+            )
         cooc = cooccurrence_scores(rows, self.art.similarity)
         content = content_scores(rows, *self._content_neighbours(rows, max(k * 4, self.settings.index.neighbours)))
-        suggestions = blend(rows, cooc, content, self.art.popularity, self.available, self.settings.blend, k,
-                            self.categories.codes)
+        suggestions = blend(
+            rows, cooc, content, self.art.popularity, self.available, self.settings.blend, k, self.categories.codes
+        )
         return CartSuggestions(rows, suggestions, [reason_text(s, self.titles) for s in suggestions])
 
     def _content_neighbours(self, rows: list[int], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -280,8 +284,15 @@ class Recommender:
         return self._search(self.art.embeddings[rows], n, rerank=False)
 
     # -- one cart turn ------------------------------------------------------------------
-    def answer_cart(self, cart: Cart, k: int, today: dt.date, uses: Uses, deals: bool = True,
-                    also_coupons_for: list[int] | None = None) -> CartAnswer:
+    def answer_cart(
+        self,
+        cart: Cart,
+        k: int,
+        today: dt.date,
+        uses: Uses,
+        deals: bool = True,
+        also_coupons_for: list[int] | None = None,
+    ) -> CartAnswer:
         """A cart turn in one pass over the resolved cart: `k` suggestions (none for k=0) and, when
         asked, the deals for the cart and the coupon codes of the suggestions (and of
         `also_coupons_for`, rows the shopper was shown before)."""
@@ -293,10 +304,12 @@ class Recommender:
             found = cart_deals(self.coupons, lines, [self.product(r) for r in rows], today, uses)
         return CartAnswer(cart, lines, suggested, found)
 
-    def validate_coupon(self, code: str, cart: Cart, today: dt.date, uses_by_shopper: int,
-                        uses_total: int) -> CouponResult:
-        return evaluate(self.coupons.get(code.strip().upper()), code, self.cart_lines(cart), today,
-                        uses_by_shopper, uses_total)
+    def validate_coupon(
+        self, code: str, cart: Cart, today: dt.date, uses_by_shopper: int, uses_total: int
+    ) -> CouponResult:
+        return evaluate(
+            self.coupons.get(code.strip().upper()), code, self.cart_lines(cart), today, uses_by_shopper, uses_total
+        )
 
     # -- mentions -----------------------------------------------------------------------
     def resolve_mentions(self, text: str) -> list[Mention]:

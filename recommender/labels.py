@@ -16,7 +16,7 @@ class Labels:
     values: dict[str, int]         # lower-cased value -> code
 
     @classmethod
-    def of(cls, column: Iterable[object]) -> "Labels":
+    def of(cls, column: Iterable[object]) -> Labels:
         lowered = pd.Series(list(column) if not isinstance(column, pd.Series) else column, dtype="object")
         codes, uniques = pd.factorize(lowered.fillna("").astype(str).str.strip().str.lower())
         return cls(codes.astype(np.int32), {str(v): i for i, v in enumerate(uniques)})

@@ -188,12 +188,14 @@ class MentionResolver:
                 chosen = category_choice(categories, self._weight)[0]
                 options = tuple(self._rank_rows(wording, self._rows_by_category[chosen])[:5])
                 words = wording
-            mentions.append(Mention(words, start, end, quantity_before(doc, span.start), status, "phrase", options, 1.0))
+            qty = quantity_before(doc, span.start)
+            mentions.append(Mention(words, start, end, qty, status, "phrase", options, 1.0))
         mentions.extend(self._fuzzy(text, doc, segments, [(m.start, m.end) for m in mentions]))
         return sorted(mentions, key=lambda m: m.start)
 
-    def _fuzzy(self, text: str, doc: Doc, segments: list[tuple[int, int]],
-               covered: list[tuple[int, int]]) -> list[Mention]:
+    def _fuzzy(
+        self, text: str, doc: Doc, segments: list[tuple[int, int]], covered: list[tuple[int, int]]
+    ) -> list[Mention]:
         """Segments between separators that no phrase covered: ask the embedding index."""
         pending = []
         for start, end in segments:
@@ -215,7 +217,7 @@ class MentionResolver:
                 continue
             close = [self._categories[r] for r, s in zip(row_ids, row_scores) if r >= 0 and s >= best - 0.03]
             status, options = self._options_for(close)
-            if status == "resolved":   # keep the nearest product first, then its category's best sellers
+            if status == "resolved":  # keep the nearest product first, then its category's best sellers
                 options = tuple(dict.fromkeys([int(row_ids[0]), *options]))[:5]
             out.append(Mention(query, start, end, qty, status, "embedding", options, round(best, 4)))
         return out
@@ -232,8 +234,11 @@ def split_segments(text: str) -> list[tuple[int, int]]:
 
 
 def content_words(segment: str) -> str:
-    return " ".join(w for w in re.findall(r"[a-zA-Z][a-zA-Z'\-]+", segment)
-                    if w.lower() not in STOP_WORDS and singular(w) not in STOP_WORDS)
+    return " ".join(
+        w
+        for w in re.findall(r"[a-zA-Z][a-zA-Z'\-]+", segment)
+        if w.lower() not in STOP_WORDS and singular(w) not in STOP_WORDS
+    )
 
 
 def _first_content_token(span) -> int:
@@ -246,8 +251,9 @@ def _first_content_token(span) -> int:
 def quantity_before(doc: Doc, start: int) -> int:
     """The quantity written before token `start`: '2 bags of X', 'two X', 'a dozen X', 'X' -> 1."""
     i = start - 1
-    while i >= 0 and (doc[i].lower_ == "of" or singular(doc[i].lower_) in UNIT_WORDS
-                      or doc[i].lower_ in ("couple", "few", "pair")):
+    while i >= 0 and (
+        doc[i].lower_ == "of" or singular(doc[i].lower_) in UNIT_WORDS or doc[i].lower_ in ("couple", "few", "pair")
+    ):
         if doc[i].lower_ in ("dozen", "couple", "pair", "few"):
             break
         i -= 1

@@ -30,24 +30,35 @@ _NUM = rf"\$?\s*(\d+(?:\.\d{{1,2}})?)\s*(?:dollars|bucks|usd|\$)?(?![\d.]|\s*-?\
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("between", re.compile(rf"\bbetween\s+{_NUM}\s+(?:and|to|-)\s+{_NUM}", re.I)),
     ("range", re.compile(rf"(?<![\w.]){_NUM}\s*(?:-|to)\s*{_NUM}", re.I)),
-    ("max", re.compile(rf"\b(?:under|below|less than|cheaper than|at most|max(?:imum)?|no more than|up to|within)\s+{_NUM}", re.I)),
+    (
+        "max",
+        re.compile(
+            rf"\b(?:under|below|less than|cheaper than|at most|max(?:imum)?|no more than|up to|within)\s+{_NUM}", re.I
+        ),
+    ),
     ("min", re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?)\s+{_NUM}", re.I)),
 ]
 _BRAND = re.compile(r"\b(?:(?:from|by)\s+)?(store brand|private label|brand\s+\d+)\b", re.I)
-_FILLER = re.compile(r"\b(i want|i need|i'm looking for|im looking for|looking for|show me|find me|find|"
-                     r"do you have|search for|search|please|some|any)\b", re.I)
+_FILLER = re.compile(
+    r"\b(i want|i need|i'm looking for|im looking for|looking for|show me|find me|find|"
+    r"do you have|search for|search|please|some|any)\b",
+    re.I,
+)
 # Words stand for a number only before big units: "a gallon of milk" is a size, "a pack of gum" is not.
 _WORD_AMOUNT = {"a": 1.0, "an": 1.0, "one": 1.0, "half a": 0.5, "half": 0.5}
-_SIZE = re.compile(rf"(?<![\w.$])(\d*\.?\d+)\s*-?\s*({_UNIT})\b(?:\s+of\b)?"
-                   rf"|\b(half a|half|an|a|one)\s+(gallon|quart|pint|pound|liter|litre)\b(?:\s+of\b)?", re.I)
-SIZE_TOLERANCE = 0.05   # "16 oz" also finds 15.9 oz and 16.5 oz, not 18 oz
+_SIZE = re.compile(
+    rf"(?<![\w.$])(\d*\.?\d+)\s*-?\s*({_UNIT})\b(?:\s+of\b)?"
+    rf"|\b(half a|half|an|a|one)\s+(gallon|quart|pint|pound|liter|litre)\b(?:\s+of\b)?",
+    re.I,
+)
+SIZE_TOLERANCE = 0.05  # "16 oz" also finds 15.9 oz and 16.5 oz, not 18 oz
 
 
 @dataclass(frozen=True)
 class Size:
-    value: float      # in the canonical unit
-    unit: str         # oz, ml, ct or pk
-    label: str = field(default="", compare=False)   # as written, for replies: "1 gallon"
+    value: float  # in the canonical unit
+    unit: str  # oz, ml, ct or pk
+    label: str = field(default="", compare=False)  # as written, for replies: "1 gallon"
 
     def __str__(self) -> str:
         return self.label or f"{self.value:g} {self.unit}"
@@ -84,7 +95,7 @@ class QueryConstraints:
 
 
 def _cut(text: str, match: re.Match[str]) -> str:
-    return text[:match.start()] + " " + text[match.end():]
+    return text[: match.start()] + " " + text[match.end() :]
 
 
 def parse_query(query: str, colors: frozenset[str] = frozenset()) -> QueryConstraints:
@@ -115,8 +126,9 @@ def parse_query(query: str, colors: frozenset[str] = frozenset()) -> QueryConstr
         text = _cut(text, size_match)
     color = None
     if colors:
-        color_match = re.search(r"\b(" + "|".join(map(re.escape, sorted(colors, key=len, reverse=True))) + r")\b",
-                                text, re.I)
+        color_match = re.search(
+            r"\b(" + "|".join(map(re.escape, sorted(colors, key=len, reverse=True))) + r")\b", text, re.I
+        )
         if color_match:
             color = color_match.group(1).lower()
             text = _cut(text, color_match)

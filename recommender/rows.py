@@ -69,7 +69,7 @@ class CsrRows:
     data: NpyRows | np.ndarray
 
     @classmethod
-    def of(cls, matrix) -> "CsrRows":
+    def of(cls, matrix) -> CsrRows:
         return cls(np.asarray(matrix.indptr), matrix.indices, matrix.data)
 
     def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:

@@ -73,7 +73,9 @@ def search(index: faiss.Index, queries: np.ndarray, k: int, vectors: np.ndarray 
     return scores, positions
 
 
-def neighbour_table(index: faiss.Index, vectors: np.ndarray, k: int, batch: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+def neighbour_table(
+    index: faiss.Index, vectors: np.ndarray, k: int, batch: int = 8192
+) -> tuple[np.ndarray, np.ndarray]:
     """Every item's k nearest items as `search` ranks them from the item's own vector (the item itself
     among them, usually first): (scores float32, rows int32), each items x k, -1 where fewer exist.
 
@@ -83,6 +85,6 @@ def neighbour_table(index: faiss.Index, vectors: np.ndarray, k: int, batch: int 
     scores = np.empty((n, k), dtype=np.float32)
     rows = np.empty((n, k), dtype=np.int32)
     for start in tqdm(range(0, n, batch), desc="content neighbours", unit="batch", disable=n <= batch):
-        found_scores, found_rows = search(index, np.asarray(vectors[start:start + batch]), k)
-        scores[start:start + batch], rows[start:start + batch] = found_scores, found_rows
+        found_scores, found_rows = search(index, np.asarray(vectors[start : start + batch]), k)
+        scores[start : start + batch], rows[start : start + batch] = found_scores, found_rows
     return scores, rows

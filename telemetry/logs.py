@@ -46,8 +46,12 @@ class JsonFormatter(logging.Formatter):
         self.service = service or os.environ.get("CARTWISE_SERVICE", "")
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict = {"ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
-                      "level": record.levelname.lower(), "service": self.service, "logger": record.name}
+        line: dict = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+        }
         message = record.getMessage()
         merged = _json_object(message)
         if merged is None:

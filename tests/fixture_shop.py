@@ -78,7 +78,7 @@ def write_shop(folder: Path, baskets: int = 600, seed: int = 7) -> tuple[Path, P
 
 def write_coupons(path: Path, today: dt.date) -> Path:
     """Coupons dated around `today`, one per status a shopper can meet."""
-    d = lambda days: (today + dt.timedelta(days=days)).isoformat()  # noqa: E731
+    d = lambda days: (today + dt.timedelta(days=days)).isoformat()
     path.write_text(f"""coupons:
   - {{code: SAVE10, description: 10% off a cart of $30 or more, discount: {{percent: 10}},
      conditions: {{min_subtotal: 30}}, valid_from: {d(-30)}, valid_until: {d(30)}, max_uses_per_shopper: 1}}
@@ -86,7 +86,8 @@ def write_coupons(path: Path, today: dt.date) -> Path:
      conditions: {{items: {{categories: [Tortilla Chips, Salsa]}}}}, valid_from: {d(-30)}, valid_until: {d(30)}}}
   - {{code: COFFEE20, description: 20% off ground coffee, discount: {{percent: 20}}, applies_to: matching,
      conditions: {{items: {{categories: [Ground Coffee]}}}}, valid_from: {d(-30)}, valid_until: {d(30)}}}
-  - {{code: OLD25, description: 25% off everything, discount: {{percent: 25}}, valid_from: {d(-90)}, valid_until: {d(-1)}}}
+  - {{code: OLD25, description: 25% off everything, discount: {{percent: 25}}, valid_from: {d(-90)},
+     valid_until: {d(-1)}}}
   - {{code: SOON3, description: $3 off, discount: {{amount: 3}}, valid_from: {d(10)}, valid_until: {d(40)}}}
   - {{code: ONCE1, description: $1 off once for everyone, discount: {{amount: 1}}, valid_from: {d(-1)},
      valid_until: {d(30)}, max_uses_total: 1}}
@@ -101,9 +102,17 @@ ACTION_TIMEOUT_S = 5
 KEPT_ORDER_FORMAT = r"\bORD-\d{4}-\d{4}-\d{4}\b"
 
 
-def write_config(folder: Path, ports: dict[str, int], models_dir: Path, coupons: Path,
-                 catalog: Path, interactions: Path, max_wait_s: float = 300, endpoints: Path | None = None,
-                 review_db: str | None = None) -> Path:
+def write_config(
+    folder: Path,
+    ports: dict[str, int],
+    models_dir: Path,
+    coupons: Path,
+    catalog: Path,
+    interactions: Path,
+    max_wait_s: float = 300,
+    endpoints: Path | None = None,
+    review_db: str | None = None,
+) -> Path:
     """A cartwise.yml for a test run: own ports, own state files, own review index and training-data files."""
     config = folder / "cartwise.yml"
     project = Path(__file__).resolve().parent.parent
@@ -122,7 +131,7 @@ actions:
   recommender_url: http://127.0.0.1:{ports['recommender']}
   recommender_timeout_s: 2.0
   orders_db: {folder / 'orders.db'}
-  orders_seed: {project / 'data' / 'shop' / 'orders.yml'}
+  orders_seed: {project / 'shop' / 'data' / 'orders.yml'}
   popular_cache: {models_dir / 'popular.json'}
   console_url: http://127.0.0.1:{ports.get('console', 5090)}
 rasa:

@@ -27,7 +27,7 @@ SERVICE_TOKEN = secrets.token_urlsafe(16)
 
 
 def service_env(config: Path) -> dict[str, str]:
-    return {**os.environ, "CARTWISE_CONFIG": str(config), "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT),
+    return {**os.environ, "CARTWISE_CONFIG": str(config), "HF_HUB_OFFLINE": "1",
             "RASA_TELEMETRY_ENABLED": "false", "CARTWISE_RASA_TOKEN": RASA_TOKEN,
             "CARTWISE_SERVICE_TOKEN": SERVICE_TOKEN}
 

@@ -4,7 +4,7 @@
 # closing "N passed, N failed" line count them all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export RASA_TELEMETRY_ENABLED=false HF_HUB_OFFLINE=1 PYTHONPATH="$PWD"
+export RASA_TELEMETRY_ENABLED=false HF_HUB_OFFLINE=1
 BOT=.venv-bot/bin REC=.venv-rec/bin MODEL=models/rasa/cartwise.tar.gz
 rm -rf results && mkdir -p results
 failed_stages=()
@@ -17,6 +17,7 @@ stage() {
   else echo "=== $name: FAILED ($((SECONDS - start)) s)"; failed_stages+=("$name"); fi
 }
 
+stage "ruff (make lint)" $REC/ruff check --quiet .
 stage "rasa data validate" $BOT/rasa data validate --fail-on-warnings --quiet
 stage "config, recommender and deployment-file pytest" $REC/python -m pytest tests/cartwise tests/recommender tests/deploy -q -p no:cacheprovider --junitxml=results/junit-recommender.xml
 stage "bot pytest (bot, launch, console, actions, review, end-to-end, browser, faults)" $BOT/python -m pytest tests/bot tests/launch tests/console tests/actions tests/review tests/e2e tests/faults -q -p no:cacheprovider --junitxml=results/junit-bot.xml
@@ -30,5 +31,5 @@ stage "NLU intent F1 >= 0.90" $BOT/python tests/check_nlu_report.py results/nlu/
 
 cli_failed=0   # pytest stages are counted case by case from their JUnit files
 for name in "${failed_stages[@]}"; do [[ $name == *pytest* ]] || cli_failed=$((cli_failed + 1)); done
-$BOT/python tests/summary.py results/junit-recommender.xml results/junit-bot.xml --stages 4 --failed-stages $cli_failed
+$BOT/python tests/summary.py results/junit-recommender.xml results/junit-bot.xml --stages 5 --failed-stages $cli_failed
 if ((${#failed_stages[@]})); then printf 'failed stage: %s\n' "${failed_stages[@]}"; exit 1; fi

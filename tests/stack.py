@@ -15,9 +15,18 @@ from pathlib import Path
 import pytest
 
 from launch.services import actions_command, rasa_command, rasa_status_url
-
-from tests.processes import (BOT_BIN, RASA_TOKEN, ROOT, build_fixture_shop, free_port, service_env, start,
-                             start_console, start_recommender, stop)
+from tests.processes import (
+    BOT_BIN,
+    RASA_TOKEN,
+    ROOT,
+    build_fixture_shop,
+    free_port,
+    service_env,
+    start,
+    start_console,
+    start_recommender,
+    stop,
+)
 
 STAFF = {"alice": "agent", "bob": "agent", "rita": "reviewer"}
 PASSWORD = "correct horse battery staple"
@@ -93,7 +102,7 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def _pg_connect(url: str):
-    import psycopg2   # in .venv-bot: Rasa's PostgreSQL driver
+    import psycopg2  # in .venv-bot: Rasa's PostgreSQL driver
     connection = psycopg2.connect(url, connect_timeout=3)
     connection.autocommit = True
     return connection

@@ -1,4 +1,4 @@
-"""Closing line of tests/run_all.sh: pytest cases from JUnit files plus the Rasa CLI stages."""
+"""Closing line of tests/run_all.sh: pytest cases from JUnit files plus the command-line stages."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +9,7 @@ from pathlib import Path
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("junit", nargs="*")
-    parser.add_argument("--stages", type=int, default=0, help="Rasa CLI stages (not pytest) that ran")
+    parser.add_argument("--stages", type=int, default=0, help="lint and Rasa CLI stages that ran")
     parser.add_argument("--failed-stages", type=int, default=0, help="how many of those failed")
     args = parser.parse_args()
     passed = failed = skipped = 0

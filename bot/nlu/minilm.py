@@ -29,8 +29,12 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
         if name == "__metadata__":
             continue
         start, end = spec["data_offsets"]
-        array = np.frombuffer(raw, dtype=_DTYPES[spec["dtype"]], count=(end - start) // np.dtype(_DTYPES[spec["dtype"]]).itemsize,
-                              offset=base + start)
+        array = np.frombuffer(
+            raw,
+            dtype=_DTYPES[spec["dtype"]],
+            count=(end - start) // np.dtype(_DTYPES[spec["dtype"]]).itemsize,
+            offset=base + start,
+        )
         tensors[name.removeprefix("bert.")] = array.reshape(spec["shape"]).astype(np.float32)
     return tensors
 
@@ -40,22 +44,30 @@ class WordPiece:
 
     def __init__(self, vocab_file: Path, max_len: int, max_word_chars: int = 100):
         self.vocab = {t: i for i, t in enumerate(Path(vocab_file).read_text(encoding="utf-8").splitlines())}
-        self.max_len = max_len               # in word pieces, [CLS] and [SEP] included
+        self.max_len = max_len  # in word pieces, [CLS] and [SEP] included
         self.max_word_chars = max_word_chars
 
     @staticmethod
     def _words(text: str) -> list[str]:
         text = unicodedata.normalize("NFD", text.lower())
-        text = "".join(c for c in text if unicodedata.category(c) != "Mn" and not unicodedata.category(c).startswith("C")
-                       or c in "\t\n ")
+        text = "".join(
+            c
+            for c in text
+            if unicodedata.category(c) != "Mn" and not unicodedata.category(c).startswith("C") or c in "\t\n "
+        )
         words, current = [], []
         for char in text:
             if char.isspace():
                 if current:
                     words.append("".join(current))
                     current = []
-            elif unicodedata.category(char).startswith("P") or (33 <= ord(char) <= 47) or (58 <= ord(char) <= 64) \
-                    or (91 <= ord(char) <= 96) or (123 <= ord(char) <= 126):
+            elif (
+                unicodedata.category(char).startswith("P")
+                or (33 <= ord(char) <= 47)
+                or (58 <= ord(char) <= 64)
+                or (91 <= ord(char) <= 96)
+                or (123 <= ord(char) <= 126)
+            ):
                 if current:
                     words.append("".join(current))
                     current = []
@@ -101,7 +113,7 @@ class MiniLM:
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"])
         self.w = read_safetensors(model_dir / "model.safetensors")
-        sbert = model_dir / "sentence_bert_config.json"   # sentence-transformers' own truncation length
+        sbert = model_dir / "sentence_bert_config.json"  # sentence-transformers' own truncation length
         max_len = json.loads(sbert.read_text()).get("max_seq_length", 256) if sbert.exists() else 256
         self.tokenizer = WordPiece(model_dir / "vocab.txt", int(max_len))
         self.dim = int(config["hidden_size"])
@@ -114,11 +126,14 @@ class MiniLM:
         ids = np.zeros((n, length), dtype=np.int64)
         mask = np.zeros((n, length), dtype=np.float32)
         for i, row in enumerate(batch):
-            ids[i, :len(row)] = row
-            mask[i, :len(row)] = 1
+            ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
         w = self.w
-        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:length] \
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:length]
             + w["embeddings.token_type_embeddings.weight"][0]
+        )
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         head_dim = self.dim // self.heads
         attention_bias = (1.0 - mask)[:, None, None, :] * -1e9
@@ -135,21 +150,27 @@ class MiniLM:
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             context = (scores / scores.sum(-1, keepdims=True)) @ v
             context = context.transpose(0, 2, 1, 3).reshape(n, length, self.dim)
-            x = _layer_norm(self._linear(context, f"{p}.attention.output.dense") + x,
-                            w[f"{p}.attention.output.LayerNorm.weight"], w[f"{p}.attention.output.LayerNorm.bias"])
+            x = _layer_norm(
+                self._linear(context, f"{p}.attention.output.dense") + x,
+                w[f"{p}.attention.output.LayerNorm.weight"],
+                w[f"{p}.attention.output.LayerNorm.bias"],
+            )
             hidden = self._linear(x, f"{p}.intermediate.dense")
             hidden = 0.5 * hidden * (1.0 + erf(hidden / np.sqrt(2.0)))
-            x = _layer_norm(self._linear(hidden, f"{p}.output.dense") + x,
-                            w[f"{p}.output.LayerNorm.weight"], w[f"{p}.output.LayerNorm.bias"])
+            x = _layer_norm(
+                self._linear(hidden, f"{p}.output.dense") + x,
+                w[f"{p}.output.LayerNorm.weight"],
+                w[f"{p}.output.LayerNorm.bias"],
+            )
         pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
         return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Unit-length sentence embeddings, shape (len(texts), 384)."""
         tokenised = [self.tokenizer.encode(t) for t in texts]
-        order = np.argsort([len(t) for t in tokenised])          # similar lengths share a batch
+        order = np.argsort([len(t) for t in tokenised])  # similar lengths share a batch
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
-            rows = order[start:start + batch_size]
+            rows = order[start : start + batch_size]
             out[rows] = self._encode_batch([tokenised[i] for i in rows])
         return out

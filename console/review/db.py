@@ -14,10 +14,11 @@ from sqlalchemy.engine import Engine
 metadata = sa.MetaData()
 
 conversations = sa.Table(
-    "review_conversations", metadata,
+    "review_conversations",
+    metadata,
     sa.Column("sender_id", sa.String(255), primary_key=True),
     sa.Column("started", sa.Float, nullable=False),
-    sa.Column("started_day", sa.Integer, nullable=False),   # days since 1970 (UTC): per-day counts, same on every engine
+    sa.Column("started_day", sa.Integer, nullable=False),  # days since 1970 (UTC): per-day counts, same on every engine
     sa.Column("last_ts", sa.Float, nullable=False),
     sa.Column("last_event_id", sa.Integer, nullable=False),
     sa.Column("channel", sa.String(64), nullable=False),
@@ -39,7 +40,8 @@ conversations = sa.Table(
 
 # Facts a conversation has (an intent seen, an action run, a slot value): filter by EXISTS on the index.
 facts = sa.Table(
-    "review_facts", metadata,
+    "review_facts",
+    metadata,
     sa.Column("kind", sa.String(16), primary_key=True),
     sa.Column("value", sa.String(255), primary_key=True),
     sa.Column("sender_id", sa.String(255), primary_key=True),
@@ -47,14 +49,16 @@ facts = sa.Table(
 )
 
 tags = sa.Table(
-    "review_tags", metadata,
+    "review_tags",
+    metadata,
     sa.Column("tag", sa.String(64), primary_key=True),
     sa.Column("sender_id", sa.String(255), primary_key=True),
     sa.Index("review_tags_by_sender", "sender_id"),
 )
 
 notes = sa.Table(
-    "review_notes", metadata,
+    "review_notes",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("sender_id", sa.String(255), nullable=False, index=True),
     sa.Column("author", sa.String(64), nullable=False),
@@ -64,7 +68,8 @@ notes = sa.Table(
 
 # Shopper messages for the NLU inbox; `status` survives re-indexing (new, confirmed, corrected, ignored).
 messages = sa.Table(
-    "review_messages", metadata,
+    "review_messages",
+    metadata,
     sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("sender_id", sa.String(255), nullable=False),
     sa.Column("ts", sa.Float, nullable=False),
@@ -82,14 +87,16 @@ messages = sa.Table(
 
 # How far the indexer has read the tracker store's events table.
 progress = sa.Table(
-    "review_progress", metadata,
+    "review_progress",
+    metadata,
     sa.Column("name", sa.String(32), primary_key=True),
     sa.Column("last_event_id", sa.Integer, nullable=False),
 )
 
 # Rasa's own table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), read but never created here.
 tracker_events = sa.Table(
-    "events", sa.MetaData(),
+    "events",
+    sa.MetaData(),
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("sender_id", sa.String(255)),
     sa.Column("type_name", sa.String(255)),
@@ -106,8 +113,9 @@ def engine_for(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 15})
 
         @sa.event.listens_for(engine, "connect")
-        def _wal(connection, _record) -> None:   # readers never wait for the writer
+        def _wal(connection, _record) -> None:  # readers never wait for the writer
             connection.execute("PRAGMA journal_mode=WAL")
+
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
 
@@ -131,7 +139,15 @@ def tracker_store_url(endpoints: Path) -> str:
         raise ValueError(f"{endpoints}: the tracker store is {config.type!r}; review needs an SQL tracker store")
     db = kwargs.get("db", "rasa.db")
     if kwargs.get("dialect", "sqlite") == "sqlite" and not Path(db).is_absolute():
-        db = str((endpoints.parent / db).resolve())   # Rasa resolves it against its working folder, the project
-    url = SQLTrackerStore.get_db_url(kwargs.get("dialect", "sqlite"), config.url, kwargs.get("port"), db,
-                                     kwargs.get("username"), kwargs.get("password"), None, kwargs.get("query"))
+        db = str((endpoints.parent / db).resolve())  # Rasa resolves it against its working folder, the project
+    url = SQLTrackerStore.get_db_url(
+        kwargs.get("dialect", "sqlite"),
+        config.url,
+        kwargs.get("port"),
+        db,
+        kwargs.get("username"),
+        kwargs.get("password"),
+        None,
+        kwargs.get("query"),
+    )
     return url if isinstance(url, str) else url.render_as_string(hide_password=False)

@@ -5,7 +5,7 @@ import base64
 import io
 from typing import Any, Callable
 
-from matplotlib.figure import Figure   # not pyplot: its global state is not safe in worker threads
+from matplotlib.figure import Figure  # not pyplot: its global state is not safe in worker threads
 from matplotlib.ticker import MaxNLocator
 
 RATES = (("fallback_rate", "fallback"), ("handoff_rate", "handoff"),

@@ -170,13 +170,16 @@ def list_conversations(conn: Connection, filters: Filters, cursor: str | None, l
     return page, following
 
 
-def inbox(conn: Connection, threshold: float, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+def inbox(conn: Connection, threshold: float, cursor: str | None,
+          limit: int) -> tuple[list[dict[str, Any]], str | None]:
     """Shopper messages the NLU was unsure of (below `threshold`, or in fallback), newest first, not yet reviewed."""
     m = db.messages
     query = sa.select(m).where(m.c.status == "new", sa.or_(m.c.confidence < threshold, m.c.fallback == sa.true()))
     after = decode_cursor(cursor)
     if after is not None:
-        query = query.where(sa.tuple_(m.c.ts, m.c.event_id) < sa.tuple_(sa.literal(after[0]), sa.literal(int(after[1]))))
+        query = query.where(
+            sa.tuple_(m.c.ts, m.c.event_id) < sa.tuple_(sa.literal(after[0]), sa.literal(int(after[1])))
+        )
     rows = conn.execute(query.order_by(m.c.ts.desc(), m.c.event_id.desc()).limit(limit + 1)).mappings().all()
     page = [{**r, "entities": json.loads(r["entities"])} for r in rows[:limit]]
     following = encode_cursor(page[-1]["ts"], page[-1]["event_id"]) if len(rows) > limit else None
@@ -189,30 +192,48 @@ def analytics(conn: Connection, filters: Filters) -> dict[str, Any]:
     where = conditions(filters)
     day = c.c.started_day
     per_day = conn.execute(
-        sa.select(day, sa.func.count(), sa.func.sum(sa.cast(c.c.fallback, sa.Integer)),
-                  sa.func.sum(sa.cast(c.c.handoff, sa.Integer)))
-        .where(*where).group_by(day).order_by(day)).all()
-    totals = conn.execute(sa.select(
-        sa.func.count(),
-        sa.func.sum(sa.cast(c.c.fallback, sa.Integer)),
-        sa.func.sum(sa.cast(c.c.handoff, sa.Integer)),
-        sa.func.sum(sa.cast(c.c.recs_shown > 0, sa.Integer)),
-        sa.func.sum(sa.cast(c.c.rec_clicks > 0, sa.Integer)),
-        sa.func.sum(sa.cast(c.c.rec_adds > 0, sa.Integer)),
-        sa.func.sum(sa.cast(c.c.coupons_offered > 0, sa.Integer)),
-        sa.func.sum(sa.cast(sa.and_(c.c.coupons_offered > 0, c.c.coupons_applied > 0), sa.Integer)),
-    ).where(*where)).one()
+        sa.select(
+            day,
+            sa.func.count(),
+            sa.func.sum(sa.cast(c.c.fallback, sa.Integer)),
+            sa.func.sum(sa.cast(c.c.handoff, sa.Integer)),
+        )
+        .where(*where)
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    totals = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.sum(sa.cast(c.c.fallback, sa.Integer)),
+            sa.func.sum(sa.cast(c.c.handoff, sa.Integer)),
+            sa.func.sum(sa.cast(c.c.recs_shown > 0, sa.Integer)),
+            sa.func.sum(sa.cast(c.c.rec_clicks > 0, sa.Integer)),
+            sa.func.sum(sa.cast(c.c.rec_adds > 0, sa.Integer)),
+            sa.func.sum(sa.cast(c.c.coupons_offered > 0, sa.Integer)),
+            sa.func.sum(sa.cast(sa.and_(c.c.coupons_offered > 0, c.c.coupons_applied > 0), sa.Integer)),
+        ).where(*where)
+    ).one()
     n, fallbacks, handoffs, with_recs, clicked, added, offered, applied = (int(v or 0) for v in totals)
     f = db.facts
     intents = conn.execute(
-        sa.select(f.c.value, sa.func.count()).where(f.c.kind == "intent", f.c.sender_id.in_(
-            sa.select(c.c.sender_id).where(*where))).group_by(f.c.value).order_by(sa.func.count().desc(), f.c.value)
-        .limit(10)).all()
+        sa.select(f.c.value, sa.func.count())
+        .where(f.c.kind == "intent", f.c.sender_id.in_(sa.select(c.c.sender_id).where(*where)))
+        .group_by(f.c.value)
+        .order_by(sa.func.count().desc(), f.c.value)
+        .limit(10)
+    ).all()
     return {
         "conversations": n,
-        "per_day": [{"day": dt.datetime.fromtimestamp(int(d) * 86400, dt.timezone.utc).date().isoformat(),
-                     "conversations": int(count), "fallbacks": int(fb or 0), "handoffs": int(ho or 0)}
-                    for d, count, fb, ho in per_day],
+        "per_day": [
+            {
+                "day": dt.datetime.fromtimestamp(int(d) * 86400, dt.timezone.utc).date().isoformat(),
+                "conversations": int(count),
+                "fallbacks": int(fb or 0),
+                "handoffs": int(ho or 0),
+            }
+            for d, count, fb, ho in per_day
+        ],
         "fallback_rate": _rate(fallbacks, n),
         "handoff_rate": _rate(handoffs, n),
         "top_intents": [{"intent": name, "conversations": int(count)} for name, count in intents],
@@ -221,8 +242,15 @@ def analytics(conn: Connection, filters: Filters) -> dict[str, Any]:
         "recommendation_add_to_cart": _rate(added, with_recs),
         # Of the conversations where the bot offered a coupon: how many applied one.
         "coupon_acceptance": _rate(applied, offered),
-        "counts": {"fallbacks": fallbacks, "handoffs": handoffs, "with_recommendations": with_recs,
-                   "clicked": clicked, "added": added, "coupon_offered": offered, "coupon_applied": applied},
+        "counts": {
+            "fallbacks": fallbacks,
+            "handoffs": handoffs,
+            "with_recommendations": with_recs,
+            "clicked": clicked,
+            "added": added,
+            "coupon_offered": offered,
+            "coupon_applied": applied,
+        },
     }
 
 

@@ -10,7 +10,6 @@ import logging
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from cartwise.config import PROJECT_ROOT

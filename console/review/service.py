@@ -137,7 +137,8 @@ class Review:
             outcome = add_example(self.settings.nlu_file, correction, sorted(self.settings.data_dir.glob("*.yml")))
         status = "confirmed" if intent == message["intent"] else "corrected"
         self._set_status(event_id, status, by, intent)
-        return {"outcome": outcome, "status": status, "file": str(self.settings.nlu_file), "example": correction.annotated}
+        return {"outcome": outcome, "status": status, "file": str(self.settings.nlu_file),
+                "example": correction.annotated}
 
     def ignore(self, event_id: int, by: str) -> None:
         self.message(event_id)
@@ -146,8 +147,11 @@ class Review:
     def _set_status(self, event_id: int, status: str, by: str, intent: str | None) -> None:
         m = db.messages
         with self.index.begin() as conn:
-            conn.execute(m.update().where(m.c.event_id == event_id)
-                         .values(status=status, reviewed_by=by, corrected_intent=intent))
+            conn.execute(
+                m.update()
+                .where(m.c.event_id == event_id)
+                .values(status=status, reviewed_by=by, corrected_intent=intent)
+            )
 
     def save_story(self, sender_id: str, name: str | None) -> dict[str, Any]:
         self._require(sender_id)
@@ -155,8 +159,12 @@ class Review:
         story = test_story(sender_id, [e for _, e in rows], self.domain, (name or f"reviewed {sender_id}")[:120])
         with self._files:
             outcome = save_story(self.settings.stories_file, story)
-        return {"outcome": outcome, "file": str(self.settings.stories_file), "story": story["story"],
-                "steps": len(story["steps"])}
+        return {
+            "outcome": outcome,
+            "file": str(self.settings.stories_file),
+            "story": story["story"],
+            "steps": len(story["steps"]),
+        }
 
     def forget(self, sender_id: str) -> dict[str, int]:
         """Delete the conversation from the tracker store and the review index."""

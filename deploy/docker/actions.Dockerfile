@@ -8,7 +8,8 @@ COPY requirements/bot.txt requirements/bot.txt
 RUN pip install --no-cache-dir "pip<24.1" && pip install --no-cache-dir -r requirements/bot.txt
 COPY actions/ actions/
 COPY telemetry/ telemetry/
-COPY data/shop/ data/shop/
+COPY cartwise/ cartwise/
+COPY shop/data/ shop/data/
 RUN useradd --system --uid 10001 cartwise
 USER cartwise
 EXPOSE 5055

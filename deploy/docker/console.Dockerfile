@@ -10,6 +10,7 @@ RUN pip install --no-cache-dir "pip<24.1" && pip install --no-cache-dir -r requi
 COPY console/ console/
 COPY bot/ bot/
 COPY telemetry/ telemetry/
+COPY cartwise/ cartwise/
 COPY config.yml domain.yml ./
 COPY data/ data/
 RUN useradd --system --uid 10001 cartwise

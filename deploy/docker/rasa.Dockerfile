@@ -8,6 +8,7 @@ COPY requirements/bot.txt requirements/bot.txt
 RUN pip install --no-cache-dir "pip<24.1" && pip install --no-cache-dir -r requirements/bot.txt
 COPY bot/ bot/
 COPY telemetry/ telemetry/
+COPY cartwise/ cartwise/
 COPY config.yml domain.yml credentials.yml ./
 RUN useradd --system --uid 10001 cartwise
 USER cartwise

@@ -10,7 +10,8 @@ COPY requirements/recommender.txt requirements/recommender.txt
 RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -r requirements/recommender.txt
 COPY recommender/ recommender/
 COPY telemetry/ telemetry/
-COPY data/shop/ data/shop/
+COPY cartwise/ cartwise/
+COPY shop/data/ shop/data/
 RUN useradd --system --uid 10001 cartwise
 USER cartwise
 EXPOSE 5070

@@ -12,6 +12,7 @@ WORKDIR /app
 RUN pip install --no-cache-dir "aiohttp>=3.9,<4" "PyYAML>=6"
 COPY shop/ shop/
 COPY telemetry/ telemetry/
+COPY cartwise/ cartwise/
 COPY --from=widget /app/node_modules/rasa-webchat/ node_modules/rasa-webchat/
 RUN useradd --system --uid 10001 cartwise
 USER cartwise

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ..catalog import DataError, product_text
 from cartwise.config import PROJECT_ROOT
 
+from ..catalog import DataError, product_text
 from ..config import load_settings
 from ..embeddings import Encoder
 from ..importers.histories import OrderHistories
@@ -104,20 +104,27 @@ def evaluate_dataset(name: str, args: argparse.Namespace) -> dict:
     results["dataset"] = {"name": name, "items": len(position), "users_tested": len(folds[0].split.users),
                           "order_lines": len(histories.orders), "source": histories.report.source}
     results["settings"] = {**asdict(settings), "weight_grid_step": args.step, "validation_recall@10_by_decay": by_decay}
-    results["machine"] = f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}"
+    results["machine"] = (
+        f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}"
+    )
     results["seconds"] = round(time.perf_counter() - started, 1)
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate the recommender on real order histories.")
-    parser.add_argument("--dataset", action="append", choices=["instacart", "completejourney"],
-                        help="repeatable; default: both")
+    parser.add_argument(
+        "--dataset", action="append", choices=["instacart", "completejourney"], help="repeatable; default: both"
+    )
     parser.add_argument("--instacart-dir", type=Path, default=DEFAULT_INSTACART)
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results" / "eval")
     parser.add_argument("--cache-dir", type=Path, default=PROJECT_ROOT / "models" / "eval")
-    parser.add_argument("--step", type=float, default=0.2,
-                        help="coarse blend weight grid step (weights sum to 1), refined by 0.05 moves")
+    parser.add_argument(
+        "--step",
+        type=float,
+        default=0.2,
+        help="coarse blend weight grid step (weights sum to 1), refined by 0.05 moves",
+    )
     parser.add_argument("--ease-lambda", type=float, default=200.0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

@@ -77,7 +77,9 @@ def next_basket_metrics(ranked: np.ndarray, split: Split, n_items: int) -> dict:
         out[f"recall@{k}"] = _recall_at(k, split.targets)(ranked)
     out["ndcg@10"] = metrics.mean([metrics.ndcg(r, t, 10) for r, t in zip(ranked, split.targets)])
     out["hit@10"] = metrics.mean([metrics.hit(r, t, 10) for r, t in zip(ranked, split.targets)])
-    out["recall@10_repeat"] = metrics.mean([metrics.recall(r, t & s, 10) for r, t, s in zip(ranked, split.targets, seen)])
+    out["recall@10_repeat"] = metrics.mean(
+        [metrics.recall(r, t & s, 10) for r, t, s in zip(ranked, split.targets, seen)]
+    )
     out["recall@10_new"] = metrics.mean([metrics.recall(r, t - s, 10) for r, t, s in zip(ranked, split.targets, seen)])
     out["coverage@10"] = len(np.unique(ranked[:, :10])) / n_items
     out["curve"] = {k: _recall_at(k, split.targets)(ranked) for k in CURVE_KS}
@@ -100,21 +102,29 @@ def completion_queries(split: Split, seed: int = 0) -> tuple[Queries, np.ndarray
         hidden.append(out)
     n_items = split.seen.shape[1]
     cart = sp.csr_matrix((np.ones(len(cart_cols), np.float32), (cart_rows, cart_cols)), shape=(len(rows), n_items))
-    return (Queries(items=cart, history=split.history[rows], population=split.history, self_rows=np.array(rows),
-                    exclude=cart), np.array(hidden))
+    return (
+        Queries(
+            items=cart, history=split.history[rows], population=split.history, self_rows=np.array(rows), exclude=cart
+        ),
+        np.array(hidden),
+    )
 
 
 def completion_metrics(scores: np.ndarray, queries: Queries, hidden: np.ndarray) -> dict:
     masked = _masked(scores, queries.exclude)
     target = masked[np.arange(len(hidden)), hidden]
-    rank = (masked >= target[:, None]).sum(axis=1)   # ties count against the method
+    rank = (masked >= target[:, None]).sum(axis=1)  # ties count against the method
     top = metrics.top_k(masked, 10)
-    shown = np.isfinite(np.take_along_axis(masked, top, axis=1))   # a tiny catalog may run out of items
+    shown = np.isfinite(np.take_along_axis(masked, top, axis=1))  # a tiny catalog may run out of items
     in_cart = np.asarray(queries.exclude[np.arange(len(hidden))[:, None], top].todense()).astype(bool) & shown
     in_cart = float(in_cart.sum() / max(shown.sum(), 1))
-    return {"hit@10": float(np.mean(rank <= 10)), "mrr": float(np.mean(1.0 / rank)),
-            "coverage@10": len(np.unique(top[shown])) / scores.shape[1], "in_cart_share": in_cart,
-            "curve": {k: float(np.mean(rank <= k)) for k in CURVE_KS}}
+    return {
+        "hit@10": float(np.mean(rank <= 10)),
+        "mrr": float(np.mean(1.0 / rank)),
+        "coverage@10": len(np.unique(top[shown])) / scores.shape[1],
+        "in_cart_share": in_cart,
+        "curve": {k: float(np.mean(rank <= k)) for k in CURVE_KS},
+    }
 
 
 @dataclass
@@ -123,14 +133,16 @@ class Shortlist:
     scores, so that trying a weighting costs (cases x ~hundreds), not (cases x catalog). Tuning only
     needs the top 10, and an item outside every component's top `depth` cannot realistically reach
     a blend's top 10; the test fold is always scored on the full catalog."""
-    items: np.ndarray                  # cases x candidates, item positions
-    values: dict[str, np.ndarray]      # component -> cases x candidates, normalised scores
-    penalty: np.ndarray                # -inf for duplicates and excluded (cart) items, else 0
+
+    items: np.ndarray  # cases x candidates, item positions
+    values: dict[str, np.ndarray]  # component -> cases x candidates, normalised scores
+    penalty: np.ndarray  # -inf for duplicates and excluded (cart) items, else 0
 
     @classmethod
-    def of(cls, matrices: dict[str, np.ndarray], depth: int, exclude: sp.csr_matrix | None = None) -> "Shortlist":
-        items = np.sort(np.concatenate([metrics.top_k(_masked(m, exclude), depth) for m in matrices.values()], axis=1),
-                        axis=1)
+    def of(cls, matrices: dict[str, np.ndarray], depth: int, exclude: sp.csr_matrix | None = None) -> Shortlist:
+        items = np.sort(
+            np.concatenate([metrics.top_k(_masked(m, exclude), depth) for m in matrices.values()], axis=1), axis=1
+        )
         penalty = np.zeros(items.shape, dtype=np.float32)
         penalty[:, 1:][items[:, 1:] == items[:, :-1]] = -np.inf
         if exclude is not None:
@@ -142,12 +154,13 @@ class Shortlist:
         return np.take_along_axis(self.items, metrics.top_k(blended, k), axis=1)
 
 
-Case = tuple[Shortlist, Callable[[np.ndarray], float]]   # candidates, metric of the top-10 items
+Case = tuple[Shortlist, Callable[[np.ndarray], float]]  # candidates, metric of the top-10 items
 
 
 def tune(cases: list[Case], step: float, refine_step: float = 0.05, rounds: int = 4) -> tuple[dict[str, float], float]:
     """The weighting with the best mean validation score over `cases` (one per validation fold):
     a coarse grid, then moves of `refine_step` from one component to another while they help."""
+
     def score(weights: dict[str, float]) -> float:
         return float(np.mean([metric(shortlist.top(weights, 10)) for shortlist, metric in cases]))
 
@@ -170,8 +183,9 @@ def tune(cases: list[Case], step: float, refine_step: float = 0.05, rounds: int 
     return best, best_value
 
 
-def tune_decay(ranked, position: dict[str, int], candidates: tuple[float, ...],
-               holdouts: tuple[int, ...]) -> tuple[float, dict[float, float]]:
+def tune_decay(
+    ranked, position: dict[str, int], candidates: tuple[float, ...], holdouts: tuple[int, ...]
+) -> tuple[float, dict[float, float]]:
     """Buy-again's decay (its only parameter) with the best mean validation Recall@10."""
     found = {}
     for decay in candidates:
@@ -196,23 +210,34 @@ def _hit_at_10(hidden: np.ndarray) -> Callable[[np.ndarray], float]:
     return lambda top: float(np.mean((top[:, :10] == hidden[:, None]).any(axis=1)))
 
 
-def run_protocols(validation: list[Fold], test: Fold, embeddings: np.ndarray, step: float,
-                  settings: components.ModelSettings) -> dict:
+def run_protocols(
+    validation: list[Fold], test: Fold, embeddings: np.ndarray, step: float, settings: components.ModelSettings
+) -> dict:
     """Both protocols: weights tuned on the validation folds, then measured once on the test fold."""
     n_items = embeddings.shape[0]
     results: dict = {}
 
     # 1. next basket
-    cases = [(Shortlist.of(component_matrices(f.models, next_basket_queries(f.split), embeddings, settings),
-                           SHORTLIST_DEPTH), _recall_at(10, f.split.targets)) for f in validation]
+    cases = [
+        (
+            Shortlist.of(
+                component_matrices(f.models, next_basket_queries(f.split), embeddings, settings), SHORTLIST_DEPTH
+            ),
+            _recall_at(10, f.split.targets),
+        )
+        for f in validation
+    ]
     weights, val_score = tune(cases, step)
     del cases
     tst = component_matrices(test.models, next_basket_queries(test.split), embeddings, settings)
     tst["blend"] = components.blend(tst, weights)
     results["next_basket"] = {
-        "users": len(test.split.users), "weights": weights, "validation_recall@10": val_score,
-        "methods": {name: next_basket_metrics(metrics.top_k(s, max(CURVE_KS)), test.split, n_items)
-                    for name, s in tst.items()},
+        "users": len(test.split.users),
+        "weights": weights,
+        "validation_recall@10": val_score,
+        "methods": {
+            name: next_basket_metrics(metrics.top_k(s, max(CURVE_KS)), test.split, n_items) for name, s in tst.items()
+        },
     }
     del tst
 
@@ -228,7 +253,9 @@ def run_protocols(validation: list[Fold], test: Fold, embeddings: np.ndarray, st
     tst = component_matrices(test.models, tq, embeddings, settings)
     tst["blend"] = components.blend(tst, weights)
     results["basket_completion"] = {
-        "cases": len(t_hidden), "weights": weights, "validation_hit@10": val_score,
+        "cases": len(t_hidden),
+        "weights": weights,
+        "validation_hit@10": val_score,
         "methods": {name: completion_metrics(s, tq, t_hidden) for name, s in tst.items()},
     }
     return results

@@ -56,4 +56,6 @@ def write(folder: Path, results: dict) -> None:
     fig.tight_layout()
     fig.savefig(folder / "recall_vs_k.png", dpi=110)
     plt.close(fig)
-    (folder / "report.md").write_text(f"# Recommender evaluation\n\n{tables(results)}\n![recall vs K](recall_vs_k.png)\n")
+    (folder / "report.md").write_text(
+        f"# Recommender evaluation\n\n{tables(results)}\n![recall vs K](recall_vs_k.png)\n"
+    )

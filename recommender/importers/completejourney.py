@@ -21,7 +21,6 @@ import re
 import pandas as pd
 
 from .. import coupons as coupon_rules
-
 from ..catalog import Dataset, ImportReport, validate_catalog, validate_interactions
 
 # Abbreviations and run-together words in the source labels, expanded for shoppers and for the
@@ -125,7 +124,7 @@ def coupon_code(upc: object) -> str:
 
 def coupons_from_frames(coupons: pd.DataFrame, campaigns: pd.DataFrame, values: pd.Series,
                         canonical: dict[str, str], catalog: pd.DataFrame, year_shift: int) -> list[dict]:
-    """Coupon rules in the data/shop/coupons.yml format, for coupons with a known value and
+    """Coupon rules in the shop/data/coupons.yml format, for coupons with a known value and
     at least one product in the catalog."""
     titles = catalog.set_index("id")
     windows = campaigns.set_index("campaign_id")[["start_date", "end_date"]]

@@ -18,11 +18,13 @@ class OrderHistories:
     report: ImportReport
 
     @classmethod
-    def validated(cls, items: pd.DataFrame, orders: pd.DataFrame, report: ImportReport) -> "OrderHistories":
+    def validated(cls, items: pd.DataFrame, orders: pd.DataFrame, report: ImportReport) -> OrderHistories:
         report.rows_read["items"], report.rows_read["order_lines"] = len(items), len(orders)
         bad_items = items["id"].eq("") | items["id"].duplicated() | items["title"].isna()
         if bad_items.any():
-            report.rejected.append(items[bad_items].assign(table="items", reject_reason="missing title or bad/duplicate id"))
+            report.rejected.append(
+                items[bad_items].assign(table="items", reject_reason="missing title or bad/duplicate id")
+            )
         items = items[~bad_items].reset_index(drop=True)
         reasons = pd.Series("", index=orders.index)
         reasons[~orders["product_id"].isin(set(items["id"]))] = "product_id not in the products"
@@ -35,13 +37,19 @@ class OrderHistories:
         return cls(items, orders, report)
 
     @classmethod
-    def from_dataset(cls, dataset: Dataset) -> "OrderHistories":
+    def from_dataset(cls, dataset: Dataset) -> OrderHistories:
         tx = dataset.interactions
         if tx["user_id"].isna().all() or tx["timestamp"].isna().all():
             raise ValueError("this dataset has no user ids or timestamps: it has no order histories")
         first = tx.groupby("basket_id")["timestamp"].transform("min")
-        orders = pd.DataFrame({"user_id": tx["user_id"].astype(str), "basket_id": tx["basket_id"].astype(str),
-                               "when": first, "product_id": tx["product_id"].astype(str)})
+        orders = pd.DataFrame(
+            {
+                "user_id": tx["user_id"].astype(str),
+                "basket_id": tx["basket_id"].astype(str),
+                "when": first,
+                "product_id": tx["product_id"].astype(str),
+            }
+        )
         rank = orders.drop_duplicates("basket_id").sort_values(["user_id", "when", "basket_id"])
         rank["seq"] = rank.groupby("user_id").cumcount() + 1
         orders = orders.merge(rank[["basket_id", "seq"]], on="basket_id")[["user_id", "basket_id", "seq", "product_id"]]

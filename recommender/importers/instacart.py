@@ -33,7 +33,7 @@ def load_instacart(folder: Path, orders_file: str = "order_lines_593_users.csv")
              .rename(columns={"product_id": "id", "product_name": "title", "aisle": "category"}))
     items = items.assign(id=items["id"].astype(str).str.strip(), category=items["category"].fillna(""),
                          department=items["department"].fillna(""))[["id", "title", "category", "department"]]
-    text = lambda column: lines[column].fillna("").astype(str).str.strip()  # noqa: E731
+    text = lambda column: lines[column].fillna("").astype(str).str.strip()
     orders = pd.DataFrame({
         "user_id": text("user_id"), "basket_id": text("order_id"),
         "seq": pd.to_numeric(lines["order_number"], errors="coerce"), "product_id": text("product_id"),

@@ -77,7 +77,7 @@ async def errors(request: web.Request, handler: Callable[[web.Request], Awaitabl
         raise ApiError(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason) from None
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        raise ApiError(500, "internal_error", "The recommender failed on this request; it is still running.")
+        raise ApiError(500, "internal_error", "The recommender failed on this request; it is still running.") from None
     response.headers[VERSION_HEADER] = version_of(engine)
     return response
 
@@ -97,7 +97,9 @@ async def parse(request: web.Request, model: type[Body]) -> Body:
         raise ApiError(400, "invalid_request", message, problems=problems) from None
 
 
-def _check_limits(engine: Recommender, *, k: int | None = None, cart: list | None = None, text: str | None = None) -> None:
+def _check_limits(
+    engine: Recommender, *, k: int | None = None, cart: list | None = None, text: str | None = None
+) -> None:
     limits = engine.settings.limits
     if k is not None and k > limits.max_results:
         raise ApiError(422, "too_many_results", f"k may be at most {limits.max_results}.")
@@ -137,10 +139,16 @@ def _uses(store: RedemptionStore, shopper_id: str | None) -> Callable[[str], tup
 
 
 def suggestion_json(request: web.Request, engine: Recommender, s: Suggestion, reason: str, **extra: Any) -> dict:
-    return product_json(request, engine, s.position, reason=reason, reason_kind=s.reason,
-                        because_of=engine.ids[s.because_of] if s.because_of is not None else None,
-                        scores={"blend": s.score, "cooccurrence": s.cooccurrence, "content": s.content,
-                                "popularity": s.popularity}, **extra)
+    return product_json(
+        request,
+        engine,
+        s.position,
+        reason=reason,
+        reason_kind=s.reason,
+        because_of=engine.ids[s.because_of] if s.because_of is not None else None,
+        scores={"blend": s.score, "cooccurrence": s.cooccurrence, "content": s.content, "popularity": s.popularity},
+        **extra,
+    )
 
 
 def line_json(line: CartLine) -> dict:
@@ -154,9 +162,16 @@ async def health(request: web.Request) -> web.Response:
     engine = request[ENGINE_KEY]
     manifest = engine.art.manifest
     cache = engine.encoder.query.cache_info()
-    return web.json_response({"status": "ok", "items": len(engine.ids), "index_type": manifest["index_type"],
-                              "built_at": manifest["built_at"], "version": version_of(engine),
-                              "query_cache": {"hits": cache.hits, "misses": cache.misses, "size": cache.currsize}})
+    return web.json_response(
+        {
+            "status": "ok",
+            "items": len(engine.ids),
+            "index_type": manifest["index_type"],
+            "built_at": manifest["built_at"],
+            "version": version_of(engine),
+            "query_cache": {"hits": cache.hits, "misses": cache.misses, "size": cache.currsize},
+        }
+    )
 
 
 async def reload(request: web.Request) -> web.Response:
@@ -174,8 +189,9 @@ async def reload(request: web.Request) -> web.Response:
         try:
             fresh = await asyncio.to_thread(slot.load)
         except (FileNotFoundError, OSError, ValueError, KeyError) as exc:
-            raise ApiError(409, "reload_failed", f"The new artefacts could not be loaded ({exc}); still serving "
-                                                 f"{previous}.") from None
+            raise ApiError(
+                409, "reload_failed", f"The new artefacts could not be loaded ({exc}); still serving {previous}."
+            ) from None
         slot.current = fresh
     log.info("artefacts reloaded: %s -> %s", previous, version_of(fresh))
     return web.json_response({"previous": previous, "version": version_of(fresh), "items": len(fresh.ids)})
@@ -194,20 +210,41 @@ async def search(request: web.Request) -> web.Response:
     body = await parse(request, schemas.SearchRequest)
     _check_limits(engine, k=body.k, text=body.query)
     f = body.filters
-    result = engine.search(body.query, SearchFilters(
-        min_price=f.min_price, max_price=f.max_price, brand=f.brand, exclude_brands=tuple(f.exclude_brands),
-        exclude_ids=tuple(f.exclude_ids), department=f.department, categories=tuple(f.categories),
-        size=parse_size(f.size), color=f.color, in_stock_only=f.in_stock_only),
-        k=body.k, offset=body.offset)
+    result = engine.search(
+        body.query,
+        SearchFilters(
+            min_price=f.min_price,
+            max_price=f.max_price,
+            brand=f.brand,
+            exclude_brands=tuple(f.exclude_brands),
+            exclude_ids=tuple(f.exclude_ids),
+            department=f.department,
+            categories=tuple(f.categories),
+            size=parse_size(f.size),
+            color=f.color,
+            in_stock_only=f.in_stock_only,
+        ),
+        k=body.k,
+        offset=body.offset,
+    )
     request.app[SERVED].labels("search").inc(len(result.items))
     applied = result.filters
-    return web.json_response({
-        "query_text": result.query_text, "total": result.total_matches, "offset": body.offset,
-        "filters": {"min_price": applied.min_price, "max_price": applied.max_price, "brand": applied.brand,
-                    "size": str(applied.size) if applied.size else None, "color": applied.color,
-                    "categories": list(applied.categories)},
-        "items": [product_json(request, engine, row, score=round(score, 4)) for row, score in result.items],
-    })
+    return web.json_response(
+        {
+            "query_text": result.query_text,
+            "total": result.total_matches,
+            "offset": body.offset,
+            "filters": {
+                "min_price": applied.min_price,
+                "max_price": applied.max_price,
+                "brand": applied.brand,
+                "size": str(applied.size) if applied.size else None,
+                "color": applied.color,
+                "categories": list(applied.categories),
+            },
+            "items": [product_json(request, engine, row, score=round(score, 4)) for row, score in result.items],
+        }
+    )
 
 
 async def similar(request: web.Request) -> web.Response:
@@ -228,9 +265,14 @@ async def complete_cart(request: web.Request) -> web.Response:
     _check_limits(engine, k=body.k, cart=body.cart)
     result = engine.suggest_for(list(_known_cart(engine, body.cart).rows), body.k)
     request.app[SERVED].labels("complete_cart").inc(len(result.suggestions))
-    return web.json_response({"items": [suggestion_json(request, engine, s, reason)
-                                        for s, reason in zip(result.suggestions, result.reasons)],
-                              "weights": vars(engine.settings.blend)})
+    return web.json_response(
+        {
+            "items": [
+                suggestion_json(request, engine, s, reason) for s, reason in zip(result.suggestions, result.reasons)
+            ],
+            "weights": vars(engine.settings.blend),
+        }
+    )
 
 
 async def cart(request: web.Request) -> web.Response:
@@ -240,22 +282,34 @@ async def cart(request: web.Request) -> web.Response:
     body = await parse(request, schemas.CartTurnRequest)
     _check_limits(engine, k=body.k, cart=body.cart)
     shown = [engine.position[i] for i in body.suggestion_ids if i in engine.position]
-    answer = engine.answer_cart(engine.cart(_pairs(body.cart)), body.k, request.app[CLOCK](),
-                                _uses(request.app[STORE], body.shopper_id), deals=body.deals, also_coupons_for=shown)
+    answer = engine.answer_cart(
+        engine.cart(_pairs(body.cart)),
+        body.k,
+        request.app[CLOCK](),
+        _uses(request.app[STORE], body.shopper_id),
+        deals=body.deals,
+        also_coupons_for=shown,
+    )
     request.app[SERVED].labels("complete_cart").inc(len(answer.suggestions.suggestions))
     codes = answer.deals.for_suggestions if answer.deals else {}
     lines = [line_json(line) for line in answer.lines]
-    return web.json_response({
-        "cart": {"lines": lines, "unknown": list(answer.cart.unknown),
-                 "total": subtotal(answer.lines)},
-        "suggestions": [suggestion_json(request, engine, s, reason, coupons=codes.get(engine.ids[s.position], []))
-                        for s, reason in zip(answer.suggestions.suggestions, answer.suggestions.reasons)],
-        "deals": None if answer.deals is None else {
-            "applicable": [vars(r) for r in answer.deals.applicable],
-            "almost": [vars(r) for r in answer.deals.almost],
-            "for_suggestions": codes},
-        "weights": vars(engine.settings.blend),
-    })
+    return web.json_response(
+        {
+            "cart": {"lines": lines, "unknown": list(answer.cart.unknown), "total": subtotal(answer.lines)},
+            "suggestions": [
+                suggestion_json(request, engine, s, reason, coupons=codes.get(engine.ids[s.position], []))
+                for s, reason in zip(answer.suggestions.suggestions, answer.suggestions.reasons)
+            ],
+            "deals": None
+            if answer.deals is None
+            else {
+                "applicable": [vars(r) for r in answer.deals.applicable],
+                "almost": [vars(r) for r in answer.deals.almost],
+                "for_suggestions": codes,
+            },
+            "weights": vars(engine.settings.blend),
+        }
+    )
 
 
 async def _evaluate_code(request: web.Request, body: schemas.ValidateCouponRequest):
@@ -285,11 +339,23 @@ async def resolve_mentions(request: web.Request) -> web.Response:
     body = await parse(request, schemas.MentionsRequest)
     _check_limits(engine, text=body.text)
     mentions = engine.resolve_mentions(body.text)
-    return web.json_response({"mentions": [{
-        "text": m.text, "start": m.start, "end": m.end, "qty": m.qty, "status": m.status,
-        "method": m.method, "score": m.score,
-        "options": [product_json(request, engine, row) for row in m.options],
-    } for m in mentions]})
+    return web.json_response(
+        {
+            "mentions": [
+                {
+                    "text": m.text,
+                    "start": m.start,
+                    "end": m.end,
+                    "qty": m.qty,
+                    "status": m.status,
+                    "method": m.method,
+                    "score": m.score,
+                    "options": [product_json(request, engine, row) for row in m.options],
+                }
+                for m in mentions
+            ]
+        }
+    )
 
 
 async def product(request: web.Request) -> web.Response:
@@ -305,8 +371,12 @@ async def lookup(request: web.Request) -> web.Response:
     engine = request[ENGINE_KEY]
     body = await parse(request, schemas.LookupRequest)
     known = [i for i in body.ids if i in engine.position]
-    return web.json_response({"items": [product_json(request, engine, engine.position[i]) for i in known],
-                              "unknown": [i for i in body.ids if i not in engine.position]})
+    return web.json_response(
+        {
+            "items": [product_json(request, engine, engine.position[i]) for i in known],
+            "unknown": [i for i in body.ids if i not in engine.position],
+        }
+    )
 
 
 async def popular(request: web.Request) -> web.Response:
@@ -326,14 +396,21 @@ async def image(request: web.Request) -> web.Response:
     pid = request.match_info["product_id"]
     if pid not in engine.position:
         raise ApiError(404, "unknown_product", f"No product with id {pid!r}.")
-    return web.Response(text=placeholder_svg(engine.product(engine.position[pid])), content_type="image/svg+xml",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return web.Response(
+        text=placeholder_svg(engine.product(engine.position[pid])),
+        content_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
-def create_app(engine: Recommender, store: RedemptionStore, clock: Callable[[], dt.date] = dt.date.today,
-               loader: Callable[[], Recommender] | None = None) -> web.Application:
+def create_app(
+    engine: Recommender,
+    store: RedemptionStore,
+    clock: Callable[[], dt.date] = dt.date.today,
+    loader: Callable[[], Recommender] | None = None,
+) -> web.Application:
     telemetry = HttpTelemetry("recommender")
-    app = web.Application(middlewares=[telemetry.middleware(), errors], client_max_size=1024 ** 2)
+    app = web.Application(middlewares=[telemetry.middleware(), errors], client_max_size=1024**2)
     app[SLOT], app[STORE], app[CLOCK], app[METRICS] = EngineSlot(engine, loader), store, clock, telemetry
     app[SERVED] = telemetry.counter("recommendations_served_total", "Products returned to clients", ("kind",))
     app.router.add_get("/health", health)

@@ -1,6 +1,11 @@
 """Actions run as Rasa would run them, against the real recommender service on loopback."""
-from actions.cart_actions import (ActionAddToCart, ActionCompleteCart, ActionRemoveFromCart, ActionShowCart,
-                                  ActionUpdateCartFromWords)
+from actions.cart_actions import (
+    ActionAddToCart,
+    ActionCompleteCart,
+    ActionRemoveFromCart,
+    ActionShowCart,
+    ActionUpdateCartFromWords,
+)
 from actions.conversation import ActionFallback, ActionHandleAffirm
 from actions.deals import ActionApplyCoupon, ActionShowDeals
 from actions.shopping import ActionCompareProducts, ActionRefineSearch, ActionSearchProducts
@@ -132,16 +137,24 @@ def test_add_by_ordinal_and_by_button(recommender):
 
 
 def test_remove_by_words(recommender):
-    messages, slots = turn(ActionRemoveFromCart(), "remove the salsa", "remove_from_cart", slots={"cart": [CHIPS, SALSA]})
+    messages, slots = turn(ActionRemoveFromCart(), "remove the salsa", "remove_from_cart",
+                           slots={"cart": [CHIPS, SALSA]})
     assert [l["id"] for l in slots["cart"]] == ["chips-1"] and messages[0]["text"].startswith("Removed Chunky Salsa")
 
 
 def test_coupon_math_and_statuses(recommender):
-    cart = [{"id": "coffee-1", "qty": 2, "title": "Coffee", "price": 8.99},
-            {"id": "filter-1", "qty": 1, "title": "Filters", "price": 2.49},
-            {"id": "wine-1", "qty": 1, "title": "Wine", "price": 12.99}]
-    messages, slots = turn(ActionApplyCoupon(), "apply save10", "apply_coupon", slots={"cart": cart},
-                           entities=[{"entity": "coupon_code", "value": "save10"}])
+    cart = [
+        {"id": "coffee-1", "qty": 2, "title": "Coffee", "price": 8.99},
+        {"id": "filter-1", "qty": 1, "title": "Filters", "price": 2.49},
+        {"id": "wine-1", "qty": 1, "title": "Wine", "price": 12.99},
+    ]
+    messages, slots = turn(
+        ActionApplyCoupon(),
+        "apply save10",
+        "apply_coupon",
+        slots={"cart": cart},
+        entities=[{"entity": "coupon_code", "value": "save10"}],
+    )
     assert "saves you $3.35" in messages[0]["text"] and "now $30.11 (was $33.46)" in messages[0]["text"]
     assert slots["applied_coupon"] == "SAVE10"
     messages, _ = turn(ActionApplyCoupon(), "apply OLD25", "apply_coupon", slots={"cart": cart})
@@ -151,10 +164,13 @@ def test_coupon_math_and_statuses(recommender):
 
 
 def test_compare_two_shown_products(recommender):
-    shown = [{"id": "coffee-1", "title": "A", "price": 8.99, "brand": "Bean Co"},
-             {"id": "coffee-2", "title": "B", "price": 5.99, "brand": "Store brand"}]
-    messages, _ = turn(ActionCompareProducts(), "compare the first and second", "compare_products",
-                       slots={"last_results": shown})
+    shown = [
+        {"id": "coffee-1", "title": "A", "price": 8.99, "brand": "Bean Co"},
+        {"id": "coffee-2", "title": "B", "price": 5.99, "brand": "Store brand"},
+    ]
+    messages, _ = turn(
+        ActionCompareProducts(), "compare the first and second", "compare_products", slots={"last_results": shown}
+    )
     assert "$8.99 vs $5.99" in messages[0]["text"] and "cheaper by $3.00" in messages[0]["text"]
 
 
@@ -171,16 +187,19 @@ def test_second_fallback_offers_a_person_and_yes_without_a_console_is_an_honest_
 
 def test_a_big_cart_goes_to_a_person_on_the_first_misunderstanding(recommender):
     fallback = {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
-    big = {"cart": [{"id": "coffee-1", "qty": 12}]}           # 12 x $8.99 > the $100 threshold
+    big = {"cart": [{"id": "coffee-1", "qty": 12}]}  # 12 x $8.99 > the $100 threshold
     messages, _ = turn(ActionFallback(), "zzz", "nlu_fallback", events=[fallback], metadata=big)
-    assert "can't reach our team" in messages[0]["text"]      # it tried to hand over at once
+    assert "can't reach our team" in messages[0]["text"]  # it tried to hand over at once
 
 
 def test_recommender_down_gives_an_apology_with_popular_items(recommender, tmp_path, monkeypatch):
-    from actions import config as action_config
     import dataclasses
-    broken = dataclasses.replace(action_config.settings(), recommender_urls=("http://127.0.0.1:9",),
-                                 recommender_timeout_s=0.5)
+
+    from actions import config as action_config
+
+    broken = dataclasses.replace(
+        action_config.settings(), recommender_urls=("http://127.0.0.1:9",), recommender_timeout_s=0.5
+    )
     monkeypatch.setattr("actions.base.settings", lambda: broken)
     messages, slots = turn(ActionCompleteCart(), "what else do I need", "complete_cart", slots={"cart": [CHIPS]})
     assert messages[0]["text"].startswith("Sorry, my suggestions are not answering right now.")
@@ -188,11 +207,13 @@ def test_recommender_down_gives_an_apology_with_popular_items(recommender, tmp_p
 
 
 def test_calls_go_on_to_the_next_replica_when_one_refuses(recommender, monkeypatch):
-    from actions import config as action_config
     import dataclasses
+
+    from actions import config as action_config
+
     one_down = dataclasses.replace(action_config.settings(), recommender_urls=("http://127.0.0.1:9", recommender))
     monkeypatch.setattr("actions.base.settings", lambda: one_down)
-    for _ in range(12):   # each call starts at a random replica: about half start at the one that is down
+    for _ in range(12):  # each call starts at a random replica: about half start at the one that is down
         messages, _ = turn(ActionCompleteCart(), "what else do I need", "complete_cart", slots={"cart": [CHIPS]})
         assert messages[0]["attachment"]["payload"]["elements"], messages[0]["text"]
 
@@ -207,4 +228,4 @@ def test_a_cart_line_the_catalog_no_longer_has_does_not_stop_suggestions(recomme
     stale = [{"id": "discontinued-9", "qty": 1, "title": "Old Salsa", "price": 1.0}, CHIPS]
     messages, slots = turn(ActionCompleteCart(), "what else do I need", "complete_cart", slots={"cart": stale})
     shown = [e["product_id"] for e in messages[0]["attachment"]["payload"]["elements"]]
-    assert shown and "chips-1" not in shown and "cart" not in slots   # the shopper's own cart is left as it was
+    assert shown and "chips-1" not in shown and "cart" not in slots  # the shopper's own cart is left as it was

@@ -4,9 +4,16 @@ import datetime as dt
 import pytest
 
 from actions import replies
-from actions.cart import (add_item, cart_from_metadata, cart_total, match_cart_line, parse_ordinals,
-                          parse_quantity, remove_item)
 from actions.base import coupon_code_in
+from actions.cart import (
+    add_item,
+    cart_from_metadata,
+    cart_total,
+    match_cart_line,
+    parse_ordinals,
+    parse_quantity,
+    remove_item,
+)
 from actions.config import HandoffRules
 from actions.conversation import consecutive_fallbacks
 from actions.handoff import fallback_reason, fallback_step, summary
@@ -16,14 +23,29 @@ SALSA = {"id": "s1", "title": "Chunky Salsa, 16 oz", "price": 2.99}
 CHIPS = {"id": "c1", "title": "Tortilla Chips, 13 oz", "price": 3.49}
 
 
-@pytest.mark.parametrize("metadata,expected", [
-    ({"cart": [{"id": "a", "qty": 2}, {"id": 7}]}, [{"id": "a", "qty": 2}, {"id": "7", "qty": 1}]),
-    ({"cart": [{"id": "a"}, {"id": "a", "qty": 3}]}, [{"id": "a", "qty": 4}]),
-    ({"cart": [{"id": "a", "qty": -1}, {"id": "", "qty": 1}, {"qty": 2}, "x", {"id": True}, {"id": "b", "qty": "2"}]}, []),
-    ({"cart": "chips"}, []),
-    ({"other": 1}, None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "metadata,expected",
+    [
+        ({"cart": [{"id": "a", "qty": 2}, {"id": 7}]}, [{"id": "a", "qty": 2}, {"id": "7", "qty": 1}]),
+        ({"cart": [{"id": "a"}, {"id": "a", "qty": 3}]}, [{"id": "a", "qty": 4}]),
+        (
+            {
+                "cart": [
+                    {"id": "a", "qty": -1},
+                    {"id": "", "qty": 1},
+                    {"qty": 2},
+                    "x",
+                    {"id": True},
+                    {"id": "b", "qty": "2"},
+                ]
+            },
+            [],
+        ),
+        ({"cart": "chips"}, []),
+        ({"other": 1}, None),
+        (None, None),
+    ],
+)
 def test_page_cart_metadata_is_read_defensively(metadata, expected):
     assert cart_from_metadata(metadata) == expected
 
@@ -37,19 +59,37 @@ def test_add_remove_and_total():
     assert add_item([], SALSA, 500)[0]["qty"] == 99
 
 
-@pytest.mark.parametrize("text,shown,expected", [
-    ("add the first one", 5, [0]), ("compare the first and third", 5, [0, 2]), ("the 2nd please", 5, [1]),
-    ("option 3", 5, [2]), ("the last one", 4, [3]), ("both", 2, [0, 1]), ("compare the first two", 5, [0, 1]),
-    ("the fifth", 3, []), ("add salsa", 5, []),
-])
+@pytest.mark.parametrize(
+    "text,shown,expected",
+    [
+        ("add the first one", 5, [0]),
+        ("compare the first and third", 5, [0, 2]),
+        ("the 2nd please", 5, [1]),
+        ("option 3", 5, [2]),
+        ("the last one", 4, [3]),
+        ("both", 2, [0, 1]),
+        ("compare the first two", 5, [0, 1]),
+        ("the fifth", 3, []),
+        ("add salsa", 5, []),
+    ],
+)
 def test_ordinals(text, shown, expected):
     assert parse_ordinals(text, shown) == expected
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("add 2 of those", 2), ("three of the first please", 3), ("add the 2nd one", None), ("add it", None),
-    ("add one under $5", None), ("add two under $5", 2), ("order 10002", None), ("a dozen of them", 12),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("add 2 of those", 2),
+        ("three of the first please", 3),
+        ("add the 2nd one", None),
+        ("add it", None),
+        ("add one under $5", None),
+        ("add two under $5", 2),
+        ("order 10002", None),
+        ("a dozen of them", 12),
+    ],
+)
 def test_quantities(text, expected):
     assert parse_quantity(text) == expected
 
@@ -66,15 +106,24 @@ def test_cards_carry_buttons_and_text_fallback_lists_the_same_products():
     card = replies.carousel(products)["payload"]["elements"][0]
     assert card["buttons"][0]["payload"] == '/add_to_cart{"product_id": "c1"}'
     assert "$3.49" in card["subtitle"] and "Often bought with your salsa" in card["subtitle"]
-    assert replies.products_text("Ideas:", products) == \
-        "Ideas:\n1. Tortilla Chips, 13 oz (Fiesta) - $3.49 - Often bought with your salsa"
+    assert (
+        replies.products_text("Ideas:", products)
+        == "Ideas:\n1. Tortilla Chips, 13 oz (Fiesta) - $3.49 - Often bought with your salsa"
+    )
 
 
 def test_consecutive_fallbacks_stop_at_an_understood_message():
     def user(intent):
         return {"event": "user", "parse_data": {"intent": {"name": intent}}}
-    events = [user("nlu_fallback"), user("greet"), {"event": "bot"}, user("nlu_fallback"), {"event": "action"},
-              user("nlu_fallback")]
+
+    events = [
+        user("nlu_fallback"),
+        user("greet"),
+        {"event": "bot"},
+        user("nlu_fallback"),
+        {"event": "action"},
+        user("nlu_fallback"),
+    ]
     assert consecutive_fallbacks(events) == 2 and consecutive_fallbacks(events[:2]) == 0
 
 
@@ -84,15 +133,22 @@ def _order(status, delivered_days_ago=None):
     return Order("1", "s", status, today, None, delivered, 10.0, ("x",)), today
 
 
-@pytest.mark.parametrize("status,allowed", [("processing", True), ("shipped", False), ("cancelled", False),
-                                            ("delivered", False)])
+@pytest.mark.parametrize(
+    "status,allowed", [("processing", True), ("shipped", False), ("cancelled", False), ("delivered", False)]
+)
 def test_cancel_rules(status, allowed):
     assert cancel_decision(_order(status)[0])[0] is allowed
 
 
-@pytest.mark.parametrize("status,days,allowed,words", [
-    ("delivered", 5, True, "Return started"), ("delivered", 31, False, "within 30 days"),
-    ("shipped", None, False, "hasn't been delivered"), ("return_requested", 3, False, "already in progress")])
+@pytest.mark.parametrize(
+    "status,days,allowed,words",
+    [
+        ("delivered", 5, True, "Return started"),
+        ("delivered", 31, False, "within 30 days"),
+        ("shipped", None, False, "hasn't been delivered"),
+        ("return_requested", 3, False, "already in progress"),
+    ],
+)
 def test_return_rules(status, days, allowed, words):
     order, today = _order(status, days)
     ok, message = return_decision(order, today, 30)
@@ -101,26 +157,40 @@ def test_return_rules(status, days, allowed, words):
 
 def test_order_store_seeds_relative_dates_and_updates(tmp_path):
     from pathlib import Path
-    seed = Path(__file__).resolve().parents[2] / "data" / "shop" / "orders.yml"
+
+    seed = Path(__file__).resolve().parents[2] / "shop" / "data" / "orders.yml"
     store = OrderStore(tmp_path / "o.db", seed, today=dt.date(2026, 11, 23))
     order = store.get("10003")
     assert order.status == "delivered" and order.delivered_on == dt.date(2026, 11, 14)
     store.set_status("10003", "return_requested")
     store.close()
-    assert OrderStore(tmp_path / "o.db", seed).get("10003").status == "return_requested"   # persisted, not re-seeded
+    assert OrderStore(tmp_path / "o.db", seed).get("10003").status == "return_requested"  # persisted, not re-seeded
 
 
-@pytest.mark.parametrize("text,code", [
-    ("apply save10 please", "SAVE10"), ("use coupon CJ10000085476", "CJ10000085476"),
-    ("redeem cj51380041013", "CJ51380041013"), ("apply my coupon", None), ("order 10002", None),
-])
+@pytest.mark.parametrize(
+    "text,code",
+    [
+        ("apply save10 please", "SAVE10"),
+        ("use coupon CJ10000085476", "CJ10000085476"),
+        ("redeem cj51380041013", "CJ51380041013"),
+        ("apply my coupon", None),
+        ("order 10002", None),
+    ],
+)
 def test_coupon_codes_in_words_shop_and_complete_journey_formats(text, code):
     assert coupon_code_in(text) == code
 
 
-@pytest.mark.parametrize("fallbacks,cart_value,step", [
-    (1, 0.0, "rephrase"), (2, 0.0, "offer"), (3, 0.0, "handoff"), (1, 99.99, "rephrase"), (1, 100.0, "handoff"),
-])
+@pytest.mark.parametrize(
+    "fallbacks,cart_value,step",
+    [
+        (1, 0.0, "rephrase"),
+        (2, 0.0, "offer"),
+        (3, 0.0, "handoff"),
+        (1, 99.99, "rephrase"),
+        (1, 100.0, "handoff"),
+    ],
+)
 def test_when_a_misunderstood_shopper_goes_to_a_person(fallbacks, cart_value, step):
     assert fallback_step(fallbacks, cart_value, HandoffRules()) == step
 
@@ -133,11 +203,19 @@ def test_a_zero_threshold_turns_the_cart_rule_off():
 
 
 def test_the_agent_summary_has_words_cart_and_suggestions_but_not_button_payloads():
-    events = [{"event": "user", "text": "hi"}, {"event": "user", "text": "/complete_cart"},
-              {"event": "bot", "text": "..."}, {"event": "user", "text": "I want a person"}]
+    events = [
+        {"event": "user", "text": "hi"},
+        {"event": "user", "text": "/complete_cart"},
+        {"event": "bot", "text": "..."},
+        {"event": "user", "text": "I want a person"},
+    ]
     got = summary(events, [{"id": "s1", "qty": 2, "price": 2.99}], [{"title": "Chips"}, {"title": "Dip"}])
-    assert got == {"asked": ["hi", "I want a person"], "cart_value": 5.98, "cart_items": 2,
-                   "suggested": ["Chips", "Dip"]}
+    assert got == {
+        "asked": ["hi", "I want a person"],
+        "cart_value": 5.98,
+        "cart_items": 2,
+        "suggested": ["Chips", "Dip"],
+    }
 
 
 def test_cart_sync_carries_the_cart_for_the_page():

@@ -19,10 +19,19 @@ CAROUSEL = {"events": [{"event": "slot", "timestamp": None, "name": "last_result
                        {"event": "followup", "name": "action_listen"}, {"event": "reset_slots"}],
             "responses": [{"text": "Found:", "attachment": {"type": "template", "payload": {"elements": []}},
                            "buttons": [{"title": "Cheaper", "payload": "/refine"}]}]}
-EDGES = [CAROUSEL, {}, {"events": []}, {"events": None}, {"events": [None]}, {"events": [{}]}, {"events": [{"event": []}]},
-         {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": 3}}}]},
-         {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 1}}}]},
-         {"events": [{"event": "slot", "name": "cart", "metadata": "not an object"}]}, "not an object"]
+EDGES = [
+    CAROUSEL,
+    {},
+    {"events": []},
+    {"events": None},
+    {"events": [None]},
+    {"events": [{}]},
+    {"events": [{"event": []}]},
+    {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": 3}}}]},
+    {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 1}}}]},
+    {"events": [{"event": "slot", "name": "cart", "metadata": "not an object"}]},
+    "not an object",
+]
 
 
 def rasa_own_check(result: dict) -> str | None:
@@ -35,7 +44,7 @@ def rasa_own_check(result: dict) -> str | None:
 
 def test_same_verdicts_and_messages_as_rasa():
     rasa_patches.keep_action_result_validator()
-    rasa_patches.keep_action_result_validator()   # twice is once
+    rasa_patches.keep_action_result_validator()  # twice is once
     action = RemoteAction("action_search_products", None)
     assert rasa_own_check(GOOD) is None and action._validate_action_result(GOOD) is True
     for bad in BAD:
@@ -80,7 +89,7 @@ def test_endpoint_calls_reuse_one_connection_and_close_it_on_stop():
     rasa_patches.keep_endpoint_sessions()
     client_ports, answers, closed = asyncio.run(_calls_through_one_endpoint())
     assert answers == [{"echo": {"call": i}} for i in range(3)]
-    assert len(client_ports) == 3 and len(set(client_ports)) == 1   # Rasa alone opens three connections
+    assert len(client_ports) == 3 and len(set(client_ports)) == 1  # Rasa alone opens three connections
     assert closed
 
 
@@ -90,15 +99,23 @@ def test_every_rasa_command_gets_the_fixes_from_loading_the_plugins(tmp_path):
     import os
     import subprocess
     import sys
+
     config = tmp_path / "cartwise.yml"
     config.write_text("rasa: {action_timeout_s: 7}\n")
     env = {**os.environ, "CARTWISE_CONFIG": str(config)}
-    code = ("import logging, rasa; logging.basicConfig(level=logging.INFO); import bot.nlu.minilm_featurizer; "
-            "from rasa.core.actions import action; print(action.DEFAULT_REQUEST_TIMEOUT)")
+    code = (
+        "import logging, rasa; logging.basicConfig(level=logging.INFO); import bot.nlu.minilm_featurizer; "
+        "from rasa.core.actions import action; print(action.DEFAULT_REQUEST_TIMEOUT)"
+    )
     ran = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert ran.stdout.strip() == "7.0", ran.stderr[-2000:]
     assert ran.stderr.count("Cartwise fixes to Rasa on: action-server wait 7 s") == 1
     # A tool that only needs the pure parts (the recommender's environment has no Rasa) loads none of it.
-    ran = subprocess.run([sys.executable, "-c", "import sys, bot.redaction, bot.nlu.minilm; print('rasa' in sys.modules)"],
-                         env=env, capture_output=True, text=True, timeout=120)
+    ran = subprocess.run(
+        [sys.executable, "-c", "import sys, bot.redaction, bot.nlu.minilm; print('rasa' in sys.modules)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ran.stdout.strip() == "False", ran.stderr[-2000:]

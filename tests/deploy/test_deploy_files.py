@@ -32,8 +32,11 @@ def test_compose_file_is_valid_compose_spec():
 
 
 def test_kubernetes_manifests_are_valid_against_the_kubernetes_schemas():
-    done = subprocess.run([str(BIN / "kubernetes-validate"), "--strict", *map(str, sorted((DEPLOY / "k8s").glob("*.yaml")))],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "kubernetes-validate"), "--strict", *map(str, sorted((DEPLOY / "k8s").glob("*.yaml")))],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -48,8 +51,12 @@ def test_one_dockerfile_per_service_and_everything_it_copies_exists():
 
 def test_each_service_listens_where_the_production_config_and_the_manifests_say():
     config = yaml.safe_load((DEPLOY / "cartwise.production.yml").read_text())
-    containers = {c["name"]: c for d in k8s_documents() if d["kind"] == "Deployment"
-                  for c in d["spec"]["template"]["spec"]["containers"]}
+    containers = {
+        c["name"]: c
+        for d in k8s_documents()
+        if d["kind"] == "Deployment"
+        for c in d["spec"]["template"]["spec"]["containers"]
+    }
     for dockerfile in DOCKERFILES:
         service = dockerfile.name.removesuffix(".Dockerfile")
         exposed = int(re.search(r"^EXPOSE (\d+)", dockerfile.read_text(), re.M).group(1))
@@ -73,11 +80,19 @@ def test_action_server_and_recommender_are_cluster_internal_and_fenced():
     docs = k8s_documents()
     services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
     assert all(s["spec"]["type"] == "ClusterIP" for s in services.values())
-    fenced = {d["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
-              for d in docs if d["kind"] == "NetworkPolicy"}
+    fenced = {
+        d["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        for d in docs
+        if d["kind"] == "NetworkPolicy"
+    }
     assert {"actions", "recommender", "console"} <= fenced
-    backends = {p["backend"]["service"]["name"] for d in docs if d["kind"] == "Ingress"
-                for rule in d["spec"]["rules"] for p in rule["http"]["paths"]}
+    backends = {
+        p["backend"]["service"]["name"]
+        for d in docs
+        if d["kind"] == "Ingress"
+        for rule in d["spec"]["rules"]
+        for p in rule["http"]["paths"]
+    }
     assert backends == {"rasa", "shop", "console"}
 
 
@@ -120,13 +135,17 @@ def test_no_secret_is_written_in_a_deployment_file():
         for document in yaml.safe_load_all(path.read_text()):
             found += _literal_secrets(document, path.name)
     for path in DOCKERFILES + [DEPLOY / "nginx.conf"]:
-        found += [f"{path.name}: {m.group(0)}" for m in re.finditer(r"(?i)(password|token)=[^$\s]\S*", path.read_text())]
+        found += [
+            f"{path.name}: {m.group(0)}" for m in re.finditer(r"(?i)(password|token)=[^$\s]\S*", path.read_text())
+        ]
     assert found == []
 
 
 def test_the_secret_check_sees_a_planted_secret():
-    planted = {"services": {"rasa": {"environment": {"CARTWISE_RASA_TOKEN": "hunter2", "DB": "postgresql://u:pw@db/x"}}},
-               "env": [{"name": "DB_PASSWORD", "value": "hunter2"}]}
+    planted = {
+        "services": {"rasa": {"environment": {"CARTWISE_RASA_TOKEN": "hunter2", "DB": "postgresql://u:pw@db/x"}}},
+        "env": [{"name": "DB_PASSWORD", "value": "hunter2"}],
+    }
     assert len(_literal_secrets(planted)) == 3
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack import PASSWORD, Shopper, Staff
 from tests.processes import ROOT
+from tests.stack import PASSWORD, Shopper, Staff
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 

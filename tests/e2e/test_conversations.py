@@ -7,8 +7,8 @@ import pytest
 
 from bot.channels import ACTION_FAILED
 from tests.fixture_shop import ACTION_TIMEOUT_S
-from tests.stack import Shopper, Staff, cards, start_actions
 from tests.processes import start_recommender, stop
+from tests.stack import Shopper, Staff, cards, start_actions
 
 
 def test_greeting_offers_quick_replies(stack):

@@ -66,16 +66,20 @@ def test_metrics_and_logs_follow_a_conversation_through_every_service(stack):
     assert sum(1 for line in rasa if line.get("outcome") == "answered") >= 4
     assert {line["action"] for line in log_lines(folder / f"actions-{ports['actions']}.log", "observed-shopper")
             } >= {"action_search_products", "action_fallback"}
-    assert any(line["message"] == "POST /search 200" for line in log_lines(folder / "recommender.log", "observed-shopper"))
-    assert any("opened" in line["message"] for line in log_lines(folder / f"console-{ports['console']}.log",
-                                                                 "observed-shopper"))
-
+    assert any(
+        line["message"] == "POST /search 200" for line in log_lines(folder / "recommender.log", "observed-shopper")
+    )
+    assert any(
+        "opened" in line["message"]
+        for line in log_lines(folder / f"console-{ports['console']}.log", "observed-shopper")
+    )
 
 
 def test_metrics_are_refused_to_requests_that_came_through_the_public_proxy(stack):
     for name in ("rasa", "actions", "recommender", "console", "shop"):
-        request = urllib.request.Request(f"http://127.0.0.1:{stack['ports'][name]}/metrics",
-                                         headers={"X-Forwarded-For": "203.0.113.7"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{stack['ports'][name]}/metrics", headers={"X-Forwarded-For": "203.0.113.7"}
+        )
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=10)
         assert refused.value.code == 404, name

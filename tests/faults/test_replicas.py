@@ -117,8 +117,11 @@ def cluster(tmp_path_factory, redis_server):
 
 
 def say(url: str, sender: str, text: str) -> list[dict]:
-    request = urllib.request.Request(url + "/webhooks/rest/webhook", json.dumps({"sender": sender, "message": text}).encode(),
-                                     {"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + "/webhooks/rest/webhook",
+        json.dumps({"sender": sender, "message": text}).encode(),
+        {"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 
@@ -131,7 +134,11 @@ def replica_pid(port: int) -> int:
                 cmdline = (proc / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"run" in cmdline and b"--port" in cmdline and cmdline[cmdline.index(b"--port") + 1] == str(port).encode():
+            if (
+                b"run" in cmdline
+                and b"--port" in cmdline
+                and cmdline[cmdline.index(b"--port") + 1] == str(port).encode()
+            ):
                 return int(proc.name)
     raise LookupError(f"nothing started with --port {port}")
 
@@ -145,8 +152,8 @@ def test_a_rasa_replica_dies_mid_conversation_and_the_conversation_goes_on(clust
     for text in ["something cheaper", "what else do I need?", "thanks"]:
         said.append(text)
         assert say(url, sender, text), f"no answer to {text!r} after a replica died"
-    assert user_texts(url, sender) == said                                     # nothing lost, nothing reordered
-    deadline = time.monotonic() + 240                                          # and the replica is back
+    assert user_texts(url, sender) == said  # nothing lost, nothing reordered
+    deadline = time.monotonic() + 240  # and the replica is back
     while not reachable(cluster["ports"]["rasa"] + 1):
         assert time.monotonic() < deadline, "the killed replica was not started again"
         time.sleep(2)
@@ -169,8 +176,12 @@ def restart_postgresql() -> None:
     versions = sorted(Path("/etc/postgresql").glob("*/main")) if Path("/etc/postgresql").exists() else []
     if not versions or shutil.which("pg_ctlcluster") is None or os.geteuid() != 0:
         missing("restarting PostgreSQL needs pg_ctlcluster and root (Debian's packaging)")
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1].parent.name, "main", "restart"],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1].parent.name, "main", "restart"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def test_postgresql_restarts_and_the_cluster_recovers_without_restarting(cluster):
@@ -195,9 +206,9 @@ def test_redis_unavailable_gets_a_clear_answer_and_leaves_the_tracker_whole(clus
     assert say(url, sender, "hello")
     redis_server.stop()
     try:
-        for _ in range(2):   # both replicas (round-robin)
+        for _ in range(2):  # both replicas (round-robin)
             assert texts(say(url, sender, "do you have ground coffee?")) == STORE_DOWN
-        assert user_texts(url, sender) == ["hello"]   # the refused messages were not half-stored
+        assert user_texts(url, sender) == ["hello"]  # the refused messages were not half-stored
     finally:
         redis_server.start()
     assert "ground coffee" in texts(say(url, sender, "do you have ground coffee?")).lower()
@@ -206,12 +217,12 @@ def test_redis_unavailable_gets_a_clear_answer_and_leaves_the_tracker_whole(clus
 
 async def broker_queue(name: str, delete: bool = False, quiet_s: float = 5) -> list[dict]:
     """The events waiting in a RabbitMQ queue (taken off it), until none has come for `quiet_s`."""
-    import aio_pika   # Rasa's own RabbitMQ client
+    import aio_pika  # Rasa's own RabbitMQ client
 
     connection = await aio_pika.connect_robust("amqp://guest:guest@127.0.0.1:5672/")
     async with connection:
         channel = await connection.channel()
-        queue = await channel.declare_queue(name, passive=True)   # as Rasa declared it
+        queue = await channel.declare_queue(name, passive=True)  # as Rasa declared it
         if delete:
             await queue.delete(if_unused=False, if_empty=False)
             return []
@@ -240,7 +251,8 @@ def test_every_event_also_reaches_the_rabbitmq_event_broker_in_order(cluster):
 
     def outline(events: list[dict]) -> list[tuple]:
         return [(e["event"], e.get("name") or e.get("text")) for e in events]
-    assert outline(streamed) == outline(stored)   # the broker gets what the store holds, in the same order
+
+    assert outline(streamed) == outline(stored)  # the broker gets what the store holds, in the same order
 
 
 def test_an_agent_message_reaches_a_widget_connected_to_the_other_replica(cluster):
@@ -248,7 +260,7 @@ def test_an_agent_message_reaches_a_widget_connected_to_the_other_replica(cluste
     at whichever replica the balancer picks. Replies cross over through Redis (bot/channels.py)."""
     import queue
 
-    import socketio   # the widget's protocol, long-polling as in tests/e2e/test_socketio.py
+    import socketio  # the widget's protocol, long-polling as in tests/e2e/test_socketio.py
 
     widget_port, api_port = cluster["ports"]["rasa"] + 1, cluster["ports"]["rasa"] + 2
     client, replies, sessions = socketio.Client(), queue.Queue(), queue.Queue()
@@ -264,10 +276,11 @@ def test_an_agent_message_reaches_a_widget_connected_to_the_other_replica(cluste
             f"http://127.0.0.1:{api_port}/conversations/{session_id}/tracker/events?token={RASA_TOKEN}"
             "&output_channel=latest&execute_side_effects=true",
             json.dumps([{"event": "bot", "text": "Hello, Alice from the team here."}]).encode(),
-            {"Content-Type": "application/json"})
+            {"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             assert response.status == 200
-        while True:   # skip anything left of the greeting
+        while True:  # skip anything left of the greeting
             got = replies.get(timeout=15)
             if got.get("text") == "Hello, Alice from the team here.":
                 break

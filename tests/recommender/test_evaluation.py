@@ -9,8 +9,14 @@ import scipy.sparse as sp
 
 from recommender.catalog import DataError
 from recommender.evaluation import components, metrics
-from recommender.evaluation.harness import (Fold, Shortlist, completion_metrics, completion_queries, run_protocols,
-                                               weight_grid)
+from recommender.evaluation.harness import (
+    Fold,
+    Shortlist,
+    completion_metrics,
+    completion_queries,
+    run_protocols,
+    weight_grid,
+)
 from recommender.evaluation.splits import basket_ranks, make_split
 from recommender.importers.instacart import load_instacart
 
@@ -97,10 +103,15 @@ def test_protocols_find_planted_structure_and_the_blend_is_tuned_on_validation()
     ranked = basket_ranks(orders)
     val, test = make_split(ranked, position, 2, 0.9), make_split(ranked, position, 1, 0.9)
     settings = components.ModelSettings(knn_shrinkage=1.0)
-    out = run_protocols([Fold(val, components.fit(val.train, settings))], Fold(test, components.fit(test.train, settings)),
-                        embeddings, step=0.25, settings=settings)
+    out = run_protocols(
+        [Fold(val, components.fit(val.train, settings))],
+        Fold(test, components.fit(test.train, settings)),
+        embeddings,
+        step=0.25,
+        settings=settings,
+    )
     nb = out["next_basket"]["methods"]
-    assert nb["buy_again"]["recall@10_repeat"] > 0.9                 # favourites come back
+    assert nb["buy_again"]["recall@10_repeat"] > 0.9  # favourites come back
     assert nb["blend"]["recall@10"] >= max(nb["popularity"]["recall@10"], nb["content"]["recall@10"])
     bc = out["basket_completion"]["methods"]
     assert bc["item_knn"]["hit@10"] > 0.5 and bc["popularity"]["hit@10"] < bc["item_knn"]["hit@10"]
@@ -112,14 +123,18 @@ def test_instacart_importer_rejects_bad_rows_with_reasons(tmp_path):
     (tmp_path / "products.csv").write_text("product_id,product_name,aisle_id,department_id\n1,Milk,5,2\n2,Tea,6,3\n")
     (tmp_path / "aisles.csv").write_text("aisle_id,aisle\n5,milk\n6,tea\n")
     (tmp_path / "departments.csv").write_text("department_id,department\n2,dairy\n3,beverages\n")
-    (tmp_path / "lines.csv").write_text("order_id,user_id,order_number,product_id\n"
-                                        "10,7,1,1\n10,7,1,99\n11,7,x,2\n12,,2,2\n13,7,2,2\n")
+    (tmp_path / "lines.csv").write_text(
+        "order_id,user_id,order_number,product_id\n10,7,1,1\n10,7,1,99\n11,7,x,2\n12,,2,2\n13,7,2,2\n"
+    )
     histories = load_instacart(tmp_path, "lines.csv")
     assert histories.items.set_index("id").loc["1", "category"] == "milk"
     assert histories.orders[["basket_id", "product_id"]].values.tolist() == [["10", "1"], ["13", "2"]]
     reasons = sorted(pd.concat(histories.report.rejected)["reject_reason"])
-    assert reasons == ["basket order (order_number/timestamp) missing", "missing user or basket id",
-                       "product_id not in the products"]
+    assert reasons == [
+        "basket order (order_number/timestamp) missing",
+        "missing user or basket id",
+        "product_id not in the products",
+    ]
     (tmp_path / "aisles.csv").write_text("id,name\n")
     with pytest.raises(DataError, match=r"aisles.csv: missing required column\(s\) \['aisle_id', 'aisle'\]"):
         load_instacart(tmp_path, "lines.csv")
@@ -135,8 +150,8 @@ def test_real_instacart_sample_imports_completely():
 def test_user_knn_scores_what_similar_shoppers_buy_never_from_oneself():
     population = sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 0, 1]], dtype=np.float32))
     scores = components.user_knn(population, population, np.arange(3), k=1)
-    assert scores[0, 2] > 0 and scores[0, 3] == 0          # shopper 0's one neighbour is shopper 1
-    assert scores[2].sum() == 0                            # shopper 2 shares nothing with anyone
+    assert scores[0, 2] > 0 and scores[0, 3] == 0  # shopper 0's one neighbour is shopper 1
+    assert scores[2].sum() == 0  # shopper 2 shares nothing with anyone
 
 
 def test_shortlist_ranks_like_the_full_catalog_and_keeps_the_cart_out():

@@ -2,8 +2,13 @@ import pandas as pd
 import pytest
 
 from recommender.catalog import DataError
-from recommender.importers.completejourney import (catalog_from_frames, clean_label, coupon_values,
-                                                   coupons_from_frames, merge_twins)
+from recommender.importers.completejourney import (
+    catalog_from_frames,
+    clean_label,
+    coupon_values,
+    coupons_from_frames,
+    merge_twins,
+)
 from recommender.importers.generic import load_generic, read_table
 from tests.fixture_shop import write_shop
 

@@ -46,9 +46,15 @@ def test_top_k_keeps_the_largest_per_row():
 
 
 def _inputs():
-    similarity = CsrRows.of(sp.csr_matrix(np.array([
-        [0, .9, .1, 0, .5], [.9, 0, 0, 0, 0], [.1, 0, 0, .8, 0], [0, 0, .8, 0, 0], [.5, 0, 0, 0, 0]], dtype=np.float32)))
-    content = (np.array([[.95, .3, .2]]), np.array([[4, 1, 2]]))
+    similarity = CsrRows.of(
+        sp.csr_matrix(
+            np.array(
+                [[0, 0.9, 0.1, 0, 0.5], [0.9, 0, 0, 0, 0], [0.1, 0, 0, 0.8, 0], [0, 0, 0.8, 0, 0], [0.5, 0, 0, 0, 0]],
+                dtype=np.float32,
+            )
+        )
+    )
+    content = (np.array([[0.95, 0.3, 0.2]]), np.array([[4, 1, 2]]))
     return similarity, content
 
 
@@ -56,8 +62,15 @@ def test_blend_excludes_cart_and_out_of_stock_and_gives_reasons():
     similarity, (c_scores, c_pos) = _inputs()
     cart = [0]
     available = np.array([True, True, True, True, False])
-    out = blend(cart, cooccurrence_scores(cart, similarity), content_scores(cart, c_scores, c_pos),
-                np.array([.5, .2, .3, .1, .4]), available, BlendWeights(), k=3)
+    out = blend(
+        cart,
+        cooccurrence_scores(cart, similarity),
+        content_scores(cart, c_scores, c_pos),
+        np.array([0.5, 0.2, 0.3, 0.1, 0.4]),
+        available,
+        BlendWeights(),
+        k=3,
+    )
     positions = [s.position for s in out]
     assert 0 not in positions and 4 not in positions
     assert positions[0] == 1 and out[0].reason == "bought_with" and out[0].because_of == 0
@@ -85,5 +98,7 @@ def test_same_category_candidates_are_damped():
 
 
 def test_thin_cart_is_topped_up_with_popular_items():
-    out = blend([0], NO_SCORES, NO_SCORES, np.array([.9, .1, .5, .7, .2]), np.ones(5, dtype=bool), BlendWeights(), 3)
+    out = blend(
+        [0], NO_SCORES, NO_SCORES, np.array([0.9, 0.1, 0.5, 0.7, 0.2]), np.ones(5, dtype=bool), BlendWeights(), 3
+    )
     assert [s.position for s in out] == [3, 2, 4] and all(s.reason == "popular" for s in out)

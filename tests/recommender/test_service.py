@@ -74,7 +74,9 @@ def test_coupon_statuses_and_math(service):
 
 def test_redeeming_counts_toward_limits(service):
     cart = [{"id": "wine-1", "qty": 3}]
-    status, body = post(service, "/coupons/redeem", {"code": "SAVE10", "cart": cart, "shopper_id": "s9", "order_id": "o1"})
+    status, body = post(
+        service, "/coupons/redeem", {"code": "SAVE10", "cart": cart, "shopper_id": "s9", "order_id": "o1"}
+    )
     assert status == 200 and body["recorded"] is True
     status, body = post(service, "/coupons/validate", {"code": "SAVE10", "cart": cart, "shopper_id": "s9"})
     assert body["status"] == "already_used"
@@ -86,8 +88,11 @@ def test_redeeming_counts_toward_limits(service):
 
 
 def test_cart_deals_list_applicable_almost_and_suggestion_codes(service):
-    status, body = post(service, "/cart", {"cart": [{"id": "chips-1"}], "shopper_id": "x", "k": 0,
-                                           "suggestion_ids": ["coffee-2", "sour-1", "ghost"]})
+    status, body = post(
+        service,
+        "/cart",
+        {"cart": [{"id": "chips-1"}], "shopper_id": "x", "k": 0, "suggestion_ids": ["coffee-2", "sour-1", "ghost"]},
+    )
     assert status == 200 and body["suggestions"] == []
     deals = body["deals"]
     assert [c["code"] for c in deals["applicable"]] == ["FIESTA2"]
@@ -124,28 +129,31 @@ def test_resolve_mentions_over_http(service):
     assert [(m["qty"], m["options"][0]["id"]) for m in body["mentions"]] == [(2, "chips-1"), (1, "salsa-2")]
 
 
-@pytest.mark.parametrize("path,body,raw,status,error", [
-    ("/search", None, b'{"query": ', 400, "malformed_json"),
-    ("/search", None, b"[1, 2]", 400, "invalid_request"),
-    ("/search", {"query": 5}, None, 400, "invalid_request"),
-    ("/search", {"query": "   "}, None, 400, "invalid_request"),
-    ("/search", {"query": "tea", "k": 10_000}, None, 422, "too_many_results"),
-    ("/search", {"query": "tea", "colour": "red"}, None, 400, "invalid_request"),
-    ("/search", {"query": "tea", "filters": {"size": "huge"}}, None, 400, "invalid_request"),
-    ("/complete-cart", {"cart": [{"id": "nope"}]}, None, 422, "unknown_products"),
-    ("/complete-cart", {"cart": [{"id": "chips-1", "qty": 0}]}, None, 400, "invalid_request"),
-    ("/complete-cart", {"cart": [{"id": "chips-1", "qty": "2"}]}, None, 400, "invalid_request"),
-    ("/complete-cart", {"cart": [{"id": f"p{i}"} for i in range(201)]}, None, 422, "cart_too_large"),
-    ("/complete-cart", {"cart": "chips"}, None, 400, "invalid_request"),
-    ("/cart", {"cart": [{"id": "chips-1"}], "k": -1}, None, 400, "invalid_request"),
-    ("/cart", {"cart": [{"id": "chips-1"}], "k": 51}, None, 422, "too_many_results"),
-    ("/cart", {"cart": [{"id": f"p{i}"} for i in range(201)]}, None, 422, "cart_too_large"),
-    ("/cart", {"cart": [{"id": "chips-1"}], "deals": "yes"}, None, 400, "invalid_request"),
-    ("/similar", {"product_id": "nope"}, None, 404, "unknown_product"),
-    ("/coupons/validate", {"code": "SAVE10", "cart": [{"id": "ghost"}]}, None, 422, "unknown_products"),
-    ("/resolve-mentions", {"text": "x" * 3000}, None, 422, "text_too_long"),
-    ("/nowhere", {}, None, 404, "not_found"),
-])
+@pytest.mark.parametrize(
+    "path,body,raw,status,error",
+    [
+        ("/search", None, b'{"query": ', 400, "malformed_json"),
+        ("/search", None, b"[1, 2]", 400, "invalid_request"),
+        ("/search", {"query": 5}, None, 400, "invalid_request"),
+        ("/search", {"query": "   "}, None, 400, "invalid_request"),
+        ("/search", {"query": "tea", "k": 10_000}, None, 422, "too_many_results"),
+        ("/search", {"query": "tea", "colour": "red"}, None, 400, "invalid_request"),
+        ("/search", {"query": "tea", "filters": {"size": "huge"}}, None, 400, "invalid_request"),
+        ("/complete-cart", {"cart": [{"id": "nope"}]}, None, 422, "unknown_products"),
+        ("/complete-cart", {"cart": [{"id": "chips-1", "qty": 0}]}, None, 400, "invalid_request"),
+        ("/complete-cart", {"cart": [{"id": "chips-1", "qty": "2"}]}, None, 400, "invalid_request"),
+        ("/complete-cart", {"cart": [{"id": f"p{i}"} for i in range(201)]}, None, 422, "cart_too_large"),
+        ("/complete-cart", {"cart": "chips"}, None, 400, "invalid_request"),
+        ("/cart", {"cart": [{"id": "chips-1"}], "k": -1}, None, 400, "invalid_request"),
+        ("/cart", {"cart": [{"id": "chips-1"}], "k": 51}, None, 422, "too_many_results"),
+        ("/cart", {"cart": [{"id": f"p{i}"} for i in range(201)]}, None, 422, "cart_too_large"),
+        ("/cart", {"cart": [{"id": "chips-1"}], "deals": "yes"}, None, 400, "invalid_request"),
+        ("/similar", {"product_id": "nope"}, None, 404, "unknown_product"),
+        ("/coupons/validate", {"code": "SAVE10", "cart": [{"id": "ghost"}]}, None, 422, "unknown_products"),
+        ("/resolve-mentions", {"text": "x" * 3000}, None, 422, "text_too_long"),
+        ("/nowhere", {}, None, 404, "not_found"),
+    ],
+)
 def test_bad_input_gets_a_clear_4xx_and_the_service_keeps_serving(service, path, body, raw, status, error):
     got_status, got = post(service, path, body, raw=raw)
     assert (got_status, got["error"]) == (status, error) and got["message"]
@@ -167,9 +175,22 @@ def test_metrics_count_requests_and_recommendations(service):
 
 def test_openapi_documents_every_route(service):
     spec = yaml.safe_load(call(service, "/openapi.yaml")[1])
-    served = {"/health", "/admin/reload", "/metrics", "/search", "/similar", "/cart", "/complete-cart", "/coupons/validate",
-              "/coupons/redeem", "/resolve-mentions", "/products/lookup", "/products/popular",
-              "/products/{product_id}", "/images/{product_id}.svg"}
+    served = {
+        "/health",
+        "/admin/reload",
+        "/metrics",
+        "/search",
+        "/similar",
+        "/cart",
+        "/complete-cart",
+        "/coupons/validate",
+        "/coupons/redeem",
+        "/resolve-mentions",
+        "/products/lookup",
+        "/products/popular",
+        "/products/{product_id}",
+        "/images/{product_id}.svg",
+    }
     assert served == set(spec["paths"])
 
 
@@ -190,13 +211,17 @@ def test_workers_share_the_port_and_stop_with_the_parent(shop, tmp_path):
     config, _ = shop
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    parent = start([str(REC_PYTHON), "-m", "recommender.service", "--port", str(port), "--workers", "2"], config,
-                   f"{url}/health", tmp_path / "workers.log")
+    parent = start(
+        [str(REC_PYTHON), "-m", "recommender.service", "--port", str(port), "--workers", "2"],
+        config,
+        f"{url}/health",
+        tmp_path / "workers.log",
+    )
     try:
         deadline = time.monotonic() + 120
         while listeners(port) < 2 and time.monotonic() < deadline:
             time.sleep(0.3)
-        assert listeners(port) == 2                                   # two processes, one port
+        assert listeners(port) == 2  # two processes, one port
         with open(f"/proc/{parent.pid}/task/{parent.pid}/children") as fh:
             workers = [int(pid) for pid in fh.read().split()]
         assert len(workers) == 1
@@ -206,7 +231,7 @@ def test_workers_share_the_port_and_stop_with_the_parent(shop, tmp_path):
     finally:
         stop(parent)
     time.sleep(1)
-    for pid in workers:                                               # the parent took its worker down
+    for pid in workers:  # the parent took its worker down
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
 
@@ -236,8 +261,11 @@ def test_reload_swaps_in_a_new_build_while_requests_keep_being_answered(shop, tm
 
         def keep_asking():
             while not stop_flag.is_set():
-                request = urllib.request.Request(url + "/search", json.dumps({"query": "coffee", "k": 3}).encode(),
-                                                 {"Content-Type": "application/json"})
+                request = urllib.request.Request(
+                    url + "/search",
+                    json.dumps({"query": "coffee", "k": 3}).encode(),
+                    {"Content-Type": "application/json"},
+                )
                 try:
                     with urllib.request.urlopen(request, timeout=10) as response:
                         seen.add(response.headers["X-Cartwise-Artefacts"])
@@ -249,10 +277,11 @@ def test_reload_swaps_in_a_new_build_while_requests_keep_being_answered(shop, tm
         catalog = copy / "data" / "catalog.csv"
         catalog.write_text(catalog.read_text().replace("Ground Coffee", "Ground Coffee Beans", 1))
         build(load_settings(copy / "cartwise.yml"))
-        assert json.loads(call(url, "/health")[1])["version"] == before    # built, not yet served
-        assert call(url, "/admin/reload", {}, method="POST")[0] == 401       # the service token is required
-        request = urllib.request.Request(url + "/admin/reload", b"{}", method="POST",
-                                         headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
+        assert json.loads(call(url, "/health")[1])["version"] == before  # built, not yet served
+        assert call(url, "/admin/reload", {}, method="POST")[0] == 401  # the service token is required
+        request = urllib.request.Request(
+            url + "/admin/reload", b"{}", method="POST", headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}
+        )
         with urllib.request.urlopen(request, timeout=120) as response:
             switched = json.loads(response.read())
         stop_flag.set()

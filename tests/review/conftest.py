@@ -10,7 +10,6 @@ import pytest
 from tests.stack import Shopper, cards
 
 
-
 @dataclass(frozen=True)
 class Conversations:
     """Who said what, so tests know which conversation each filter must find."""

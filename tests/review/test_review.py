@@ -242,17 +242,20 @@ def test_analytics_counts_and_plots(filled):
         with rita.opener.open(request, timeout=30) as response:
             assert response.headers["Content-Type"] == "image/png" and response.read(8) == b"\x89PNG\r\n\x1a\n"
     status, with_plots = rita.call("GET", "/api/review/analytics?fallback=yes&plots=1")   # what the page asks
-    assert status == 200 and with_plots["fallback_rate"] == 1.0 and set(with_plots["plots"]) == {"per_day", "rates", "intents"}
-    assert all(base64.b64decode(url.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n" for url in with_plots["plots"].values())
+    assert status == 200 and with_plots["fallback_rate"] == 1.0
+    assert set(with_plots["plots"]) == {"per_day", "rates", "intents"}
+    assert all(
+        base64.b64decode(url.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n" for url in with_plots["plots"].values()
+    )
 
 
 def test_only_reviewers_reach_the_review_console(filled):
     target, _ = filled
-    alice = Staff(console(target), "alice")            # an agent
+    alice = Staff(console(target), "alice")  # an agent
     assert alice.call("GET", "/api/review/conversations")[0] == 403
     assert alice.call("GET", "/review")[0] == 403
     rita = Staff(console(target), "rita")
-    assert rita.call("GET", "/api/queue")[0] == 403   # and reviewers do not take chats
+    assert rita.call("GET", "/api/queue")[0] == 403  # and reviewers do not take chats
     nobody = Staff(console(target), "mallory", "wrong password")
     assert nobody.call("GET", "/api/review/conversations")[0] == 401
     status, body = rita.call("POST", "/api/review/conversations/x/tags", {"tag": "a"}, csrf=False)
