@@ -38,4 +38,16 @@ def export_jsonl(review: Review, filters: Filters, out: str) -> int:
 
 def _write(stream: IO[str], row: dict, review: Review) -> None:
     events = [event for _, event in review.events(row["sender_id"])]
-    stream.write(json.dumps({**row, "events": events}, ensure_ascii=False) + "\n")
+    stream.write(one_line(json.dumps({**row, "events": events}, ensure_ascii=False)) + "\n")
+
+
+# Characters that JSON leaves raw with ensure_ascii=False but that many readers (Python's
+# str.splitlines, editors, some JSONL tools) take as line breaks; a shopper can type them.
+_LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+def one_line(text: str) -> str:
+    """JSON text kept on one line for every reader: those characters as JSON escapes."""
+    for char, escaped in _LINE_BREAKS.items():
+        text = text.replace(char, escaped)
+    return text

@@ -8,11 +8,12 @@ import json
 import subprocess
 import urllib.parse
 import urllib.request
+import uuid
 
 import sqlalchemy as sa
 
 from tests.processes import BOT_BIN, ROOT, service_env
-from tests.stack import MODEL, Staff
+from tests.stack import MODEL, Shopper, Staff
 
 
 def console(target) -> str:
@@ -70,6 +71,22 @@ def test_filters_return_the_conversations_they_should(filled):
     status, body = rita.call("POST", path + "/notes", {"text": "bot should offer the phone line"})
     assert status == 200 and body["author"] == "rita"
     assert rita.call("GET", path)[1]["notes"][-1]["text"] == "bot should offer the phone line"
+
+
+def test_a_message_the_index_cannot_store_as_typed_does_not_stop_indexing(filled, tmp_path):
+    """A NUL character (PostgreSQL text cannot hold one) and a line separator: the conversation is
+    listed, so is one that came after it, and the export keeps one conversation per line."""
+    target, _ = filled
+    run = f"odd{uuid.uuid4().hex[:6]}"
+    Shopper(target, f"{run}-nul").say("hello\x00 there\u2028bye")
+    Shopper(target, f"{run}-after").say("hello")
+    assert {f"{run}-nul", f"{run}-after"} <= set(listed(Staff(console(target), "rita")))
+    out = tmp_path / "all.jsonl"
+    done = subprocess.run([str(BOT_BIN / "python"), "-m", "console", "export", "--out", str(out)], cwd=ROOT,
+                          env=service_env(target["config"]), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    exported = {json.loads(line)["sender_id"] for line in out.read_text().splitlines()}
+    assert {f"{run}-nul", f"{run}-after"} <= exported
 
 
 def test_bad_filters_get_a_clear_error(filled):
