@@ -42,7 +42,8 @@ node_modules/.installed: package.json package-lock.json  ## the chat widget (ras
 # Browser tests drive Debian's Chromium (playwright-core never downloads a browser).
 CHROMIUM ?= /usr/bin/chromium
 browser:                   ## Debian's Chromium for the browser tests (installed when run as root)
-	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
+	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 && export DEBIAN_FRONTEND=noninteractive \
+	    && { apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } \
 	  || { echo "Chromium is needed for the browser tests: sudo apt-get install chromium (or set CHROMIUM=/path)"; exit 1; }
 
 # Each environment gets its own requirements, then this project itself in editable mode (pyproject.toml),

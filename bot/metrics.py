@@ -1,5 +1,5 @@
 """The Rasa server's Prometheus metrics, counted where each shopper message enters (bot/channels.py)
-and served at /metrics by `bot.channels.MetricsEndpoint`.
+and served at /metrics by the `Telemetry` channel (`bot.channels.Telemetry`).
 
 Module-level, the Prometheus client's convention: one Rasa process, one set of counters. Fallbacks,
 handoffs and recommendations are counted by the action server, which runs those actions.

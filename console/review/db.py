@@ -1,7 +1,7 @@
 """Where review reads and writes: Rasa's tracker store (read) and the review index (read-write).
 
 Both are SQLAlchemy engines, so SQLite and PostgreSQL behave the same. The tracker store is found
-the way Rasa finds it, from endpoints.yml; the review index has its own URL (`console.review_db`)
+the way Rasa finds it, from endpoints.yml; the review index has its own URL (`console.review.db` in cartwise.yml)
 because two writers on one SQLite file would make Rasa wait for the indexer.
 """
 from __future__ import annotations
