@@ -17,9 +17,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import metrics, replies
-from .cart import cart_from_metadata
+from .api.recommender import RecommenderClient, RecommenderRejected, RecommenderUnavailable
+from .cart_lines import cart_from_metadata
 from .config import settings
-from .recommender_client import RecommenderClient, RecommenderRejected, RecommenderUnavailable
 
 log = logging.getLogger("cartwise.actions")
 

@@ -1,119 +1,205 @@
-"""The shopper's cart and references to shown products: pure functions over plain data.
-
-A cart is a list of {"id", "qty", "title", "price"} dicts (the `cart` slot).
-"""
+"""The cart: learn it from words, show it, add and remove, clarify, and complete it."""
 from __future__ import annotations
 
-import re
-from typing import Any
+from rasa_sdk.executor import CollectingDispatcher
 
-MAX_QTY = 99
-_ORDINALS = {
-    "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
-    "fifth": 4, "5th": 4, "sixth": 5, "6th": 5,
-}
-_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                 "eight": 8, "nine": 9, "ten": 10, "a couple": 2, "a dozen": 12}
+from . import replies
+from .base import Context, ShopAction, brief, entity, user_text, utter_products
+from .cart_lines import add_item, cart_total, match_cart_line, parse_ordinals, parse_quantity, remove_item
+from .config import settings
+from .targets import Targets, find_targets
 
-
-def cart_from_metadata(metadata: Any) -> list[dict] | None:
-    """The page's cart sent with the message ({"cart": [{"id", "qty"}]}); None when absent.
-
-    Malformed entries are dropped rather than failing the turn: the page may be out of date.
-    """
-    if not isinstance(metadata, dict) or "cart" not in metadata:
-        return None
-    raw = metadata["cart"]
-    if not isinstance(raw, list):
-        return []
-    out: dict[str, int] = {}
-    for item in raw[:200]:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), (str, int)) or isinstance(item.get("id"), bool):
-            continue
-        qty = item.get("qty", 1)
-        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
-            continue
-        pid = str(item["id"]).strip()
-        if pid:
-            out[pid] = min(out.get(pid, 0) + qty, MAX_QTY)
-    return [{"id": pid, "qty": qty} for pid, qty in out.items()]
+YES_NO = replies.buttons(("Yes please", "/affirm"), ("No thanks", "/deny"))
+CART_BUTTONS = replies.buttons(("Complete my cart", "/complete_cart"), ("Show my cart", "/show_cart"),
+                               ("Any deals?", "/ask_deals"))
 
 
-def cart_line(product: dict, qty: int) -> dict:
-    return {"id": str(product["id"]), "qty": int(qty), "title": product.get("title", ""),
-            "price": float(product.get("price", 0.0))}
+def ask_to_choose(ctx: Context, dispatcher: CollectingDispatcher, mention: dict) -> None:
+    """An ambiguous mention: keep it pending and offer its options as quick replies."""
+    options = mention["options"][:4]
+    ctx.set("pending_choice", {"text": mention["text"], "qty": mention.get("qty", 1),
+                               "options": [brief(o) for o in options]})
+    listed = "\n".join(f"{i}. {o['title']} ({replies.money(o['price'])})" for i, o in enumerate(options, 1))
+    dispatcher.utter_message(
+        text=f"Which {mention['text']} do you mean?\n{listed}",
+        buttons=[{"title": o["title"], "payload": replies.payload("choose_product", product_id=str(o["id"]))}
+                 for o in options])
 
 
-def add_item(cart: list[dict], product: dict, qty: int) -> list[dict]:
-    out = [dict(line) for line in cart]
-    for line in out:
-        if line["id"] == str(product["id"]):
-            line["qty"] = min(line["qty"] + qty, MAX_QTY)
-            return out
-    return out + [cart_line(product, min(qty, MAX_QTY))]
+def added_text(cart: list[dict], added: list[tuple[dict, int]]) -> str:
+    what = ", ".join(f"{qty} x {p['title']}" for p, qty in added)
+    count = sum(line["qty"] for line in cart)
+    return (
+        f"Added {what}. Your cart now has {count} item{'s' if count != 1 else ''} ({replies.money(cart_total(cart))})."
+    )
 
 
-def remove_item(cart: list[dict], product_id: str, qty: int | None = None) -> list[dict]:
-    """Remove `qty` units (all of them when None)."""
-    out = []
-    for line in cart:
-        if line["id"] == product_id and qty is not None and line["qty"] > qty:
-            out.append({**line, "qty": line["qty"] - qty})
-        elif line["id"] != product_id:
-            out.append(dict(line))
-    return out
+def report_unresolved(dispatcher: CollectingDispatcher, targets: Targets) -> None:
+    if targets.unresolved:
+        names = ", ".join(f"“{u}”" for u in targets.unresolved)
+        dispatcher.utter_message(text=f"I couldn't find {names} in our shop.")
 
 
-def cart_total(cart: list[dict]) -> float:
-    return round(sum(line.get("price", 0.0) * line["qty"] for line in cart), 2)
+class ActionUpdateCartFromWords(ShopAction):
+    """'I have 2 bags of tortilla chips and salsa in my cart' -> the cart slot."""
+
+    NAME = "action_update_cart_from_words"
+    DEGRADED = "I can't look up products right now, so I couldn't update your cart."
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        targets = await find_targets(ctx)
+        cart = await ctx.cart()
+        for product, qty in zip(targets.products, targets.quantities):
+            cart = remove_item(cart, str(product["id"]))
+            cart = add_item(cart, product, qty)  # words state the quantity held, not an addition
+        if targets.products:
+            ctx.set_cart(cart)
+            dispatcher.utter_message(text="Got it. " + replies.cart_summary(cart, cart_total(cart)))
+        report_unresolved(dispatcher, targets)
+        if targets.ambiguous:
+            ask_to_choose(ctx, dispatcher, targets.ambiguous[0])
+        elif targets.products:
+            dispatcher.utter_message(text="Would you like suggestions to complete your cart?", buttons=YES_NO)
+            ctx.set("offer", "complete_cart")
+        elif not targets.unresolved:
+            dispatcher.utter_message(
+                text="Which products are in your cart? For example: \"2 bags of chips and salsa\"."
+            )
 
 
-def parse_ordinals(text: str, shown: int) -> list[int]:
-    """Positions in the last shown list that the text refers to ('the first and third', 'option 2')."""
-    lowered = text.lower()
-    found: list[tuple[int, int]] = []
-    for word, index in _ORDINALS.items():
-        for m in re.finditer(rf"\b{word}\b", lowered):
-            found.append((m.start(), index))
-    for m in re.finditer(r"\b(?:option|number|no\.?|item|#)\s*(\d{1,2})\b", lowered):
-        found.append((m.start(), int(m.group(1)) - 1))
-    for m in re.finditer(r"\blast\b", lowered):
-        found.append((m.start(), shown - 1))
-    if re.search(r"\bboth\b", lowered) and not found:
-        found = [(0, 0), (1, 1)]
-    if re.search(r"\b(?:first|top) (?:two|2)\b", lowered):
-        found = [(0, 0), (1, 1)]
-    positions = [i for _, i in sorted(found)]
-    return [i for i in dict.fromkeys(positions) if 0 <= i < shown]
+def pick_option(options: list[dict], text: str, product_id: str | None = None) -> str | None:
+    """Which pending option the shopper picked: a button's id, 'the second', or the option's name."""
+    if product_id in {o["id"] for o in options}:
+        return product_id
+    picks = parse_ordinals(text, len(options))
+    if picks:
+        return options[picks[0]]["id"]
+    words = text.lower()
+    named = [o["id"] for o in options if o["title"].split(",")[0].lower() in words]
+    return named[0] if named else None
 
 
-def refers_to_previous(text: str) -> bool:
-    """'add it', 'this one', 'that', 'those': a reference to what was just shown."""
-    return re.search(r"\b(it|this|that|these|those|them|one)\b", text.lower()) is not None
+async def settle_choice(ctx: Context, dispatcher: CollectingDispatcher, pending: dict, chosen_id: str) -> None:
+    product = (await ctx.rec.lookup([chosen_id]))["items"][0]
+    cart = add_item(remove_item(await ctx.cart(), chosen_id), product, int(pending["qty"]))
+    ctx.set_cart(cart)
+    ctx.set("pending_choice", None)
+    dispatcher.utter_message(
+        text=f"Thanks, noted {pending['qty']} x {product['title']}. " + replies.cart_summary(cart, cart_total(cart))
+    )
+    dispatcher.utter_message(text="Would you like suggestions to complete your cart?", buttons=YES_NO)
+    ctx.set("offer", "complete_cart")
 
 
-def parse_quantity(text: str) -> int | None:
-    """An explicit quantity ('add 2 of those', 'three of the first'); None when none is stated."""
-    lowered = re.sub(r"\$\s*\d+(?:\.\d+)?", " ", text.lower())           # prices are not quantities
-    lowered = re.sub(r"\b\d+(?:st|nd|rd|th)\b|\b(?:option|number|item|#)\s*\d+", " ", lowered)
-    lowered = re.sub(r"\b\d{5,}\b", " ", lowered)                         # ids and order numbers
-    m = re.search(r"\b(\d{1,3})\b", lowered)
-    if m:
-        return max(1, min(int(m.group(1)), MAX_QTY))
-    for word, value in _NUMBER_WORDS.items():
-        if re.search(rf"\b{word}\b", lowered):
-            return value
-    return None
+class ActionChooseProduct(ShopAction):
+    NAME = "action_choose_product"
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        pending = ctx.tracker.get_slot("pending_choice")
+        if not pending:
+            dispatcher.utter_message(text="Sorry, I'm not sure what you're choosing. What would you like to do?")
+            return
+        chosen_id = pick_option(pending["options"], user_text(ctx.tracker), entity(ctx.tracker, "product_id"))
+        if chosen_id is None:
+            ask_to_choose(
+                ctx, dispatcher, {"text": pending["text"], "qty": pending["qty"], "options": pending["options"]}
+            )
+            return
+        await settle_choice(ctx, dispatcher, pending, chosen_id)
 
 
-def match_cart_line(cart: list[dict], text: str) -> dict | None:
-    """The cart line whose title shares the most words with the text ('remove the salsa')."""
-    words = {w.rstrip("s") for w in re.findall(r"[a-z]{3,}", text.lower())} - {"remove", "the", "take", "out",
-                                                                               "from", "cart", "delete", "want"}
-    best, best_overlap = None, 0
-    for line in cart:
-        title_words = {w.rstrip("s") for w in re.findall(r"[a-z]{3,}", str(line.get("title", "")).lower())}
-        overlap = len(words & title_words)
-        if overlap > best_overlap:
-            best, best_overlap = line, overlap
-    return best
+class ActionAddToCart(ShopAction):
+    NAME = "action_add_to_cart"
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        targets = await find_targets(ctx)
+        stated = parse_quantity(user_text(ctx.tracker))
+        if not targets.products:
+            report_unresolved(dispatcher, targets)
+            if targets.ambiguous:
+                ask_to_choose(ctx, dispatcher, targets.ambiguous[0])
+            elif not targets.unresolved:
+                dispatcher.utter_message(text="Which product should I add? Say e.g. \"add the first one\" or name it.")
+            return
+        cart = await ctx.cart()
+        added = []
+        for product, qty in zip(targets.products, targets.quantities):
+            if product.get("stock", -1) == 0:
+                dispatcher.utter_message(text=f"Sorry, {product['title']} is out of stock.")
+                continue
+            qty = stated if stated and len(targets.products) == 1 else qty
+            cart = add_item(cart, product, qty)
+            added.append((product, qty))
+        if added:
+            ctx.set_cart(cart)
+            dispatcher.utter_message(text=added_text(cart, added), buttons=CART_BUTTONS)
+
+
+class ActionRemoveFromCart(ShopAction):
+    NAME = "action_remove_from_cart"
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        cart = await ctx.cart()
+        if not cart:
+            dispatcher.utter_message(text="Your cart is already empty.")
+            return
+        text = user_text(ctx.tracker)
+        target_id = entity(ctx.tracker, "product_id")
+        if target_id is None:
+            line = match_cart_line(cart, text)
+            if line is None:
+                shown = ctx.last_results()
+                picks = parse_ordinals(text, len(shown))
+                target_id = shown[picks[0]]["id"] if picks else (cart[-1]["id"] if len(cart) == 1 else None)
+            else:
+                target_id = line["id"]
+        line = next((l for l in cart if l["id"] == target_id), None)
+        if line is None:
+            dispatcher.utter_message(
+                text="I couldn't tell which item to remove. " + replies.cart_summary(cart, cart_total(cart))
+            )
+            return
+        qty = parse_quantity(text)
+        cart = remove_item(cart, line["id"], qty)
+        ctx.set_cart(cart)
+        removed = f"{qty} x " if qty and qty < line["qty"] else ""
+        dispatcher.utter_message(
+            text=f"Removed {removed}{line['title']}. " + replies.cart_summary(cart, cart_total(cart))
+        )
+
+
+class ActionShowCart(ShopAction):
+    NAME = "action_show_cart"
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        cart = await ctx.cart()
+        coupon = ctx.tracker.get_slot("applied_coupon")
+        note = f"\nCoupon applied: {coupon}" if coupon and cart else ""
+        dispatcher.utter_message(
+            text=replies.cart_summary(cart, cart_total(cart)) + note, buttons=CART_BUTTONS if cart else None
+        )
+
+
+class ActionCompleteCart(ShopAction):
+    NAME = "action_complete_cart"
+    DEGRADED = "my suggestions are not answering right now."
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        answer = await ctx.cart_turn(k=settings().results_per_page, deals=True)
+        cart, items = await ctx.cart(), answer["suggestions"]  # each suggestion carries its coupon codes
+        if not items:
+            dispatcher.utter_message(text="I have no suggestions for this cart right now.")
+            return
+        if cart:
+            names = ", ".join(line["title"].split(",")[0].lower() for line in cart[:3])
+            intro = f"To go with your {names}, you might like:"
+        else:
+            intro = "Your cart is empty; here is what shoppers buy most:"
+        utter_products(
+            ctx,
+            dispatcher,
+            replies.products_text(intro, items),
+            items,
+            replies.buttons(("Any deals?", "/ask_deals"), ("Show my cart", "/show_cart")),
+        )
+        ctx.set("last_results", [brief(p) for p in items])

@@ -10,11 +10,12 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import metrics, replies
+from .api.console import ConsoleUnavailable, request_handoff
 from .base import current_cart
-from .cart import cart_total
-from .cart_actions import ActionCompleteCart
+from .cart import ActionCompleteCart
+from .cart_lines import cart_total
 from .config import settings
-from .handoff import ASKED_FOR_PERSON, ConsoleUnavailable, fallback_reason, fallback_step, request_handoff, summary
+from .handoff import ASKED_FOR_PERSON, fallback_reason, fallback_step, summary
 
 log = logging.getLogger("cartwise.actions")
 ASK_REPHRASE = "Sorry, I didn't quite get that. Could you say it another way?"

@@ -5,7 +5,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from . import replies
 from .base import Context, ShopAction, coupon_code_in, entity, user_text
-from .cart import cart_total
+from .cart_lines import cart_total
 
 
 def deals_text(found: dict, cart_is_empty: bool) -> str:

@@ -1,15 +1,10 @@
-"""Handing a conversation to a person: when to do it (pure rules), what the agent is told (a summary),
-and the call that queues it at the agent console."""
+"""Handing a conversation to a person: when to do it and what the agent is told (pure rules). The
+call that queues it at the agent console is `actions/api/console.py`."""
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-import aiohttp
-
-from telemetry.logs import HEADER
-
-from .cart import cart_total
+from .cart_lines import cart_total
 from .config import HandoffRules
 
 ASKED_FOR_PERSON = "asked for a person"
@@ -41,22 +36,3 @@ def summary(events: list[dict[str, Any]], cart: list[dict], last_results: list[d
         "cart_items": sum(line["qty"] for line in cart),
         "suggested": [p.get("title", "") for p in last_results[:5]],
     }
-
-
-class ConsoleUnavailable(Exception):
-    """The console did not answer: the bot says so and keeps helping."""
-
-
-async def request_handoff(
-    url: str, token: str, timeout_s: float, body: dict[str, Any], path: str = "/api/handoffs"
-) -> dict[str, Any]:
-    try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session:
-            headers = {"Authorization": f"Bearer {token}", HEADER: str(body.get("conversation_id", ""))}
-            async with session.post(url + path, json=body, headers=headers) as response:
-                payload = await response.json(content_type=None)
-                if response.status != 200:
-                    raise ConsoleUnavailable(f"console answered {response.status}: {payload}")
-                return payload
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-        raise ConsoleUnavailable(f"{exc.__class__.__name__} {exc}") from exc

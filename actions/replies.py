@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from .cart import cart_total
+from .cart_lines import cart_total
 
 
 def money(value: float) -> str:

@@ -18,8 +18,8 @@ from sanic.request import Request
 from telemetry import logs
 from telemetry.sanic import metrics_handler
 
+from .api.recommender import SHARED_SESSION
 from .metrics import REGISTRY, RUN_SECONDS, RUNS
-from .recommender_client import SHARED_SESSION
 
 log = logging.getLogger("cartwise.actions.access")
 

@@ -5,8 +5,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from . import replies
 from .base import Context, ShopAction, brief, user_text, utter_products
-from .cart import refers_to_previous
-from .cart_actions import pick_option, settle_choice
+from .cart import pick_option, settle_choice
+from .cart_lines import refers_to_previous
 from .config import settings
 from .targets import find_targets
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .base import Context, entity, user_text
-from .cart import parse_ordinals, refers_to_previous
+from .cart_lines import parse_ordinals, refers_to_previous
 
 
 @dataclass

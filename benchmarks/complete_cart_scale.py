@@ -34,12 +34,12 @@ NOISE = 0.35
 def replicated_artefacts(size: int, seed: int = 0):
     import scipy.sparse as sp
 
-    from recommender import artifacts
+    from recommender import artefacts
     from recommender.config import load_settings
     from recommender.vector_index import build_index, describe, neighbour_table
 
     settings = load_settings()
-    base = artifacts.read(settings.models_dir, settings.index)
+    base = artefacts.read(settings.models_dir, settings.index)
     n = len(base.catalog)
     copies = -(-size // n)
     rng = np.random.default_rng(seed)
@@ -60,7 +60,7 @@ def replicated_artefacts(size: int, seed: int = 0):
     build_s = time.perf_counter() - t0
     neighbour_scores, neighbour_rows = neighbour_table(index, embeddings, settings.index.neighbours)
     manifest = {**base.manifest, "items": size, "index_type": describe(index)}
-    art = artifacts.Artefacts(catalog, np.ascontiguousarray(embeddings, dtype=np.float32), index, similarity.tocsr(),
+    art = artefacts.Artefacts(catalog, np.ascontiguousarray(embeddings, dtype=np.float32), index, similarity.tocsr(),
                               neighbour_rows, neighbour_scores, popularity, manifest)
     return settings, art, build_s, n
 
@@ -74,23 +74,23 @@ def rss_mb(kind: str = "VmRSS") -> float:
 
 def write_replica(size: int, folder: Path) -> dict:
     """Build the replicated catalog's artefacts and write them as `make build` would."""
-    from recommender import artifacts
+    from recommender import artefacts
 
     _, art, build_s, n = replicated_artefacts(size)
-    artifacts.write(folder, art)
+    artefacts.write(folder, art)
     return {"index_build_s": round(build_s, 1), "base_items": n}
 
 
 def serve_replica(folder: Path, carts: int, base_items: int) -> dict:
     """Load the artefacts the way the service does, then time complete-the-cart."""
-    from recommender import artifacts
+    from recommender import artefacts
     from recommender.config import load_settings
     from recommender.engine import Recommender
     from recommender.vector_index import describe
 
     settings = replace(load_settings(), models_dir=folder)
     before = rss_mb()
-    engine = Recommender(settings, artifacts.read(folder, settings.index), encoder=None, coupons={})
+    engine = Recommender(settings, artefacts.read(folder, settings.index), encoder=None, coupons={})
     loaded = rss_mb()
     size, n = len(engine.ids), base_items
     popularity = engine.art.popularity[:n] / engine.art.popularity[:n].sum()

@@ -62,7 +62,7 @@ def listeners(port: int) -> int:
 
 
 def popular_ids(models: Path, n: int) -> list[str]:
-    from recommender.artifacts import CATALOG, POPULARITY
+    from recommender.artefacts import CATALOG, POPULARITY
 
     ids = pd.read_parquet(models / CATALOG, columns=["id"])["id"].to_numpy()
     return [str(i) for i in ids[np.argsort(-np.load(models / POPULARITY), kind="stable")[:n]]]

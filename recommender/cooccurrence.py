@@ -2,7 +2,7 @@
 
 similarity(i, j) = co(i, j) / (sqrt(n_i * n_j) + shrinkage): cosine over basket incidence,
 shrunk so that a pair seen together in 2 baskets does not outrank one seen in 200.
-Only the top `neighbors` per item are kept, which bounds memory and query time.
+Only the top `neighbours` per item are kept, which bounds memory and query time.
 """
 from __future__ import annotations
 
@@ -23,14 +23,14 @@ def basket_matrix(interactions: pd.DataFrame, item_position: dict[str, int]) -> 
     return matrix
 
 
-def item_similarity(baskets: sp.csr_matrix, neighbors: int, shrinkage: float) -> sp.csr_matrix:
-    """Sparse items x items similarity, top `neighbors` per row, diagonal removed."""
+def item_similarity(baskets: sp.csr_matrix, neighbours: int, shrinkage: float) -> sp.csr_matrix:
+    """Sparse items x items similarity, top `neighbours` per row, diagonal removed."""
     counts = np.asarray(baskets.sum(axis=0)).ravel()
     co = (baskets.T @ baskets).tocoo()
     off_diagonal = co.row != co.col
     rows, cols, together = co.row[off_diagonal], co.col[off_diagonal], co.data[off_diagonal]
     sims = together / (np.sqrt(counts[rows] * counts[cols]) + shrinkage)
-    return top_k_per_row(sp.csr_matrix((sims, (rows, cols)), shape=co.shape), neighbors)
+    return top_k_per_row(sp.csr_matrix((sims, (rows, cols)), shape=co.shape), neighbours)
 
 
 def top_k_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import artifacts
+from . import artefacts
 from .blend import Suggestion, blend, content_scores, cooccurrence_scores, reason_text
 from .config import Settings
 from .coupons import CartLine, Coupon, CouponResult, evaluate, load_coupons, parse_coupons
@@ -114,7 +114,7 @@ def _python(value):
 
 
 class Recommender:
-    def __init__(self, settings: Settings, art: artifacts.Artefacts, encoder: Encoder,
+    def __init__(self, settings: Settings, art: artefacts.Artefacts, encoder: Encoder,
                  coupons: dict[str, Coupon]):
         self.settings = settings
         self.art = art
@@ -148,7 +148,7 @@ class Recommender:
 
     @classmethod
     def load(cls, settings: Settings) -> Recommender:
-        art = artifacts.read(settings.models_dir, settings.index)
+        art = artefacts.read(settings.models_dir, settings.index)
         # The shop's own coupons win over a data source's coupon with the same code.
         coupons = {**parse_coupons({"coupons": art.coupons}), **load_coupons(settings.coupons_file)}
         return cls(settings, art, Encoder(), coupons)

@@ -124,7 +124,7 @@ def write_config(
   models_dir: {models_dir}
   coupons_file: {coupons}
   state_db: {folder / 'recommender.db'}
-  cooccurrence: {{neighbors: 50, shrinkage: 2}}
+  cooccurrence: {{neighbours: 50, shrinkage: 2}}
   index: {{neighbours: 20}}   # narrower than the 27 products, so complete-the-cart reads the table
 actions:
   port: {ports['actions']}

@@ -70,7 +70,7 @@ def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbou
                   categories: np.ndarray, settings: Settings, k: int = 10, max_cases: int = 1000) -> dict:
     fit, holdout = time_split(interactions, holdout_share=0.1)
     baskets = cooccurrence.basket_matrix(fit, position)
-    similarity = CsrRows.of(cooccurrence.item_similarity(baskets, settings.cf_neighbors, settings.cf_shrinkage))
+    similarity = CsrRows.of(cooccurrence.item_similarity(baskets, settings.cf_neighbours, settings.cf_shrinkage))
     popularity = cooccurrence.popularity(baskets)
     cases = completion_cases(holdout, position, max_cases, seed=0)
     w = settings.blend

@@ -24,12 +24,12 @@ COMPONENTS = ("popularity", "buy_again", "user_knn", "item_knn", "ease", "conten
 
 @dataclass(frozen=True)
 class ModelSettings:
-    knn_neighbors: int = 100
+    knn_neighbours: int = 100
     knn_shrinkage: float = 10.0
     ease_lambda: float = 200.0
     ease_max_items: int = 8000     # the Gram matrix is dense: 8k items is 256 MB in float32
     decay: float = 0.9             # buy-again weight of a basket one step further in the past
-    user_neighbors: int = 100
+    user_neighbours: int = 100
 
 
 @dataclass
@@ -43,7 +43,7 @@ class FittedModels:
 def fit(train_baskets: sp.csr_matrix, settings: ModelSettings) -> FittedModels:
     counts = np.asarray(train_baskets.sum(axis=0)).ravel()
     popularity = counts / max(train_baskets.shape[0], 1)
-    similarity = cooccurrence.item_similarity(train_baskets, settings.knn_neighbors, settings.knn_shrinkage)
+    similarity = cooccurrence.item_similarity(train_baskets, settings.knn_neighbours, settings.knn_shrinkage)
     ease_items = np.sort(np.argsort(-counts, kind="stable")[:settings.ease_max_items])
     ease_items = ease_items[counts[ease_items] > 0]
     return FittedModels(popularity, similarity, ease_items, ease(train_baskets[:, ease_items], settings.ease_lambda))
@@ -85,7 +85,7 @@ def scores(name: str, models: FittedModels, queries: sp.csr_matrix, history: sp.
     if name == "buy_again":
         return history.toarray().astype(np.float32)
     if name == "user_knn":
-        return user_knn(history, population, self_rows, settings.user_neighbors)
+        return user_knn(history, population, self_rows, settings.user_neighbours)
     if name == "item_knn":
         return np.asarray((queries @ models.similarity).todense(), dtype=np.float32)
     if name == "ease":

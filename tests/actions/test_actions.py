@@ -1,5 +1,5 @@
 """Actions run as Rasa would run them, against the real recommender service on loopback."""
-from actions.cart_actions import (
+from actions.cart import (
     ActionAddToCart,
     ActionCompleteCart,
     ActionRemoveFromCart,
@@ -96,7 +96,7 @@ def test_suggested_items_carry_their_coupons(recommender):
 
 
 def test_text_only_channel_gets_the_list_without_cards(recommender):
-    from actions.cart_actions import ActionCompleteCart
+    from actions.cart import ActionCompleteCart
     events = [{"event": "user", "input_channel": "cmdline", "parse_data": {"intent": {"name": "complete_cart"}}}]
     messages, _ = turn(ActionCompleteCart(), "what else do I need", "complete_cart", events=events,
                        slots={"cart": [CHIPS]})

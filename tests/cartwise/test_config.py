@@ -69,3 +69,13 @@ def test_a_broken_file_is_refused_with_its_path(tmp_path, text, problem):
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(config.ConfigError, match="nowhere.yml: cannot read"):
         config.load(tmp_path / "nowhere.yml")
+
+
+def test_a_renamed_key_is_named_not_ignored(tmp_path):
+    from recommender.config import load_settings
+    path = tmp_path / "cartwise.yml"
+    path.write_text("recommender: {cooccurrence: {neighbors: 10}}\n")
+    with pytest.raises(config.ConfigError, match="cooccurrence.neighbors is now spelled `neighbours`"):
+        load_settings(path)
+    path.write_text("recommender: {cooccurrence: {neighbours: 10}}\n")
+    assert load_settings(path).cf_neighbours == 10

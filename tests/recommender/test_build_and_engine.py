@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from recommender import artifacts
+from recommender import artefacts
 from recommender.build import build
 from recommender.config import load_settings
 from recommender.engine import SearchFilters
@@ -16,7 +16,7 @@ from recommender.mentions import label_phrases, singular
 
 
 def test_manifest_records_data_versions_and_timings(shop):
-    manifest = artifacts.read_manifest(shop[1].models_dir)
+    manifest = artefacts.read_manifest(shop[1].models_dir)
     assert manifest["items"] == 27 and manifest["index_type"] == "exact"
     assert manifest["versions"]["faiss-cpu"] != "absent" and manifest["embedding_dim"] == 384
     assert set(manifest["timings_s"]) == {"import_s", "embed_s", "index_s", "neighbours_s", "cooccurrence_s",
@@ -27,12 +27,12 @@ def test_manifest_records_data_versions_and_timings(shop):
     # planted patterns: co-purchase finds the hidden item far more often than popularity does
     assert methods["cooccurrence_only"]["hit_rate"] > methods["popularity_only"]["hit_rate"]
     assert methods["blend"]["hit_rate"] >= methods["popularity_only"]["hit_rate"]
-    popular = json.loads((shop[1].models_dir / artifacts.POPULAR_JSON).read_text())
+    popular = json.loads((shop[1].models_dir / artefacts.POPULAR_JSON).read_text())
     assert popular[0]["id"] in {"salsa-1", "milk-1", "filter-1", "sauce-1", "parm-1", "chips-1"}
 
 
 def test_rebuild_with_unchanged_inputs_is_a_no_op(shop):
-    before = artifacts.read_manifest(shop[1].models_dir)
+    before = artefacts.read_manifest(shop[1].models_dir)
     after = build(shop[1])
     assert after["built_at"] == before["built_at"] and after["input_fingerprint"] == before["input_fingerprint"]
 
@@ -45,13 +45,13 @@ def test_changed_product_is_the_only_one_re_embedded(shop, tmp_path):
     catalog.to_csv(changed, index=False)
     models = tmp_path / "models"
     (models).mkdir()
-    for name in (artifacts.CATALOG, artifacts.EMBEDDINGS, artifacts.MANIFEST):   # start from the old build
+    for name in (artefacts.CATALOG, artefacts.EMBEDDINGS, artefacts.MANIFEST):   # start from the old build
         (models / name).write_bytes((settings.models_dir / name).read_bytes())
     variant = dataclasses.replace(settings, generic_catalog=changed, models_dir=models)
     manifest = build(variant)
     assert manifest["products_embedded"] == 1 and manifest["products_reused"] == 26
-    old = np.load(settings.models_dir / artifacts.EMBEDDINGS)
-    new = np.load(models / artifacts.EMBEDDINGS)
+    old = np.load(settings.models_dir / artefacts.EMBEDDINGS)
+    new = np.load(models / artefacts.EMBEDDINGS)
     assert np.allclose(old[:-2], new[:-2])
 
 

@@ -19,15 +19,15 @@ POS = {"chips": 0, "salsa": 1, "milk": 2, "cereal": 3, "rare": 4}
 
 def test_items_bought_together_are_most_similar():
     data = baskets([["chips", "salsa"]] * 20 + [["milk", "cereal"]] * 20 + [["chips", "milk"]] * 3)
-    sim = item_similarity(basket_matrix(data, POS), neighbors=10, shrinkage=1)
+    sim = item_similarity(basket_matrix(data, POS), neighbours=10, shrinkage=1)
     assert sim[0, 1] > sim[0, 2] > 0
     assert sim[0, 0] == 0                      # an item is not its own neighbour
 
 
 def test_shrinkage_damps_pairs_seen_in_few_baskets():
     data = baskets([["chips", "salsa"]] * 50 + [["milk", "rare"]] * 2)
-    raw = item_similarity(basket_matrix(data, POS), neighbors=10, shrinkage=0)
-    shrunk = item_similarity(basket_matrix(data, POS), neighbors=10, shrinkage=10)
+    raw = item_similarity(basket_matrix(data, POS), neighbours=10, shrinkage=0)
+    shrunk = item_similarity(basket_matrix(data, POS), neighbours=10, shrinkage=10)
     assert raw[2, 4] == raw[0, 1] == 1.0       # without shrinkage both pairs look perfect
     assert shrunk[0, 1] > shrunk[2, 4]
 

@@ -1,0 +1,119 @@
+"""The shopper's cart and references to shown products: pure functions over plain data.
+
+A cart is a list of {"id", "qty", "title", "price"} dicts (the `cart` slot).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MAX_QTY = 99
+_ORDINALS = {
+    "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+    "fifth": 4, "5th": 4, "sixth": 5, "6th": 5,
+}
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "a couple": 2, "a dozen": 12}
+
+
+def cart_from_metadata(metadata: Any) -> list[dict] | None:
+    """The page's cart sent with the message ({"cart": [{"id", "qty"}]}); None when absent.
+
+    Malformed entries are dropped rather than failing the turn: the page may be out of date.
+    """
+    if not isinstance(metadata, dict) or "cart" not in metadata:
+        return None
+    raw = metadata["cart"]
+    if not isinstance(raw, list):
+        return []
+    out: dict[str, int] = {}
+    for item in raw[:200]:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), (str, int)) or isinstance(item.get("id"), bool):
+            continue
+        qty = item.get("qty", 1)
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+            continue
+        pid = str(item["id"]).strip()
+        if pid:
+            out[pid] = min(out.get(pid, 0) + qty, MAX_QTY)
+    return [{"id": pid, "qty": qty} for pid, qty in out.items()]
+
+
+def cart_line(product: dict, qty: int) -> dict:
+    return {"id": str(product["id"]), "qty": int(qty), "title": product.get("title", ""),
+            "price": float(product.get("price", 0.0))}
+
+
+def add_item(cart: list[dict], product: dict, qty: int) -> list[dict]:
+    out = [dict(line) for line in cart]
+    for line in out:
+        if line["id"] == str(product["id"]):
+            line["qty"] = min(line["qty"] + qty, MAX_QTY)
+            return out
+    return out + [cart_line(product, min(qty, MAX_QTY))]
+
+
+def remove_item(cart: list[dict], product_id: str, qty: int | None = None) -> list[dict]:
+    """Remove `qty` units (all of them when None)."""
+    out = []
+    for line in cart:
+        if line["id"] == product_id and qty is not None and line["qty"] > qty:
+            out.append({**line, "qty": line["qty"] - qty})
+        elif line["id"] != product_id:
+            out.append(dict(line))
+    return out
+
+
+def cart_total(cart: list[dict]) -> float:
+    return round(sum(line.get("price", 0.0) * line["qty"] for line in cart), 2)
+
+
+def parse_ordinals(text: str, shown: int) -> list[int]:
+    """Positions in the last shown list that the text refers to ('the first and third', 'option 2')."""
+    lowered = text.lower()
+    found: list[tuple[int, int]] = []
+    for word, index in _ORDINALS.items():
+        for m in re.finditer(rf"\b{word}\b", lowered):
+            found.append((m.start(), index))
+    for m in re.finditer(r"\b(?:option|number|no\.?|item|#)\s*(\d{1,2})\b", lowered):
+        found.append((m.start(), int(m.group(1)) - 1))
+    for m in re.finditer(r"\blast\b", lowered):
+        found.append((m.start(), shown - 1))
+    if re.search(r"\bboth\b", lowered) and not found:
+        found = [(0, 0), (1, 1)]
+    if re.search(r"\b(?:first|top) (?:two|2)\b", lowered):
+        found = [(0, 0), (1, 1)]
+    positions = [i for _, i in sorted(found)]
+    return [i for i in dict.fromkeys(positions) if 0 <= i < shown]
+
+
+def refers_to_previous(text: str) -> bool:
+    """'add it', 'this one', 'that', 'those': a reference to what was just shown."""
+    return re.search(r"\b(it|this|that|these|those|them|one)\b", text.lower()) is not None
+
+
+def parse_quantity(text: str) -> int | None:
+    """An explicit quantity ('add 2 of those', 'three of the first'); None when none is stated."""
+    lowered = re.sub(r"\$\s*\d+(?:\.\d+)?", " ", text.lower())           # prices are not quantities
+    lowered = re.sub(r"\b\d+(?:st|nd|rd|th)\b|\b(?:option|number|item|#)\s*\d+", " ", lowered)
+    lowered = re.sub(r"\b\d{5,}\b", " ", lowered)                         # ids and order numbers
+    m = re.search(r"\b(\d{1,3})\b", lowered)
+    if m:
+        return max(1, min(int(m.group(1)), MAX_QTY))
+    for word, value in _NUMBER_WORDS.items():
+        if re.search(rf"\b{word}\b", lowered):
+            return value
+    return None
+
+
+def match_cart_line(cart: list[dict], text: str) -> dict | None:
+    """The cart line whose title shares the most words with the text ('remove the salsa')."""
+    words = {w.rstrip("s") for w in re.findall(r"[a-z]{3,}", text.lower())} - {"remove", "the", "take", "out",
+                                                                               "from", "cart", "delete", "want"}
+    best, best_overlap = None, 0
+    for line in cart:
+        title_words = {w.rstrip("s") for w in re.findall(r"[a-z]{3,}", str(line.get("title", "")).lower())}
+        overlap = len(words & title_words)
+        if overlap > best_overlap:
+            best, best_overlap = line, overlap
+    return best

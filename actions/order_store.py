@@ -1,0 +1,124 @@
+"""Orders: a small SQLite store (the embedded default) and the rules for cancel and return."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    shopper_id: str
+    status: str                # processing, shipped, delivered, cancelled, return_requested
+    placed_on: dt.date
+    eta: dt.date | None
+    delivered_on: dt.date | None
+    total: float
+    items: tuple[str, ...]
+
+
+def describe_status(order: Order) -> str:
+    items = ", ".join(order.items[:3]) + ("..." if len(order.items) > 3 else "")
+    if order.status == "processing":
+        detail = f"is being prepared; expected by {order.eta:%A, %B %d}" if order.eta else "is being prepared"
+    elif order.status == "shipped":
+        detail = f"has shipped and should arrive by {order.eta:%A, %B %d}" if order.eta else "has shipped"
+    elif order.status == "delivered":
+        detail = f"was delivered on {order.delivered_on:%B %d}"
+    elif order.status == "cancelled":
+        detail = "was cancelled"
+    else:
+        detail = "has a return in progress"
+    return f"Order {order.id} ({items}) {detail}."
+
+
+def cancel_decision(order: Order) -> tuple[bool, str]:
+    if order.status == "processing":
+        return True, f"Done: order {order.id} is cancelled. You'll be refunded ${order.total:.2f}."
+    if order.status == "shipped":
+        return (
+            False,
+            f"Order {order.id} has already shipped, so it can't be cancelled. Once it arrives you can return it.",
+        )
+    if order.status == "cancelled":
+        return False, f"Order {order.id} was already cancelled."
+    return False, f"Order {order.id} was already delivered; I can start a return instead."
+
+
+def return_decision(order: Order, today: dt.date, window_days: int) -> tuple[bool, str]:
+    if order.status == "return_requested":
+        return False, f"A return for order {order.id} is already in progress."
+    if order.status != "delivered" or order.delivered_on is None:
+        return False, f"Order {order.id} hasn't been delivered yet ({order.status}), so there is nothing to return."
+    age = (today - order.delivered_on).days
+    if age > window_days:
+        return False, (
+            f"Order {order.id} was delivered {age} days ago; returns are accepted within "
+            f"{window_days} days. A person can look at exceptions: say \"talk to a person\"."
+        )
+    return True, (
+        f"Return started for order {order.id}. Print the return label from your account page and "
+        f"drop the items off within 14 days; ${order.total:.2f} will be refunded."
+    )
+
+
+class OrderStore:
+    def __init__(self, path: Path, seed: Path | None = None, today: dt.date | None = None):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not path.exists()
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, shopper_id TEXT, status TEXT NOT NULL, "
+            "placed_on TEXT NOT NULL, eta TEXT, delivered_on TEXT, total REAL NOT NULL, items TEXT NOT NULL)"
+        )
+        if fresh and seed is not None and seed.exists():
+            self._seed(seed, today or dt.date.today())
+
+    def _seed(self, seed: Path, today: dt.date) -> None:
+        def days_ago(n: object) -> str | None:
+            return None if n is None else (today - dt.timedelta(days=int(n))).isoformat()
+
+        for o in (yaml.safe_load(seed.read_text()) or {}).get("orders", []):
+            placed = days_ago(o["placed_days_ago"])
+            eta = (
+                (dt.date.fromisoformat(placed) + dt.timedelta(days=int(o["eta_days"]))).isoformat()
+                if o.get("eta_days") is not None
+                else None
+            )
+            self._db.execute(
+                "INSERT OR IGNORE INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(o["id"]),
+                    o.get("shopper_id"),
+                    o["status"],
+                    placed,
+                    eta,
+                    days_ago(o.get("delivered_days_ago")),
+                    float(o["total"]),
+                    json.dumps(o["items"]),
+                ),
+            )
+
+    def get(self, order_id: str) -> Order | None:
+        row = self._db.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
+        if row is None:
+            return None
+
+        def date(v: str | None) -> dt.date | None:
+            return dt.date.fromisoformat(v) if v else None
+
+        return Order(
+            row[0], row[1], row[2], date(row[3]), date(row[4]), date(row[5]), row[6], tuple(json.loads(row[7]))
+        )
+
+    def set_status(self, order_id: str, status: str) -> None:
+        self._db.execute("UPDATE orders SET status = ? WHERE id = ?", (status, order_id))
+
+    def close(self) -> None:
+        self._db.close()
