@@ -30,16 +30,18 @@ import yaml
 
 from benchmarks.complete_cart_scale import _child
 from benchmarks.table import machine, publish
+from cartwise import config as config_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_service(models: Path, folder: Path, port: int, workers: int) -> list[subprocess.Popen]:
-    main = yaml.safe_load((ROOT / "cartwise.yml").read_text())["recommender"]
+    project = config_file.load()
+    main = project.section("recommender")
     config = folder / "cartwise.yml"
     config.write_text(yaml.safe_dump({"recommender": {
         **main, "port": port, "models_dir": str(models), "state_db": str(folder / "recommender.db"),
-        "coupons_file": str(ROOT / main["coupons_file"])}}))
+        "coupons_file": str(project.resolve(main["coupons_file"]))}}))
     env = {**os.environ, "CARTWISE_CONFIG": str(config), "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, "-m", "recommender.service", "--port", str(port), "--workers", str(workers)]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
