@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from . import metrics, replies
 from .api.recommender import RecommenderClient, RecommenderRejected, RecommenderUnavailable
-from .cart_lines import cart_from_metadata
+from .cart_lines import read_cart
 from .config import settings
 
 log = logging.getLogger("cartwise.actions")
@@ -57,11 +57,12 @@ class Context:
         self.events: list[EventType] = []
         self._cart: list[dict] | None = None
         self.changed_cart: list[dict] | None = None   # set when this turn changed the cart
+        self.unreadable: list[str] = []   # cart entries left out this turn, said before the reply
 
     async def cart(self) -> list[dict]:
         """The cart: the page's, priced by the catalog (one call), or the slot's (no call)."""
         if self._cart is None:
-            if cart_from_metadata(self.tracker.latest_message.get("metadata")) is None:
+            if read_cart(self.tracker.latest_message.get("metadata")) is None:
                 self._cart = list(self.tracker.get_slot("cart") or [])
             else:
                 await self.cart_turn(k=0, deals=False)
@@ -69,21 +70,27 @@ class Context:
 
     async def cart_turn(self, k: int, deals: bool, suggestion_ids: list[str] | None = None) -> dict:
         """A cart turn in one call to the recommender: the priced cart, `k` suggestions and, with
-        `deals`, the coupons. The page's cart (message metadata) replaces the slot's, as in cart()."""
-        page_cart = cart_from_metadata(self.tracker.latest_message.get("metadata"))
-        if page_cart is None:
-            lines = self._cart if self._cart is not None else list(self.tracker.get_slot("cart") or [])
+        `deals`, the coupons. The page's cart (message metadata) replaces the slot's, as in cart();
+        what of it could not be read, or is not in the catalog, goes to `unreadable`."""
+        page = read_cart(self.tracker.latest_message.get("metadata"))
+        if self._cart is not None:
+            lines = self._cart
+        elif page is not None:
+            lines, self.unreadable = page.lines, list(page.unreadable)
         else:
-            lines = page_cart
+            lines = list(self.tracker.get_slot("cart") or [])
         if not lines and not k and not deals:
             answer = {"cart": {"lines": [], "unknown": [], "total": 0.0}, "suggestions": [], "deals": None}
         else:
             answer = await self.rec.cart(lines, k, self.tracker.sender_id, deals, suggestion_ids)
-        if page_cart is None:
-            self._cart = lines
-        elif self._cart is None:
+        titles = {str(line["id"]): line.get("title") for line in lines}
+        self.unreadable += [f"{titles[pid]} (no longer in our catalog)" if titles.get(pid)
+                            else f"item {pid} (not in our catalog)" for pid in answer["cart"]["unknown"]]
+        if self._cart is None and page is not None:
             self._cart = answer["cart"]["lines"]
             self.events.append(SlotSet("cart", self._cart))
+        elif self._cart is None:
+            self._cart = lines
         return answer
 
     def set_cart(self, cart: list[dict]) -> None:
@@ -123,11 +130,12 @@ class ShopAction(Action):
             except RecommenderRejected as exc:   # e.g. a product id the catalog no longer has
                 log.warning("%s: recommender refused the request: %s", self.NAME, exc)
                 dispatcher.utter_message(text=f"Sorry, I couldn't do that: {exc} Could you try again another way?")
+        first = CollectingDispatcher()   # before the turn's reply, which keeps its quick replies last
         if ctx.changed_cart is not None and tracker.get_latest_input_channel() not in TEXT_ONLY_CHANNELS:
-            # First, so the turn's own reply (with its quick replies) stays the latest message.
-            sync = CollectingDispatcher()
-            sync.utter_message(json_message=replies.cart_sync(ctx.changed_cart))
-            dispatcher.messages[:0] = sync.messages
+            first.utter_message(json_message=replies.cart_sync(ctx.changed_cart))
+        if ctx.unreadable:
+            first.utter_message(text=replies.unreadable_lines(ctx.unreadable, rest=bool(ctx._cart)))
+        dispatcher.messages[:0] = first.messages
         if not any(e.get("event") == "slot" and e.get("name") == "offer" for e in ctx.events):
             ctx.events.append(SlotSet("offer", None))
         return ctx.events

@@ -5,6 +5,7 @@ A cart is a list of {"id", "qty", "title", "price"} dicts (the `cart` slot).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 MAX_QTY = 99
@@ -16,27 +17,42 @@ _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 
                  "eight": 8, "nine": 9, "ten": 10, "a couple": 2, "a dozen": 12}
 
 
-def cart_from_metadata(metadata: Any) -> list[dict] | None:
+MAX_PAGE_LINES = 200   # the recommender's limit on distinct items in a cart
+
+
+@dataclass(frozen=True)
+class PageCart:
+    """The cart the page sent with the message, and what of it could not be read."""
+    lines: list[dict]                               # {"id", "qty"}, a repeated id's quantities added up
+    unreadable: list[str] = field(default_factory=list)   # each left-out entry, as the shopper can be told
+
+
+def read_cart(metadata: Any) -> PageCart | None:
     """The page's cart sent with the message ({"cart": [{"id", "qty"}]}); None when absent.
 
-    Malformed entries are dropped rather than failing the turn: the page may be out of date.
+    A malformed entry does not fail the turn (the page may be out of date): it is left out and
+    described in `unreadable`, so the bot can say which items it did not understand.
     """
     if not isinstance(metadata, dict) or "cart" not in metadata:
         return None
     raw = metadata["cart"]
     if not isinstance(raw, list):
-        return []
+        return PageCart([], ["the cart the page sent (it is not a list of items)"])
     out: dict[str, int] = {}
-    for item in raw[:200]:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), (str, int)) or isinstance(item.get("id"), bool):
+    unreadable = []
+    for item in raw[:MAX_PAGE_LINES]:
+        pid = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(pid, (str, int)) or isinstance(pid, bool) or not str(pid).strip():
+            unreadable.append("an item without a product id")
             continue
-        qty = item.get("qty", 1)
-        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+        pid, qty = str(pid).strip(), item.get("qty", 1)
+        if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
+            unreadable.append(f"item {pid[:40]} (quantity {str(qty)[:20]!r}: I take whole numbers from 1 to {MAX_QTY})")
             continue
-        pid = str(item["id"]).strip()
-        if pid:
-            out[pid] = min(out.get(pid, 0) + qty, MAX_QTY)
-    return [{"id": pid, "qty": qty} for pid, qty in out.items()]
+        out[pid] = min(out.get(pid, 0) + qty, MAX_QTY)
+    if len(raw) > MAX_PAGE_LINES:
+        unreadable.append(f"{len(raw) - MAX_PAGE_LINES} more items (I read at most {MAX_PAGE_LINES})")
+    return PageCart([{"id": pid, "qty": qty} for pid, qty in out.items()], unreadable)
 
 
 def cart_line(product: dict, qty: int) -> dict:

@@ -136,3 +136,10 @@ def cart_summary(cart: list[dict], total: float) -> str:
         f"- {line['qty']} x {line.get('title') or line['id']} ({money(line.get('price', 0.0))} each)" for line in cart
     ]
     return "\n".join(["In your cart:"] + lines + [f"Total: {money(total)}"])
+
+
+def unreadable_lines(what: list[str], rest: bool) -> str:
+    """What the bot left out of the cart, so a line the page sent never vanishes without a word."""
+    items = "an item" if len(what) == 1 else f"{len(what)} items"
+    listed = "; ".join(what[:5]) + ("; ..." if len(what) > 5 else "")
+    return f"I couldn't use {items} from your cart: {listed}." + (" I've gone on with the rest." if rest else "")

@@ -59,10 +59,12 @@ def test_unknown_words_are_named(recommender):
 def test_complete_cart_uses_page_metadata_and_never_suggests_cart_items(recommender):
     messages, slots = turn(ActionCompleteCart(), "what else do I need?", "complete_cart",
                            metadata={"cart": [{"id": "coffee-1", "qty": 1}, {"id": "ghost"}]})
-    assert [l["id"] for l in slots["cart"]] == ["coffee-1"]       # the unknown id is dropped, not fatal
+    assert [l["id"] for l in slots["cart"]] == ["coffee-1"]       # the unknown id is left out, not fatal ...
+    assert messages[0]["text"] == ("I couldn't use an item from your cart: item ghost (not in our catalog). "
+                                   "I've gone on with the rest.")   # ... and said first
     shown = [p["id"] for p in slots["last_results"]]
     assert "coffee-1" not in shown and shown[0] in {"filter-1", "creamer-1"}
-    elements = messages[0]["attachment"]["payload"]["elements"]
+    elements = messages[1]["attachment"]["payload"]["elements"]
     assert [e["product_id"] for e in elements] == shown and elements[0]["reason"].startswith("Often bought with")
 
 
@@ -227,5 +229,22 @@ def test_a_refused_request_gets_an_answer_not_silence(recommender):
 def test_a_cart_line_the_catalog_no_longer_has_does_not_stop_suggestions(recommender):
     stale = [{"id": "discontinued-9", "qty": 1, "title": "Old Salsa", "price": 1.0}, CHIPS]
     messages, slots = turn(ActionCompleteCart(), "what else do I need", "complete_cart", slots={"cart": stale})
-    shown = [e["product_id"] for e in messages[0]["attachment"]["payload"]["elements"]]
+    assert messages[0]["text"].startswith("I couldn't use an item from your cart: Old Salsa (no longer in our catalog)")
+    shown = [e["product_id"] for e in messages[1]["attachment"]["payload"]["elements"]]
     assert shown and "chips-1" not in shown and "cart" not in slots  # the shopper's own cart is left as it was
+
+
+def test_cart_lines_the_bot_cannot_read_are_named_and_the_rest_is_used(recommender):
+    page = {"cart": [{"id": "ghost"}, {"id": "chips-1", "qty": "many"}, {"id": "salsa-1", "qty": 1e9},
+                     {"id": "milk-1", "qty": 2}]}
+    messages, slots = turn(ActionShowCart(), "show my cart", "show_cart", metadata=page)
+    note, shown = messages[0]["text"], messages[1]["text"]
+    assert note.startswith("I couldn't use 3 items from your cart:") and note.endswith("gone on with the rest.")
+    assert all(words in note for words in ("item ghost (not in our catalog)", "item chips-1 (quantity 'many'",
+                                           "item salsa-1 (quantity '1000000000.0'"))
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("milk-1", 2)] and "2 x Whole Milk" in shown
+    only_bad = {"cart": [{"id": "chips-1", "qty": 0}]}
+    messages, _ = turn(ActionShowCart(), "show my cart", "show_cart", metadata=only_bad)
+    assert [m["text"] for m in messages] == [
+        "I couldn't use an item from your cart: item chips-1 (quantity '0': I take whole numbers from 1 to 99).",
+        "Your cart is empty."]

@@ -7,11 +7,11 @@ from actions import replies
 from actions.base import coupon_code_in
 from actions.cart_lines import (
     add_item,
-    cart_from_metadata,
     cart_total,
     match_cart_line,
     parse_ordinals,
     parse_quantity,
+    read_cart,
     remove_item,
 )
 from actions.config import HandoffRules
@@ -23,31 +23,28 @@ SALSA = {"id": "s1", "title": "Chunky Salsa, 16 oz", "price": 2.99}
 CHIPS = {"id": "c1", "title": "Tortilla Chips, 13 oz", "price": 3.49}
 
 
-@pytest.mark.parametrize(
-    "metadata,expected",
-    [
-        ({"cart": [{"id": "a", "qty": 2}, {"id": 7}]}, [{"id": "a", "qty": 2}, {"id": "7", "qty": 1}]),
-        ({"cart": [{"id": "a"}, {"id": "a", "qty": 3}]}, [{"id": "a", "qty": 4}]),
-        (
-            {
-                "cart": [
-                    {"id": "a", "qty": -1},
-                    {"id": "", "qty": 1},
-                    {"qty": 2},
-                    "x",
-                    {"id": True},
-                    {"id": "b", "qty": "2"},
-                ]
-            },
-            [],
-        ),
-        ({"cart": "chips"}, []),
-        ({"other": 1}, None),
-        (None, None),
-    ],
-)
-def test_page_cart_metadata_is_read_defensively(metadata, expected):
-    assert cart_from_metadata(metadata) == expected
+@pytest.mark.parametrize("metadata,expected,left_out", [
+    ({"cart": [{"id": "a", "qty": 2}, {"id": 7}]}, [{"id": "a", "qty": 2}, {"id": "7", "qty": 1}], []),
+    ({"cart": [{"id": "a"}, {"id": "a", "qty": 3}]}, [{"id": "a", "qty": 4}], []),
+    ({"cart": [{"id": "a", "qty": -1}, {"id": "", "qty": 1}, {"qty": 2}, "x", {"id": True}, {"id": "b", "qty": "2"}]},
+     [], ["item a (quantity '-1'", "an item without a product id", "an item without a product id",
+          "an item without a product id", "an item without a product id", "item b (quantity '2'"]),
+    ({"cart": [{"id": "c", "qty": 1e9}, {"id": "d", "qty": "many"}, {"id": "e", "qty": 1}]},
+     [{"id": "e", "qty": 1}], ["item c (quantity '1000000000.0'", "item d (quantity 'many'"]),
+    ({"cart": [{"id": f"p{i}"} for i in range(203)]}, [{"id": f"p{i}", "qty": 1} for i in range(200)],
+     ["3 more items (I read at most 200)"]),
+    ({"cart": "chips"}, [], ["the cart the page sent"]),
+])
+def test_page_cart_metadata_is_read_defensively_and_says_what_it_left_out(metadata, expected, left_out):
+    page = read_cart(metadata)
+    assert page.lines == expected
+    assert len(page.unreadable) == len(left_out)
+    assert all(said.startswith(start) for said, start in zip(page.unreadable, left_out))
+
+
+@pytest.mark.parametrize("metadata", [{"other": 1}, None, "cart"])
+def test_no_page_cart_means_the_slot_is_used(metadata):
+    assert read_cart(metadata) is None
 
 
 def test_add_remove_and_total():
