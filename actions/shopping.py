@@ -42,6 +42,9 @@ async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str
     applied = {**filters, **{k: v for k, v in result["filters"].items() if v is not None}}
     what = f"“{result['query_text'] or query}”{_constraint_words(applied)}"
     items = result["items"]
+    if result.get("unchecked"):   # the catalog cannot tell: say so rather than pretend it filtered
+        dispatcher.utter_message(text=f"I can't check {' or '.join(result['unchecked'])} in this shop, "
+                                      "so I haven't filtered on it.")
     if not items:
         more = "more " if offset else ""
         dispatcher.utter_message(text=f"I couldn't find {more}products for {what}. Could you try other words?")

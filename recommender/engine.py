@@ -1,6 +1,7 @@
 """The recommender as the service uses it: loaded artefacts plus the operations on them."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -55,6 +56,7 @@ class SearchResult:
     filters: SearchFilters
     items: list[tuple[int, float]]      # (catalog row, relevance)
     total_matches: int
+    unchecked: tuple[str, ...] = ()     # constraints the catalog cannot check, left out (said in replies)
 
 
 @dataclass(frozen=True)
@@ -215,14 +217,28 @@ class Recommender:
             mask[[self.position[i] for i in f.exclude_ids if i in self.position]] = False
         return mask
 
+    def checkable(self, f: SearchFilters) -> tuple[SearchFilters, tuple[str, ...]]:
+        """The filters without the constraints this catalog cannot check, and those, named: a size
+        in a unit no product is measured in, a brand no product has. Applied, they would empty
+        the list for a reason the shopper cannot see."""
+        unchecked = []
+        if f.size and f.size.unit not in self.size_units.values:
+            unchecked.append(f"size {f.size}")
+            f = dataclasses.replace(f, size=None)
+        if f.brand and f.brand.strip().lower() not in self.brands.values:
+            unchecked.append(f"brand {f.brand}")
+            f = dataclasses.replace(f, brand=None)
+        return f, tuple(unchecked)
+
     def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
         parsed = parse_query(query, self.known_colors)
         # A query that is exactly a category's name ("ground coffee") wants that category only.
-        f = merge_filters(filters, parsed, self.mentions.phrase_categories.get(phrase_key(parsed.text), ()))
+        f, unchecked = self.checkable(
+            merge_filters(filters, parsed, self.mentions.phrase_categories.get(phrase_key(parsed.text), ())))
         mask = self._filter_mask(f)
         if not parsed.text:   # only constraints ("something under $5"): best sellers that fit
             rows = [int(r) for r in np.argsort(-self.art.popularity, kind="stable") if mask[r]]
-            return SearchResult(parsed.text, f, [(r, 0.0) for r in rows[offset:offset + k]], len(rows))
+            return SearchResult(parsed.text, f, [(r, 0.0) for r in rows[offset:offset + k]], len(rows), unchecked)
         query_vec = self.encoder.query(parsed.text)
         wanted, fetch, total = offset + k, max(200, (offset + k) * 20), len(self.ids)
         knows_a_word = bool(words_of(parsed.text) & self.vocabulary)
@@ -235,7 +251,7 @@ class Recommender:
             if len(hits) >= wanted or exhausted:
                 break
             fetch *= 4
-        return SearchResult(parsed.text, f, hits[offset:wanted], len(hits))
+        return SearchResult(parsed.text, f, hits[offset:wanted], len(hits), unchecked)
 
     def similar(self, product_id: str, k: int) -> list[tuple[int, float]]:
         row = self.rows_for([product_id])[0]

@@ -26,10 +26,11 @@ UNITS = {
     "pk": ("pk", 1), "pack": ("pk", 1),
 }
 _UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
-_NUM = rf"\$?\s*(\d+(?:\.\d{{1,2}})?)\s*(?:dollars|bucks|usd|\$)?(?![\d.]|\s*-?\s*(?:{_UNIT})\b)"   # not "5 lb"
+# A price is not part of a fraction or a size ("3-3/4", "5 lb"): a "/" on either side rules it out.
+_NUM = rf"\$?\s*(\d+(?:\.\d{{1,2}})?)\s*(?:dollars|bucks|usd|\$)?(?![\d./]|\s*-?\s*(?:{_UNIT})\b)"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("between", re.compile(rf"\bbetween\s+{_NUM}\s+(?:and|to|-)\s+{_NUM}", re.I)),
-    ("range", re.compile(rf"(?<![\w.]){_NUM}\s*(?:-|to)\s*{_NUM}", re.I)),
+    ("range", re.compile(rf"(?<![\w./]){_NUM}\s*(?:-|to)\s*{_NUM}", re.I)),
     (
         "max",
         re.compile(
@@ -106,6 +107,8 @@ def parse_query(query: str, colors: frozenset[str] = frozenset()) -> QueryConstr
         if not match:
             continue
         values = [float(g) for g in match.groups() if g is not None]
+        if kind in ("between", "range") and len(values) == 2 and values[0] == values[1]:
+            continue   # "3-3" is a model number or a size, not a price range with no width
         if kind in ("between", "range") and len(values) == 2:
             min_price, max_price = sorted(values)
         elif kind == "max":

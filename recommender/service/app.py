@@ -242,6 +242,7 @@ async def search(request: web.Request) -> web.Response:
                 "color": applied.color,
                 "categories": list(applied.categories),
             },
+            "unchecked": list(result.unchecked),   # constraints this catalog cannot check, not applied
             "items": [product_json(request, engine, row, score=round(score, 4)) for row, score in result.items],
         }
     )

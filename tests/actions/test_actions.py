@@ -248,3 +248,9 @@ def test_cart_lines_the_bot_cannot_read_are_named_and_the_rest_is_used(recommend
     assert [m["text"] for m in messages] == [
         "I couldn't use an item from your cart: item chips-1 (quantity '0': I take whole numbers from 1 to 99).",
         "Your cart is empty."]
+
+
+def test_a_size_the_shop_cannot_check_is_said_not_silently_applied(recommender):
+    messages, slots = turn(ActionSearchProducts(), "chunky salsa 6 pack", "search_products")
+    assert messages[0]["text"] == "I can't check size 6 pack in this shop, so I haven't filtered on it."
+    assert messages[1]["attachment"]["payload"]["elements"] and "size" not in slots["search_filters"]

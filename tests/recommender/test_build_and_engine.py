@@ -172,3 +172,14 @@ def test_a_repeated_search_reuses_its_query_vector(engine):
     vector = engine.encoder.query("sparkling water")
     assert not vector.flags.writeable   # shared between requests: nobody may change it
     assert np.allclose(vector, engine.encoder.encode(["sparkling water"]), atol=1e-6)
+
+
+def test_a_constraint_the_catalog_cannot_check_is_named_not_applied(engine):
+    """The fixture shop measures in oz, ct and ml and has no "Brand 42": a size in packs or that brand
+    would leave nothing, for a reason the shopper could not see."""
+    by_pack = engine.search("salsa 6 pack", SearchFilters(), k=3)
+    assert by_pack.unchecked == ("size 6 pack",) and by_pack.filters.size is None and by_pack.items
+    by_brand = engine.search("coffee from brand 42", SearchFilters(), k=3)
+    assert by_brand.unchecked == ("brand Brand 42",) and by_brand.items
+    checked = engine.search("ground coffee 12 oz", SearchFilters(), k=3)   # a unit the catalog has
+    assert checked.unchecked == () and str(checked.filters.size) == "12 oz"

@@ -12,6 +12,10 @@ from recommender.query_parser import Size, parse_query, parse_size
     ("show me salsa", "salsa", None, None, None),
     ("cereal 12 oz", "cereal", None, None, None),
     ("diapers from brand 764 less than 20.50", "diapers", None, 20.5, "Brand 764"),
+    ("wisdom stone river 3-3/4", "wisdom stone river 3-3/4", None, None, None),   # a fraction, not $3-$3
+    ("beer 3 - 3", "beer 3 - 3", None, None, None),                             # no width: not a range
+    ("nails 1/2 inch under $4", "nails 1/2 inch", None, 4.0, None),
+    ("coffee 5-10", "coffee", 5.0, 10.0, None),
 ])
 def test_constraints_are_split_from_the_need(query, text, lo, hi, brand):
     parsed = parse_query(query)
