@@ -113,6 +113,26 @@ def _top(total: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
     return pick[np.lexsort((candidates[pick], -total[pick]))][:k]
 
 
+def _same_category(candidates: np.ndarray, in_cart: np.ndarray, categories: np.ndarray | None) -> np.ndarray | None:
+    """Which candidates share a category with a cart item: substitutes, not complements."""
+    if categories is None:
+        return None
+    return np.isin(categories[candidates], categories[in_cart])
+
+
+def _complements_first(total: np.ndarray, candidates: np.ndarray, same: np.ndarray | None, k: int,
+                       first: int) -> np.ndarray:
+    """The top k, with the first `first` places for complements only (while there are enough):
+    another canned pasta is no answer to "what goes with my canned pasta?". Substitutes may
+    follow, still damped by same_category_factor."""
+    if same is None or not first or not same.any():
+        return _top(total, candidates, k)
+    complements = np.flatnonzero(~same)
+    head = complements[_top(total[complements], candidates[complements], min(first, k))]
+    rest = np.setdiff1d(np.arange(len(total)), head, assume_unique=True)
+    return np.concatenate([head, rest[_top(total[rest], candidates[rest], k - len(head))]])
+
+
 def _normalise(values: np.ndarray) -> np.ndarray:
     top = values.max() if len(values) else 0.0
     return values / top if top > 0 else values
@@ -124,7 +144,8 @@ def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popu
     """Top-k suggestions, never an item already in the cart nor one that is out of stock.
 
     With `categories`, a candidate of a category already in the cart is a substitute, not a
-    complement: its score is multiplied by weights.same_category_factor.
+    complement: its score is multiplied by weights.same_category_factor, and the first
+    weights.complements_first places go to complements.
     """
     in_cart = np.asarray(cart, dtype=np.int64)
     candidates, cf, ct = _aligned(cooc, content)
@@ -145,14 +166,11 @@ def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popu
     cf_n, ct_n = _normalise(cf), _normalise(ct)
     pop_n = _normalise(popularity[candidates].astype(np.float64))
     total = weights.cooccurrence * cf_n + weights.content * ct_n + weights.popularity * pop_n
-    if categories is not None and weights.same_category_factor != 1.0:
-        candidate_categories = categories[candidates]
-        same = np.zeros(len(candidates), dtype=bool)
-        for category in set(categories[in_cart].tolist()):
-            same |= candidate_categories == category
+    same = _same_category(candidates, in_cart, categories)
+    if same is not None:
         total = np.where(same, total * weights.same_category_factor, total)
     out = []
-    for i in _top(total, candidates, k):
+    for i in _complements_first(total, candidates, same, k, weights.complements_first):
         c = int(candidates[i])
         cf_part, ct_part = weights.cooccurrence * cf_n[i], weights.content * ct_n[i]
         if cf_part <= 0 and ct_part <= 0:

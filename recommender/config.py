@@ -13,6 +13,7 @@ class BlendWeights:
     content: float = 0.25
     popularity: float = 0.10
     same_category_factor: float = 0.3   # complete-the-cart wants complements, not substitutes
+    complements_first: int = 5          # places at the top for complements only (0: none)
 
     def __post_init__(self) -> None:
         values = (self.cooccurrence, self.content, self.popularity)
@@ -20,6 +21,8 @@ class BlendWeights:
             raise ValueError(f"blend weights must be >= 0 and not all zero, got {values}")
         if not 0 <= self.same_category_factor <= 1:
             raise ValueError("blend.same_category_factor must be between 0 and 1")
+        if self.complements_first < 0:
+            raise ValueError("blend.complements_first must be 0 or more")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ alone (same code path, other weights), so the manifest shows whether the blend e
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ class Completion:
     hit_rate: float
     mrr: float
     baskets: int
+    same_type_top5: float = 0.0   # share of the first five suggestions of a category already in the cart
 
 
 def time_split(interactions: pd.DataFrame, holdout_share: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -53,7 +54,7 @@ def evaluate_completion(cases: list[tuple[list[int], int]], similarity: CsrRows,
                         k: int) -> Completion:
     """`neighbours`: the build's content neighbour table (scores, rows), as the service reads it."""
     available = np.ones(len(popularity), dtype=bool)
-    hits, reciprocal = 0, 0.0
+    hits, reciprocal, same, shown = 0, 0.0, 0, 0
     for cart, hidden in cases:
         content = content_scores(cart, neighbours[0][cart], neighbours[1][cart])
         ranked = blend(cart, cooccurrence_scores(cart, similarity), content, popularity, available, weights, k,
@@ -62,8 +63,11 @@ def evaluate_completion(cases: list[tuple[list[int], int]], similarity: CsrRows,
         if hidden in positions:
             hits += 1
             reciprocal += 1.0 / (positions.index(hidden) + 1)
+        first = positions[:5]
+        same += int(np.isin(categories[first], categories[cart]).sum())
+        shown += len(first)
     n = max(len(cases), 1)
-    return Completion(round(hits / n, 4), round(reciprocal / n, 4), len(cases))
+    return Completion(round(hits / n, 4), round(reciprocal / n, 4), len(cases), round(same / max(shown, 1), 4))
 
 
 def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],
@@ -76,9 +80,9 @@ def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbou
     w = settings.blend
     methods = {
         "blend": w,
-        "cooccurrence_only": BlendWeights(1, 0, 0, w.same_category_factor),
-        "content_only": BlendWeights(0, 1, 0, w.same_category_factor),
-        "popularity_only": BlendWeights(0, 0, 1, 1.0),
+        "cooccurrence_only": replace(w, cooccurrence=1, content=0, popularity=0),
+        "content_only": replace(w, cooccurrence=0, content=1, popularity=0),
+        "popularity_only": BlendWeights(0, 0, 1, 1.0, complements_first=0),
     }
     results = {name: vars(evaluate_completion(cases, similarity, popularity, neighbours, categories, wts, k))
                for name, wts in methods.items()}

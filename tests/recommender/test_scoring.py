@@ -92,8 +92,9 @@ def test_same_category_candidates_are_damped():
     cart, pop, avail = [0], np.zeros(5), np.ones(5, dtype=bool)
     cooc, content = cooccurrence_scores(cart, similarity), content_scores(cart, c_scores, c_pos)
     categories = np.array(["chips", "chips", "dip", "dip", "dip"])
-    plain = blend(cart, cooc, content, pop, avail, BlendWeights(1, 0, 0, 1.0), 2, categories)
-    damped = blend(cart, cooc, content, pop, avail, BlendWeights(1, 0, 0, 0.1), 2, categories)
+    # The damping alone, without the first places kept for complements (tested below).
+    plain = blend(cart, cooc, content, pop, avail, BlendWeights(1, 0, 0, 1.0, complements_first=0), 2, categories)
+    damped = blend(cart, cooc, content, pop, avail, BlendWeights(1, 0, 0, 0.1, complements_first=0), 2, categories)
     assert plain[0].position == 1 and damped[0].position != 1
 
 
@@ -102,3 +103,19 @@ def test_thin_cart_is_topped_up_with_popular_items():
         [0], NO_SCORES, NO_SCORES, np.array([0.9, 0.1, 0.5, 0.7, 0.2]), np.ones(5, dtype=bool), BlendWeights(), 3
     )
     assert [s.position for s in out] == [3, 2, 4] and all(s.reason == "popular" for s in out)
+
+
+def test_substitutes_never_take_the_first_places():
+    """Item 1 (bought with the cart's item 0 most often) shares its category: a substitute. It may
+    come after the complements, never before them, however strong its co-purchase score."""
+    similarity, (c_scores, c_pos) = _inputs()
+    cart, pop, avail = [0], np.array([0.5, 0.2, 0.3, 0.1, 0.4]), np.ones(5, dtype=bool)
+    cooc, content = cooccurrence_scores(cart, similarity), content_scores(cart, c_scores, c_pos)
+    categories = np.array([7, 7, 8, 9, 9])
+    by_score = blend(cart, cooc, content, pop, avail, BlendWeights(1, 0, 0, 1.0, complements_first=0), 4, categories)
+    assert by_score[0].position == 1   # without the rule the substitute is first
+    first = blend(cart, cooc, content, pop, avail, BlendWeights(1, 0, 0, 1.0, complements_first=2), 4, categories)
+    assert [s.position for s in first][:2] == [4, 2] and 1 in [s.position for s in first][2:]
+    only_substitutes = blend(cart, cooc, content, pop, avail, BlendWeights(complements_first=5), 2,
+                             np.array([7, 7, 7, 7, 7]))
+    assert len(only_substitutes) == 2   # nothing else to show: the substitutes still come
