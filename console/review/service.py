@@ -83,11 +83,18 @@ class Review:
                 "channels": sorted(channels), "tags": tags}
 
     # --- writing
-    def _require(self, sender_id: str) -> None:
+    def _indexed(self, sender_id: str) -> bool:
         with self.index.connect() as conn:
-            found = conn.execute(sa.select(db.conversations.c.sender_id)
-                                 .where(db.conversations.c.sender_id == sender_id)).first()
-        if found is None:
+            return conn.execute(sa.select(db.conversations.c.sender_id)
+                                .where(db.conversations.c.sender_id == sender_id)).first() is not None
+
+    def _require(self, sender_id: str) -> None:
+        """A conversation of the last seconds may not be indexed yet (the pass runs every
+        index_every_s): index what is new before answering that it does not exist."""
+        if self._indexed(sender_id):
+            return
+        self.refresh()
+        if not self._indexed(sender_id):
             raise NotFound(f"no conversation {sender_id!r} in the review index")
 
     def set_reviewed(self, sender_id: str, reviewed: bool, by: str) -> None:
