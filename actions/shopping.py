@@ -31,6 +31,16 @@ def _constraint_words(filters: dict) -> str:
     return (" " + " ".join(parts)) if parts else ""
 
 
+def _order_words(result: dict) -> str:
+    """What the shopper asked beyond filters, repeated so they see it was understood."""
+    parts = [f"not {phrase}" for phrase in result.get("excluded") or []]
+    if result.get("sort") == "price":
+        parts.append("cheapest first")
+    elif result.get("sort") == "unit_price":
+        parts.append("lowest price per unit first")
+    return (", " + ", ".join(parts)) if parts else ""
+
+
 async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filters: dict, offset: int) -> None:
     per_page = settings().results_per_page
     result = await ctx.rec.search(
@@ -40,7 +50,7 @@ async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str
         {k: v for k, v in filters.items() if k in ("max_price", "min_price", "brand", "exclude_brands")},
     )
     applied = {**filters, **{k: v for k, v in result["filters"].items() if v is not None}}
-    what = f"“{result['query_text'] or query}”{_constraint_words(applied)}"
+    what = f"“{result['query_text'] or query}”{_constraint_words(applied)}{_order_words(result)}"
     items = result["items"]
     if result.get("unchecked"):   # the catalog cannot tell: say so rather than pretend it filtered
         dispatcher.utter_message(text=f"I can't check {' or '.join(result['unchecked'])} in this shop, "

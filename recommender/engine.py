@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import artefacts
 from .blend import Suggestion, blend, content_scores, cooccurrence_scores, reason_text
@@ -57,6 +58,8 @@ class SearchResult:
     items: list[tuple[int, float]]      # (catalog row, relevance)
     total_matches: int
     unchecked: tuple[str, ...] = ()     # constraints the catalog cannot check, left out (said in replies)
+    sort: str | None = None             # "price" or "unit_price": matches ordered so, not by relevance
+    excluded: tuple[str, ...] = ()      # phrases ruled out ("but not potato chips")
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ class Recommender:
         self.ids = cat["id"].astype(str).to_numpy()
         self.position = {pid: i for i, pid in enumerate(self.ids)}
         self.titles = cat["title"].to_numpy()
+        self._title_arrow = _field_column(cat["title"])   # Arrow, for substring filters ("but not ...")
         self.prices = cat["price"].to_numpy(dtype=np.float64)
         self.available = (cat["stock"].to_numpy() != 0)
         self.brands = Labels.of(cat["brand"])
@@ -236,11 +240,17 @@ class Recommender:
         f, unchecked = self.checkable(
             merge_filters(filters, parsed, self.mentions.phrase_categories.get(phrase_key(parsed.text), ())))
         mask = self._filter_mask(f)
+        if parsed.exclude:
+            mask &= ~self._titles_containing(parsed.exclude)
+        said = {"unchecked": unchecked, "sort": parsed.sort, "excluded": parsed.exclude}
         if not parsed.text:   # only constraints ("something under $5"): best sellers that fit
             rows = [int(r) for r in np.argsort(-self.art.popularity, kind="stable") if mask[r]]
-            return SearchResult(parsed.text, f, [(r, 0.0) for r in rows[offset:offset + k]], len(rows), unchecked)
+            ranked = self._ordered([(r, 0.0) for r in rows], parsed.sort)
+            return SearchResult(parsed.text, f, ranked[offset:offset + k], len(rows), **said)
         query_vec = self.encoder.query(parsed.text)
-        wanted, fetch, total = offset + k, max(200, (offset + k) * 20), len(self.ids)
+        # Ordered by price, every relevant match competes for the first place, not only the top k.
+        wanted = len(self.ids) if parsed.sort else offset + k
+        fetch, total = max(200, (offset + k) * 20), len(self.ids)
         knows_a_word = bool(words_of(parsed.text) & self.vocabulary)
         while True:
             scores, rows = self._search(query_vec, min(fetch, total))
@@ -251,7 +261,33 @@ class Recommender:
             if len(hits) >= wanted or exhausted:
                 break
             fetch *= 4
-        return SearchResult(parsed.text, f, hits[offset:wanted], len(hits), unchecked)
+        hits = self._ordered(hits, parsed.sort)
+        return SearchResult(parsed.text, f, hits[offset:offset + k], len(hits), **said)
+
+    def _ordered(self, hits: list[tuple[int, float]], sort: str | None) -> list[tuple[int, float]]:
+        """Relevant matches cheapest first, or lowest price per unit first (in the unit most of
+        them are measured in; those without it come after, cheapest first). Stable: equal prices
+        keep their relevance order."""
+        if not sort or not hits:
+            return hits
+        rows = np.array([r for r, _ in hits])
+        prices = self.prices[rows]
+        if sort == "unit_price":
+            units = self.size_units.codes[rows]
+            measured = units[np.isfinite(self.size_values[rows]) & (self.size_values[rows] > 0)]
+            unit = np.bincount(measured).argmax() if len(measured) else -1
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per_unit = np.where(units == unit, prices / self.size_values[rows], np.inf)
+            order = np.lexsort((prices, per_unit))
+        else:
+            order = np.argsort(prices, kind="stable")
+        return [hits[i] for i in order]
+
+    def _titles_containing(self, phrases: tuple[str, ...]) -> np.ndarray:
+        found = np.zeros(len(self.ids), dtype=bool)
+        for phrase in phrases:
+            found |= pc.match_substring(self._title_arrow, phrase, ignore_case=True).to_numpy(zero_copy_only=False)
+        return found
 
     def similar(self, product_id: str, k: int) -> list[tuple[int, float]]:
         row = self.rows_for([product_id])[0]

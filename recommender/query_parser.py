@@ -3,6 +3,8 @@
 "gluten-free pasta under $5" -> text "gluten-free pasta", max_price 5.0.
 "store brand milk 64 oz"     -> text "milk", brand "Store brand", size 64 oz.
 "a red mug" (in a catalog that has colours) -> text "mug", color "red".
+"cheapest coffee"            -> text "coffee", sort by price; "best value ..." by price per unit.
+"chips but not potato chips" -> text "chips", excluding "potato chips".
 Price, brand and size are read from patterns; colours only where the catalog has them (the
 caller passes its colours), because "red" in "red wine" is meaning in a shop without colours.
 """
@@ -24,6 +26,7 @@ UNITS = {
     "litre": ("ml", 1000), "litres": ("ml", 1000),
     "ct": ("ct", 1), "count": ("ct", 1), "dz": ("ct", 12), "dozen": ("ct", 12),
     "pk": ("pk", 1), "pack": ("pk", 1),
+    "sq ft": ("sqft", 1), "sqft": ("sqft", 1),   # paper towels, foil, wrap: "best value" compares these
 }
 _UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 # A price is not part of a fraction or a size ("3-3/4", "5 lb"): a "/" on either side rules it out.
@@ -58,7 +61,7 @@ SIZE_TOLERANCE = 0.05  # "16 oz" also finds 15.9 oz and 16.5 oz, not 18 oz
 @dataclass(frozen=True)
 class Size:
     value: float  # in the canonical unit
-    unit: str  # oz, ml, ct or pk
+    unit: str  # oz, ml, ct, pk or sqft
     label: str = field(default="", compare=False)  # as written, for replies: "1 gallon"
 
     def __str__(self) -> str:
@@ -85,6 +88,15 @@ def parse_size(text: object) -> Size | None:
     return Size(UNITS[bare][1], UNITS[bare][0], f"1 {bare}") if bare in UNITS else None
 
 
+# Price words order the matches instead of bounding them: "cheap cereal" wants the cheapest cereals
+# first, "best value paper towels" the lowest price per unit. ("cheaper" alone is the bot's refine.)
+_CHEAPEST = re.compile(r"\b(cheapest|cheap|budget|inexpensive|least expensive|lowest[- ]priced?|low[- ]cost)\b", re.I)
+_BEST_VALUE = re.compile(r"\b(best value|best deal|value for money|best price per (?:oz|ounce|unit))\b", re.I)
+# An exclusion the shopper states: "chips but not potato chips", "crackers except cheese crackers".
+_EXCLUDE = re.compile(r"\b(?:but not|except(?: for)?|other than|apart from)\s+(?:any\s+|the\s+)?"
+                      r"([a-z][a-z' -]*?)\s*(?=$|[,.;!?]|\s+(?:and|or|under|over|below|above|for)\b)", re.I)
+
+
 @dataclass(frozen=True)
 class QueryConstraints:
     text: str
@@ -93,6 +105,8 @@ class QueryConstraints:
     brand: str | None = None
     size: Size | None = None
     color: str | None = None
+    sort: str | None = None                 # "price" (cheapest first) or "unit_price" (best value first)
+    exclude: tuple[str, ...] = ()           # phrases the shopper ruled out ("potato chips")
 
 
 def _cut(text: str, match: re.Match[str]) -> str:
@@ -135,6 +149,14 @@ def parse_query(query: str, colors: frozenset[str] = frozenset()) -> QueryConstr
         if color_match:
             color = color_match.group(1).lower()
             text = _cut(text, color_match)
+    sort = None
+    for kind, pattern in (("unit_price", _BEST_VALUE), ("price", _CHEAPEST)):
+        match = pattern.search(text)
+        if match and sort is None:
+            sort, text = kind, _cut(text, match)
+    exclude = tuple(m.group(1).strip().lower() for m in _EXCLUDE.finditer(text))
+    text = _EXCLUDE.sub(" ", text)
     text = _FILLER.sub(" ", text)
     text = re.sub(r"\s+", " ", re.sub(r"[?!.,]+$", "", text.strip())).strip(" ,.")
-    return QueryConstraints(text=text, min_price=min_price, max_price=max_price, brand=brand, size=size, color=color)
+    return QueryConstraints(text=text, min_price=min_price, max_price=max_price, brand=brand, size=size, color=color,
+                            sort=sort, exclude=exclude)

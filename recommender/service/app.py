@@ -243,6 +243,8 @@ async def search(request: web.Request) -> web.Response:
                 "categories": list(applied.categories),
             },
             "unchecked": list(result.unchecked),   # constraints this catalog cannot check, not applied
+            "sort": result.sort,
+            "excluded": list(result.excluded),
             "items": [product_json(request, engine, row, score=round(score, 4)) for row, score in result.items],
         }
     )

@@ -254,3 +254,10 @@ def test_a_size_the_shop_cannot_check_is_said_not_silently_applied(recommender):
     messages, slots = turn(ActionSearchProducts(), "chunky salsa 6 pack", "search_products")
     assert messages[0]["text"] == "I can't check size 6 pack in this shop, so I haven't filtered on it."
     assert messages[1]["attachment"]["payload"]["elements"] and "size" not in slots["search_filters"]
+
+
+def test_the_reply_says_how_the_list_is_ordered_and_what_was_ruled_out(recommender):
+    messages, _ = turn(ActionSearchProducts(), "cheapest chips but not potato chips", "search_products")
+    assert messages[0]["text"].startswith("Here is what I found for “chips”, not potato chips, cheapest first")
+    shown = [e["product_id"] for e in messages[0]["attachment"]["payload"]["elements"]]
+    assert shown[0] == "chips-2" and not [p for p in shown if p.startswith("potato")]

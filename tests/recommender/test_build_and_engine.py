@@ -183,3 +183,20 @@ def test_a_constraint_the_catalog_cannot_check_is_named_not_applied(engine):
     assert by_brand.unchecked == ("brand Brand 42",) and by_brand.items
     checked = engine.search("ground coffee 12 oz", SearchFilters(), k=3)   # a unit the catalog has
     assert checked.unchecked == () and str(checked.filters.size) == "12 oz"
+
+
+def test_price_words_order_the_relevant_matches(engine):
+    by_relevance = engine.search("ground coffee", SearchFilters(), k=5)
+    cheapest = engine.search("cheapest ground coffee", SearchFilters(), k=5)
+    prices = [engine.prices[r] for r, _ in cheapest.items]
+    assert cheapest.sort == "price" and prices == sorted(prices)
+    assert {r for r, _ in cheapest.items} == {r for r, _ in by_relevance.items}   # the same matches, reordered
+    value = engine.search("best value ground coffee", SearchFilters(), k=5)
+    per_oz = [engine.prices[r] / engine.size_values[r] for r, _ in value.items]
+    assert value.sort == "unit_price" and per_oz == sorted(per_oz)
+
+
+def test_an_exclusion_rules_its_matches_out(engine):
+    chips = engine.search("chips but not potato chips", SearchFilters(), k=5)
+    titles = [engine.titles[r] for r, _ in chips.items]
+    assert titles and not any("potato" in t.lower() for t in titles) and chips.excluded == ("potato chips",)

@@ -37,6 +37,10 @@ def test_sizes_are_constraints_and_not_prices(query, text, size, max_price):
     assert (parsed.text, parsed.size, parsed.max_price) == (text, size, max_price)
 
 
+def test_area_is_a_size_so_paper_towels_compare_by_price_per_square_foot():
+    assert parse_size("57 sq ft") == Size(57, "sqft") and parse_size("107.4 SQ FT") == Size(107.4, "sqft")
+
+
 def test_catalog_sizes_parse_and_unparseable_ones_are_none():
     assert parse_size("64 OZ") == Size(64, "oz") and parse_size("1 GA") == parse_size("GAL") == Size(128, "oz")
     assert str(parse_size("14.5 oz")) == "14.5 oz"
@@ -48,3 +52,16 @@ def test_colours_are_read_only_where_the_catalog_has_them():
     parsed = parse_query("a red mug", frozenset({"red", "dark blue"}))
     assert (parsed.text, parsed.color) == ("a mug", "red")
     assert parse_query("dark blue jeans", frozenset({"blue", "dark blue"})).color == "dark blue"
+
+
+@pytest.mark.parametrize("query,text,sort,exclude", [
+    ("cheap cereal", "cereal", "price", ()),
+    ("cheapest coffee", "coffee", "price", ()),
+    ("best value paper towels", "paper towels", "unit_price", ()),
+    ("chips but not potato chips", "chips", None, ("potato chips",)),
+    ("crackers except cheese crackers under $4", "crackers", None, ("cheese crackers",)),
+    ("something cheaper", "something cheaper", None, ()),   # the bot's refine, not a price order
+])
+def test_price_words_order_and_exclusions_are_read(query, text, sort, exclude):
+    parsed = parse_query(query)
+    assert (parsed.text, parsed.sort, parsed.exclude) == (text, sort, exclude)
