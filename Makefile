@@ -15,7 +15,7 @@ export HF_HUB_OFFLINE := 1
 
 RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
-RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
+RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/nlu/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
 .PHONY: help demo run install browser build minilm train shell validate lint test test-recommender test-bot nlu-report evaluate bench-index bench-cart bench-http bench-embed bench-review bench-load fuzz cluster clean
 .DEFAULT_GOAL := help

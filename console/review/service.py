@@ -141,7 +141,7 @@ class Review:
         message = self.message(event_id)
         correction: Correction = parse_correction(annotated or message["text"], intent, message["text"], self.domain)
         with self._files:
-            outcome = add_example(self.settings.nlu_file, correction, sorted(self.settings.data_dir.glob("*.yml")))
+            outcome = add_example(self.settings.nlu_file, correction, sorted(self.settings.data_dir.rglob("*.yml")))
         status = "confirmed" if intent == message["intent"] else "corrected"
         self._set_status(event_id, status, by, intent)
         return {"outcome": outcome, "status": status, "file": str(self.settings.nlu_file),

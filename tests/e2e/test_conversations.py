@@ -17,6 +17,12 @@ def test_greeting_offers_quick_replies(stack):
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/complete_cart", "/ask_deals", "/help"]
 
 
+def test_a_widget_with_its_default_opening_payload_is_greeted(stack):
+    """rasa-webchat and most Rasa widgets open the chat by sending /get_started."""
+    messages = Shopper(stack, "widget-defaults").say("/get_started")
+    assert messages[0]["text"].startswith("Hi! I'm Cartwise") and messages[0]["buttons"]
+
+
 def test_cart_in_words_then_complete_it(stack):
     shopper = Shopper(stack, "words")
     text = shopper.text("I have 2 bags of tortilla chips and a jar of chunky salsa in my cart")
