@@ -58,11 +58,12 @@ class Context:
         self._cart: list[dict] | None = None
         self.changed_cart: list[dict] | None = None   # set when this turn changed the cart
         self.unreadable: list[str] = []   # cart entries left out this turn, said before the reply
+        self._page = read_cart(tracker.latest_message.get("metadata"))   # the page's cart, if it sent one
 
     async def cart(self) -> list[dict]:
         """The cart: the page's, priced by the catalog (one call), or the slot's (no call)."""
         if self._cart is None:
-            if read_cart(self.tracker.latest_message.get("metadata")) is None:
+            if self._page is None:
                 self._cart = list(self.tracker.get_slot("cart") or [])
             else:
                 await self.cart_turn(k=0, deals=False)
@@ -72,7 +73,7 @@ class Context:
         """A cart turn in one call to the recommender: the priced cart, `k` suggestions and, with
         `deals`, the coupons. The page's cart (message metadata) replaces the slot's, as in cart();
         what of it could not be read, or is not in the catalog, goes to `unreadable`."""
-        page = read_cart(self.tracker.latest_message.get("metadata"))
+        page = self._page
         if self._cart is not None:
             lines = self._cart
         elif page is not None:

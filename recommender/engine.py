@@ -28,6 +28,7 @@ RELATIVE_FLOOR = 0.15    # filters may not drag results further than this below 
 UNKNOWN_WORDS_FLOOR = 0.5  # a query with no word the catalog uses needs a strong semantic match
                            # (gibberish reaches ~0.46; "something for a barbecue" 0.51 on the demo shop)
 PRODUCT_CACHE = 8192     # products whose fields are kept ready (~1 KB each)
+SORT_POOL = 2000         # "cheapest X" orders at most this many of the most relevant matches by price
 PUBLIC_FIELDS = ["id", "title", "brand", "price", "size", "color", "category", "department", "stock", "image_url"]
 
 
@@ -248,8 +249,9 @@ class Recommender:
             ranked = self._ordered([(r, 0.0) for r in rows], parsed.sort)
             return SearchResult(parsed.text, f, ranked[offset:offset + k], len(rows), **said)
         query_vec = self.encoder.query(parsed.text)
-        # Ordered by price, every relevant match competes for the first place, not only the top k.
-        wanted = len(self.ids) if parsed.sort else offset + k
+        # Ordered by price, every relevant match competes for the first place, not only the top k
+        # (up to SORT_POOL of them, which bounds the index search on a large catalog).
+        wanted = SORT_POOL if parsed.sort else offset + k
         fetch, total = max(200, (offset + k) * 20), len(self.ids)
         knows_a_word = bool(words_of(parsed.text) & self.vocabulary)
         while True:
