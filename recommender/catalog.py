@@ -126,19 +126,41 @@ def validate_catalog(raw: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
     return df
 
 
-def validate_interactions(raw: pd.DataFrame, known_ids: pd.Series, report: ImportReport) -> pd.DataFrame:
-    """Normalise types; reject lines with no basket, unknown products or bad quantities."""
+def parse_timestamps(values: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
+    """(timestamps, unreadable): with `fmt` (strptime codes such as "%d/%m/%Y %H:%M") exactly that
+    format, without it ISO 8601 only. "01/02/2011" is the 1st of February in one shop and the
+    2nd of January in another: guessing, as pandas does, silently corrupts every time split."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values, pd.Series(False, index=values.index)
+    text = values.astype("string").str.strip()
+    present = text.notna() & (text != "")
+    parsed = pd.to_datetime(text.where(present), format=fmt or "ISO8601", errors="coerce")
+    return parsed, present & parsed.isna()
+
+
+def validate_interactions(raw: pd.DataFrame, known_ids: pd.Series, report: ImportReport,
+                          timestamp_format: str | None = None) -> pd.DataFrame:
+    """Normalise types; reject lines with no basket, unknown products, bad quantities, or a
+    timestamp that does not match the stated format. Without a stated format, timestamps that are
+    not ISO 8601 refuse the whole file: a date format is not something to guess."""
     df = _conform(raw, INTERACTION_COLUMNS, REQUIRED_INTERACTIONS, "interactions", report)
     df["basket_id"] = df["basket_id"].astype("string").str.strip()
     df["product_id"] = df["product_id"].astype("string").str.strip()
     df["user_id"] = df["user_id"].astype("string").fillna("").str.strip()
-    df["timestamp"] = pd.to_datetime(df["timestamp"], errors="coerce", utc=False)
+    written = df["timestamp"]
+    df["timestamp"], unreadable = parse_timestamps(written, timestamp_format)
+    if unreadable.any() and timestamp_format is None:
+        example = written[unreadable].iloc[0]
+        raise DataError(f"interactions: {int(unreadable.sum()):,} of {len(df):,} timestamps are not ISO 8601 "
+                        f"(first: {example!r}). Set recommender.generic.timestamp_format, e.g. '%d/%m/%Y %H:%M' "
+                        "or '%m/%d/%Y %H:%M', so days and months are read as the shop writes them.")
     qty = pd.to_numeric(df["quantity"], errors="coerce")
     df["quantity"] = qty.where(df["quantity"].notna(), 1)
     checks = [
         (df["basket_id"].isna() | (df["basket_id"] == ""), "missing basket_id"),
         (~df["product_id"].isin(set(known_ids)), "product_id not in the catalog"),
         (df["quantity"].isna() | (df["quantity"] <= 0), "quantity not a positive number"),
+        (unreadable, f"timestamp does not match {timestamp_format}"),
     ]
     bad = _reject(df, checks, "interactions", report)
     df = df[~bad].reset_index(drop=True)

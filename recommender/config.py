@@ -57,6 +57,7 @@ class Settings:
     cj_coupon_year_shift: int = 0
     generic_catalog: Path | None = None
     generic_interactions: Path | None = None
+    generic_timestamp_format: str | None = None   # strptime codes; None: ISO 8601 only
     models_dir: Path = Path("models/recommender")
     coupons_file: Path = Path("shop/data/coupons.yml")
     state_db: Path = Path("var/recommender.db")
@@ -89,6 +90,7 @@ def load_settings(path: Path | None = None) -> Settings:
         cj_coupon_year_shift=int(cj.get("coupon_year_shift", 0)),
         generic_catalog=rel(generic.get("catalog")),
         generic_interactions=rel(generic.get("interactions")),
+        generic_timestamp_format=generic.get("timestamp_format"),
         models_dir=rel(raw.get("models_dir", "models/recommender")),
         coupons_file=rel(raw.get("coupons_file", "shop/data/coupons.yml")),
         state_db=rel(raw.get("state_db", "var/recommender.db")),

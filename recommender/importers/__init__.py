@@ -14,5 +14,5 @@ def load_dataset(settings: Settings) -> Dataset:
         from .generic import load_generic
         if settings.generic_catalog is None or settings.generic_interactions is None:
             raise DataError("source 'generic' needs recommender.generic.catalog and .interactions")
-        return load_generic(settings.generic_catalog, settings.generic_interactions)
+        return load_generic(settings.generic_catalog, settings.generic_interactions, settings.generic_timestamp_format)
     raise DataError(f"unknown recommender.source {settings.source!r}: use 'completejourney' or 'generic'")

@@ -2,7 +2,8 @@
 
 catalog:      id, title, price (required); description, category, department, brand, size,
               color, stock, image_url (optional)
-interactions: basket_id, product_id (required); user_id, timestamp (ISO 8601), quantity (optional)
+interactions: basket_id, product_id (required); user_id, timestamp (ISO 8601, or the format in
+              recommender.generic.timestamp_format), quantity (optional)
 """
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ def read_table(path: Path) -> pd.DataFrame:
     raise DataError(f"{path}: unsupported file type; use .csv, .csv.gz or .parquet")
 
 
-def load_generic(catalog_path: Path, interactions_path: Path) -> Dataset:
+def load_generic(catalog_path: Path, interactions_path: Path, timestamp_format: str | None = None) -> Dataset:
     report = ImportReport(source=f"generic ({Path(catalog_path).name}, {Path(interactions_path).name})")
     catalog = validate_catalog(read_table(catalog_path), report)
-    interactions = validate_interactions(read_table(interactions_path), catalog["id"], report)
+    interactions = validate_interactions(read_table(interactions_path), catalog["id"], report, timestamp_format)
     return Dataset(catalog=catalog, interactions=interactions, report=report)

@@ -47,6 +47,30 @@ def test_bad_rows_are_rejected_with_reasons_and_good_rows_kept(tmp_path):
     assert len(dataset.interactions) == 2 and dataset.interactions["quantity"].tolist() == [2, 1]
 
 
+def _shop_with_timestamps(folder, stamps):
+    (folder / "c.csv").write_text("id,title,price\np1,Salsa,2.99\np2,Chips,1.99\n")
+    rows = "".join(f"b{i},p{1 + i % 2},{stamp}\n" for i, stamp in enumerate(stamps))
+    (folder / "i.csv").write_text("basket_id,product_id,timestamp\n" + rows)
+    return folder / "c.csv", folder / "i.csv"
+
+
+def test_day_first_dates_are_never_guessed(tmp_path):
+    """"01/02/2011" is February in a British export and January in an American one."""
+    catalog, lines = _shop_with_timestamps(tmp_path, ["01/12/2010 08:26", "13/01/2011 09:00", "2011-01-14 10:00"])
+    with pytest.raises(DataError, match=r"2 of 3 timestamps are not ISO 8601 \(first: '01/12/2010 08:26'\)"):
+        load_generic(catalog, lines)
+    dataset = load_generic(catalog, lines, timestamp_format="%d/%m/%Y %H:%M")
+    assert [str(t.date()) for t in dataset.interactions["timestamp"]] == ["2010-12-01", "2011-01-13"]
+    reasons = pd.concat(dataset.report.rejected)["reject_reason"].tolist()
+    assert reasons == ["timestamp does not match %d/%m/%Y %H:%M"]   # the ISO line, said, not silently kept
+
+
+def test_iso_timestamps_and_missing_ones_need_no_format(tmp_path):
+    catalog, lines = _shop_with_timestamps(tmp_path, ["2011-01-14 10:00", "2011-01-14T11:30:00", ""])
+    dataset = load_generic(catalog, lines)
+    assert dataset.interactions["timestamp"].notna().tolist() == [True, True, False]
+
+
 def test_missing_required_column_is_a_clear_error(tmp_path):
     (tmp_path / "c.csv").write_text("id,name\n1,Salsa\n")
     (tmp_path / "i.csv").write_text("basket_id,product_id\n")
