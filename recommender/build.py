@@ -144,7 +144,10 @@ def build(settings: Settings, force: bool = False) -> dict:
     metrics = build_metrics(dataset.interactions, positions, (neighbour_scores, neighbour_rows),
                             catalog["category"].astype(str).to_numpy(), settings)
     timings["evaluate_s"] = time.perf_counter() - t0
-    log.info("basket completion HitRate@10: %s", {m: r["hit_rate"] for m, r in metrics["methods"].items()})
+    if metrics["methods"]:
+        log.info("basket completion HitRate@10: %s", {m: r["hit_rate"] for m, r in metrics["methods"].items()})
+    else:
+        log.warning("basket completion not measured: %s", metrics["not_measured"])
 
     rejects_dir = settings.models_dir.with_name(settings.models_dir.name + "-rejects")
     if dataset.report.rejected:
@@ -189,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build failed: {exc}", file=sys.stderr)
         return 2
     summary = {k: manifest[k] for k in ("items", "baskets", "index_type", "timings_s")}
-    summary["hit_rate_at_10"] = {m: r["hit_rate"] for m, r in manifest["metrics"]["methods"].items()}
+    metrics = manifest["metrics"]
+    summary["hit_rate_at_10"] = ({m: r["hit_rate"] for m, r in metrics["methods"].items()}
+                                 or {"not_measured": metrics.get("not_measured", "")})
     print(json.dumps(summary))
     return 0
 

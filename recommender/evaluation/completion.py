@@ -77,6 +77,11 @@ def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbou
     similarity = CsrRows.of(cooccurrence.item_similarity(baskets, settings.cf_neighbours, settings.cf_shrinkage))
     popularity = cooccurrence.popularity(baskets)
     cases = completion_cases(holdout, position, max_cases, seed=0)
+    protocol = f"basket completion, hide 1 item, latest 10% of baskets by time, top {k}"
+    if not cases:   # a new shop: zeros would read as a broken model, not as no data
+        return {"protocol": protocol, "cases": 0, "methods": {},
+                "not_measured": f"no held-out basket with two or more products ({len(interactions):,} basket "
+                                "lines in all): completion quality is not measured until there are baskets"}
     w = settings.blend
     methods = {
         "blend": w,
@@ -86,5 +91,4 @@ def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbou
     }
     results = {name: vars(evaluate_completion(cases, similarity, popularity, neighbours, categories, wts, k))
                for name, wts in methods.items()}
-    return {"protocol": f"basket completion, hide 1 item, latest 10% of baskets by time, top {k}",
-            "cases": len(cases), "methods": results}
+    return {"protocol": protocol, "cases": len(cases), "methods": results}

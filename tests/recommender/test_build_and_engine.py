@@ -55,6 +55,20 @@ def test_changed_product_is_the_only_one_re_embedded(shop, tmp_path):
     assert np.allclose(old[:-2], new[:-2])
 
 
+def test_a_shop_without_baskets_builds_and_says_quality_was_not_measured(shop, tmp_path):
+    config, settings = shop
+    empty = tmp_path / "interactions.csv"
+    empty.write_text("basket_id,product_id,timestamp\n")
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in (artefacts.CATALOG, artefacts.EMBEDDINGS, artefacts.MANIFEST):   # reuse the embeddings
+        (models / name).write_bytes((settings.models_dir / name).read_bytes())
+    manifest = build(dataclasses.replace(settings, generic_interactions=empty, models_dir=models))
+    metrics = manifest["metrics"]
+    assert metrics["cases"] == 0 and metrics["methods"] == {}
+    assert metrics["not_measured"].startswith("no held-out basket with two or more products (0 basket lines")
+
+
 def test_search_understands_need_and_price(engine):
     result = engine.search("coffee under $9", SearchFilters(), k=3)
     titles = [engine.titles[r] for r, _ in result.items]
