@@ -11,17 +11,37 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+
+class _NulFree:
+    """PostgreSQL's text cannot hold NUL, and a shopper (or a reviewer's note) can contain one: it
+    is stored as U+FFFD, and so is every value compared with these columns, so lookups still match.
+    One such message used to stop the index for good, every pass failing on the same event."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
+class NulFreeString(_NulFree, sa.types.TypeDecorator):
+    impl = sa.String
+
+
+class NulFreeText(_NulFree, sa.types.TypeDecorator):
+    impl = sa.Text
+
+
 metadata = sa.MetaData()
 
 conversations = sa.Table(
     "review_conversations",
     metadata,
-    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("sender_id", NulFreeString(255), primary_key=True),
     sa.Column("started", sa.Float, nullable=False),
     sa.Column("started_day", sa.Integer, nullable=False),  # days since 1970 (UTC): per-day counts, same on every engine
     sa.Column("last_ts", sa.Float, nullable=False),
     sa.Column("last_event_id", sa.Integer, nullable=False),
-    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("channel", NulFreeString(64), nullable=False),
     sa.Column("user_turns", sa.Integer, nullable=False),
     sa.Column("min_confidence", sa.Float),
     sa.Column("fallback", sa.Boolean, nullable=False),
@@ -32,7 +52,7 @@ conversations = sa.Table(
     sa.Column("coupons_offered", sa.Integer, nullable=False),
     sa.Column("coupons_applied", sa.Integer, nullable=False),
     sa.Column("reviewed", sa.Boolean, nullable=False, default=False),
-    sa.Column("reviewed_by", sa.String(64)),
+    sa.Column("reviewed_by", NulFreeString(64)),
     # The list pages newest first: keyset paging walks this index instead of counting offsets.
     sa.Index("review_conversations_by_time", "last_ts", "sender_id"),
     sa.Index("review_conversations_by_start", "started"),
@@ -42,17 +62,17 @@ conversations = sa.Table(
 facts = sa.Table(
     "review_facts",
     metadata,
-    sa.Column("kind", sa.String(16), primary_key=True),
-    sa.Column("value", sa.String(255), primary_key=True),
-    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("kind", NulFreeString(16), primary_key=True),
+    sa.Column("value", NulFreeString(255), primary_key=True),
+    sa.Column("sender_id", NulFreeString(255), primary_key=True),
     sa.Index("review_facts_by_sender", "sender_id"),
 )
 
 tags = sa.Table(
     "review_tags",
     metadata,
-    sa.Column("tag", sa.String(64), primary_key=True),
-    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("tag", NulFreeString(64), primary_key=True),
+    sa.Column("sender_id", NulFreeString(255), primary_key=True),
     sa.Index("review_tags_by_sender", "sender_id"),
 )
 
@@ -60,9 +80,9 @@ notes = sa.Table(
     "review_notes",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-    sa.Column("author", sa.String(64), nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("sender_id", NulFreeString(255), nullable=False, index=True),
+    sa.Column("author", NulFreeString(64), nullable=False),
+    sa.Column("text", NulFreeText, nullable=False),
     sa.Column("created", sa.Float, nullable=False),
 )
 
@@ -71,16 +91,16 @@ messages = sa.Table(
     "review_messages",
     metadata,
     sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("sender_id", NulFreeString(255), nullable=False),
     sa.Column("ts", sa.Float, nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("intent", sa.String(255), nullable=False),
+    sa.Column("text", NulFreeText, nullable=False),
+    sa.Column("intent", NulFreeString(255), nullable=False),
     sa.Column("confidence", sa.Float, nullable=False),
-    sa.Column("entities", sa.Text, nullable=False),
+    sa.Column("entities", NulFreeText, nullable=False),
     sa.Column("fallback", sa.Boolean, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False, default="new"),
-    sa.Column("corrected_intent", sa.String(255)),
-    sa.Column("reviewed_by", sa.String(64)),
+    sa.Column("status", NulFreeString(16), nullable=False, default="new"),
+    sa.Column("corrected_intent", NulFreeString(255)),
+    sa.Column("reviewed_by", NulFreeString(64)),
     sa.Index("review_messages_inbox", "status", "ts"),
     sa.Index("review_messages_by_sender", "sender_id"),
 )
@@ -89,7 +109,7 @@ messages = sa.Table(
 progress = sa.Table(
     "review_progress",
     metadata,
-    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("name", NulFreeString(32), primary_key=True),
     sa.Column("last_event_id", sa.Integer, nullable=False),
 )
 

@@ -63,35 +63,26 @@ def _write(review: Connection, summaries: list[Summary]) -> None:
     c, f, m = db.conversations, db.facts, db.messages
     senders = [s.sender_id for s in summaries]
     known = {row[0] for row in review.execute(sa.select(c.c.sender_id).where(c.c.sender_id.in_(senders)))}
-    fresh = [storable({**_conversation_values(s), "reviewed": False}) for s in summaries if s.sender_id not in known]
+    fresh = [{**_conversation_values(s), "reviewed": False} for s in summaries if s.sender_id not in known]
     if fresh:
         review.execute(c.insert(), fresh)
     for s in summaries:
         if s.sender_id in known:
-            review.execute(c.update().where(c.c.sender_id == s.sender_id).values(**storable(_conversation_values(s))))
+            review.execute(c.update().where(c.c.sender_id == s.sender_id).values(**_conversation_values(s)))
     review.execute(f.delete().where(f.c.sender_id.in_(senders)))
-    rows = [storable({"kind": k, "value": v[:255], "sender_id": s.sender_id})
-            for s in summaries for k, v in sorted(s.facts)]
+    rows = [{"kind": k, "value": v[:255], "sender_id": s.sender_id} for s in summaries for k, v in sorted(s.facts)]
     if rows:
         review.execute(f.insert(), rows)
     messages = {msg.event_id: (s.sender_id, msg) for s in summaries for msg in s.messages}
     seen = {row[0] for row in review.execute(sa.select(m.c.event_id).where(m.c.sender_id.in_(senders)))}
-    values = {event_id: storable({"sender_id": sender, "ts": msg.ts, "text": msg.text, "intent": msg.intent,
-                                  "confidence": msg.confidence, "entities": json.dumps(msg.entities),
-                                  "fallback": msg.fallback})
+    values = {event_id: {"sender_id": sender, "ts": msg.ts, "text": msg.text, "intent": msg.intent,
+                         "confidence": msg.confidence, "entities": json.dumps(msg.entities), "fallback": msg.fallback}
               for event_id, (sender, msg) in messages.items()}
     new = [{"event_id": event_id, "status": "new", **v} for event_id, v in values.items() if event_id not in seen]
     if new:
         review.execute(m.insert(), new)
     for event_id in seen & values.keys():   # a reviewer's status stays; a fallback found later is noted
         review.execute(m.update().where(m.c.event_id == event_id).values(**values[event_id]))
-
-
-def storable(row: dict) -> dict:
-    """PostgreSQL text cannot hold NUL, and a shopper can type one: it is indexed as U+FFFD. (The
-    tracker store keeps events as JSON, where NUL is escaped; one such message used to stop the
-    index for good, every pass failing on it.)"""
-    return {k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v for k, v in row.items()}
 
 
 def last_indexed(review: Connection) -> int:
