@@ -128,8 +128,12 @@ def _money(value: float) -> str:
     return f"${value:,.2f}"
 
 
+def _amount(lines: list[CartLine]) -> float:
+    return sum(line.product["price"] * line.qty for line in lines)
+
+
 def subtotal(lines: list[CartLine]) -> float:
-    return round(sum(line.product["price"] * line.qty for line in lines), 2)
+    return round(_amount(lines), 2)
 
 
 def evaluate(coupon: Coupon | None, code: str, cart: list[CartLine], today: dt.date,
@@ -148,7 +152,7 @@ def evaluate(coupon: Coupon | None, code: str, cart: list[CartLine], today: dt.d
     if coupon.max_uses_total is not None and uses_total >= coupon.max_uses_total:
         return CouponResult(code, "exhausted", f"{code} has been fully redeemed.", description=coupon.description)
     matching = [line for line in cart if coupon.items.matches(line.product)]
-    total = sum(line.product["price"] * line.qty for line in cart)
+    total = _amount(cart)
     if not matching:
         return CouponResult(code, "not_applicable",
                             f"{code} needs {_item_rule(coupon)} in your cart.", description=coupon.description)
@@ -157,7 +161,7 @@ def evaluate(coupon: Coupon | None, code: str, cart: list[CartLine], today: dt.d
         return CouponResult(code, "not_applicable",
                             f"{code} needs a cart of at least {_money(coupon.min_subtotal)}; add {_money(gap)} more.",
                             description=coupon.description, shortfall=gap)
-    base = total if coupon.applies_to == "cart" else sum(l.product["price"] * l.qty for l in matching)
+    base = total if coupon.applies_to == "cart" else _amount(matching)
     saving = round(min(base, base * coupon.percent / 100 if coupon.percent else coupon.amount), 2)
     return CouponResult(code, "valid", f"{code} saves you {_money(saving)} ({coupon.description}).",
                         saving=saving, description=coupon.description,
