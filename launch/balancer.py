@@ -3,8 +3,10 @@
 The stand-in for what a deployment puts in front of replicas (a Kubernetes Service, nginx, a cloud
 load balancer) when several run on one machine. A replica that refuses connections is skipped for
 `--down-for` seconds and the request goes to the next one, which is safe: a refused connection
-never reached the replica. Plain HTTP only (REST channel, action webhook, recommender API); the
-socket.io channel needs sticky sessions, which this does not do.
+never reached the replica. Every request opens its own connection to a replica: a kept-alive one to
+a replica that has just been killed fails only once the request is written, and then nobody can tell
+whether the replica saw it (a POST is not retried; a GET is). Plain HTTP only (REST channel, action
+webhook, recommender API); the socket.io channel needs sticky sessions, which this does not do.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from aiohttp import web
 log = logging.getLogger("cartwise.balancer")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
+IDEMPOTENT = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
 
 
 @dataclass
@@ -61,6 +64,13 @@ async def forward(request: web.Request) -> web.StreamResponse:
         except aiohttp.ClientConnectorError:
             log.warning("%s refused the connection; trying the next replica", backend)
             pool.mark_down(backend, time.monotonic())
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as error:
+            pool.mark_down(backend, time.monotonic())
+            if request.method not in IDEMPOTENT:
+                log.error("%s went away during a %s (%s); not retried", backend, request.method, error)
+                return web.json_response({"error": "replica_lost", "message": "The replica answering this request "
+                                          "stopped; send it again."}, status=502)
+            log.warning("%s went away during a %s (%s); trying the next replica", backend, request.method, error)
     return web.json_response({"error": "no_backend", "message": "No replica is answering."}, status=502)
 
 
@@ -70,7 +80,8 @@ def create_app(backends: list[str], down_for_s: float, timeout_s: float) -> web.
 
     async def client(app: web.Application):
         app[CLIENT] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s),
-                                            connector=aiohttp.TCPConnector(limit=0), auto_decompress=False)
+                                            connector=aiohttp.TCPConnector(limit=0, force_close=True),
+                                            auto_decompress=False)
         yield
         await app[CLIENT].close()
 

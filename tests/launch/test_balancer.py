@@ -53,3 +53,57 @@ def test_requests_go_round_robin_and_a_get_gets_no_body():
     assert all(length is None and encoding is None and body == b"" for _, _, length, encoding, body in gets)
     post = next(s for s in seen if s[1] == "POST")
     assert post[2] == str(len(b'{"cart": []}')) and post[4] == b'{"cart": []}'
+
+
+async def _dropping_server() -> tuple[asyncio.AbstractServer, str]:
+    """A replica that reads a request and dies without answering, as a killed process does."""
+    async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)
+        writer.transport.abort()
+
+    server = await asyncio.start_server(drop, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+async def _through_a_dying_replica(method: str) -> tuple[int, dict, list]:
+    seen: list = []
+    dying, dying_url = await _dropping_server()
+    runner, url = await _serve(_backend("alive", seen))
+    balancer, base = await _serve(create_app([dying_url, url], down_for_s=5, timeout_s=5))
+    try:
+        async with ClientSession() as client:
+            async with client.request(method, f"{base}/webhooks/rest/webhook", data=b"{}") as response:
+                return response.status, await response.json(), seen
+    finally:
+        dying.close()
+        for each in (balancer, runner):
+            await each.cleanup()
+
+
+def test_a_post_that_a_replica_dropped_is_not_sent_twice_but_told_as_lost():
+    status, body, seen = asyncio.run(_through_a_dying_replica("POST"))
+    assert (status, body["error"]) == (502, "replica_lost")
+    assert seen == []   # the other replica never got a second copy of the message
+
+
+def test_a_get_that_a_replica_dropped_is_answered_by_the_next():
+    status, body, seen = asyncio.run(_through_a_dying_replica("GET"))
+    assert (status, body["replica"]) == (200, "alive")
+
+
+def test_a_replica_that_refuses_connections_is_skipped():
+    async def exchange() -> tuple[int, dict]:
+        seen: list = []
+        gone, gone_url = await _serve(_backend("gone", seen))
+        await gone.cleanup()   # its port now refuses
+        runner, url = await _serve(_backend("alive", seen))
+        balancer, base = await _serve(create_app([gone_url, url], down_for_s=5, timeout_s=5))
+        try:
+            async with ClientSession() as client:
+                async with client.post(f"{base}/webhooks/rest/webhook", data=b"{}") as response:
+                    return response.status, await response.json()
+        finally:
+            for each in (balancer, runner):
+                await each.cleanup()
+
+    assert asyncio.run(exchange()) == (200, {"replica": "alive"})
