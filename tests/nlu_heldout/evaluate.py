@@ -1,0 +1,151 @@
+"""`make nlu-heldout`: the trained model on the held-out shopper messages, scored as deployed.
+
+`rasa test nlu` scores the classifier's top intent and so hides the fallback; this parses every
+message through the trained model (FallbackClassifier included) and counts a fallback or an
+"out of scope" as a rejection. The validation part chooses the fallback threshold (printed next to
+the configured one, with the trade-off plotted); the test part is only measured, and with `--check`
+its figures are gated on issue 16's goals.
+
+    python -m tests.nlu_heldout.evaluate [--model models/rasa/cartwise.tar.gz] [--out results/nlu_heldout] [--check]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from tests.nlu_heldout.heldout import (
+    FALLBACK,
+    Example,
+    Fallback,
+    Goals,
+    Point,
+    Ranking,
+    Report,
+    choose_threshold,
+    load,
+    score,
+    sweep,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 19)]
+
+
+def fallback_settings(config_file: Path) -> Fallback:
+    """The fallback classifier's settings in config.yml."""
+    pipeline = yaml.safe_load(config_file.read_text())["pipeline"]
+    c = next(c for c in pipeline if c["name"].endswith("FallbackClassifier"))
+    return Fallback(float(c.get("threshold", 0.3)), float(c.get("ambiguity_threshold", 0.1)),
+                    frozenset(c.get("lenient_intents", [])), float(c.get("lenient_threshold", 1.0)))
+
+
+async def parse_all(model: Path, texts: Sequence[str]) -> list[dict]:
+    from rasa.core.agent import Agent  # Rasa is slow to import; the pure scoring needs none of it
+
+    agent = Agent.load(str(model))
+    return [await agent.parse_message(text) for text in texts]
+
+
+def ranking_of(parsed: dict) -> Ranking:
+    """The classifier's own ranking, without the fallback the FallbackClassifier put on top."""
+    return [(r["name"], r["confidence"]) for r in parsed.get("intent_ranking", []) if r["name"] != FALLBACK]
+
+
+def deployed_intent(parsed: dict) -> str:
+    return (parsed.get("intent") or {}).get("name") or FALLBACK
+
+
+def plot(points: Sequence[Point], chosen: Point, configured: float, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.plot([p.out_of_scope_rejected for p in points], [p.in_scope_accepted for p in points], "o-", ms=3)
+    for p in points[::3]:
+        ax.annotate(f"{p.threshold:.2f}", (p.out_of_scope_rejected, p.in_scope_accepted), fontsize=7,
+                    textcoords="offset points", xytext=(4, -8))
+    ax.plot([chosen.out_of_scope_rejected], [chosen.in_scope_accepted], "r*", ms=12,
+            label=f"chosen on validation: {chosen.threshold:.2f} (configured {configured:.2f})")
+    ax.set_xlabel("out-of-scope messages declined")
+    ax.set_ylabel("in-scope messages given the right intent")
+    ax.set_title("Fallback threshold trade-off (held-out validation part)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def summary_rows(reports: dict[str, Report]) -> list[str]:
+    rows = [f"{'':34}" + "".join(f"{name:>12}" for name in reports)]
+    for label, attr, n_attr in (("messages", "accuracy", "n"), ("in-scope accuracy", "in_scope_accuracy", "in_scope_n"),
+                                ("in-scope false rejection", "false_rejection", "in_scope_n"),
+                                ("out-of-scope rejection", "out_of_scope_rejection", "out_of_scope_n"),
+                                ("non-grocery product accuracy", "non_grocery_accuracy", "non_grocery_n")):
+        cells = "".join(f"{getattr(r, attr):>7.3f} {f'({getattr(r, n_attr)})':>4}" for r in reports.values())
+        rows.append(f"{label + (' (all)' if attr == 'accuracy' else ''):34}{cells}")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "rasa" / "cartwise.tar.gz")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "nlu_heldout")
+    parser.add_argument("--check", action="store_true", help="exit 1 when the test part misses a goal")
+    parser.add_argument("--validation-only", action="store_true",
+                        help="while changing data or settings: score the validation part, leave the test part unseen")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    if not args.model.exists():
+        print(f"no trained model at {args.model}: run `make train` first", file=sys.stderr)
+        return 2
+    fallback = fallback_settings(args.config)
+    names = ("validation",) if args.validation_only else ("validation", "test")
+    parts: dict[str, list[Example]] = {part: load(part) for part in names}
+    parsed = {part: asyncio.run(parse_all(args.model, [e.text for e in examples]))
+              for part, examples in parts.items()}
+    reports = {part: score(parts[part], [deployed_intent(p) for p in parsed[part]]) for part in parts}
+
+    points = sweep(parts["validation"], [ranking_of(p) for p in parsed["validation"]], fallback, THRESHOLDS)
+    chosen = choose_threshold(points, Goals().out_of_scope_rejection)
+    args.out.mkdir(parents=True, exist_ok=True)
+    plot(points, chosen, fallback.threshold, args.out / "tradeoff.png")
+
+    test = reports.get("test", reports["validation"])
+    lines = summary_rows(reports)
+    lines += ["", f"fallback threshold: configured {fallback.threshold:.2f}, best on validation {chosen.threshold:.2f} "
+              f"(in-scope right {chosen.in_scope_accepted:.3f}, out-of-scope declined "
+              f"{chosen.out_of_scope_rejected:.3f}); ambiguity {fallback.ambiguity:.2f}; "
+              f"{', '.join(sorted(fallback.lenient_intents)) or 'no intent'} from {fallback.lenient_threshold:.2f}", "",
+              f"{'intent (' + names[-1] + ' part)':24} {'recall':>7} {'n':>4}"]
+    lines += [f"{label:24} {r:7.3f} {n:4}" for label, (r, n) in sorted(test.recall.items(), key=lambda kv: kv[1][0])]
+    print("\n".join(lines))
+    unmet = Goals().unmet(test)
+    print(f"goals ({names[-1]} part, as deployed): " + ("all met" if not unmet else "NOT met: " + "; ".join(unmet)))
+
+    (args.out / "report.json").write_text(json.dumps(
+        {"fallback": {**fallback.__dict__, "lenient_intents": sorted(fallback.lenient_intents)},
+         "chosen_on_validation": chosen.__dict__,
+         "sweep": [p.__dict__ for p in points], "unmet": unmet,
+         **{part: report.as_dict() for part, report in reports.items()}}, indent=1))
+    misses = [f"| {e} | {g} | {t} |" for e, g, t in reports["validation"].misses]
+    (args.out / "report.md").write_text("\n".join(
+        ["# Held-out NLU, as deployed", "", "```", *lines, "```", "", "![trade-off](tradeoff.png)", "",
+         "## Validation misses (the test part's are in report.json, not to be tuned on)", "",
+         "| expected | got | message |", "|---|---|---|", *misses, ""]))
+    print(f"report: {args.out / 'report.md'}")
+    return 1 if args.check and unmet else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

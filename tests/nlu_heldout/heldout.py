@@ -1,0 +1,193 @@
+"""The held-out shopper messages and how the deployed NLU is scored on them (pure: no Rasa here).
+
+A message file holds `## Situation: ...` headers and lines `intent[/other_intent] [#ng] | text`:
+the intents after the first are also right for a message that is truly either; `#ng` marks a
+message about products outside groceries. `out_of_scope` means the right answer is to decline.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+OUT_OF_SCOPE = "out_of_scope"
+FALLBACK = "nlu_fallback"
+# What the deployed bot does with these is decline or ask to rephrase: a rejection.
+REJECTIONS = frozenset({OUT_OF_SCOPE, FALLBACK})
+NON_GROCERY = "#ng"
+HERE = Path(__file__).parent
+
+
+class HeldoutFormatError(ValueError):
+    """A line of a held-out file that is not `intent [#ng] | text`."""
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intents: frozenset[str]      # any of these is right
+    non_grocery: bool
+    situation: str
+
+    @property
+    def in_scope(self) -> bool:
+        return OUT_OF_SCOPE not in self.intents
+
+    @property
+    def label(self) -> str:
+        return sorted(self.intents)[0] if len(self.intents) == 1 else "/".join(sorted(self.intents))
+
+
+def parse_lines(lines: Iterable[str], source: str = "<held-out>") -> list[Example]:
+    examples, situation = [], ""
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("## "):
+            situation = line[3:].strip()
+            continue
+        head, sep, text = line.partition(" | ")
+        words = head.split()
+        if not sep or not text.strip() or not words or any(w.startswith("#") and w != NON_GROCERY for w in words):
+            raise HeldoutFormatError(f"{source}:{number}: expected 'intent [#ng] | text', got {raw.rstrip()!r}")
+        intents = frozenset(words[0].split("/"))
+        examples.append(Example(text.strip(), intents, NON_GROCERY in words[1:], situation))
+    return examples
+
+
+def load(part: str, folder: Path = HERE) -> list[Example]:
+    """`part` is "validation" (for choosing settings) or "test" (measured, never tuned on)."""
+    path = folder / f"{part}.txt"
+    return parse_lines(path.read_text(encoding="utf-8").splitlines(), str(path))
+
+
+Ranking = Sequence[tuple[str, float]]   # the classifier's intents, best first, before any fallback
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """bot.nlu.fallback.ShopFallbackClassifier's settings (config.yml)."""
+    threshold: float
+    ambiguity: float
+    lenient_intents: frozenset[str] = frozenset()
+    lenient_threshold: float = 1.0
+
+
+def decide(ranking: Ranking, fallback: Fallback) -> str:
+    """What the fallback classifier makes of a ranking: the top intent, or the fallback when the top
+    confidence is under the threshold or the top two are within `ambiguity` of each other (a lenient
+    intent only needs its lower threshold)."""
+    if not ranking or ranking[0][0] is None:
+        return FALLBACK
+    (top, confidence), rest = ranking[0], ranking[1:]
+    if top in fallback.lenient_intents and confidence >= fallback.lenient_threshold:
+        return top
+    if confidence < fallback.threshold or (rest and confidence - rest[0][1] < fallback.ambiguity):
+        return FALLBACK
+    return top
+
+
+@dataclass
+class Report:
+    n: int
+    accuracy: float                  # every message, declining counted right for out-of-scope ones
+    in_scope_n: int
+    in_scope_accuracy: float         # the right intent, fallback and "out of scope" counted wrong
+    false_rejection: float           # in-scope messages declined or sent to the fallback
+    out_of_scope_n: int
+    out_of_scope_rejection: float    # out-of-scope messages declined or sent to the fallback
+    non_grocery_n: int
+    non_grocery_accuracy: float
+    recall: dict[str, tuple[float, int]] = field(default_factory=dict)   # intent -> (recall, support)
+    misses: list[tuple[str, str, str]] = field(default_factory=list)     # (label, got, text)
+
+    def as_dict(self) -> dict:
+        return {**{k: v for k, v in self.__dict__.items() if k not in ("recall", "misses")},
+                "recall": {k: {"recall": r, "n": n} for k, (r, n) in self.recall.items()},
+                "misses": [{"expected": e, "got": g, "text": t} for e, g, t in self.misses]}
+
+
+def _share(hits: Sequence[bool]) -> float:
+    return sum(hits) / len(hits) if hits else float("nan")
+
+
+def is_right(example: Example, decided: str) -> bool:
+    return decided in REJECTIONS if not example.in_scope else decided in example.intents
+
+
+def score(examples: Sequence[Example], decided: Sequence[str]) -> Report:
+    pairs = list(zip(examples, decided, strict=True))
+    inside = [(e, d) for e, d in pairs if e.in_scope]
+    outside = [(e, d) for e, d in pairs if not e.in_scope]
+    by_label: dict[str, list[bool]] = {}
+    for e, d in pairs:
+        by_label.setdefault(e.label, []).append(is_right(e, d))
+    return Report(
+        n=len(pairs),
+        accuracy=_share([is_right(e, d) for e, d in pairs]),
+        in_scope_n=len(inside),
+        in_scope_accuracy=_share([is_right(e, d) for e, d in inside]),
+        false_rejection=_share([d in REJECTIONS for _, d in inside]),
+        out_of_scope_n=len(outside),
+        out_of_scope_rejection=_share([d in REJECTIONS for _, d in outside]),
+        non_grocery_n=sum(e.non_grocery for e in examples),
+        non_grocery_accuracy=_share([is_right(e, d) for e, d in pairs if e.non_grocery]),
+        recall={label: (_share(hits), len(hits)) for label, hits in sorted(by_label.items())},
+        misses=[(e.label, d, e.text) for e, d in pairs if not is_right(e, d)],
+    )
+
+
+@dataclass(frozen=True)
+class Goals:
+    """The goals of issue 16, on the test part as deployed."""
+    in_scope_accuracy: float = 0.90
+    false_rejection: float = 0.05
+    out_of_scope_rejection: float = 0.85
+    intent_recall: float = 0.80
+    non_grocery_accuracy: float = 0.85
+
+    def unmet(self, report: Report) -> list[str]:
+        failed = []
+        if report.in_scope_accuracy < self.in_scope_accuracy:
+            failed.append(f"in-scope accuracy {report.in_scope_accuracy:.3f} < {self.in_scope_accuracy}")
+        if report.false_rejection > self.false_rejection:
+            failed.append(f"in-scope false rejection {report.false_rejection:.3f} > {self.false_rejection}")
+        if report.out_of_scope_rejection < self.out_of_scope_rejection:
+            failed.append(f"out-of-scope rejection {report.out_of_scope_rejection:.3f} < {self.out_of_scope_rejection}")
+        if report.non_grocery_accuracy < self.non_grocery_accuracy:
+            failed.append(f"non-grocery accuracy {report.non_grocery_accuracy:.3f} < {self.non_grocery_accuracy}")
+        failed += [f"{label} recall {r:.2f} < {self.intent_recall} (n={n})"
+                   for label, (r, n) in report.recall.items() if r < self.intent_recall]
+        return failed
+
+
+@dataclass(frozen=True)
+class Point:
+    threshold: float
+    in_scope_accepted: float     # in-scope messages given their right intent
+    out_of_scope_rejected: float
+
+
+def sweep(examples: Sequence[Example], rankings: Sequence[Ranking], fallback: Fallback,
+          thresholds: Iterable[float]) -> list[Point]:
+    """The trade-off between answering shoppers and declining what is not shopping, per threshold
+    (the other settings as configured)."""
+    points = []
+    for t in thresholds:
+        settings = replace(fallback, threshold=t)
+        report = score(examples, [decide(r, settings) for r in rankings])
+        points.append(Point(round(t, 3), report.in_scope_accuracy, report.out_of_scope_rejection))
+    return points
+
+
+def choose_threshold(points: Sequence[Point], min_out_of_scope_rejected: float) -> Point:
+    """Among thresholds that decline enough out-of-scope messages, the one with the best sum of
+    in-scope messages answered rightly and out-of-scope ones declined (balanced accuracy: the
+    smaller out-of-scope share is not outweighed); among equals the middle one, so the choice does
+    not sit on the edge of a plateau."""
+    feasible = [p for p in points if p.out_of_scope_rejected >= min_out_of_scope_rejected] or list(points)
+    best = max(round(p.in_scope_accepted + p.out_of_scope_rejected, 9) for p in feasible)
+    tied = sorted((p for p in feasible if round(p.in_scope_accepted + p.out_of_scope_rejected, 9) == best),
+                  key=lambda p: p.threshold)
+    return tied[len(tied) // 2]

@@ -1,0 +1,119 @@
+"""The held-out set's shape and its separation from the training data, and the scoring rules."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.nlu_heldout.heldout import (
+    FALLBACK,
+    Example,
+    Fallback,
+    Goals,
+    HeldoutFormatError,
+    Point,
+    choose_threshold,
+    decide,
+    load,
+    parse_lines,
+    score,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _words(text: str) -> str:
+    """A message as its lower-case words, entity annotations `[x](e)` reduced to `x` (one of only
+    punctuation or emoji as itself)."""
+    plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text.lower()).strip()
+    return " ".join(re.findall(r"[a-z0-9']+", plain)) or plain
+
+
+def _training_messages() -> set[str]:
+    messages = set()
+    for path in (ROOT / "data").rglob("*.yml"):
+        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []):
+            for line in str(block.get("examples", "")).splitlines():
+                if line.strip().startswith("- "):
+                    messages.add(_words(line.strip()[2:]))
+    return messages
+
+
+@pytest.fixture(scope="module")
+def parts() -> dict[str, list[Example]]:
+    return {part: load(part) for part in ("validation", "test")}
+
+
+def test_the_held_out_set_has_the_size_and_spread_issue_16_asks_for(parts):
+    every = parts["validation"] + parts["test"]
+    assert len(every) >= 600
+    assert sum(not e.in_scope for e in every) >= 150
+    assert sum(e.non_grocery for e in every) >= 100
+    domain_intents = set(yaml.safe_load((ROOT / "domain.yml").read_text())["intents"])
+    labelled = {i for e in every for i in e.intents}
+    assert labelled <= domain_intents, labelled - domain_intents
+    assert domain_intents <= labelled, f"intents with no held-out message: {domain_intents - labelled}"
+
+
+def test_validation_and_test_parts_do_not_share_a_message(parts):
+    validation = {e.text.lower() for e in parts["validation"]}
+    assert not validation & {e.text.lower() for e in parts["test"]}
+
+
+def test_no_held_out_message_is_a_training_example(parts):
+    """The held-out set measures what the model was not shown: a training example that says the same
+    words as a held-out message turns that message into a recall test, so it must not exist."""
+    trained = _training_messages()
+    shared = sorted({e.text for part in parts.values() for e in part if _words(e.text) in trained})
+    assert not shared, f"in data/ and in tests/nlu_heldout/: {shared}"
+
+
+def test_a_malformed_line_is_named_with_its_place():
+    with pytest.raises(HeldoutFormatError, match="x.txt:3"):
+        parse_lines(["## Situation: s", "greet | hi", "greet hi there"], "x.txt")
+    with pytest.raises(HeldoutFormatError, match="x.txt:1"):
+        parse_lines(["search_products #grocery | milk"], "x.txt")
+
+
+def test_lines_carry_alternatives_tags_and_their_situation():
+    [e] = parse_lines(["## Situation: shoes", "search_products/product_info #ng | size 9 boots?"])
+    assert (e.intents, e.non_grocery, e.situation, e.in_scope) == (
+        frozenset({"search_products", "product_info"}), True, "Situation: shoes", True)
+
+
+def test_decide_follows_the_fallback_classifier():
+    plain = Fallback(0.4, 0.05)
+    assert decide([("greet", 0.9), ("thank", 0.05)], plain) == "greet"
+    assert decide([("greet", 0.39), ("thank", 0.05)], plain) == FALLBACK     # under the threshold
+    assert decide([("greet", 0.50), ("thank", 0.47)], plain) == FALLBACK     # ambiguous
+    assert decide([], plain) == FALLBACK
+    lenient = Fallback(0.4, 0.05, frozenset({"search_products"}), 0.3)
+    assert decide([("search_products", 0.32), ("greet", 0.30)], lenient) == "search_products"
+    assert decide([("search_products", 0.29), ("greet", 0.05)], lenient) == FALLBACK
+    assert decide([("cancel_order", 0.35), ("greet", 0.05)], lenient) == FALLBACK
+
+
+def test_fallback_counts_against_in_scope_and_for_out_of_scope():
+    examples = parse_lines(["greet | hi", "search_products #ng | boots", "search_products | milk",
+                            "out_of_scope | weather?", "out_of_scope | joke"])
+    report = score(examples, ["greet", FALLBACK, "search_products", FALLBACK, "search_products"])
+    assert report.in_scope_accuracy == pytest.approx(2 / 3)
+    assert report.false_rejection == pytest.approx(1 / 3)
+    assert report.out_of_scope_rejection == pytest.approx(1 / 2)
+    assert report.non_grocery_accuracy == 0.0
+    assert report.recall["search_products"] == (0.5, 2)
+    assert report.accuracy == pytest.approx(3 / 5)
+    assert [m[2] for m in report.misses] == ["boots", "joke"]
+    unmet = Goals().unmet(report)
+    assert any("false rejection" in u for u in unmet) and any("search_products recall" in u for u in unmet)
+
+
+def test_the_threshold_chosen_answers_most_while_declining_enough():
+    points = [Point(0.2, 0.95, 0.70), Point(0.3, 0.93, 0.86), Point(0.4, 0.93, 0.90), Point(0.5, 0.93, 0.92),
+              Point(0.6, 0.80, 0.97)]
+    assert choose_threshold(points, 0.85).threshold == 0.5   # best sum (1.85) among those declining enough
+    assert choose_threshold(points, 0.99).threshold == 0.5   # nothing declines enough: the best sum of all
+    flat = [Point(0.3, 0.9, 0.9), Point(0.4, 0.9, 0.9), Point(0.5, 0.9, 0.9)]
+    assert choose_threshold(flat, 0.85).threshold == 0.4   # the middle of a plateau
