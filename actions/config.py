@@ -14,6 +14,7 @@ class HandoffRules:
     offer_after_fallbacks: int = 2       # misunderstood this many times in a row: offer a person
     handoff_after_fallbacks: int = 3     # ... this many: hand over without asking
     cart_value_threshold: float = 100.0  # a misunderstood shopper with a cart worth this much goes straight to a person
+    did_you_mean_from: float = 0.15      # a first misunderstanding offers meanings the NLU scored at least this
 
 
 @dataclass(frozen=True)

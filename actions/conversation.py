@@ -14,11 +14,11 @@ from .api.console import ConsoleUnavailable, request_handoff
 from .base import current_cart
 from .cart import ActionCompleteCart
 from .cart_lines import cart_total
+from .clarify import ASK_REPHRASE, DID_YOU_MEAN, did_you_mean
 from .config import settings
 from .handoff import ASKED_FOR_PERSON, fallback_reason, fallback_step, summary
 
 log = logging.getLogger("cartwise.actions")
-ASK_REPHRASE = "Sorry, I didn't quite get that. Could you say it another way?"
 HOW_CAN_I_HELP = "How can I help? You can ask for a product, suggestions for your cart, or a deal."
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}\.[A-Za-z]{2,}")
 
@@ -87,8 +87,15 @@ class ActionFallback(Action):
                                           "from our team?", buttons=replies.buttons(("Yes, a person", "/affirm"),
                                                                                     ("No, keep trying", "/deny")))
             return cart_events + [SlotSet("offer", "handoff")]
+        text = tracker.latest_message.get("text") or ""
+        ranking = [(r.get("name"), r.get("confidence", 0.0)) for r in tracker.latest_message.get("intent_ranking", [])]
+        choices = did_you_mean(ranking, text, rules.did_you_mean_from, bool(tracker.get_slot("last_results")))
+        if choices:
+            metrics.FALLBACKS_CLARIFIED.inc()
+            dispatcher.utter_message(text=DID_YOU_MEAN, buttons=replies.buttons(*choices))
+            return cart_events + [SlotSet("offer", None), SlotSet("unclear_text", text)]
         dispatcher.utter_message(text=ASK_REPHRASE)
-        return cart_events + [SlotSet("offer", None)]
+        return cart_events + [SlotSet("offer", None), SlotSet("unclear_text", None)]
 
 
 class ActionRequestHuman(Action):

@@ -73,6 +73,9 @@ class ActionSearchProducts(ShopAction):
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         query = user_text(ctx.tracker).strip()
+        if not query and (ctx.tracker.latest_message.get("text") or "").startswith("/search_products"):
+            query = (ctx.tracker.get_slot("unclear_text") or "").strip()   # a did-you-mean's "Search for" button
+            ctx.set("unclear_text", None)
         if not query:
             dispatcher.utter_message(text="What are you looking for? For example: \"coffee under $10\".")
             return

@@ -177,6 +177,11 @@ class Shopper:
             return {p["id"] for p in json.loads(response.read())["items"]}
 
 
+def misunderstood(reply: str) -> bool:
+    """The bot's first answer to a message it did not understand: "Did you mean ...?" or "say it another way"."""
+    return "not sure I understood" in reply or "say it another way" in reply
+
+
 def cards(messages: list[dict]) -> list[dict]:
     return [e for m in messages if "attachment" in m for e in m["attachment"]["payload"]["elements"]]
 

@@ -26,14 +26,17 @@ def recommender(tmp_path_factory):
     action_config.settings.cache_clear()
 
 
-def turn(action, text="", intent="", slots=None, entities=None, metadata=None, events=None, cart_sync=False):
-    """Run `action` on one shopper message; returns (messages, slot changes).
+def turn(action, text="", intent="", slots=None, entities=None, metadata=None, events=None, cart_sync=False,
+         ranking=None):
+    """Run `action` on one shopper message (`ranking`: the NLU's [(intent, confidence)]); returns
+    (messages, slot changes).
 
     The page's cart-sync message (first, when the cart changed) is left out unless `cart_sync`.
     """
     tracker = Tracker(
         sender_id="tester", slots=dict(slots or {}),
         latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0},
+                        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking or []],
                         "entities": entities or [], "metadata": metadata or {}},
         events=events or [], paused=False, followup_action=None, active_loop={}, latest_action_name=None)
     dispatcher = CollectingDispatcher()

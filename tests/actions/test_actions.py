@@ -187,6 +187,28 @@ def test_second_fallback_offers_a_person_and_yes_without_a_console_is_an_honest_
     assert "can't reach our team" in messages[0]["text"] and "handoff_requested" not in slots
 
 
+def test_a_first_misunderstanding_offers_the_likely_meanings_and_the_search_button_searches_the_words(recommender):
+    ranking = [("nlu_fallback", 0.4), ("search_products", 0.27), ("out_of_scope", 0.2), ("show_cart", 0.16),
+               ("cancel_order", 0.15)]
+    messages, slots = turn(ActionFallback(), "ground coffee", "nlu_fallback", ranking=ranking)
+    assert messages[0]["text"].startswith("Sorry, I'm not sure I understood. Did you mean")
+    assert [(b["title"], b["payload"]) for b in messages[0]["buttons"]] == [
+        ("Search for “ground coffee”", "/search_products"), ("Show my cart", "/show_cart"),
+        ("Something else", "/help")]   # never "cancel an order" from a guess, never "out of scope"
+    assert slots["unclear_text"] == "ground coffee"
+    messages, slots = turn(ActionSearchProducts(), "/search_products", "search_products",
+                           slots={"unclear_text": "ground coffee"})
+    assert "ground coffee" in messages[0]["text"] and slots["last_results"]
+    assert slots["unclear_text"] is None
+
+
+def test_a_misunderstanding_with_no_likely_meaning_asks_to_rephrase(recommender):
+    ranking = [("nlu_fallback", 0.4), ("out_of_scope", 0.3), ("search_products", 0.1), ("greet", 0.08)]
+    messages, slots = turn(ActionFallback(), "zzz", "nlu_fallback", ranking=ranking)
+    assert "say it another way" in messages[0]["text"] and not messages[0].get("buttons")
+    assert slots["unclear_text"] is None
+
+
 def test_a_big_cart_goes_to_a_person_on_the_first_misunderstanding(recommender):
     fallback = {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
     big = {"cart": [{"id": "coffee-1", "qty": 12}]}  # 12 x $8.99 > the $100 threshold

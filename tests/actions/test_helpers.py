@@ -220,3 +220,21 @@ def test_cart_sync_carries_the_cart_for_the_page():
     message = replies.cart_sync(cart)["data"]
     assert message["text"] == "Your cart: 2 items, $5.98." and message["metadata"]["cart"] == cart
     assert replies.cart_sync([])["data"]["text"] == "Your cart is empty."
+
+
+def test_did_you_mean_offers_only_what_a_button_can_do_in_this_context():
+    from actions.clarify import did_you_mean
+
+    ranking = [("nlu_fallback", 0.4), ("show_more", 0.3), ("apply_coupon", 0.25), ("ask_deals", 0.2)]
+    assert [p for _, p in did_you_mean(ranking, "more deals?", 0.15, has_results=False)] == ["/ask_deals", "/help"]
+    assert [p for _, p in did_you_mean(ranking, "more deals?", 0.15, has_results=True)] == [
+        "/show_more", "/ask_deals", "/help"]
+    assert did_you_mean(ranking, "more deals?", 0.35, has_results=True) == []     # nothing likely enough
+    assert did_you_mean(ranking, "/show_more", 0.15, has_results=True) == []      # a button is not words
+
+
+def test_a_long_message_is_shortened_on_its_search_button():
+    from actions.clarify import did_you_mean
+
+    [(title, _), _] = did_you_mean([("search_products", 0.3)], "a very long message " * 5, 0.15, False)
+    assert title.endswith("…”") and len(title) < 60
