@@ -19,7 +19,7 @@ stage() {
 
 stage "ruff (make lint)" $REC/ruff check --quiet .
 stage "rasa data validate" $BOT/rasa data validate --fail-on-warnings --quiet
-stage "config, recommender and deployment-file pytest" $REC/python -m pytest tests/cartwise tests/recommender tests/deploy -q -p no:cacheprovider --junitxml=results/junit-recommender.xml
+stage "config, recommender, deployment-file and held-out-set pytest" $REC/python -m pytest tests/cartwise tests/recommender tests/deploy tests/nlu_heldout -q -p no:cacheprovider --junitxml=results/junit-recommender.xml
 stage "bot pytest (bot, launch, console, actions, review, end-to-end, browser, faults)" $BOT/python -m pytest tests/bot tests/launch tests/console tests/actions tests/review tests/e2e tests/faults -q -p no:cacheprovider --junitxml=results/junit-bot.xml
 # A folder of stories: tests/test_stories.yml plus the review console's tests/reviewed_stories.yml, if any.
 stories=$(mktemp -d); cp tests/test_stories.yml "$stories"/
@@ -28,8 +28,10 @@ stage "rasa test core (test stories)" $BOT/rasa test core --model $MODEL --stori
   --fail-on-prediction-errors --out results/core --quiet
 stage "rasa test nlu --cross-validation" $BOT/rasa test nlu --cross-validation --folds 5 --out results/nlu --quiet
 stage "NLU intent F1 >= 0.90" $BOT/python tests/check_nlu_report.py results/nlu/intent_report.json 0.90
+stage "held-out NLU as deployed (make nlu-heldout)" $BOT/python -m tests.nlu_heldout.evaluate --model $MODEL \
+  --out results/nlu_heldout --check floor
 
 cli_failed=0   # pytest stages are counted case by case from their JUnit files
 for name in "${failed_stages[@]}"; do [[ $name == *pytest* ]] || cli_failed=$((cli_failed + 1)); done
-$BOT/python tests/summary.py results/junit-recommender.xml results/junit-bot.xml --stages 5 --failed-stages $cli_failed
+$BOT/python tests/summary.py results/junit-recommender.xml results/junit-bot.xml --stages 6 --failed-stages $cli_failed
 if ((${#failed_stages[@]})); then printf 'failed stage: %s\n' "${failed_stages[@]}"; exit 1; fi

@@ -162,6 +162,15 @@ class Goals:
         return failed
 
 
+# What main reaches today on the test part, less a little: CI fails below it, so the NLU never
+# silently gets worse while it works toward Goals(). Raise it when the figures rise.
+# The validation part has 60 out-of-scope messages (one is 1.7 %): the threshold must decline this
+# many of them so that the test part, measured once, keeps the goal of 0.85.
+CHOOSE_WITH_MARGIN = 0.05
+FLOOR = Goals(in_scope_accuracy=0.84, false_rejection=0.11, out_of_scope_rejection=0.87, intent_recall=0.5,
+              non_grocery_accuracy=0.85)
+
+
 @dataclass(frozen=True)
 class Point:
     threshold: float
@@ -182,12 +191,12 @@ def sweep(examples: Sequence[Example], rankings: Sequence[Ranking], fallback: Fa
 
 
 def choose_threshold(points: Sequence[Point], min_out_of_scope_rejected: float) -> Point:
-    """Among thresholds that decline enough out-of-scope messages, the one with the best sum of
-    in-scope messages answered rightly and out-of-scope ones declined (balanced accuracy: the
-    smaller out-of-scope share is not outweighed); among equals the middle one, so the choice does
-    not sit on the edge of a plateau."""
-    feasible = [p for p in points if p.out_of_scope_rejected >= min_out_of_scope_rejected] or list(points)
-    best = max(round(p.in_scope_accepted + p.out_of_scope_rejected, 9) for p in feasible)
-    tied = sorted((p for p in feasible if round(p.in_scope_accepted + p.out_of_scope_rejected, 9) == best),
-                  key=lambda p: p.threshold)
+    """The threshold that answers the most shoppers rightly while declining at least
+    `min_out_of_scope_rejected` of the rest; among equals the middle one, so the choice does not sit
+    on the edge of a plateau. With none declining enough, the one that declines most."""
+    feasible = [p for p in points if p.out_of_scope_rejected >= min_out_of_scope_rejected]
+    if not feasible:
+        return max(points, key=lambda p: (p.out_of_scope_rejected, p.in_scope_accepted))
+    best = max(p.in_scope_accepted for p in feasible)
+    tied = sorted((p for p in feasible if p.in_scope_accepted == best), key=lambda p: p.threshold)
     return tied[len(tied) // 2]

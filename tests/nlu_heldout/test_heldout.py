@@ -113,7 +113,6 @@ def test_fallback_counts_against_in_scope_and_for_out_of_scope():
 def test_the_threshold_chosen_answers_most_while_declining_enough():
     points = [Point(0.2, 0.95, 0.70), Point(0.3, 0.93, 0.86), Point(0.4, 0.93, 0.90), Point(0.5, 0.93, 0.92),
               Point(0.6, 0.80, 0.97)]
-    assert choose_threshold(points, 0.85).threshold == 0.5   # best sum (1.85) among those declining enough
-    assert choose_threshold(points, 0.99).threshold == 0.5   # nothing declines enough: the best sum of all
-    flat = [Point(0.3, 0.9, 0.9), Point(0.4, 0.9, 0.9), Point(0.5, 0.9, 0.9)]
-    assert choose_threshold(flat, 0.85).threshold == 0.4   # the middle of a plateau
+    assert choose_threshold(points, 0.85).threshold == 0.4   # the middle of the best plateau that declines enough
+    assert choose_threshold(points, 0.91).threshold == 0.5
+    assert choose_threshold(points, 0.99).threshold == 0.6   # nothing declines enough: the one declining most
