@@ -17,7 +17,7 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/nlu/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: help demo run install browser build minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-review bench-load fuzz cluster clean
+.PHONY: help demo run install browser build minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-review bench-search bench-load fuzz cluster clean
 .DEFAULT_GOAL := help
 
 help:                      ## this list
@@ -122,6 +122,9 @@ bench-load: install build train  ## concurrent shoppers: 1 replica on SQLite, th
 
 fuzz: install build train  ## 10,000 generated hostile messages through the running assistant (the CI test sends 300)
 	$(BOT)/python -m benchmarks.fuzz_messages --messages 10000 --setup single
+
+bench-search: build  ## search quality on the judged queries in tests/search_judgements, per query kind
+	$(REC)/python -m benchmarks.search_quality
 
 bench-embed: build  ## embedding throughput by batch size (chooses recommender.embedding.batch_size)
 	$(REC)/python -m benchmarks.embedding_throughput

@@ -1,0 +1,77 @@
+"""Search quality on the project's judged queries (`make bench-search`), per query kind.
+
+    .venv-rec/bin/python -m benchmarks.search_quality [--queries tests/search_judgements/queries.yml]
+
+Runs every judged query through the service's search (the engine in this process, the artefacts
+`make build` wrote, the first page of five as the bot shows it) and grades what came back by the
+rules in tests/search_judgements/README.md: NDCG@5, how often an attribute, price or "not" word was
+honoured (or declared unknown), product types in the first five for needs, and the "not here"
+answers' precision and recall on products the catalog does not have. Prints a table; writes
+results/benchmarks/search_quality.json with every query's first five for reading.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.table import machine, publish
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    from recommender.config import load_settings
+    from recommender.engine import Recommender, SearchFilters
+    from recommender.evaluation.judged_search import Answer, absent_but_present, judge, load, product_texts, summarise
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=Path, default=ROOT / "tests" / "search_judgements" / "queries.yml")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks" / "search_quality.json")
+    args = parser.parse_args(argv)
+
+    settings = load_settings()
+    engine = Recommender.load(settings)
+    catalog = engine.art.catalog
+    texts = product_texts(catalog)
+    judged = load(args.queries)
+    wrong = absent_but_present(judged, texts)
+    if wrong:
+        raise SystemExit(f"marked absent but in the catalog: {wrong}")
+    engine.search("warm up", SearchFilters(), k=5)   # the first query loads the encoder
+    outcomes, latencies = [], []
+    for j in judged:
+        start = time.perf_counter()
+        result = engine.search(j.q, SearchFilters(), k=5)
+        latencies.append(time.perf_counter() - start)
+        rows = [row for row, _ in result.items]
+        said_not_here = bool(getattr(result, "not_here", not rows))
+        outcomes.append(judge(j, Answer(rows, said_not_here, result.unchecked, result.sort), catalog, texts))
+    summary = summarise(outcomes)
+    rows = [{"kind": kind, **figures} for kind, figures in summary["kinds"].items()]
+    rows.append({"kind": "all", "queries": len(judged), "ndcg@5": summary["ndcg@5"], "honoured": summary["honoured"]})
+    publish(f"Search on {len(judged)} judged queries over {len(catalog):,} products ({machine()})",
+            {"kind": lambda r: r["kind"], "queries": lambda r: str(r["queries"]),
+             "NDCG@5": lambda r: fmt(r.get("ndcg@5")),
+             "honoured": lambda r: fmt(r.get("honoured")),
+             "types in first 5": lambda r: fmt(r.get("types@5"), 1),
+             "needs with enough types": lambda r: fmt(r.get("needs_with_enough_types"))},
+            rows, args.out, machine=machine(), catalog_items=len(catalog), summary=summary,
+            search_ms_p50=float(np.median(latencies) * 1000), search_ms_p99=float(np.quantile(latencies, 0.99) * 1000),
+            queries=[{"q": o.judged.q, "kind": o.judged.kind, "ndcg@5": o.ndcg, "honoured": o.honoured,
+                      "said_not_here": o.said_not_here, "shown": o.shown} for o in outcomes])
+    print(f"\n\"not here\" on the {sum(1 for j in judged if j.absent)} absent products: recall "
+          f"{fmt(summary['not_here_recall'])}, precision {fmt(summary['not_here_precision'])}; "
+          f"said of present products: {fmt(summary['false_not_here'])}")
+    print(f"search in this process: p50 {np.median(latencies) * 1000:.1f} ms, "
+          f"p99 {np.quantile(latencies, 0.99) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
