@@ -55,12 +55,18 @@ async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str
     if result.get("unchecked"):   # the catalog cannot tell: say so rather than pretend it filtered
         dispatcher.utter_message(text=f"I can't check {' or '.join(result['unchecked'])} in this shop, "
                                       "so I haven't filtered on it.")
+    not_here = f"Sorry, I don't think we have {what} in this shop."
+    if result.get("not_here") and not items:
+        dispatcher.utter_message(text=not_here)
+        return
     if not items:
         more = "more " if offset else ""
         dispatcher.utter_message(text=f"I couldn't find {more}products for {what}. Could you try other words?")
         return
-    start = offset + 1
-    intro = f"Here is what I found for {what} ({start}-{offset + len(items)} of {result['total']}):"
+    if result.get("not_here"):   # said plainly: what follows is offered as an alternative, not a match
+        intro = f"{not_here} The closest I have:"
+    else:
+        intro = f"Here is what I found for {what} ({offset + 1}-{offset + len(items)} of {result['total']}):"
     utter_products(ctx, dispatcher, replies.products_text(intro, items), items, REFINE_BUTTONS)
     ctx.set("last_results", [brief(p) for p in items])
     ctx.set("last_query", query)

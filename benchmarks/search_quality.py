@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         result = engine.search(j.q, SearchFilters(), k=5)
         latencies.append(time.perf_counter() - start)
         rows = [row for row, _ in result.items]
-        said_not_here = bool(getattr(result, "not_here", not rows))
+        said_not_here = result.not_here or not rows   # an empty answer tells the shopper the same
         outcomes.append(judge(j, Answer(rows, said_not_here, result.unchecked, result.sort), catalog, texts))
     summary = summarise(outcomes)
     rows = [{"kind": kind, **figures} for kind, figures in summary["kinds"].items()]

@@ -245,6 +245,7 @@ async def search(request: web.Request) -> web.Response:
             "unchecked": list(result.unchecked),   # constraints this catalog cannot check, not applied
             "sort": result.sort,
             "excluded": list(result.excluded),
+            "not_here": result.not_here,   # nothing like the query: items are the closest alternatives
             "items": [product_json(request, engine, row, score=round(score, 4)) for row, score in result.items],
         }
     )

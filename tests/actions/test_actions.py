@@ -105,6 +105,15 @@ def test_text_only_channel_gets_the_list_without_cards(recommender):
     assert messages[0]["attachment"] is None and "\n1. " in messages[0]["text"]
 
 
+def test_a_product_the_shop_does_not_sell_is_said_to_be_missing_and_the_closest_offered_as_such(recommender):
+    messages, slots = turn(ActionSearchProducts(), "a lawn mower", "search_products")
+    text = messages[0]["text"]
+    assert text.startswith("Sorry, I don't think we have “a lawn mower” in this shop.")
+    assert "Here is what I found" not in text
+    if slots.get("last_results"):   # closest alternatives, never presented as a match
+        assert "The closest I have:" in text and len(slots["last_results"]) <= 3
+
+
 def test_search_then_cheaper_stays_cheaper(recommender):
     _, slots = turn(ActionSearchProducts(), "ground coffee", "search_products")
     assert {p["id"] for p in slots["last_results"]} >= {"coffee-1", "coffee-2", "coffee-3"}

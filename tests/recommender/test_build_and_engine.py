@@ -152,9 +152,14 @@ def test_settings_reject_bad_blend_weights(tmp_path):
         load_settings(tmp_path / "c.yml")
 
 
-def test_gibberish_finds_nothing_but_loose_needs_still_do(engine):
-    assert engine.search("blorp fizz wug", SearchFilters(), k=3).items == []
-    assert engine.search("something to dip chips in", SearchFilters(), k=3).items
+def test_gibberish_and_absent_products_are_not_here_but_loose_needs_still_find(engine):
+    for query in ("blorp fizz wug", "lawn mower"):
+        result = engine.search(query, SearchFilters(), k=5)
+        assert result.not_here and len(result.items) <= 3, query   # at most the closest few, said as such
+        assert engine.search(query, SearchFilters(), k=5, offset=5).items == []   # nothing to page through
+    found = engine.search("something to dip chips in", SearchFilters(), k=3)
+    assert found.items and not found.not_here
+    assert not engine.search("salsa", SearchFilters(), k=3).not_here
 
 
 def test_a_sources_own_coupons_load_beside_the_shops_and_the_shop_wins(shop, tmp_path):
