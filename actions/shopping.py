@@ -55,6 +55,9 @@ async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str
     if result.get("unchecked"):   # the catalog cannot tell: say so rather than pretend it filtered
         dispatcher.utter_message(text=f"I can't check {' or '.join(result['unchecked'])} in this shop, "
                                       "so I haven't filtered on it.")
+    if result.get("unmet"):   # the shop has such products, only none of this kind
+        dispatcher.utter_message(text=f"None of the products like {what} is marked {' or '.join(result['unmet'])}, "
+                                      "so these are not.")
     not_here = f"Sorry, I don't think we have {what} in this shop."
     if result.get("not_here") and not items:
         dispatcher.utter_message(text=not_here)

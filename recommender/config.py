@@ -68,6 +68,9 @@ class Settings:
     blend: BlendWeights = field(default_factory=BlendWeights)
     fuzzy_min_score: float = 0.5
     limits: Limits = field(default_factory=Limits)
+    # Words about a product ("gluten free", "organic"): name -> regular expression, matched in the
+    # query and in product text. A filter where the catalog shows the word, else said to be unchecked.
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -101,4 +104,19 @@ def load_settings(path: Path | None = None) -> Settings:
         blend=BlendWeights(**raw.get("blend", {})),
         fuzzy_min_score=float(raw.get("mentions", {}).get("fuzzy_min_score", 0.5)),
         limits=Limits(**raw.get("limits", {})),
+        attributes=attribute_patterns(raw.get("search", {}).get("attributes") or {}, file.path),
     )
+
+
+def attribute_patterns(raw: dict, where: Path) -> dict[str, str]:
+    """recommender.search.attributes, each pattern checked here so a typo fails at start, named."""
+    import re
+
+    patterns = {}
+    for name, pattern in raw.items():
+        try:
+            re.compile(str(pattern))
+        except re.error as error:
+            raise config.ConfigError(f"{where}: recommender.search.attributes.{name}: {error}") from error
+        patterns[str(name)] = str(pattern)
+    return patterns

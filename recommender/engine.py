@@ -20,7 +20,7 @@ from .deals import Deals, Uses, cart_deals
 from .embeddings import Encoder
 from .labels import Labels
 from .mentions import Mention, MentionResolver, phrase_key, singular
-from .query_parser import SIZE_TOLERANCE, Size, parse_query, parse_size
+from .query_parser import SIZE_TOLERANCE, Size, parse_query, parse_size, without
 from .vector_index import search as index_search
 
 MIN_SEARCH_SCORE = 0.2   # below this cosine a "match" is noise, not a product the shopper meant
@@ -67,6 +67,7 @@ class SearchResult:
     sort: str | None = None             # "price" or "unit_price": matches ordered so, not by relevance
     excluded: tuple[str, ...] = ()      # phrases ruled out ("but not potato chips")
     not_here: bool = False              # nothing like the query here: `items` are the closest alternatives
+    unmet: tuple[str, ...] = ()         # attribute words some products have, but none like the query
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,10 @@ class Recommender:
         self.position = {pid: i for i, pid in enumerate(self.ids)}
         self.titles = cat["title"].to_numpy()
         self._title_arrow = _field_column(cat["title"])   # Arrow, for substring filters ("but not ...")
+        self._text_arrow = pa.array((cat["title"].astype(str) + " | " + cat["category"].astype(str) + " | "
+                                     + cat["description"].astype(str)).array)   # for attribute words
+        self.attributes = {name: re.compile(pattern, re.I) for name, pattern in settings.attributes.items()}
+        self._attribute_rows: dict[str, np.ndarray] = {}
         self.prices = cat["price"].to_numpy(dtype=np.float64)
         self.available = (cat["stock"].to_numpy() != 0)
         self.brands = Labels.of(cat["brand"])
@@ -241,25 +246,56 @@ class Recommender:
             f = dataclasses.replace(f, brand=None)
         return f, tuple(unchecked)
 
+    def with_attribute(self, name: str) -> np.ndarray:
+        """Products whose text shows the attribute word `name` (computed once per word)."""
+        if name not in self._attribute_rows:
+            self._attribute_rows[name] = pc.match_substring_regex(
+                self._text_arrow, self.attributes[name].pattern, ignore_case=True).to_numpy(zero_copy_only=False)
+        return self._attribute_rows[name]
+
     def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
-        parsed = parse_query(query, self.known_colors)
+        parsed = parse_query(query, self.known_colors, self.attributes)
         # A query that is exactly a category's name ("ground coffee") wants that category only.
         f, unchecked = self.checkable(
             merge_filters(filters, parsed, self.mentions.phrase_categories.get(phrase_key(parsed.text), ())))
         mask = self._filter_mask(f)
         if parsed.exclude:
             mask &= ~self._titles_containing(parsed.exclude)
-        said = {"unchecked": unchecked, "sort": parsed.sort, "excluded": parsed.exclude}
-        if not parsed.text:   # only constraints ("something under $5"): best sellers that fit
+        # An attribute no product shows cannot be checked: search without its words, and say so.
+        shown = tuple(a for a in parsed.attributes if self.with_attribute(a).any())
+        unknown = tuple(a for a in parsed.attributes if a not in shown)
+        text = without(parsed.text, (self.attributes[a] for a in unknown)) or parsed.text
+        said = {"unchecked": unchecked + unknown, "sort": parsed.sort, "excluded": parsed.exclude}
+        if not text:   # only constraints ("something under $5"): best sellers that fit
+            for a in shown:
+                mask &= self.with_attribute(a)
             rows = [int(r) for r in np.argsort(-self.art.popularity, kind="stable") if mask[r]]
             ranked = self._ordered([(r, 0.0) for r in rows], parsed.sort)
-            return SearchResult(parsed.text, f, ranked[offset:offset + k], len(rows), **said)
-        query_vec = self.encoder.query(parsed.text)
+            return SearchResult(text, f, ranked[offset:offset + k], len(rows), **said)
+        query_vec = self.encoder.query(text)
         # Ordered by price, every relevant match competes for the first place, not only the top k
         # (up to SORT_POOL of them, which bounds the index search on a large catalog).
         wanted = SORT_POOL if parsed.sort else offset + k
-        fetch, total = max(200, (offset + k) * 20), len(self.ids)
-        knows_a_word = bool(words_of(parsed.text) & self.vocabulary)
+        knows_a_word = bool(words_of(text) & self.vocabulary)
+        with_attributes = mask.copy()
+        for a in shown:
+            with_attributes &= self.with_attribute(a)
+        hits, not_here = self._relevant(query_vec, with_attributes, wanted, offset + k, knows_a_word)
+        unmet = ()
+        if shown and not hits and not not_here:   # "organic baby food": organic things, but no such food
+            unmet = shown
+            hits, not_here = self._relevant(query_vec, mask, wanted, offset + k, knows_a_word)
+        if not_here:   # closest alternatives, on one page: there is nothing to page through
+            alternatives = hits[:ALTERNATIVES] if offset == 0 else []
+            return SearchResult(text, f, alternatives, len(alternatives), **said, not_here=True)
+        hits = self._ordered(hits, parsed.sort)
+        return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet)
+
+    def _relevant(self, query_vec: np.ndarray, mask: np.ndarray, wanted: int, page_end: int,
+                  knows_a_word: bool) -> tuple[list[tuple[int, float]], bool]:
+        """Matches within RELATIVE_FLOOR of the best product overall that pass `mask`, best first,
+        and whether the query is for something the shop does not have."""
+        fetch, total = max(200, page_end * 20), len(self.ids)
         while True:
             scores, rows = self._search(query_vec, min(fetch, total))
             top = float(scores[0][0]) if len(scores[0]) else 0.0
@@ -268,13 +304,8 @@ class Recommender:
             hits = [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0 and s >= floor and mask[r]]
             exhausted = fetch >= total or (len(scores[0]) and scores[0][-1] < floor)
             if not_here or len(hits) >= wanted or exhausted:
-                break
+                return hits, not_here
             fetch *= 4
-        if not_here:   # closest alternatives, on one page: there is nothing to page through
-            alternatives = hits[:ALTERNATIVES] if offset == 0 else []
-            return SearchResult(parsed.text, f, alternatives, len(alternatives), **said, not_here=True)
-        hits = self._ordered(hits, parsed.sort)
-        return SearchResult(parsed.text, f, hits[offset:offset + k], len(hits), **said)
 
     def _ordered(self, hits: list[tuple[int, float]], sort: str | None) -> list[tuple[int, float]]:
         """Relevant matches cheapest first, or lowest price per unit first (in the unit most of

@@ -11,6 +11,7 @@ caller passes its colours), because "red" in "red wine" is meaning in a shop wit
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 # Package sizes as the catalog writes them ("16 oz", "1 ga", "750 ml") and as shoppers say them
@@ -107,13 +108,27 @@ class QueryConstraints:
     color: str | None = None
     sort: str | None = None                 # "price" (cheapest first) or "unit_price" (best value first)
     exclude: tuple[str, ...] = ()           # phrases the shopper ruled out ("potato chips")
+    attributes: tuple[str, ...] = ()        # attribute words named ("gluten free"), still in `text`
 
 
 def _cut(text: str, match: re.Match[str]) -> str:
     return text[: match.start()] + " " + text[match.end() :]
 
 
-def parse_query(query: str, colors: frozenset[str] = frozenset()) -> QueryConstraints:
+def attributes_in(text: str, attributes: Mapping[str, re.Pattern[str]]) -> tuple[str, ...]:
+    """The configured attribute words the text uses, in the configuration's order."""
+    return tuple(name for name, pattern in attributes.items() if pattern.search(text))
+
+
+def without(text: str, patterns: Iterable[re.Pattern[str]]) -> str:
+    """The text with every match of `patterns` taken out: what is left to search for."""
+    for pattern in patterns:
+        text = pattern.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip(" ,.-")
+
+
+def parse_query(query: str, colors: frozenset[str] = frozenset(),
+                attributes: Mapping[str, re.Pattern[str]] | None = None) -> QueryConstraints:
     text = query
     min_price = max_price = None
     for kind, pattern in _PATTERNS:
@@ -159,4 +174,4 @@ def parse_query(query: str, colors: frozenset[str] = frozenset()) -> QueryConstr
     text = _FILLER.sub(" ", text)
     text = re.sub(r"\s+", " ", re.sub(r"[?!.,]+$", "", text.strip())).strip(" ,.")
     return QueryConstraints(text=text, min_price=min_price, max_price=max_price, brand=brand, size=size, color=color,
-                            sort=sort, exclude=exclude)
+                            sort=sort, exclude=exclude, attributes=attributes_in(text, attributes or {}))

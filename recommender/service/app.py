@@ -246,6 +246,7 @@ async def search(request: web.Request) -> web.Response:
             "sort": result.sort,
             "excluded": list(result.excluded),
             "not_here": result.not_here,   # nothing like the query: items are the closest alternatives
+            "unmet": list(result.unmet),   # attribute words some products show, none like the query
             "items": [product_json(request, engine, row, score=round(score, 4)) for row, score in result.items],
         }
     )

@@ -79,3 +79,12 @@ def test_a_renamed_key_is_named_not_ignored(tmp_path):
         load_settings(path)
     path.write_text("recommender: {cooccurrence: {neighbours: 10}}\n")
     assert load_settings(path).cf_neighbours == 10
+
+
+def test_an_attribute_pattern_that_is_not_a_regular_expression_is_named_at_start(tmp_path):
+    from recommender.config import load_settings
+    path = tmp_path / "cartwise.yml"
+    path.write_text("recommender: {search: {attributes: {organic: '(organic'}}}\n")
+    with pytest.raises(config.ConfigError, match="recommender.search.attributes.organic"):
+        load_settings(path)
+    assert "gluten free" in load_settings().attributes   # the project's file names the common ones

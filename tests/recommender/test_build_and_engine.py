@@ -219,3 +219,17 @@ def test_an_exclusion_rules_its_matches_out(engine):
     chips = engine.search("chips but not potato chips", SearchFilters(), k=5)
     titles = [engine.titles[r] for r, _ in chips.items]
     assert titles and not any("potato" in t.lower() for t in titles) and chips.excluded == ("potato chips",)
+
+
+def test_attribute_words_filter_where_products_show_them_and_are_named_where_none_does(shop):
+    from recommender.engine import Recommender
+    settings = dataclasses.replace(shop[1], attributes={
+        "dark roast": r"\bdark roast\b", "gluten free": r"\bgluten[- ]?free\b", "verde": r"\bverde\b"})
+    engine = Recommender.load(settings)
+    dark = engine.search("dark roast coffee", SearchFilters(), k=5)
+    assert [engine.ids[r] for r, _ in dark.items] == ["coffee-2"] and not dark.unchecked and not dark.unmet
+    gluten = engine.search("gluten free pasta", SearchFilters(), k=5)
+    assert gluten.unchecked == ("gluten free",) and gluten.query_text == "pasta"   # said, and searched without
+    assert {engine.ids[r] for r, _ in gluten.items} >= {"pasta-1", "pasta-2"}
+    unmet = engine.search("dark roast spaghetti", SearchFilters(), k=5)   # dark roast exists, not as pasta
+    assert unmet.unmet == ("dark roast",) and "pasta-1" in {engine.ids[r] for r, _ in unmet.items}

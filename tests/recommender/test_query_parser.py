@@ -65,3 +65,16 @@ def test_colours_are_read_only_where_the_catalog_has_them():
 def test_price_words_order_and_exclusions_are_read(query, text, sort, exclude):
     parsed = parse_query(query)
     assert (parsed.text, parsed.sort, parsed.exclude) == (text, sort, exclude)
+
+
+def test_attribute_words_are_named_and_can_be_taken_out():
+    import re
+
+    from recommender.query_parser import without
+    vocabulary = {"gluten free": re.compile(r"\bgluten[- ]?free\b", re.I),
+                  "sugar free": re.compile(r"\bsugar[- ]?free\b|\bwithout sugar\b", re.I)}
+    parsed = parse_query("Gluten-free pasta under $5", attributes=vocabulary)
+    assert parsed.attributes == ("gluten free",) and parsed.max_price == 5.0 and parsed.text == "Gluten-free pasta"
+    assert parse_query("cereal without sugar", attributes=vocabulary).attributes == ("sugar free",)
+    assert parse_query("pasta", attributes=vocabulary).attributes == ()
+    assert without("gluten-free pasta", [vocabulary["gluten free"]]) == "pasta"
