@@ -50,7 +50,9 @@ def fallback_settings(config_file: Path) -> Fallback:
 
 async def parse_all(model: Path, texts: Sequence[str]) -> list[dict]:
     from rasa.core.agent import Agent  # Rasa is slow to import; the pure scoring needs none of it
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)   # unconfigured, structlog prints a debug line for every parse
     agent = Agent.load(str(model))
     return [await agent.parse_message(text) for text in texts]
 

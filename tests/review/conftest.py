@@ -32,7 +32,7 @@ def converse(stack: dict, run: str) -> Conversations:
                                            {"id": "wine-1", "qty": 1}]})
     confused = Shopper(stack, ids.confused)
     confused.say("blorp zzkx qqq")
-    confused.say("florb wibble snark")
+    confused.say("grz vbn")
     human = Shopper(stack, ids.human)
     human.say("could I use SAVE10 on this")
     human.say("I want to talk to a real person")

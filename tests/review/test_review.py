@@ -123,13 +123,13 @@ def test_inbox_correction_lands_in_the_training_data_and_rasa_accepts_it(filled)
     status, inbox = rita.call("GET", "/api/review/inbox?limit=100")
     assert status == 200
     mine = [m for m in inbox["items"] if m["sender_id"] == c.confused]
-    assert [m["text"] for m in mine] == ["florb wibble snark", "blorp zzkx qqq"]   # newest first
+    assert [m["text"] for m in mine] == ["grz vbn", "blorp zzkx qqq"]   # newest first
     assert all(m["fallback"] and m["intent"] == "nlu_fallback" for m in mine)
     status, result = rita.call("POST", f"/api/review/messages/{mine[1]['event_id']}/correct",
                                {"intent": "out_of_scope", "example": "blorp zzkx qqq"})
     assert status == 200 and result["status"] == "corrected" and result["outcome"] == "added"
     status, bad = rita.call("POST", f"/api/review/messages/{mine[0]['event_id']}/correct",
-                            {"intent": "no_such_intent", "example": "florb wibble snark"})
+                            {"intent": "no_such_intent", "example": "grz vbn"})
     assert status == 400 and "not an intent" in bad["message"]
     status, bad = rita.call("POST", f"/api/review/messages/{mine[0]['event_id']}/correct",
                             {"intent": "out_of_scope", "example": "something else entirely"})
@@ -220,7 +220,7 @@ def test_export_writes_filtered_conversations_as_jsonl(filled, tmp_path):
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert c.confused in {x["sender_id"] for x in lines} and c.shopper not in {x["sender_id"] for x in lines}
     mine = [x for x in lines if x["sender_id"] == c.confused][0]
-    assert [e["text"] for e in mine["events"] if e["event"] == "user"] == ["blorp zzkx qqq", "florb wibble snark"]
+    assert [e["text"] for e in mine["events"] if e["event"] == "user"] == ["blorp zzkx qqq", "grz vbn"]
     bad = subprocess.run([str(BOT_BIN / "python"), "-m", "console", "export", "--since", "soon"], cwd=ROOT,
                          env=service_env(target["config"]), capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "expected a date" in bad.stderr
@@ -240,7 +240,7 @@ def test_rasa_export_to_an_event_broker_still_works(sqlite_filled, tmp_path):
     with engine.connect() as conn:
         rows = [json.loads(r[0]) for r in conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"),
                                                         {"s": c.confused})]
-    assert [e["text"] for e in rows if e["event"] == "user"] == ["blorp zzkx qqq", "florb wibble snark"]
+    assert [e["text"] for e in rows if e["event"] == "user"] == ["blorp zzkx qqq", "grz vbn"]
 
 
 def test_analytics_counts_and_plots(filled):
