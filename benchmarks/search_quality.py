@@ -6,7 +6,9 @@ Runs every judged query through the service's search (the engine in this process
 `make build` wrote, the first page of five as the bot shows it) and grades what came back by the
 rules in tests/search_judgements/README.md: NDCG@5, how often an attribute, price or "not" word was
 honoured (or declared unknown), product types in the first five for needs, and the "not here"
-answers' precision and recall on products the catalog does not have. Prints a table; writes
+answers' precision and recall on products the catalog does not have, for all queries and for each
+half (settings such as the "not here" threshold are chosen on the validation half; the test half is
+only measured). Prints a table; writes
 results/benchmarks/search_quality.json with every query's first five for reading.
 """
 from __future__ import annotations
@@ -29,7 +31,15 @@ def fmt(value: float | None, digits: int = 3) -> str:
 def main(argv: list[str] | None = None) -> None:
     from recommender.config import load_settings
     from recommender.engine import Recommender, SearchFilters
-    from recommender.evaluation.judged_search import Answer, absent_but_present, judge, load, product_texts, summarise
+    from recommender.evaluation.judged_search import (
+        Answer,
+        absent_but_present,
+        judge,
+        load,
+        part,
+        product_texts,
+        summarise,
+    )
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=Path, default=ROOT / "tests" / "search_judgements" / "queries.yml")
@@ -54,21 +64,24 @@ def main(argv: list[str] | None = None) -> None:
         said_not_here = result.not_here or not rows   # an empty answer tells the shopper the same
         outcomes.append(judge(j, Answer(rows, said_not_here, result.unchecked, result.sort), catalog, texts))
     summary = summarise(outcomes)
+    halves = {name: summarise([o for o in outcomes if part(o.judged.q) == name]) for name in ("validation", "test")}
     rows = [{"kind": kind, **figures} for kind, figures in summary["kinds"].items()]
     rows.append({"kind": "all", "queries": len(judged), "ndcg@5": summary["ndcg@5"], "honoured": summary["honoured"]})
+    rows += [{"kind": f"all, {name} half", "queries": sum(part(j.q) == name for j in judged),
+              "ndcg@5": figures["ndcg@5"], "honoured": figures["honoured"]} for name, figures in halves.items()]
     publish(f"Search on {len(judged)} judged queries over {len(catalog):,} products ({machine()})",
             {"kind": lambda r: r["kind"], "queries": lambda r: str(r["queries"]),
              "NDCG@5": lambda r: fmt(r.get("ndcg@5")),
              "honoured": lambda r: fmt(r.get("honoured")),
              "types in first 5": lambda r: fmt(r.get("types@5"), 1),
              "needs with enough types": lambda r: fmt(r.get("needs_with_enough_types"))},
-            rows, args.out, machine=machine(), catalog_items=len(catalog), summary=summary,
+            rows, args.out, machine=machine(), catalog_items=len(catalog), summary=summary, halves=halves,
             search_ms_p50=float(np.median(latencies) * 1000), search_ms_p99=float(np.quantile(latencies, 0.99) * 1000),
             queries=[{"q": o.judged.q, "kind": o.judged.kind, "ndcg@5": o.ndcg, "honoured": o.honoured,
                       "said_not_here": o.said_not_here, "shown": o.shown} for o in outcomes])
-    print(f"\n\"not here\" on the {sum(1 for j in judged if j.absent)} absent products: recall "
-          f"{fmt(summary['not_here_recall'])}, precision {fmt(summary['not_here_precision'])}; "
-          f"said of present products: {fmt(summary['false_not_here'])}")
+    for name, figures in (("all", summary), *halves.items()):
+        print(f"\"not here\" ({name}): recall {fmt(figures['not_here_recall'])} on absent products, precision "
+              f"{fmt(figures['not_here_precision'])}, said of present products {fmt(figures['false_not_here'])}")
     print(f"search in this process: p50 {np.median(latencies) * 1000:.1f} ms, "
           f"p99 {np.quantile(latencies, 0.99) * 1000:.1f} ms")
 

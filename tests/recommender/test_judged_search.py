@@ -107,3 +107,12 @@ def test_a_judgement_that_cannot_be_used_is_refused_with_its_place(tmp_path, ent
     path.write_text(entry + "\n")
     with pytest.raises(JudgementError, match=message):
         load(path)
+
+
+def test_the_judged_set_splits_into_two_fixed_halves():
+    from recommender.evaluation.judged_search import part
+    judged = load(QUERIES)
+    halves = [part(j.q) for j in judged]
+    assert 0.4 < halves.count("validation") / len(halves) < 0.6
+    assert part("Oat Milk ") == part("oat milk")   # by the words, not their case or spacing
+    assert {part(j.q) for j in judged if j.kind == "absent"} == {"validation", "test"}
