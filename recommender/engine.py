@@ -27,8 +27,8 @@ MIN_SEARCH_SCORE = 0.2   # below this cosine a "match" is noise, not a product t
 RELATIVE_FLOOR = 0.15    # filters may not drag results further than this below the best match
 # A query with no word the catalog uses and no product closer than this is for something the shop
 # does not have: the answer says so and offers the closest products as alternatives. Chosen on the
-# validation half of tests/search_judgements (0.45: 76 % of absent products said, 2.5 % of present
-# ones wrongly; 0.50, the floor used before, wrongly said 6.6 %).
+# validation half of tests/search_judgements, before attribute words (0.45: 76 % of absent products
+# said, 2.5 % of present ones wrongly; 0.50, the floor used before, wrongly said 6.6 %).
 NOT_HERE_BELOW = 0.45
 ALTERNATIVES = 3           # at most this many "closest" products with a "not here" answer
                            # (gibberish reaches ~0.46; "something for a barbecue" 0.51 on the demo shop)
