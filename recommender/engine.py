@@ -31,7 +31,6 @@ RELATIVE_FLOOR = 0.15    # filters may not drag results further than this below 
 # said, 2.5 % of present ones wrongly; 0.50, the floor used before, wrongly said 6.6 %).
 NOT_HERE_BELOW = 0.45
 ALTERNATIVES = 3           # at most this many "closest" products with a "not here" answer
-                           # (gibberish reaches ~0.46; "something for a barbecue" 0.51 on the demo shop)
 PRODUCT_CACHE = 8192     # products whose fields are kept ready (~1 KB each)
 SORT_POOL = 2000         # "cheapest X" orders at most this many of the most relevant matches by price
 PUBLIC_FIELDS = ["id", "title", "brand", "price", "size", "color", "category", "department", "stock", "image_url"]
