@@ -1,6 +1,7 @@
 """The recommender's typed view of its section of cartwise.yml (the one configuration file)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,14 +110,17 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def attribute_patterns(raw: dict, where: Path) -> dict[str, str]:
-    """recommender.search.attributes, each pattern checked here so a typo fails at start, named."""
-    import re
+    """recommender.search.attributes, each pattern checked here so a typo fails at start, named. Both
+    engines that run them must accept it: Python's (the query) and Arrow's RE2 (the catalog)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     patterns = {}
     for name, pattern in raw.items():
         try:
             re.compile(str(pattern))
-        except re.error as error:
+            pc.match_substring_regex(pa.array([""]), str(pattern))
+        except (re.error, pa.ArrowInvalid) as error:
             raise config.ConfigError(f"{where}: recommender.search.attributes.{name}: {error}") from error
         patterns[str(name)] = str(pattern)
     return patterns

@@ -87,4 +87,7 @@ def test_an_attribute_pattern_that_is_not_a_regular_expression_is_named_at_start
     path.write_text("recommender: {search: {attributes: {organic: '(organic'}}}\n")
     with pytest.raises(config.ConfigError, match="recommender.search.attributes.organic"):
         load_settings(path)
+    path.write_text("recommender: {search: {attributes: {decaf: 'decaf(?!e)'}}}\n")   # Python yes, RE2 no
+    with pytest.raises(config.ConfigError, match="recommender.search.attributes.decaf"):
+        load_settings(path)
     assert "gluten free" in load_settings().attributes   # the project's file names the common ones
