@@ -265,10 +265,11 @@ class Recommender:
         unknown = tuple(a for a in parsed.attributes if a not in shown)
         text = without(parsed.text, (self.attributes[a] for a in unknown)) or parsed.text
         said = {"unchecked": unchecked + unknown, "sort": parsed.sort, "excluded": parsed.exclude}
+        with_attributes = mask.copy()
+        for a in shown:
+            with_attributes &= self.with_attribute(a)
         if not text:   # only constraints ("something under $5"): best sellers that fit
-            for a in shown:
-                mask &= self.with_attribute(a)
-            rows = [int(r) for r in np.argsort(-self.art.popularity, kind="stable") if mask[r]]
+            rows = [int(r) for r in np.argsort(-self.art.popularity, kind="stable") if with_attributes[r]]
             ranked = self._ordered([(r, 0.0) for r in rows], parsed.sort)
             return SearchResult(text, f, ranked[offset:offset + k], len(rows), **said)
         query_vec = self.encoder.query(text)
@@ -276,9 +277,6 @@ class Recommender:
         # (up to SORT_POOL of them, which bounds the index search on a large catalog).
         wanted = SORT_POOL if parsed.sort else offset + k
         knows_a_word = bool(words_of(text) & self.vocabulary)
-        with_attributes = mask.copy()
-        for a in shown:
-            with_attributes &= self.with_attribute(a)
         hits, not_here = self._relevant(query_vec, with_attributes, wanted, offset + k, knows_a_word)
         unmet = ()
         if shown and not hits and not not_here:   # "organic baby food": organic things, but no such food
