@@ -31,6 +31,7 @@ from tests.nlu_heldout.heldout import (
     Ranking,
     Report,
     choose_threshold,
+    decide,
     load,
     score,
     sweep,
@@ -132,6 +133,14 @@ def main(argv: list[str] | None = None) -> int:
               for part, examples in parts.items()}
     reports = {part: score(parts[part], [deployed_intent(p) for p in parsed[part]]) for part in parts}
 
+    # The sweep simulates the fallback classifier (heldout.decide); at the configured settings it must
+    # decide as the deployed model did, or its curve describes some other bot.
+    drift = [p["text"] for part in parsed.values() for p in part
+             if decide(ranking_of(p), fallback) != deployed_intent(p)]
+    if drift:
+        print(f"heldout.decide disagrees with the deployed parse on {len(drift)} messages, e.g. {drift[:3]}",
+              file=sys.stderr)
+        return 2
     points = sweep(parts["validation"], [ranking_of(p) for p in parsed["validation"]], fallback, THRESHOLDS)
     chosen = choose_threshold(points, Goals().out_of_scope_rejection + CHOOSE_WITH_MARGIN)
     args.out.mkdir(parents=True, exist_ok=True)
