@@ -68,6 +68,8 @@ async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str
         return
     if result.get("not_here"):   # said plainly: what follows is offered as an alternative, not a match
         intro = f"{not_here} The closest I have:"
+    elif result.get("need") and not offset:   # one of each thing, each with why it is there
+        intro = f"For {what}, a few different things ({len(items)} of {result['total']}):"
     else:
         intro = f"Here is what I found for {what} ({offset + 1}-{offset + len(items)} of {result['total']}):"
     utter_products(ctx, dispatcher, replies.products_text(intro, items), items, REFINE_BUTTONS)

@@ -72,6 +72,9 @@ class Settings:
     # Words about a product ("gluten free", "organic"): name -> regular expression, matched in the
     # query and in product text. A filter where the catalog shows the word, else said to be unchecked.
     attributes: dict[str, str] = field(default_factory=dict)
+    # Patterns that make a query a need or occasion ("ingredients for tacos"): its first page is
+    # spread over product types. Matched in the query only (Python's re).
+    needs: tuple[str, ...] = ()
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -106,6 +109,7 @@ def load_settings(path: Path | None = None) -> Settings:
         fuzzy_min_score=float(raw.get("mentions", {}).get("fuzzy_min_score", 0.5)),
         limits=Limits(**raw.get("limits", {})),
         attributes=attribute_patterns(raw.get("search", {}).get("attributes") or {}, file.path),
+        needs=need_patterns(raw.get("search", {}).get("needs") or [], file.path),
     )
 
 
@@ -124,3 +128,15 @@ def attribute_patterns(raw: dict, where: Path) -> dict[str, str]:
             raise config.ConfigError(f"{where}: recommender.search.attributes.{name}: {error}") from error
         patterns[str(name)] = str(pattern)
     return patterns
+
+
+def need_patterns(raw: list, where: Path) -> tuple[str, ...]:
+    """recommender.search.needs: a list of regular expressions, each checked here."""
+    if not isinstance(raw, list):
+        raise config.ConfigError(f"{where}: recommender.search.needs must be a list of patterns")
+    for i, pattern in enumerate(raw):
+        try:
+            re.compile(str(pattern))
+        except re.error as error:
+            raise config.ConfigError(f"{where}: recommender.search.needs[{i}]: {error}") from error
+    return tuple(str(p) for p in raw)

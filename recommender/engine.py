@@ -21,6 +21,7 @@ from .embeddings import Encoder
 from .labels import Labels
 from .mentions import Mention, MentionResolver, phrase_key, singular
 from .query_parser import SIZE_TOLERANCE, Size, parse_query, parse_size, without
+from .spread import is_need, need_scores, spread_order
 from .vector_index import search as index_search
 
 MIN_SEARCH_SCORE = 0.2   # below this cosine a "match" is noise, not a product the shopper meant
@@ -33,6 +34,13 @@ NOT_HERE_BELOW = 0.45
 ALTERNATIVES = 3           # at most this many "closest" products with a "not here" answer
 PRODUCT_CACHE = 8192     # products whose fields are kept ready (~1 KB each)
 SORT_POOL = 2000         # "cheapest X" orders at most this many of the most relevant matches by price
+# A need ("ingredients for tacos") looks wider than a product search: up to NEED_POOL relevant
+# products, and what the best match is bought with, compete for the first page, at most
+# NEED_PER_TYPE of one product type in it. NEED_BOUGHT_WITH was chosen on the validation half of
+# tests/search_judgements (see README "Search on judged queries").
+NEED_POOL = 200
+NEED_BOUGHT_WITH = 0.1
+NEED_PER_TYPE = 1
 PUBLIC_FIELDS = ["id", "title", "brand", "price", "size", "color", "category", "department", "stock", "image_url"]
 
 
@@ -67,6 +75,8 @@ class SearchResult:
     excluded: tuple[str, ...] = ()      # phrases ruled out ("but not potato chips")
     not_here: bool = False              # nothing like the query here: `items` are the closest alternatives
     unmet: tuple[str, ...] = ()         # attribute words some products have, but none like the query
+    need: bool = False                  # an occasion or meal: the first page spreads over product types
+    reasons: dict[int, str] = field(default_factory=dict)   # catalog row -> why it is there (needs)
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,7 @@ class Recommender:
         self._text_arrow = pa.array((cat["title"].astype(str) + " | " + cat["category"].astype(str) + " | "
                                      + cat["description"].astype(str)).array)   # for attribute words
         self.attributes = {name: re.compile(pattern, re.I) for name, pattern in settings.attributes.items()}
+        self.need_cues = [re.compile(pattern, re.I) for pattern in settings.needs]
         self._attribute_rows: dict[str, np.ndarray] = {}
         self.prices = cat["price"].to_numpy(dtype=np.float64)
         self.available = (cat["stock"].to_numpy() != 0)
@@ -285,8 +296,46 @@ class Recommender:
         if not_here:   # closest alternatives, on one page: there is nothing to page through
             alternatives = hits[:ALTERNATIVES] if offset == 0 else []
             return SearchResult(text, f, alternatives, len(alternatives), **said, not_here=True)
+        if not parsed.sort and hits and self.is_need(query, text):
+            hits, reasons = self._spread(text, query_vec, with_attributes if not unmet else mask, hits[0][0], k,
+                                         knows_a_word)
+            return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet, need=True,
+                                reasons={r: reasons[r] for r, _ in hits[offset:offset + k] if r in reasons})
         hits = self._ordered(hits, parsed.sort)
         return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet)
+
+    def is_need(self, query: str, text: str) -> bool:
+        """A need or occasion (the shop's cue patterns, read in the whole query), unless what is
+        left to search for is a product type's name ("party mix" where that is a category)."""
+        return is_need(query, self.need_cues) and not self.mentions.phrase_categories.get(phrase_key(text))
+
+    def _spread(self, text: str, query_vec: np.ndarray, mask: np.ndarray, anchor: int, k: int,
+                knows_a_word: bool) -> tuple[list[tuple[int, float]], dict[int, str]]:
+        """A need's matches, re-ordered so the first page holds different product types: products
+        close to the query and those bought with the best match (the anchor) compete, each type at
+        most NEED_PER_TYPE times on the first page. Also why each is there."""
+        close = dict(self._relevant(query_vec, mask, NEED_POOL, NEED_POOL, knows_a_word)[0])
+        partners, strength = self.art.similarity.row(anchor)
+        partners = np.asarray(partners, dtype=np.int64)
+        keep = mask[partners] & (partners != anchor)
+        partners, strength = partners[keep], np.asarray(strength, dtype=np.float64)[keep]
+        if len(partners):   # bought with the anchor, and not far from the query's meaning either
+            near = np.asarray(self.art.embeddings[partners]) @ query_vec[0]
+            ok = near >= MIN_SEARCH_SCORE
+            partners, strength, near = partners[ok], strength[ok], near[ok]
+            close.update({int(r): float(s) for r, s in zip(partners, near) if int(r) not in close})
+        candidates = np.fromiter(close, dtype=np.int64, count=len(close))
+        bought = np.zeros(len(candidates))
+        if len(partners):
+            at = {int(r): v for r, v in zip(partners, strength)}
+            bought = np.array([at.get(int(r), 0.0) for r in candidates])
+        relevance = np.fromiter(close.values(), dtype=np.float64, count=len(close))
+        total = need_scores(relevance, bought, NEED_BOUGHT_WITH)
+        order = spread_order(total, self.categories.codes[candidates], k, NEED_PER_TYPE)
+        anchor_name = str(self.titles[anchor]).split(",")[0].lower()
+        reasons = {int(r): f"Often bought with {anchor_name}" if b > 0 else f"Matches “{text}”"
+                   for r, b in zip(candidates, bought)}
+        return [(int(candidates[i]), float(relevance[i])) for i in order], reasons
 
     def _relevant(self, query_vec: np.ndarray, mask: np.ndarray, wanted: int, page_end: int,
                   knows_a_word: bool) -> tuple[list[tuple[int, float]], bool]:

@@ -45,7 +45,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _BRAND = re.compile(r"\b(?:(?:from|by)\s+)?(store brand|private label|brand\s+\d+)\b", re.I)
 _FILLER = re.compile(
-    r"\b(i want|i need|i'm looking for|im looking for|looking for|show me|find me|find|"
+    r"\b(what (?:do|should|would) (?:i|we) (?:need|buy|get)(?: for)?|(?:ingredients|stuff|things|supplies|everything)"
+    r"(?: (?:for|to make))?|i want|i need|i'm looking for|im looking for|looking for|show me|find me|find|"
     r"do you have|search for|search|please|some|any)\b",
     re.I,
 )

@@ -1,13 +1,16 @@
 """A small shop written in the generic import format, with planted co-purchase patterns.
 
-Stdlib only: both test environments (Rasa's and the recommender's) use it.
+Stdlib and the project's config loader: both test environments (Rasa's and the recommender's) use it.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import random
 from pathlib import Path
+
+from cartwise import config
 
 PRODUCTS = [
     # id, title, category, department, brand, price, size, stock
@@ -102,6 +105,10 @@ ACTION_TIMEOUT_S = 5
 KEPT_ORDER_FORMAT = r"\bORD-\d{4}-\d{4}-\d{4}\b"
 
 
+def _project_needs(project: Path) -> list[str]:
+    return list(config.load(project / "cartwise.yml").section("recommender")["search"]["needs"])
+
+
 def write_config(
     folder: Path,
     ports: dict[str, int],
@@ -126,6 +133,7 @@ def write_config(
   state_db: {folder / 'recommender.db'}
   cooccurrence: {{neighbours: 50, shrinkage: 2}}
   index: {{neighbours: 20}}   # narrower than the 27 products, so complete-the-cart reads the table
+  search: {{needs: {json.dumps(_project_needs(project))}}}   # the shipped cues: "stuff for a party" is a need
 actions:
   port: {ports['actions']}
   recommender_url: http://127.0.0.1:{ports['recommender']}

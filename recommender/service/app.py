@@ -247,7 +247,10 @@ async def search(request: web.Request) -> web.Response:
             "excluded": list(result.excluded),
             "not_here": result.not_here,   # nothing like the query: items are the closest alternatives
             "unmet": list(result.unmet),   # attribute words some products show, none like the query
-            "items": [product_json(request, engine, row, score=round(score, 4)) for row, score in result.items],
+            "need": result.need,   # an occasion or meal: the first page spreads over product types
+            "items": [product_json(request, engine, row, score=round(score, 4),
+                                   **({"reason": result.reasons[row]} if row in result.reasons else {}))
+                      for row, score in result.items],
         }
     )
 

@@ -114,6 +114,14 @@ def test_a_product_the_shop_does_not_sell_is_said_to_be_missing_and_the_closest_
         assert "The closest I have:" in text and len(slots["last_results"]) <= 3
 
 
+def test_a_need_is_answered_with_different_things_each_with_why(recommender):
+    messages, slots = turn(ActionSearchProducts(), "stuff for a chips and salsa night", "search_products")
+    assert messages[0]["text"].startswith("For “a chips and salsa night”, a few different things")
+    elements = messages[0]["attachment"]["payload"]["elements"]
+    assert len({e["product_id"].split("-")[0] for e in elements}) >= 4   # chips, salsa, sour cream, cheese ...
+    assert all(e["reason"] for e in elements) and any(e["reason"].startswith("Often bought with") for e in elements)
+
+
 def test_search_then_cheaper_stays_cheaper(recommender):
     _, slots = turn(ActionSearchProducts(), "ground coffee", "search_products")
     assert {p["id"] for p in slots["last_results"]} >= {"coffee-1", "coffee-2", "coffee-3"}

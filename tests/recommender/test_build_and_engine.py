@@ -233,3 +233,16 @@ def test_attribute_words_filter_where_products_show_them_and_are_named_where_non
     assert {engine.ids[r] for r, _ in gluten.items} >= {"pasta-1", "pasta-2"}
     unmet = engine.search("dark roast spaghetti", SearchFilters(), k=5)   # dark roast exists, not as pasta
     assert unmet.unmet == ("dark roast",) and "pasta-1" in {engine.ids[r] for r, _ in unmet.items}
+
+
+def test_a_need_gets_one_of_each_thing_with_why_and_a_product_type_keeps_its_own(engine):
+    """The shipped need cues on the fixture shop: "chips and salsa night" is chips, salsa and what they
+    are bought with (sour cream, cheese), not three bags of tortilla chips; "tortilla chips" is only chips."""
+    night = engine.search("stuff for a chips and salsa night", SearchFilters(), k=4)
+    categories = [engine.product(r)["category"] for r, _ in night.items]
+    assert night.need and len(set(categories)) == 4, categories
+    assert {"Tortilla Chips", "Salsa"} <= set(categories) and {"Sour Cream", "Shredded Cheese"} & set(categories)
+    assert set(night.reasons) == {r for r, _ in night.items}
+    assert any(reason.startswith("Often bought with") for reason in night.reasons.values())
+    chips = engine.search("tortilla chips", SearchFilters(), k=3)
+    assert not chips.need and {engine.product(r)["category"] for r, _ in chips.items} == {"Tortilla Chips"}
