@@ -5,6 +5,10 @@ A search for the wrong words costs the shopper one "nothing like that here" answ
 intent is one of `lenient_intents` is kept from `lenient_threshold` up, while every other intent
 (cancel an order, apply a coupon, ...) still needs `threshold`. Both were chosen on the validation
 part of tests/nlu_heldout (see `make nlu-heldout`).
+
+A message matching one of `product_questions` ("do you sell ...?") goes to `product_question_intent`
+when that is the likeliest meaning other than declining, at any confidence (see
+`product_questions.py`).
 """
 from __future__ import annotations
 
@@ -12,17 +16,50 @@ from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
+
+from .product_questions import compile_patterns, search_instead
+
+PRODUCT_QUESTION = "product_question"   # set on a message sent to search by its wording
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class ShopFallbackClassifier(FallbackClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**FallbackClassifier.get_default_config(), "lenient_intents": [], "lenient_threshold": 1.0}
+        return {**FallbackClassifier.get_default_config(), "lenient_intents": [], "lenient_threshold": 1.0,
+                "product_questions": [], "product_question_intent": "search_products"}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self._product_questions = compile_patterns(self.component_config["product_questions"])
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._product_question_to_search(message)
+        return super().process(messages)
+
+    def _product_question_to_search(self, message: Message) -> None:
+        target = self.component_config["product_question_intent"]
+        ranking = message.data.get(INTENT_RANKING_KEY) or []
+        pairs = [(r.get(INTENT_NAME_KEY), r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for r in ranking]
+        if not search_instead(message.get(TEXT) or "", pairs, self._product_questions, target):
+            return
+        chosen = next(r for r in ranking if r.get(INTENT_NAME_KEY) == target)
+        message.data[INTENT] = dict(chosen)   # its own confidence: the reason it won is recorded beside it
+        message.data[INTENT_RANKING_KEY] = [chosen] + [r for r in ranking if r is not chosen]
+        message.set(PRODUCT_QUESTION, True)
 
     def _should_fallback(self, message: Message) -> bool:
+        if message.get(PRODUCT_QUESTION):
+            return False
         intent = message.data.get(INTENT) or {}
         if (intent.get(INTENT_NAME_KEY) in self.component_config["lenient_intents"]
                 and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.component_config["lenient_threshold"]):

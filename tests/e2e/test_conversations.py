@@ -66,6 +66,21 @@ def test_search_refine_and_add_by_button(stack):
     assert re.fullmatch(r"[0-9a-f]{12}", shown[-1]["recommender_version"])
 
 
+def test_search_answers_say_what_they_are(stack):
+    """Through the trained bot: something the shop lacks is said to be missing, a price word orders
+    the list and is repeated, a need gets one of each thing, a size the shop cannot check is named."""
+    shopper = Shopper(stack, "honest")
+    assert shopper.text("do you sell lawn mowers?").startswith("Sorry, I don't think we have")
+    cheapest = shopper.say("cheapest coffee")
+    assert "cheapest first" in cheapest[0]["text"]
+    prices = [c["price"] for c in cards(cheapest)]
+    assert prices and prices == sorted(prices)
+    night = shopper.say("what do I need for a chips and salsa night?")
+    assert "a few different things" in night[0]["text"]
+    assert len({c["product_id"].split("-")[0] for c in cards(night)}) >= 4
+    assert shopper.text("salsa 6 pack").startswith("I can't check size 6 pack in this shop")
+
+
 def test_cheaper_again_and_again_ends_with_an_honest_nothing(stack):
     shopper = Shopper(stack, "cheaper")
     shown = cards(shopper.say("find tortilla chips"))

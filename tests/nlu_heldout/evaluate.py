@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.nlu.product_questions import compile_patterns
 from tests.nlu_heldout.heldout import (
     CHOOSE_WITH_MARGIN,
     FALLBACK,
@@ -46,7 +47,9 @@ def fallback_settings(config_file: Path) -> Fallback:
     pipeline = yaml.safe_load(config_file.read_text())["pipeline"]
     c = next(c for c in pipeline if c["name"].endswith("FallbackClassifier"))
     return Fallback(float(c.get("threshold", 0.3)), float(c.get("ambiguity_threshold", 0.1)),
-                    frozenset(c.get("lenient_intents", [])), float(c.get("lenient_threshold", 1.0)))
+                    frozenset(c.get("lenient_intents", [])), float(c.get("lenient_threshold", 1.0)),
+                    compile_patterns(c.get("product_questions", [])),
+                    c.get("product_question_intent", "search_products"))
 
 
 async def parse_all(model: Path, texts: Sequence[str]) -> list[dict]:
@@ -136,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     # The sweep simulates the fallback classifier (heldout.decide); at the configured settings it must
     # decide as the deployed model did, or its curve describes some other bot.
     drift = [p["text"] for part in parsed.values() for p in part
-             if decide(ranking_of(p), fallback) != deployed_intent(p)]
+             if decide(ranking_of(p), fallback, p["text"]) != deployed_intent(p)]
     if drift:
         print(f"heldout.decide disagrees with the deployed parse on {len(drift)} messages, e.g. {drift[:3]}",
               file=sys.stderr)
@@ -166,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     print("floor (what main reached, CI gate): " + ("kept" if not under_floor else "BROKEN: " + "; ".join(under_floor)))
 
     (args.out / "report.json").write_text(json.dumps(
-        {"fallback": {**fallback.__dict__, "lenient_intents": sorted(fallback.lenient_intents)},
+        {"fallback": {**fallback.__dict__, "lenient_intents": sorted(fallback.lenient_intents),
+                      "product_questions": [p.pattern for p in fallback.product_questions]},
          "chosen_on_validation": chosen.__dict__,
          "sweep": [p.__dict__ for p in points], "unmet": unmet,
          **{part: report.as_dict() for part, report in reports.items()}}, indent=1))

@@ -6,9 +6,12 @@ message about products outside groceries. `out_of_scope` means the right answer 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from bot.nlu.product_questions import search_instead
 
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
@@ -72,14 +75,18 @@ class Fallback:
     ambiguity: float
     lenient_intents: frozenset[str] = frozenset()
     lenient_threshold: float = 1.0
+    product_questions: tuple[re.Pattern[str], ...] = ()
+    product_question_intent: str = "search_products"
 
 
-def decide(ranking: Ranking, fallback: Fallback) -> str:
+def decide(ranking: Ranking, fallback: Fallback, text: str = "") -> str:
     """What the fallback classifier makes of a ranking: the top intent, or the fallback when the top
     confidence is under the threshold or the top two are within `ambiguity` of each other (a lenient
-    intent only needs its lower threshold)."""
+    intent only needs its lower threshold); a product question in `text` goes to search first."""
     if not ranking or ranking[0][0] is None:
         return FALLBACK
+    if search_instead(text, ranking, fallback.product_questions, fallback.product_question_intent):
+        return fallback.product_question_intent
     (top, confidence), rest = ranking[0], ranking[1:]
     if top in fallback.lenient_intents and confidence >= fallback.lenient_threshold:
         return top
@@ -185,7 +192,7 @@ def sweep(examples: Sequence[Example], rankings: Sequence[Ranking], fallback: Fa
     points = []
     for t in thresholds:
         settings = replace(fallback, threshold=t)
-        report = score(examples, [decide(r, settings) for r in rankings])
+        report = score(examples, [decide(r, settings, e.text) for e, r in zip(examples, rankings)])
         points.append(Point(round(t, 3), report.in_scope_accuracy, report.out_of_scope_rejection))
     return points
 

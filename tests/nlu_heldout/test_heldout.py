@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.nlu.product_questions import compile_patterns
 from tests.nlu_heldout.heldout import (
     FALLBACK,
     Example,
@@ -95,6 +96,19 @@ def test_decide_follows_the_fallback_classifier():
     assert decide([("cancel_order", 0.35), ("greet", 0.05)], lenient) == FALLBACK
 
 
+def test_a_product_question_goes_to_search_when_search_is_the_likeliest_shopping_meaning():
+    questions = Fallback(0.4, 0.05, product_questions=compile_patterns(product_question_patterns()))
+    lawn = [("out_of_scope", 0.33), ("search_products", 0.30), ("ask_deals", 0.11)]
+    assert decide(lawn, questions, "do you sell lawn mowers?") == "search_products"
+    assert decide(lawn, questions, "lawn mowers, do you think they are loud?") == FALLBACK   # not a question
+    assert decide(lawn, Fallback(0.4, 0.05), "do you sell lawn mowers?") == FALLBACK      # no patterns
+    deals = [("ask_deals", 0.35), ("search_products", 0.30), ("out_of_scope", 0.2)]
+    assert decide(deals, questions, "do you sell gift cards") == FALLBACK   # another shopping meaning is likelier
+    data = [("out_of_scope", 0.7), ("search_products", 0.2)]
+    assert decide(data, questions, "do you sell my data?") == "out_of_scope"
+    assert decide(lawn, questions, "Where can I buy a kettle") == "search_products"
+
+
 def test_fallback_counts_against_in_scope_and_for_out_of_scope():
     examples = parse_lines(["greet | hi", "search_products #ng | boots", "search_products | milk",
                             "out_of_scope | weather?", "out_of_scope | joke"])
@@ -116,3 +130,9 @@ def test_the_threshold_chosen_answers_most_while_declining_enough():
     assert choose_threshold(points, 0.85).threshold == 0.4   # the middle of the best plateau that declines enough
     assert choose_threshold(points, 0.91).threshold == 0.5
     assert choose_threshold(points, 0.99).threshold == 0.6   # nothing declines enough: the one declining most
+
+
+def product_question_patterns() -> list[str]:
+    """The deployed patterns, from config.yml."""
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    return next(c for c in pipeline if c["name"].endswith("FallbackClassifier"))["product_questions"]

@@ -1,0 +1,28 @@
+"""Questions about a product, in any shop: "do you sell lawn mowers?", "where can I buy a kettle?".
+
+The classifier learns search phrasings from examples, and a product it has never seen can pull
+such a question towards "out of scope" ("do you sell books" sat next to "recommend me a book").
+Whether the shop has it is for the search to answer ("Sorry, I don't think we have lawn mowers"),
+not for a fallback. Pure: the fallback classifier and the held-out scorer both call it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+DECLINED = frozenset({"out_of_scope", "nlu_fallback"})
+
+
+def compile_patterns(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.I) for p in patterns)
+
+
+def search_instead(text: str, ranking: Sequence[tuple[str, float]], patterns: Sequence[re.Pattern[str]],
+                   target: str) -> bool:
+    """Whether a message that asks about a product (one of `patterns`) goes to `target` whatever its
+    confidence: only when `target` is the classifier's likeliest meaning other than declining, so
+    "do you sell gift cards?" can still be about deals when the classifier says so."""
+    if not any(p.search(text) for p in patterns):
+        return False
+    in_scope = [name for name, _ in ranking if name not in DECLINED]
+    return bool(in_scope) and in_scope[0] == target

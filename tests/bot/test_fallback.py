@@ -1,0 +1,41 @@
+"""The shop's fallback classifier on Rasa's own Message objects, with config.yml's settings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.fallback import PRODUCT_QUESTION, ShopFallbackClassifier
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def classifier() -> ShopFallbackClassifier:
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    settings = next(c for c in pipeline if c["name"].endswith("ShopFallbackClassifier"))
+    config = {**ShopFallbackClassifier.get_default_config(), **{k: v for k, v in settings.items() if k != "name"}}
+    return ShopFallbackClassifier(config)
+
+
+def parsed(classifier: ShopFallbackClassifier, text: str, ranking: list[tuple[str, float]]) -> Message:
+    intents = [{"name": n, "confidence": c} for n, c in ranking]
+    message = Message(data={"text": text, "intent": dict(intents[0]), "intent_ranking": intents})
+    return classifier.process([message])[0]
+
+
+def test_a_product_question_the_classifier_put_out_of_scope_is_a_search(classifier):
+    message = parsed(classifier, "do you sell lawn mowers?",
+                     [("out_of_scope", 0.33), ("search_products", 0.30), ("ask_deals", 0.11)])
+    assert message.get("intent") == {"name": "search_products", "confidence": 0.30}
+    assert message.get(PRODUCT_QUESTION) is True
+    assert [i["name"] for i in message.get("intent_ranking")][:2] == ["search_products", "out_of_scope"]
+
+
+def test_other_low_confidence_messages_still_fall_back(classifier):
+    message = parsed(classifier, "lawn mowers are loud", [("out_of_scope", 0.33), ("search_products", 0.30)])
+    assert message.get("intent")["name"] == "nlu_fallback" and not message.get(PRODUCT_QUESTION)
+    search = parsed(classifier, "lawn mowers", [("search_products", 0.31), ("out_of_scope", 0.20)])
+    assert search.get("intent")["name"] == "search_products"   # the lower bar for a search
