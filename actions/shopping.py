@@ -1,6 +1,8 @@
 """Finding products: search, refinements, similar items, product details, comparisons."""
 from __future__ import annotations
 
+import re
+
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import replies
@@ -41,6 +43,12 @@ def _order_words(result: dict) -> str:
     return (", " + ", ".join(parts)) if parts else ""
 
 
+def _respelled(typed: str, spelled: str) -> str:
+    """“shampo” as “shampoo”: the words the search corrected (it replaces words one for one)."""
+    pairs = [(a, b) for a, b in zip(re.findall(r"[A-Za-z]+", typed), re.findall(r"[A-Za-z]+", spelled)) if a != b]
+    return " and ".join(f"“{a}” as “{b}”" for a, b in pairs) or f"that as “{spelled}”"
+
+
 async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filters: dict, offset: int) -> None:
     per_page = settings().results_per_page
     result = await ctx.rec.search(
@@ -52,6 +60,8 @@ async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str
     applied = {**filters, **{k: v for k, v in result["filters"].items() if v is not None}}
     what = f"“{result['query_text'] or query}”{_constraint_words(applied)}{_order_words(result)}"
     items = result["items"]
+    if result.get("spelled_as") and not offset:   # say it, so a wrong guess is seen and can be retyped
+        dispatcher.utter_message(text=f"(I read {_respelled(query, result['spelled_as'])}.)")
     if result.get("unchecked"):   # the catalog cannot tell: say so rather than pretend it filtered
         dispatcher.utter_message(text=f"I can't check {' or '.join(result['unchecked'])} in this shop, "
                                       "so I haven't filtered on it.")

@@ -25,6 +25,11 @@ class Encoder:
                        else self._model.get_sentence_embedding_dimension())
         self.query = functools.lru_cache(maxsize=QUERY_CACHE)(self._query)
 
+    def whole_words(self) -> frozenset[str]:
+        """The words the tokenizer holds whole (not "##" pieces): common English words, which a
+        spelling corrector should leave alone."""
+        return frozenset(t for t in self._model.tokenizer.get_vocab() if t.isalpha() and t.isascii())
+
     def _query(self, text: str) -> np.ndarray:
         """One search text's vector (1 x dim), read-only: `query` remembers the recent ones, because
         shoppers repeat the same searches and encoding is most of a search's time (about 5 of 6 ms on

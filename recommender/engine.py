@@ -21,6 +21,7 @@ from .embeddings import Encoder
 from .labels import Labels
 from .mentions import Mention, MentionResolver, phrase_key, singular
 from .query_parser import SIZE_TOLERANCE, Size, parse_query, parse_size, without
+from .spelling import Speller
 from .spread import is_need, need_scores, spread_order
 from .vector_index import search as index_search
 
@@ -76,6 +77,7 @@ class SearchResult:
     not_here: bool = False              # nothing like the query here: `items` are the closest alternatives
     unmet: tuple[str, ...] = ()         # attribute words some products have, but none like the query
     need: bool = False                  # an occasion or meal: the first page spreads over product types
+    spelled_as: str | None = None       # the query with typos corrected ("spagetti" -> "spaghetti"), if any
     reasons: dict[int, str] = field(default_factory=dict)   # catalog row -> why it is there (needs)
 
 
@@ -170,6 +172,8 @@ class Recommender:
         self._columns = {f: self.ids if f == "id" else self.titles if f == "title" else _field_column(cat[f])
                          for f in PUBLIC_FIELDS}
         self.vocabulary = catalog_vocabulary(cat)
+        self.speller = Speller.of(cat["title"].astype(str) + " " + cat["category"].astype(str) + " "
+                                  + cat["description"].astype(str), encoder.whole_words() if encoder else ())
         # Reading a product's ten fields costs ~10 us and every card shown needs one; suggestions
         # keep coming back to the same best sellers, so the recent ones are remembered.
         self._product_fields = functools.lru_cache(maxsize=PRODUCT_CACHE)(self._read_product)
@@ -264,7 +268,8 @@ class Recommender:
         return self._attribute_rows[name]
 
     def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
-        parsed = parse_query(query, self.known_colors, self.attributes)
+        spelled = self.speller.correct(query)
+        parsed = parse_query(spelled, self.known_colors, self.attributes)
         # A query that is exactly a category's name ("ground coffee") wants that category only.
         f, unchecked = self.checkable(
             merge_filters(filters, parsed, self.mentions.phrase_categories.get(phrase_key(parsed.text), ())))
@@ -275,7 +280,8 @@ class Recommender:
         shown = tuple(a for a in parsed.attributes if self.with_attribute(a).any())
         unknown = tuple(a for a in parsed.attributes if a not in shown)
         text = without(parsed.text, (self.attributes[a] for a in unknown)) or parsed.text
-        said = {"unchecked": unchecked + unknown, "sort": parsed.sort, "excluded": parsed.exclude}
+        said = {"unchecked": unchecked + unknown, "sort": parsed.sort, "excluded": parsed.exclude,
+                "spelled_as": spelled if spelled != query else None}
         with_attributes = mask.copy()
         for a in shown:
             with_attributes &= self.with_attribute(a)
@@ -296,7 +302,7 @@ class Recommender:
         if not_here:   # closest alternatives, on one page: there is nothing to page through
             alternatives = hits[:ALTERNATIVES] if offset == 0 else []
             return SearchResult(text, f, alternatives, len(alternatives), **said, not_here=True)
-        if not parsed.sort and hits and self.is_need(query, text):
+        if not parsed.sort and hits and self.is_need(spelled, text):
             hits, reasons = self._spread(text, query_vec, with_attributes if not unmet else mask, hits[0][0], k,
                                          knows_a_word)
             return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet, need=True,

@@ -122,6 +122,13 @@ def test_a_need_is_answered_with_different_things_each_with_why(recommender):
     assert all(e["reason"] for e in elements) and any(e["reason"].startswith("Often bought with") for e in elements)
 
 
+def test_a_typo_is_searched_as_the_catalog_word_and_the_shopper_is_told(recommender):
+    messages, slots = turn(ActionSearchProducts(), "do you have shampo", "search_products")
+    assert messages[0]["text"] == "(I read “shampo” as “shampoo”.)"
+    assert messages[1]["text"].startswith("Here is what I found for “shampoo”")
+    assert [p["id"] for p in slots["last_results"]][:1] == ["shampoo-1"]
+
+
 def test_search_then_cheaper_stays_cheaper(recommender):
     _, slots = turn(ActionSearchProducts(), "ground coffee", "search_products")
     assert {p["id"] for p in slots["last_results"]} >= {"coffee-1", "coffee-2", "coffee-3"}

@@ -246,3 +246,10 @@ def test_a_need_gets_one_of_each_thing_with_why_and_a_product_type_keeps_its_own
     assert any(reason.startswith("Often bought with") for reason in night.reasons.values())
     chips = engine.search("tortilla chips", SearchFilters(), k=3)
     assert not chips.need and {engine.product(r)["category"] for r, _ in chips.items} == {"Tortilla Chips"}
+
+
+def test_a_typo_is_searched_as_the_catalog_word_and_said(engine):
+    result = engine.search("tortila chips", SearchFilters(), k=3)
+    assert result.spelled_as == "tortilla chips" and result.query_text == "tortilla chips"
+    assert {engine.product(r)["category"] for r, _ in result.items} == {"Tortilla Chips"} and not result.not_here
+    assert engine.search("tortilla chips", SearchFilters(), k=3).spelled_as is None

@@ -1,0 +1,60 @@
+"""Typos against the catalog's own words: "spagetti" is read as "spaghetti", "shampo" as "shampoo".
+
+A word the catalog never uses (in any number: "almond" is known from "almonds"), five letters or
+longer, becomes the closest catalog word within one edit (two from nine letters on; swapping two
+neighbouring letters is one edit, as in "diapres"); on a tie, the word more products use. A word
+that is a catalog word plus a last letter is left alone: shoppers drop a last letter ("coffe")
+more than they add one, and "matcha" is not "match". Shorter words are left
+alone: "pop" or "tea" one letter away from another word is usually a different word, and so is a
+word the language model knows whole ("grade" is not a typo of "grape", nor "chair" of "hair": its
+WordPiece vocabulary, 30k tokens, holds common English words whole and typos only in pieces). Pure
+apart from building the index; RapidFuzz does the edit distances in C++ (a 10k-word catalog vocabulary
+answers in well under a millisecond per word).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .mentions import singular
+
+MIN_LENGTH = 5
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def max_edits(word: str) -> int:
+    return 0 if len(word) < MIN_LENGTH else 1 if len(word) < 9 else 2
+
+
+@dataclass(frozen=True)
+class Speller:
+    words: tuple[str, ...]   # the catalog's words and their singulars, the most used first (ties go to them)
+    known: frozenset[str]    # never corrected: those, and real words
+
+    @classmethod
+    def of(cls, texts: Iterable[str], real_words: Iterable[str] = ()) -> Speller:
+        counts = Counter(f for text in texts for w in set(_WORD.findall(text.lower())) for f in {w, singular(w)})
+        words = tuple(w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return cls(words, frozenset(words) | frozenset(real_words))
+
+    def correct_word(self, word: str) -> str:
+        limit = max_edits(word)
+        if not limit or word in self.known or singular(word) in self.known:
+            return word
+        found = process.extractOne(word, self.words, scorer=OSA.distance, score_cutoff=limit)
+        if not found or found[0] == word[:-1]:   # "matcha" is another word, not "match" with a slip
+            return word
+        return found[0]
+
+    def correct(self, text: str) -> str:
+        """The text with each unknown word replaced by its correction; everything else as it was."""
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            fixed = self.correct_word(word.lower())
+            return word if fixed == word.lower() else fixed
+        return _WORD.sub(fix, text)

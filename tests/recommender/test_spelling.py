@@ -1,0 +1,31 @@
+"""Typos corrected against the catalog's own words, and only typos."""
+from __future__ import annotations
+
+import pytest
+
+from recommender.spelling import Speller
+
+CATALOG = ["Spaghetti Dry, 16 oz | Pasta", "Ground Coffee | Coffee", "Baby Diapers | Diapers", "Cereal | Cereal",
+           "Strawberries | Berries", "Matches | Household", "Grapes | Fruit", "Hair Spray | Hair", "Cherries | Fruit"]
+REAL_WORDS = {"grade", "chair"}   # words a tokenizer knows whole (it splits "matcha" and typos into pieces)
+
+
+@pytest.fixture(scope="module")
+def speller() -> Speller:
+    return Speller.of(CATALOG, REAL_WORDS)
+
+
+@pytest.mark.parametrize("typed, meant", [("spagetti", "spaghetti"), ("coffe beans", "coffee beans"),
+                                          ("diapres", "diapers"), ("cerael", "cereal"),
+                                          ("strawbery jam", "strawberry jam"), ("GROUND COFFE", "GROUND coffee")])
+def test_a_typo_becomes_the_catalog_word_it_is_one_edit_from(speller, typed, meant):
+    assert speller.correct(typed) == meant
+
+
+@pytest.mark.parametrize("text", ["sushi grade tuna", "office chair",   # real words, not typos of grape / hair
+                                  "matcha",          # a catalog word plus a last letter: another word
+                                  "cheerios",        # two edits from cherries: too far for eight letters
+                                  "tea", "pop",      # short words are left alone
+                                  "kimchi", "spaghetti 16 oz, under $5!"])
+def test_anything_else_is_left_as_it_was(speller, text):
+    assert speller.correct(text) == text
