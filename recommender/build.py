@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from . import artefacts, cooccurrence
@@ -27,10 +28,12 @@ from .config import Settings, load_settings
 from .embeddings import MODEL_NAME, Encoder
 from .evaluation import build_metrics
 from .importers import load_dataset
+from .plausibility import IMPLAUSIBLE_FACTOR, implausible_sizes, without_size
+from .query_parser import parse_size
 from .vector_index import build_index, describe, neighbour_table
 
 log = logging.getLogger("recommender.build")
-BUILD_FORMAT = 9   # bump when the artefact layout or a computation changes (9: content neighbour table)
+BUILD_FORMAT = 10   # bump when the artefact layout or a computation changes (10: implausible sizes withheld)
 
 
 def _version(package: str) -> str:
@@ -107,6 +110,18 @@ def _previous_embeddings(settings: Settings) -> dict[str, np.ndarray]:
     return dict(zip(old["text_hash"], vectors))
 
 
+def withhold_implausible_sizes(catalog: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The catalog with sizes that do not fit their price blanked (and cut from titles), and what
+    was withheld ("Bananas, 40 lb at $1.01"), for the manifest."""
+    doubtful = implausible_sizes(catalog["price"].to_numpy(dtype=float), [parse_size(s) for s in catalog["size"]],
+                                 catalog["category"].astype(str).tolist())
+    withheld = [f"{t} at ${p:.2f}" for t, p in zip(catalog.loc[doubtful, "title"], catalog.loc[doubtful, "price"])]
+    catalog.loc[doubtful, "title"] = [without_size(t, s) for t, s in
+                                      zip(catalog.loc[doubtful, "title"], catalog.loc[doubtful, "size"])]
+    catalog.loc[doubtful, "size"] = ""
+    return catalog, withheld
+
+
 def build(settings: Settings, force: bool = False) -> dict:
     fingerprint = input_fingerprint(settings)
     manifest = artefacts.read_manifest(settings.models_dir)
@@ -118,7 +133,9 @@ def build(settings: Settings, force: bool = False) -> dict:
     dataset = load_dataset(settings)
     timings["import_s"] = time.perf_counter() - t0
     log.info(dataset.report.summary())
-    catalog = dataset.catalog.copy()
+    catalog, withheld = withhold_implausible_sizes(dataset.catalog.copy())
+    if withheld:
+        log.info("sizes withheld as implausible for their price: %d (e.g. %s)", len(withheld), withheld[:3])
     texts = [product_text(row) for row in catalog.to_dict("records")]
     catalog["text_hash"] = [text_hash(t) for t in texts]
 
@@ -151,7 +168,6 @@ def build(settings: Settings, force: bool = False) -> dict:
 
     rejects_dir = settings.models_dir.with_name(settings.models_dir.name + "-rejects")
     if dataset.report.rejected:
-        import pandas as pd
         rejects_dir.mkdir(parents=True, exist_ok=True)
         pd.concat(dataset.report.rejected).to_csv(rejects_dir / "rejected_rows.csv", index=False)
 
@@ -168,6 +184,8 @@ def build(settings: Settings, force: bool = False) -> dict:
         "index_type": describe(index),
         "cooccurrence_pairs": int(similarity.nnz), "content_neighbours": int(neighbour_rows.shape[1]),
         "source_coupons": len(dataset.coupons),
+        "sizes_withheld": {"count": len(withheld), "rule": f"price per unit under 1/{IMPLAUSIBLE_FACTOR:g} of the "
+                           "product type's median", "examples": withheld[:10]},
         "metrics": metrics,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "versions": {"python": platform.python_version(),
