@@ -7,7 +7,7 @@ alone (same code path, other weights), so the manifest shows whether the blend e
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,20 @@ class Completion:
     mrr: float
     baskets: int
     same_type_top5: float = 0.0   # share of the first five suggestions of a category already in the cart
+    by_cart_size: dict[str, dict] = field(default_factory=dict)   # "1-5" / "6-15" / "16+": hit rate, baskets
+
+
+CART_SIZES = ((1, 5, "1-5"), (6, 15, "6-15"), (16, 10**9, "16+"))
+
+
+def by_cart_size(sizes: list[int], hit: list[bool]) -> dict[str, dict]:
+    """Hit rate per cart size: summed co-purchase scores could drift to best sellers on big carts."""
+    out = {}
+    for low, high, name in CART_SIZES:
+        mine = [h for n, h in zip(sizes, hit) if low <= n <= high]
+        if mine:
+            out[name] = {"hit_rate": round(sum(mine) / len(mine), 4), "baskets": len(mine)}
+    return out
 
 
 def time_split(interactions: pd.DataFrame, holdout_share: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -55,11 +69,13 @@ def evaluate_completion(cases: list[tuple[list[int], int]], similarity: CsrRows,
     """`neighbours`: the build's content neighbour table (scores, rows), as the service reads it."""
     available = np.ones(len(popularity), dtype=bool)
     hits, reciprocal, same, shown = 0, 0.0, 0, 0
+    hit_each = []
     for cart, hidden in cases:
         content = content_scores(cart, neighbours[0][cart], neighbours[1][cart])
         ranked = blend(cart, cooccurrence_scores(cart, similarity), content, popularity, available, weights, k,
                        categories)
         positions = [s.position for s in ranked]
+        hit_each.append(hidden in positions)
         if hidden in positions:
             hits += 1
             reciprocal += 1.0 / (positions.index(hidden) + 1)
@@ -67,7 +83,8 @@ def evaluate_completion(cases: list[tuple[list[int], int]], similarity: CsrRows,
         same += int(np.isin(categories[first], categories[cart]).sum())
         shown += len(first)
     n = max(len(cases), 1)
-    return Completion(round(hits / n, 4), round(reciprocal / n, 4), len(cases), round(same / max(shown, 1), 4))
+    return Completion(round(hits / n, 4), round(reciprocal / n, 4), len(cases), round(same / max(shown, 1), 4),
+                      by_cart_size([len(cart) for cart, _ in cases], hit_each))
 
 
 def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],

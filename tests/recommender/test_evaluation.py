@@ -163,3 +163,10 @@ def test_shortlist_ranks_like_the_full_catalog_and_keeps_the_cart_out():
         full = components.blend(matrices, weights)
         full[cart.nonzero()] = -np.inf
         assert (shortlist.top(weights, 10) == metrics.top_k(full, 10)).all()
+
+
+def test_completion_is_also_reported_per_cart_size():
+    from recommender.evaluation.completion import by_cart_size
+    report = by_cart_size([2, 5, 9, 30, 40], [True, False, True, False, False])
+    assert report == {"1-5": {"hit_rate": 0.5, "baskets": 2}, "6-15": {"hit_rate": 1.0, "baskets": 1},
+                      "16+": {"hit_rate": 0.0, "baskets": 2}}
