@@ -23,6 +23,7 @@ class ActionSettings:
     recommender_timeout_s: float
     orders_db: Path
     orders_seed: Path
+    identity_db: Path          # which conversation each shopper token was first seen in (replays are guests)
     results_per_page: int
     popular_cache: Path
     return_window_days: int
@@ -48,6 +49,7 @@ def settings() -> ActionSettings:
         recommender_timeout_s=float(raw.get("recommender_timeout_s", 2.0)),
         orders_db=file.resolve(raw.get("orders_db", "var/orders.db")),
         orders_seed=file.resolve(raw.get("orders_seed", "shop/data/orders.yml")),
+        identity_db=file.resolve(raw.get("identity_db", "var/identity.db")),
         results_per_page=int(raw.get("results_per_page", 5)),
         popular_cache=file.resolve(raw.get("popular_cache", "models/recommender/popular.json")),
         return_window_days=int(raw.get("return_window_days", 30)),

@@ -17,6 +17,7 @@ from .cart_lines import cart_total
 from .clarify import ASK_REPHRASE, DID_YOU_MEAN, did_you_mean
 from .config import settings
 from .handoff import ASKED_FOR_PERSON, fallback_reason, fallback_step, summary
+from .orders import check_order_email, confirm_change, keep_order
 
 log = logging.getLogger("cartwise.actions")
 HOW_CAN_I_HELP = "How can I help? You can ask for a product, suggestions for your cart, or a deal."
@@ -117,6 +118,8 @@ class ActionLeaveEmail(Action):
         if not found:
             dispatcher.utter_message(text="I couldn't find an email address in that. Could you type it again?")
             return []
+        if tracker.get_slot("order_check"):   # the answer to "what's the email on order X?"
+            return check_order_email(dispatcher, tracker, found.group(0))
         s = settings()
         try:
             await request_handoff(s.console_url, s.service_token, s.console_timeout_s,
@@ -138,6 +141,8 @@ class ActionHandleAffirm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         offer = tracker.get_slot("offer")
+        if offer == "order_change":
+            return confirm_change(dispatcher, tracker)
         if offer == "handoff":
             return await hand_over(dispatcher, tracker, ASKED_FOR_PERSON)
         if offer == "complete_cart":
@@ -151,6 +156,8 @@ class ActionHandleDeny(Action):
         return "action_handle_deny"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        if tracker.get_slot("offer") == "order_change":
+            return keep_order(dispatcher, tracker)
         if tracker.get_slot("offer"):
             dispatcher.utter_message(text="No problem. What else can I do for you?")
             return [SlotSet("offer", None)]

@@ -1,9 +1,15 @@
-"""Orders: a small SQLite store (the embedded default) and the rules for cancel and return."""
+"""Orders: a small SQLite store (the embedded default), who may see them, and the rules for cancel and return.
+
+An order belongs to the shopper who placed it. Only they, signed in, or a guest who gives the
+order's email address, may read or change it; anyone else learns nothing, not even whether the
+number exists. Every change records who made it.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +26,26 @@ class Order:
     delivered_on: dt.date | None
     total: float
     items: tuple[str, ...]
+    email: str | None = None
+
+
+PROOF_TRIES = 5             # wrong emails for one order number ...
+PROOF_WINDOW_S = 3600       # ... within this long, from any conversation: then no more tries for a while
+
+
+def owned_by(order: Order | None, shopper_id: str | None) -> bool:
+    return order is not None and shopper_id is not None and order.shopper_id == shopper_id
+
+
+def email_matches(order: Order | None, email: str) -> bool:
+    return order is not None and bool(order.email) and order.email.strip().lower() == email.strip().lower()
+
+
+def summary(order: Order) -> str:
+    """'order 10002 (Tortilla/Nacho Chips, 12.5 oz and 1 more item, $12.15)': what a confirmation names."""
+    more = len(order.items) - 1
+    items = order.items[0] + (f" and {more} more item{'s' if more > 1 else ''}" if more > 0 else "")
+    return f"order {order.id} ({items}, ${order.total:.2f})"
 
 
 def describe_status(order: Order) -> str:
@@ -75,8 +101,14 @@ class OrderStore:
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, shopper_id TEXT, status TEXT NOT NULL, "
-            "placed_on TEXT NOT NULL, eta TEXT, delivered_on TEXT, total REAL NOT NULL, items TEXT NOT NULL)"
+            "placed_on TEXT NOT NULL, eta TEXT, delivered_on TEXT, total REAL NOT NULL, items TEXT NOT NULL, "
+            "email TEXT)"
         )
+        if "email" not in {row[1] for row in self._db.execute("PRAGMA table_info(orders)")}:
+            self._db.execute("ALTER TABLE orders ADD COLUMN email TEXT")   # a store made before orders had owners
+        self._db.execute("CREATE TABLE IF NOT EXISTS order_changes (order_id TEXT NOT NULL, status TEXT NOT NULL, "
+                         "actor TEXT NOT NULL, conversation_id TEXT, at REAL NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS failed_proofs (order_id TEXT NOT NULL, at REAL NOT NULL)")
         if fresh and seed is not None and seed.exists():
             self._seed(seed, today or dt.date.today())
 
@@ -92,7 +124,7 @@ class OrderStore:
                 else None
             )
             self._db.execute(
-                "INSERT OR IGNORE INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     str(o["id"]),
                     o.get("shopper_id"),
@@ -102,11 +134,13 @@ class OrderStore:
                     days_ago(o.get("delivered_days_ago")),
                     float(o["total"]),
                     json.dumps(o["items"]),
+                    o.get("email"),
                 ),
             )
 
     def get(self, order_id: str) -> Order | None:
-        row = self._db.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
+        row = self._db.execute("SELECT id, shopper_id, status, placed_on, eta, delivered_on, total, items, email "
+                               "FROM orders WHERE id = ?", (order_id,)).fetchone()
         if row is None:
             return None
 
@@ -114,11 +148,31 @@ class OrderStore:
             return dt.date.fromisoformat(v) if v else None
 
         return Order(
-            row[0], row[1], row[2], date(row[3]), date(row[4]), date(row[5]), row[6], tuple(json.loads(row[7]))
+            row[0], row[1], row[2], date(row[3]), date(row[4]), date(row[5]), row[6], tuple(json.loads(row[7])),
+            row[8],
         )
 
-    def set_status(self, order_id: str, status: str) -> None:
-        self._db.execute("UPDATE orders SET status = ? WHERE id = ?", (status, order_id))
+    def set_status(self, order_id: str, status: str, actor: str, conversation_id: str | None) -> None:
+        """Change an order's status and record who did it, in one transaction."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("UPDATE orders SET status = ? WHERE id = ?", (status, order_id))
+            self._db.execute("INSERT INTO order_changes VALUES (?, ?, ?, ?, ?)",
+                             (order_id, status, actor, conversation_id, time.time()))
+
+    def changes(self, order_id: str) -> list[tuple[str, str, str | None]]:
+        """(status, actor, conversation id) of each change, oldest first."""
+        return [tuple(r) for r in self._db.execute(
+            "SELECT status, actor, conversation_id FROM order_changes WHERE order_id = ? ORDER BY at", (order_id,))]
+
+    def proof_tries_left(self, order_id: str, now: float | None = None) -> int:
+        since = (now or time.time()) - PROOF_WINDOW_S
+        used = self._db.execute("SELECT COUNT(*) FROM failed_proofs WHERE order_id = ? AND at > ?",
+                                (order_id, since)).fetchone()[0]
+        return max(PROOF_TRIES - used, 0)
+
+    def record_failed_proof(self, order_id: str) -> None:
+        self._db.execute("INSERT INTO failed_proofs VALUES (?, ?)", (order_id, time.time()))
 
     def close(self) -> None:
         self._db.close()

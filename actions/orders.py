@@ -1,4 +1,11 @@
-"""Order status, cancellation and returns for an order number."""
+"""Order status, cancellation and returns: only for the order's owner, and changes only when confirmed.
+
+The owner is the signed-in shopper who placed the order (`shopper.py`), or a guest who gives the
+email address on it (checked once per conversation; wrong emails are limited per order number,
+`order_store.PROOF_TRIES`). Anyone else is asked for that email, whether or not the number exists,
+so an order number alone reveals nothing. Cancel and return name the order and its value and wait
+for a yes; the change records who made it.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,64 +14,176 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from . import replies
 from .base import entity
 from .config import settings
-from .order_store import Order, OrderStore, cancel_decision, describe_status, return_decision
+from .order_store import (
+    Order,
+    OrderStore,
+    cancel_decision,
+    describe_status,
+    email_matches,
+    owned_by,
+    return_decision,
+    summary,
+)
+from .shopper import shopper_id
+
+ASK_NUMBER = "What's the order number? You'll find it in your confirmation email (e.g. \"order 10001\")."
+ASK_EMAIL = ("To keep orders private, I need to check that order {id} is yours: what's the email address on it? "
+             "(Signed in on the shop page, you won't need this.)")
+NO_MATCH = ("That email address and order {id} don't go together. Please check both and try again, or say "
+            "\"talk to a person\".")
+LOCKED = "That's too many tries for order {id}. Please try again in an hour, or say \"talk to a person\"."
+GUEST = "guest who gave the order's email"
+
+
+def open_store() -> OrderStore:
+    s = settings()
+    return OrderStore(s.orders_db, s.orders_seed)
+
+
+def actor_for(tracker: Tracker, order: Order | None) -> str | None:
+    """Who may act on this order in this conversation, as recorded with a change; None: nobody here."""
+    shopper = shopper_id(tracker)
+    if owned_by(order, shopper):
+        return f"shopper {shopper}"
+    if order is not None and order.id in (tracker.get_slot("orders_proven") or []):
+        return GUEST
+    return None
+
+
+def _cleared() -> list[EventType]:
+    return [SlotSet("offer", None), SlotSet("pending_order_change", None)]
 
 
 class OrderAction(Action):
-    """Finds the order the shopper names, then lets the subclass decide."""
+    """Finds the order the shopper names and checks they may see it; the subclass answers."""
 
     NAME = ""
 
     def name(self) -> str:
         return self.NAME
 
-    def handle(self, store: OrderStore, order: Order) -> str:
+    def answer(self, dispatcher: CollectingDispatcher, order: Order) -> list[EventType]:
         raise NotImplementedError
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         order_id = entity(tracker, "order_id") or tracker.get_slot("order_id")
         if not order_id:
-            dispatcher.utter_message(text="What's the order number? You'll find it in your confirmation email "
-                                          "(e.g. \"order 10001\").")
+            dispatcher.utter_message(text=ASK_NUMBER)
             return [SlotSet("offer", None)]
         order_id = order_id.lstrip("#")
-        s = settings()
-        store = OrderStore(s.orders_db, s.orders_seed)
+        pending = tracker.get_slot("pending_order_change") or {}
+        if tracker.get_slot("offer") == "order_change" and pending == {"order_id": order_id, "action": self.NAME}:
+            return confirm_change(dispatcher, tracker)   # "yes, cancel it" answers the question asked
+        store = open_store()
         try:
             order = store.get(order_id)
-            if order is None:
-                dispatcher.utter_message(text=f"I can't find an order {order_id}. Please check the number.")
-                return [SlotSet("order_id", None), SlotSet("offer", None)]
-            dispatcher.utter_message(text=self.handle(store, order))
         finally:
             store.close()
-        return [SlotSet("order_id", order_id), SlotSet("offer", None)]
+        events: list[EventType] = [SlotSet("order_id", order_id)]
+        if actor_for(tracker, order) is None:   # the same words whether the number exists or not
+            dispatcher.utter_message(text=ASK_EMAIL.format(id=order_id))
+            return events + _cleared() + [SlotSet("order_check", {"order_id": order_id, "action": self.NAME})]
+        return events + _cleared() + self.answer(dispatcher, order)
 
 
 class ActionOrderStatus(OrderAction):
     NAME = "action_order_status"
 
-    def handle(self, store: OrderStore, order: Order) -> str:
-        return describe_status(order)
+    def answer(self, dispatcher: CollectingDispatcher, order: Order) -> list[EventType]:
+        dispatcher.utter_message(text=describe_status(order))
+        return []
 
 
-class ActionCancelOrder(OrderAction):
+class OrderChange(OrderAction):
+    """Cancel or return: say whether it can be done, and if so ask before doing it."""
+
+    STATUS = ""
+    QUESTION = ""
+    YES = ""
+
+    def decide(self, order: Order) -> tuple[bool, str]:
+        raise NotImplementedError
+
+    def answer(self, dispatcher: CollectingDispatcher, order: Order) -> list[EventType]:
+        allowed, message = self.decide(order)
+        if not allowed:
+            dispatcher.utter_message(text=message)
+            return []
+        dispatcher.utter_message(text=self.QUESTION.format(order=summary(order)),
+                                 buttons=replies.buttons((self.YES, "/affirm"), ("No, keep it", "/deny")))
+        return [SlotSet("offer", "order_change"),
+                SlotSet("pending_order_change", {"order_id": order.id, "action": self.NAME})]
+
+
+class ActionCancelOrder(OrderChange):
     NAME = "action_cancel_order"
+    STATUS = "cancelled"
+    QUESTION = "Cancel {order}? The full amount is refunded."
+    YES = "Yes, cancel it"
 
-    def handle(self, store: OrderStore, order: Order) -> str:
-        allowed, message = cancel_decision(order)
-        if allowed:
-            store.set_status(order.id, "cancelled")
-        return message
+    def decide(self, order: Order) -> tuple[bool, str]:
+        return cancel_decision(order)
 
 
-class ActionReturnOrder(OrderAction):
+class ActionReturnOrder(OrderChange):
     NAME = "action_return_order"
+    STATUS = "return_requested"
+    QUESTION = "Start a return for {order}?"
+    YES = "Yes, return it"
 
-    def handle(self, store: OrderStore, order: Order) -> str:
-        allowed, message = return_decision(order, dt.date.today(), settings().return_window_days)
+    def decide(self, order: Order) -> tuple[bool, str]:
+        return return_decision(order, dt.date.today(), settings().return_window_days)
+
+
+ACTIONS: dict[str, OrderAction] = {a.NAME: a for a in (ActionOrderStatus(), ActionCancelOrder(), ActionReturnOrder())}
+
+
+def confirm_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The shopper said yes to a cancel or a return: check again (the order may have moved on, the
+    conversation may no longer be the owner's), then change it and record who did."""
+    pending = tracker.get_slot("pending_order_change") or {}
+    action = ACTIONS.get(pending.get("action", ""))
+    store = open_store()
+    try:
+        order = store.get(str(pending.get("order_id", "")))
+        actor = actor_for(tracker, order)
+        if not isinstance(action, OrderChange) or actor is None or order is None:
+            dispatcher.utter_message(text="I can't change that order from this chat. Which order do you mean?")
+            return _cleared()
+        allowed, message = action.decide(order)
         if allowed:
-            store.set_status(order.id, "return_requested")
-        return message
+            store.set_status(order.id, action.STATUS, actor, tracker.sender_id)
+    finally:
+        store.close()
+    dispatcher.utter_message(text=message)
+    return _cleared()
+
+
+def keep_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    pending = tracker.get_slot("pending_order_change") or {}
+    dispatcher.utter_message(text=f"OK, I've left order {pending.get('order_id', '')} as it is.")
+    return _cleared()
+
+
+def check_order_email(dispatcher: CollectingDispatcher, tracker: Tracker, email: str) -> list[EventType]:
+    """A guest's answer to "what's the email on order X?": right, and the asked-for action goes on."""
+    check = tracker.get_slot("order_check") or {}
+    order_id, action = str(check.get("order_id", "")), ACTIONS.get(check.get("action", ""))
+    store = open_store()
+    try:
+        if store.proof_tries_left(order_id) == 0:
+            dispatcher.utter_message(text=LOCKED.format(id=order_id))
+            return [SlotSet("order_check", None)]
+        order = store.get(order_id)
+        if not email_matches(order, email) or action is None:
+            store.record_failed_proof(order_id)
+            dispatcher.utter_message(text=NO_MATCH.format(id=order_id))
+            return []
+    finally:
+        store.close()
+    proven = list(dict.fromkeys([*(tracker.get_slot("orders_proven") or []), order.id]))
+    return [SlotSet("order_check", None), SlotSet("orders_proven", proven)] + _cleared() + \
+        action.answer(dispatcher, order)

@@ -139,6 +139,7 @@ actions:
   recommender_url: http://127.0.0.1:{ports['recommender']}
   recommender_timeout_s: 2.0
   orders_db: {folder / 'orders.db'}
+  identity_db: {folder / 'identity.db'}
   orders_seed: {project / 'shop' / 'data' / 'orders.yml'}
   popular_cache: {models_dir / 'popular.json'}
   console_url: http://127.0.0.1:{ports.get('console', 5090)}
@@ -166,6 +167,8 @@ console:
     train_config: {project / 'config.yml'}
     model_dir: {folder / 'rasa-models'}
     model_name: reviewed
+identity:
+  secret_file: {folder / 'identity.key'}
 privacy:
   keep: ['{KEPT_ORDER_FORMAT}']
 """)

@@ -27,14 +27,14 @@ def recommender(tmp_path_factory):
 
 
 def turn(action, text="", intent="", slots=None, entities=None, metadata=None, events=None, cart_sync=False,
-         ranking=None):
+         ranking=None, sender="tester"):
     """Run `action` on one shopper message (`ranking`: the NLU's [(intent, confidence)]); returns
     (messages, slot changes).
 
     The page's cart-sync message (first, when the cart changed) is left out unless `cart_sync`.
     """
     tracker = Tracker(
-        sender_id="tester", slots=dict(slots or {}),
+        sender_id=sender, slots=dict(slots or {}),
         latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0},
                         "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking or []],
                         "entities": entities or [], "metadata": metadata or {}},

@@ -105,12 +105,24 @@ def test_ambiguous_item_gets_a_clarifying_question(stack):
     assert shopper.tracker()["slots"]["cart"][0]["id"].startswith("potato-")
 
 
-def test_orders(stack):
-    shopper = Shopper(stack, "orders")
-    assert "has shipped" in shopper.text("where is my order 10001?")
-    assert "is cancelled" in shopper.text("please cancel order 10002")
-    assert "already cancelled" in shopper.text("cancel order 10002")
-    assert "can't find an order 55555" in shopper.text("track order 55555")
+def test_orders_are_only_their_owners(stack):
+    from cartwise import identity
+    guest = Shopper(stack, "orders-guest")
+    assert guest.text("where is my order 10001?").startswith("To keep orders private, I need to check that order "
+                                                             "10001 is yours")
+    assert "don't go together" in guest.text("it's someone@example.com")
+    assert "has shipped" in guest.text("demo@example.com")
+    assert guest.text("please cancel order 10002").startswith("To keep orders private")   # one order's email
+    assert guest.text("demo@example.com").startswith("Cancel order 10002 (Tortilla/Nacho Chips")
+    assert "left order 10002 as it is" in guest.text("no, keep it")
+    signed_in = {"identity": identity.issue("demo", identity.load_settings(stack["config"]))}
+    owner = Shopper(stack, "orders-owner")
+    assert "has shipped" in owner.text("where is my order 10001?", signed_in)
+    assert owner.text("cancel order 10002", signed_in).startswith("Cancel order 10002")
+    assert "is cancelled" in owner.text("yes", signed_in)
+    assert "already cancelled" in owner.text("cancel order 10002", signed_in)
+    copied = Shopper(stack, "orders-copied-token")   # the owner's token in someone else's chat
+    assert copied.text("where is my order 10003?", signed_in).startswith("To keep orders private")
 
 
 def test_repeated_misunderstanding_offers_a_person_then_hands_over(stack):
