@@ -12,8 +12,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cartwise.passwords import hash_password, verify_password
+
 from .handoff import MISSED, OPEN, WAITING, Handoff
-from .passwords import hash_password, verify_password
 
 ROLES = ("agent", "reviewer", "admin")
 

@@ -1,23 +1,32 @@
-"""The shop page's server: static page and widget bundle, plus a small catalog API over the recommender.
+"""The shop page's server: static page and widget bundle, a small catalog API over the recommender,
+and shoppers' sign-in.
 
-The page's cart lives in the browser (localStorage); the widget sends it with every chat message.
+The page's cart lives in the browser (localStorage); the widget sends it with every chat message,
+and for a signed-in shopper a short-lived signed token (`/api/me`) that tells the bot who it is.
 """
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
+from cartwise import identity
 from telemetry.http import HttpTelemetry
 
+from .accounts import ShopperAccounts, TooManyTries
 from .config import ShopSettings
 
 STATIC = Path(__file__).parent / "static"
 SETTINGS = web.AppKey("settings", ShopSettings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+ACCOUNTS = web.AppKey("accounts", ShopperAccounts)
+IDENTITY = web.AppKey("identity", identity.IdentitySettings)
+SESSION_COOKIE = "cartwise_shopper"
+SESSION_AUDIENCE = "cartwise-shop-session"   # the cookie is signed like a chat token, for another audience
 MAX_QUERY_CHARS = 200
 PAGE_SIZE = 24
 
@@ -82,14 +91,55 @@ async def image(request: web.Request) -> web.StreamResponse:
         return error(502, "recommender_unavailable", "No image right now.")
 
 
+async def sign_in(request: web.Request) -> web.Response:
+    try:
+        body = await request.json()
+        email, password = str(body["email"]), str(body["password"])
+    except (ValueError, KeyError, TypeError):
+        return error(400, "bad_request", "The body must be JSON: {\"email\": ..., \"password\": ...}.")
+    try:
+        shopper_id = request.app[ACCOUNTS].sign_in(email, password)
+    except TooManyTries:
+        return error(429, "too_many_tries", "Too many wrong passwords for this email; try again in 15 minutes.")
+    if shopper_id is None:
+        return error(401, "wrong_credentials", "That email and password don't match an account.")
+    ttl = int(request.app[SETTINGS].session_ttl_s)
+    session = identity.issue(shopper_id, replace(request.app[IDENTITY], audience=SESSION_AUDIENCE, ttl_s=ttl))
+    response = web.json_response({"shopper_id": shopper_id})
+    response.set_cookie(SESSION_COOKIE, session, max_age=ttl, httponly=True, samesite="Strict",
+                        secure=request.secure, path="/")
+    return response
+
+
+async def sign_out(request: web.Request) -> web.Response:
+    response = web.json_response({"signed_in": False})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def me(request: web.Request) -> web.Response:
+    """Who is signed in on this browser, with a fresh chat token for the widget (a guest gets none)."""
+    settings = request.app[IDENTITY]
+    session = identity.verify(request.cookies.get(SESSION_COOKIE), replace(settings, audience=SESSION_AUDIENCE))
+    if session is None:
+        return web.json_response({"signed_in": False})
+    shopper_id = session.shopper_id
+    return web.json_response({"signed_in": True, "shopper_id": shopper_id,
+                              "identity": identity.issue(shopper_id, settings), "expires_in": settings.ttl_s},
+                             headers={"Cache-Control": "no-store"})
+
+
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "webchat_installed": request.app[SETTINGS].webchat_js.exists()})
 
 
-def create_app(settings: ShopSettings) -> web.Application:
+def create_app(settings: ShopSettings, accounts: ShopperAccounts, identity_settings: identity.IdentitySettings
+               ) -> web.Application:
     telemetry = HttpTelemetry("shop")
     app = web.Application(middlewares=[telemetry.middleware()], client_max_size=64 * 1024)
     app[SETTINGS] = settings
+    app[ACCOUNTS] = accounts
+    app[IDENTITY] = identity_settings
 
     async def http_client(app: web.Application):
         app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
@@ -105,5 +155,8 @@ def create_app(settings: ShopSettings) -> web.Application:
     app.router.add_get("/api/products", products)
     app.router.add_post("/api/products/lookup", lookup)
     app.router.add_get("/images/{product_id}.svg", image)
+    app.router.add_post("/api/sign-in", sign_in)
+    app.router.add_post("/api/sign-out", sign_out)
+    app.router.add_get("/api/me", me)
     app.router.add_static("/static", STATIC)
     return app

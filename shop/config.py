@@ -14,14 +14,21 @@ class ShopSettings:
     rasa_url: str           # the widget's socket.io server, as the shopper's browser reaches it
     recommender_url: str    # reached by this server only; the browser never talks to it directly
     webchat_js: Path        # rasa-webchat's browser bundle, installed from npm by `make install`
+    db: Path                # shoppers' accounts and sessions (SQLite)
+    accounts_file: Path     # the demo shoppers' random passwords, written on first start (mode 600)
+    session_ttl_s: float    # a sign-in lasts this long
 
 
 def load(path: Path | None = None) -> ShopSettings:
-    raw = config.load(path).section("shop")
+    file = config.load(path)
+    raw = file.section("shop")
     return ShopSettings(
         host=str(raw.get("host", "127.0.0.1")),
         port=int(raw.get("port", 5080)),
         rasa_url=str(raw.get("rasa_url", "http://127.0.0.1:5005")).rstrip("/"),
         recommender_url=str(raw.get("recommender_url", "http://127.0.0.1:5070")).rstrip("/"),
         webchat_js=config.PROJECT_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js",
+        db=file.resolve(raw.get("db", "var/shop.db")),
+        accounts_file=file.resolve(raw.get("accounts_file", "var/shop-accounts.txt")),
+        session_ttl_s=float(raw.get("session_ttl_s", 12 * 3600)),
     )

@@ -148,6 +148,8 @@ rasa:
   action_timeout_s: {ACTION_TIMEOUT_S}
 shop:
   port: {ports.get('shop', 5080)}
+  db: {folder / 'shop.db'}
+  accounts_file: {folder / 'shop-accounts.txt'}
   rasa_url: http://127.0.0.1:{ports.get('rasa', 5005)}
   recommender_url: http://127.0.0.1:{ports['recommender']}
 console:

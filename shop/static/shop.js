@@ -1,6 +1,8 @@
-// The demo shop page: catalog grid, search, a cart in localStorage, and the rasa-webchat widget.
+// The demo shop page: catalog grid, search, a cart in localStorage, sign-in, and the rasa-webchat widget.
 // The cart travels with every chat message as `customData.cart`; when the bot changes the cart
 // (a card's "Add to cart", "remove the salsa") its reply carries the new cart in `metadata.cart`.
+// A signed-in shopper's messages also carry `customData.identity`, a short-lived token the shop
+// signs (GET /api/me, renewed before it expires): the bot shows their orders without asking.
 "use strict";
 const CART_KEY = "cartwise.cart";
 const $ = (id) => document.getElementById(id);
@@ -84,6 +86,38 @@ function onBotMessage(message) {
   if (message && message.metadata && Array.isArray(message.metadata.cart)) setCart(message.metadata.cart);
 }
 
+let renewal = null;
+async function refreshIdentity() {
+  clearTimeout(renewal);
+  const me = await (await fetch("/api/me", { credentials: "same-origin" })).json();
+  $("sign-in").hidden = me.signed_in;
+  $("account").hidden = !me.signed_in;
+  if (me.signed_in) {
+    customData.identity = me.identity;
+    $("who").textContent = `Signed in as ${me.shopper_id}`;
+    renewal = setTimeout(refreshIdentity, me.expires_in * 500);   // halfway through its life
+  } else {
+    delete customData.identity;
+  }
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const response = await fetch("/api/sign-in", {
+    method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: $("email").value, password: $("password").value }),
+  });
+  const body = await response.json();
+  $("sign-in-status").textContent = response.ok ? "" : body.message;
+  $("password").value = "";
+  await refreshIdentity();
+}
+
+async function signOut() {
+  await fetch("/api/sign-out", { method: "POST", credentials: "same-origin" });
+  await refreshIdentity();
+}
+
 async function startChat() {
   if (!window.WebChat) { $("status").textContent = "The chat widget is not installed (run make install)."; return; }
   const config = await (await fetch("/config.json")).json();
@@ -102,6 +136,8 @@ async function startChat() {
 
 $("search").addEventListener("submit", (event) => { event.preventDefault(); showProducts($("query").value.trim()); });
 $("cart-clear").addEventListener("click", () => setCart([]));
+$("sign-in").addEventListener("submit", signIn);
+$("sign-out").addEventListener("click", signOut);
 setCart(loadCart());
 showProducts("");
-startChat();
+refreshIdentity().finally(startChat);   // the first message already says who is chatting

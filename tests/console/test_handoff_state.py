@@ -4,8 +4,8 @@ import time
 
 import pytest
 
+from cartwise.passwords import hash_password, verify_password
 from console import handoff as hf
-from console.passwords import hash_password, verify_password
 from console.store import ConsoleStore
 from console.transcript import transcript
 

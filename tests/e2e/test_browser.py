@@ -28,6 +28,11 @@ def test_shopper_adds_asks_sees_cards_adds_from_a_card_and_reloads(stack):
     assert "ok:" in run_browser_script(stack, "shopper.mjs")
 
 
+def test_a_signed_in_shopper_sees_their_orders_and_a_guest_does_not(stack):
+    email, _, password = (stack["folder"] / "shop-accounts.txt").read_text().splitlines()[1].split("\t")
+    assert "ok:" in run_browser_script(stack, "signin.mjs", SHOPPER_EMAIL=email, SHOPPER_PASSWORD=password)
+
+
 def test_shopper_asks_for_a_person_agent_takes_over_and_hands_back(stack):
     out = run_browser_script(stack, "handoff.mjs", AGENT="bob", AGENT_PASSWORD=PASSWORD)
     assert "ok:" in out
