@@ -123,8 +123,9 @@ bench-load: install build train  ## concurrent shoppers: 1 replica on SQLite, th
 fuzz: install build train  ## 10,000 generated hostile messages through the running assistant (the CI test sends 300)
 	$(BOT)/python -m benchmarks.fuzz_messages --messages 10000 --setup single
 
-bench-search: build  ## search quality on the judged queries in tests/search_judgements, per query kind
+bench-search: build  ## search quality on the judged queries in tests/search_judgements, per query kind (demo shop, then Instacart)
 	$(REC)/python -m benchmarks.search_quality
+	$(REC)/python -m benchmarks.search_quality --shop instacart
 
 bench-embed: build  ## embedding throughput by batch size (chooses recommender.embedding.batch_size)
 	$(REC)/python -m benchmarks.embedding_throughput

@@ -1,15 +1,16 @@
 """Search quality on the project's judged queries (`make bench-search`), per query kind.
 
-    .venv-rec/bin/python -m benchmarks.search_quality [--queries tests/search_judgements/queries.yml]
+    .venv-rec/bin/python -m benchmarks.search_quality [--shop demo|instacart] [--queries FILE]
 
 Runs every judged query through the service's search (the engine in this process, the artefacts
-`make build` wrote, the first page of five as the bot shows it) and grades what came back by the
-rules in tests/search_judgements/README.md: NDCG@5, how often an attribute, price or "not" word was
-honoured (or declared unknown), product types in the first five for needs, and the "not here"
-answers' precision and recall on products the catalog does not have, for all queries and for each
-half (settings such as the "not here" threshold are chosen on the validation half; the test half is
-only measured). Prints a table; writes
-results/benchmarks/search_quality.json with every query's first five for reading.
+`make build` wrote, the first page of five as the bot shows it; `--shop instacart` builds and
+searches a second catalog, Instacart's product names, against tests/search_judgements/instacart.yml)
+and grades what came back by the rules in tests/search_judgements/README.md: NDCG@5, how often an
+attribute, price or "not" word was honoured (or declared unknown), product types in the first five
+for needs, and the "not here" answers' precision and recall on products the catalog does not have,
+for all queries and for each half (settings such as the "not here" threshold are chosen on the
+validation half; the test half is only measured). Prints a table; writes
+results/benchmarks/search_quality*.json with every query's first five for reading.
 """
 from __future__ import annotations
 
@@ -22,6 +23,28 @@ import numpy as np
 from benchmarks.table import machine, publish
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+SHOPS = {"demo": ("queries.yml", "search_quality.json"),
+         "instacart": ("instacart.yml", "search_quality_instacart.json")}
+INSTACART = ROOT.parent / "shared" / "data" / "instacart"
+
+
+def instacart_settings(base):
+    """The Instacart shop's settings, its artefacts built (once; a no-op while the data and the
+    build code are unchanged) into models/instacart-search/ from ../shared/data/instacart."""
+    import dataclasses
+
+    from recommender.build import build
+    from recommender.importers.instacart import write_generic_shop
+
+    if not (INSTACART / "products.csv").exists():
+        raise SystemExit(f"{INSTACART}: Instacart's files are not here (see ../shared/data/README.md)")
+    catalog, interactions = write_generic_shop(INSTACART, ROOT / "results" / "benchmarks" / "instacart-shop")
+    settings = dataclasses.replace(base, source="generic", generic_catalog=catalog, generic_interactions=interactions,
+                                   generic_timestamp_format=None, models_dir=ROOT / "models" / "instacart-search")
+    build(settings)
+    return settings
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -42,11 +65,16 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--queries", type=Path, default=ROOT / "tests" / "search_judgements" / "queries.yml")
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks" / "search_quality.json")
+    parser.add_argument("--shop", choices=sorted(SHOPS), default="demo",
+                        help="demo: the built demo shop; instacart: a second catalog built from ../shared/data")
+    parser.add_argument("--queries", type=Path, help="the judged queries (default: the shop's own set)")
+    parser.add_argument("--out", type=Path, help="where the JSON goes (default: results/benchmarks/...)")
     args = parser.parse_args(argv)
+    queries_file, default_out = SHOPS[args.shop]
+    args.queries = args.queries or ROOT / "tests" / "search_judgements" / queries_file
+    args.out = args.out or ROOT / "results" / "benchmarks" / default_out
 
-    settings = load_settings()
+    settings = load_settings() if args.shop == "demo" else instacart_settings(load_settings())
     engine = Recommender.load(settings)
     catalog = engine.art.catalog
     texts = product_texts(catalog)

@@ -133,6 +133,10 @@ def build(settings: Settings, force: bool = False) -> dict:
     dataset = load_dataset(settings)
     timings["import_s"] = time.perf_counter() - t0
     log.info(dataset.report.summary())
+    if dataset.catalog.empty:   # nothing to embed or index: say why instead of failing further on
+        reasons = sorted({r for frame in dataset.report.rejected for r in frame.get("reject_reason", [])})
+        raise DataError(f"no product is left after validation ({dataset.report.summary()}); "
+                        f"reasons: {', '.join(reasons) or 'the catalog is empty'}")
     catalog, withheld = withhold_implausible_sizes(dataset.catalog.copy())
     if withheld:
         log.info("sizes withheld as implausible for their price: %d (e.g. %s)", len(withheld), withheld[:3])

@@ -4,7 +4,8 @@ A word the catalog never uses (in any number: "almond" is known from "almonds"),
 longer, becomes the closest catalog word within one edit (two from nine letters on; swapping two
 neighbouring letters is one edit, as in "diapres"); on a tie, the word more products use. A word
 that is a catalog word plus a last letter is left alone: shoppers drop a last letter ("coffe")
-more than they add one, and "matcha" is not "match". Shorter words are left
+more than they add one, and "matcha" is not "match". Nor is a correction that changes the first
+letter ("mower" is not "power"): typos rarely do. Shorter words are left
 alone: "pop" or "tea" one letter away from another word is usually a different word, and so is a
 word the language model knows whole ("grade" is not a typo of "grape", nor "chair" of "hair": its
 WordPiece vocabulary, 30k tokens, holds common English words whole and typos only in pieces). Pure
@@ -47,7 +48,7 @@ class Speller:
         if not limit or word in self.known or singular(word) in self.known:
             return word
         found = process.extractOne(word, self.words, scorer=OSA.distance, score_cutoff=limit)
-        if not found or found[0] == word[:-1]:   # "matcha" is another word, not "match" with a slip
+        if not found or found[0] == word[:-1] or found[0][0] != word[0]:
             return word
         return found[0]
 

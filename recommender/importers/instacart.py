@@ -39,3 +39,21 @@ def load_instacart(folder: Path, orders_file: str = "order_lines_593_users.csv")
         "seq": pd.to_numeric(lines["order_number"], errors="coerce"), "product_id": text("product_id"),
     })
     return OrderHistories.validated(items, orders, report)
+
+
+def write_generic_shop(folder: Path, out: Path, orders_file: str = "order_lines_593_users.csv") -> tuple[Path, Path]:
+    """Instacart as a shop in the generic format, to run the judged-search tooling on a second
+    catalog: aisle as the product type, department as the description, each order a basket.
+    Instacart publishes no prices, so 0.00 stands in: this shop is for benchmarks, never shoppers.
+    Returns the (catalog, interactions) paths."""
+    histories = load_instacart(folder, orders_file)
+    out.mkdir(parents=True, exist_ok=True)
+    catalog, interactions = out / "catalog.csv", out / "interactions.csv"
+    items = histories.items
+    pd.DataFrame({"id": items["id"], "title": items["title"], "category": items["category"],
+                  "department": items["department"], "description": items["department"], "price": 0.0,
+                  }).to_csv(catalog, index=False)
+    orders = histories.orders
+    pd.DataFrame({"basket_id": orders["basket_id"], "user_id": orders["user_id"],
+                  "product_id": orders["product_id"]}).to_csv(interactions, index=False)
+    return catalog, interactions

@@ -253,3 +253,26 @@ def test_a_typo_is_searched_as_the_catalog_word_and_said(engine):
     assert result.spelled_as == "tortilla chips" and result.query_text == "tortilla chips"
     assert {engine.product(r)["category"] for r, _ in result.items} == {"Tortilla Chips"} and not result.not_here
     assert engine.search("tortilla chips", SearchFilters(), k=3).spelled_as is None
+
+
+def test_a_catalog_with_no_usable_product_is_refused_with_the_reasons(shop, tmp_path):
+    import pytest
+
+    from recommender.catalog import DataError
+    settings = shop[1]
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("id,title,price\n1,Tea,-2\n2,Coffee,free\n")
+    empty = tmp_path / "interactions.csv"
+    empty.write_text("basket_id,product_id\n")
+    with pytest.raises(DataError, match=r"no product is left after validation .*price missing, not a number or "
+                                        r"negative"):
+        build(dataclasses.replace(settings, generic_catalog=catalog, generic_interactions=empty,
+                                  models_dir=tmp_path / "models"))
+
+
+def test_a_thing_the_shop_lacks_is_not_here_even_when_another_of_its_words_is_the_shops(engine):
+    """"baby stroller": baby is the catalog's word, stroller (the thing asked for) is not."""
+    stroller = engine.search("baby stroller", SearchFilters(), k=5)
+    assert stroller.not_here and len(stroller.items) <= 3
+    assert not engine.search("chunky salsa", SearchFilters(), k=5).not_here
+    assert not engine.search("stuff for a chips and salsa night", SearchFilters(), k=5).not_here   # a need

@@ -23,6 +23,8 @@ from recommender.evaluation.judged_search import (
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ROOT / "tests" / "search_judgements" / "queries.yml"
 DEMO_CATALOG = ROOT / "models" / "recommender" / "catalog.parquet"
+INSTACART_QUERIES = ROOT / "tests" / "search_judgements" / "instacart.yml"
+INSTACART = ROOT.parent / "shared" / "data" / "instacart"
 
 CATALOG = pd.DataFrame({
     "title": ["Ground Coffee, 12 oz", "Ground Decaffinated, 11 oz", "Instant Coffee Regular, 8 oz",
@@ -49,6 +51,18 @@ def test_nothing_marked_absent_is_in_the_demo_catalog():
         pytest.skip("the demo shop is not built (make build)")
     catalog = pd.read_parquet(DEMO_CATALOG)
     assert absent_but_present(load(QUERIES), product_texts(catalog)) == []
+
+
+def test_the_second_shops_set_has_every_kind_its_catalog_can_judge_and_its_absent_things_are_absent():
+    from recommender.importers.instacart import load_instacart
+    judged = load(INSTACART_QUERIES)
+    assert {j.kind for j in judged} == set(KINDS) - {"price", "size"}   # Instacart has no prices or sizes
+    assert len({j.q.lower() for j in judged}) == len(judged) >= 100
+    if not (INSTACART / "products.csv").exists():
+        pytest.skip(f"{INSTACART} is not here (see ../shared/data/README.md)")
+    items = load_instacart(INSTACART).items
+    texts = product_texts(items.assign(description=items["department"]))
+    assert absent_but_present(judged, texts) == []
 
 
 def test_grades_follow_good_fair_and_not():
