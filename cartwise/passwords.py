@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 _N, _R, _P = 2**14, 8, 1
 
@@ -23,3 +25,17 @@ def verify_password(password: str, stored: str) -> bool:
         return False
     digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), n=_N, r=_R, p=_P)
     return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def make_demo_accounts(path: Path, columns: str, accounts: Iterable[tuple[str, str]],
+                       add: Callable[[str, str, str], None]) -> None:
+    """Demo accounts with random passwords, each given to `add(name, detail, password)` and written
+    to `path` (mode 600), so nothing secret is ever in the repository."""
+    lines = []
+    for name, detail in accounts:
+        password = secrets.token_urlsafe(12)
+        add(name, detail, password)
+        lines.append(f"{name}\t{detail}\t{password}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(f"# {columns}\tpassword (demo accounts made on first start)\n" + "\n".join(lines) + "\n")

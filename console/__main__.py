@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import secrets
 import sys
 from dataclasses import fields
 
 from aiohttp import web
 
+from cartwise.passwords import make_demo_accounts
 from telemetry import logs
 
 from .app import create_app
@@ -35,15 +35,7 @@ def ensure_demo_accounts(settings: ConsoleSettings) -> None:
     try:
         if store.count_users():
             return
-        lines = []
-        for name, role in DEMO_ACCOUNTS:
-            password = secrets.token_urlsafe(12)
-            store.add_user(name, role, password)
-            lines.append(f"{name}\t{role}\t{password}")
-        settings.accounts_file.parent.mkdir(parents=True, exist_ok=True)
-        settings.accounts_file.touch(mode=0o600)
-        settings.accounts_file.write_text("# name\trole\tpassword (demo accounts made on first start)\n"
-                                          + "\n".join(lines) + "\n")
+        make_demo_accounts(settings.accounts_file, "name\trole", DEMO_ACCOUNTS, store.add_user)
         print(f"console: demo accounts written to {settings.accounts_file}", flush=True)
     finally:
         store.close()

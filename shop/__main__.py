@@ -6,12 +6,12 @@ orders) is created with a random password, written to the accounts file (mode 60
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 
 from aiohttp import web
 
 from cartwise import identity
+from cartwise.passwords import make_demo_accounts
 from telemetry import logs
 
 from .accounts import ShopperAccounts
@@ -24,15 +24,7 @@ DEMO_SHOPPERS = (("demo@example.com", "demo"),)
 def ensure_demo_shoppers(settings: ShopSettings, accounts: ShopperAccounts) -> None:
     if accounts.count():
         return
-    lines = []
-    for email, shopper_id in DEMO_SHOPPERS:
-        password = secrets.token_urlsafe(12)
-        accounts.add(email, shopper_id, password)
-        lines.append(f"{email}\t{shopper_id}\t{password}")
-    settings.accounts_file.parent.mkdir(parents=True, exist_ok=True)
-    settings.accounts_file.touch(mode=0o600)
-    settings.accounts_file.write_text("# email\tshopper id\tpassword (demo shoppers made on first start)\n"
-                                      + "\n".join(lines) + "\n")
+    make_demo_accounts(settings.accounts_file, "email\tshopper id", DEMO_SHOPPERS, accounts.add)
     print(f"shop: demo shopper accounts written to {settings.accounts_file}", flush=True)
 
 
