@@ -60,7 +60,8 @@ async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str
     applied = {**filters, **{k: v for k, v in result["filters"].items() if v is not None}}
     what = f"“{result['query_text'] or query}”{_constraint_words(applied)}{_order_words(result)}"
     items = result["items"]
-    if result.get("spelled_as") and not offset:   # say it, so a wrong guess is seen and can be retyped
+    told = ctx.tracker.get_slot("last_query") == query   # a refine of the search already told
+    if result.get("spelled_as") and not offset and not told:   # say it: a wrong guess is seen and retyped
         dispatcher.utter_message(text=f"(I read {_respelled(query, result['spelled_as'])}.)")
     if result.get("unchecked"):   # the catalog cannot tell: say so rather than pretend it filtered
         dispatcher.utter_message(text=f"I can't check {' or '.join(result['unchecked'])} in this shop, "

@@ -127,6 +127,8 @@ def test_a_typo_is_searched_as_the_catalog_word_and_the_shopper_is_told(recommen
     assert messages[0]["text"] == "(I read “shampo” as “shampoo”.)"
     assert messages[1]["text"].startswith("Here is what I found for “shampoo”")
     assert [p["id"] for p in slots["last_results"]][:1] == ["shampoo-1"]
+    cheaper, _ = turn(ActionRefineSearch(), "cheaper", "refine_cheaper", slots=slots)
+    assert not any("I read" in (m.get("text") or "") for m in cheaper)   # said once, not at every refine
 
 
 def test_search_then_cheaper_stays_cheaper(recommender):
