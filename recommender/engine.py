@@ -13,11 +13,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import artefacts
-from .blend import Suggestion, blend, content_scores, cooccurrence_scores, reason_text
+from .blend import NO_SCORES, Suggestion, blend, content_scores, cooccurrence_scores, history_scores, reason_text
 from .config import Settings
 from .coupons import CartLine, Coupon, CouponResult, evaluate, load_coupons, parse_coupons
 from .deals import Deals, Uses, cart_deals
 from .embeddings import Encoder
+from .history import top_bought
 from .labels import Labels
 from .mentions import Mention, MentionResolver, phrase_key, singular
 from .query_parser import SIZE_TOLERANCE, Size, parse_query, parse_size, without
@@ -100,6 +101,15 @@ class CartSuggestions:
     cart_rows: list[int]
     suggestions: list[Suggestion]
     reasons: list[str] = field(default_factory=list)
+    personal: bool = False      # a signed-in shopper's own history was part of the blend
+
+
+@dataclass(frozen=True)
+class Bought:
+    """One line of a shopper's "buy it again" list."""
+    row: int
+    times: int          # baskets of theirs that held it
+    weight: float       # the decayed weight it is ranked by
 
 
 @dataclass(frozen=True)
@@ -165,6 +175,11 @@ class Recommender:
         self.need_cues = [re.compile(pattern, re.I) for pattern in settings.needs]
         self._attribute_rows: dict[str, np.ndarray] = {}
         self.prices = cat["price"].to_numpy(dtype=np.float64)
+        personal = art.manifest.get("personal")
+        # A signed-in shopper's blend: the weights the build tuned on held-back baskets; none
+        # without shoppers' histories or where they did not help, and then everyone gets the guest blend.
+        self.personal_weights = (dataclasses.replace(settings.blend, **personal["weights"])
+                                 if personal and personal["weights"]["buy_again"] and len(art.histories) else None)
         self.available = (cat["stock"].to_numpy() != 0)
         self.brands = Labels.of(cat["brand"])
         self.departments = Labels.of(cat["department"])
@@ -422,11 +437,25 @@ class Recommender:
         return out
 
     # -- complete the cart --------------------------------------------------------------
-    def complete_cart(self, cart_ids: list[str], k: int) -> CartSuggestions:
-        return self.suggest_for(list(dict.fromkeys(self.rows_for(cart_ids))), k)
+    def complete_cart(self, cart_ids: list[str], k: int, shopper: str | None = None) -> CartSuggestions:
+        return self.suggest_for(list(dict.fromkeys(self.rows_for(cart_ids))), k, shopper)
 
-    def suggest_for(self, rows: list[int], k: int) -> CartSuggestions:
-        """Products to complete a cart of these (distinct) catalog rows; best sellers for none."""
+    def _history(self, shopper: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        return self.art.histories.row(shopper) if self.personal_weights is not None else None
+
+    def suggest_for(self, rows: list[int], k: int, shopper: str | None = None) -> CartSuggestions:
+        """Products to complete a cart of these (distinct) catalog rows; best sellers for none. A
+        known `shopper` (signed in: the caller vouches for it) gets their own history blended in."""
+        own = self._history(shopper)
+        if own is not None:
+            suggestions = blend(rows, cooccurrence_scores(rows, self.art.similarity),
+                                content_scores(rows, *self._content_neighbours(rows, self._neighbour_width(k)))
+                                if rows else NO_SCORES,
+                                self.art.popularity, self.available, self.personal_weights, k, self.categories.codes,
+                                history_scores(own[:2]))
+            times = dict(zip(own[0].tolist(), own[2].tolist()))
+            return CartSuggestions(rows, suggestions, [reason_text(s, self.titles, times.get(s.position, 0))
+                                                       for s in suggestions], personal=True)
         if not rows:
             popular = self.popular(k)
             pop = self.art.popularity
@@ -437,11 +466,25 @@ class Recommender:
                 ["Popular with other shoppers"] * len(popular),
             )
         cooc = cooccurrence_scores(rows, self.art.similarity)
-        content = content_scores(rows, *self._content_neighbours(rows, max(k * 4, self.settings.index.neighbours)))
+        content = content_scores(rows, *self._content_neighbours(rows, self._neighbour_width(k)))
         suggestions = blend(
             rows, cooc, content, self.art.popularity, self.available, self.settings.blend, k, self.categories.codes
         )
         return CartSuggestions(rows, suggestions, [reason_text(s, self.titles) for s in suggestions])
+
+    def _neighbour_width(self, k: int) -> int:
+        return max(k * 4, self.settings.index.neighbours)
+
+    def buy_again(self, shopper: str | None, k: int, exclude: set[int] | None = None) -> list[Bought] | None:
+        """A signed-in shopper's "buy it again" list: their purchases by decayed weight (the
+        evaluation's buy-again), in stock and not in `exclude`; None for an unknown shopper."""
+        own = self.art.histories.row(shopper)
+        if own is None:
+            return None
+        items, weights, times = own
+        keep = self.available[items] & ~np.isin(items, list(exclude or ()))
+        items, weights, times = items[keep], weights[keep], times[keep]
+        return [Bought(int(items[i]), int(times[i]), float(weights[i])) for i in top_bought(items, weights, k)]
 
     def _content_neighbours(self, rows: list[int], n: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rows) of each cart item's n nearest products: the build's table when it is wide
@@ -460,12 +503,14 @@ class Recommender:
         uses: Uses,
         deals: bool = True,
         also_coupons_for: list[int] | None = None,
+        shopper: str | None = None,
     ) -> CartAnswer:
         """A cart turn in one pass over the resolved cart: `k` suggestions (none for k=0) and, when
         asked, the deals for the cart and the coupon codes of the suggestions (and of
-        `also_coupons_for`, rows the shopper was shown before)."""
+        `also_coupons_for`, rows the shopper was shown before). `shopper`: a signed-in shopper's id,
+        whose history joins the blend."""
         lines = self.cart_lines(cart)
-        suggested = self.suggest_for(list(cart.rows), k) if k else CartSuggestions(list(cart.rows), [])
+        suggested = self.suggest_for(list(cart.rows), k, shopper) if k else CartSuggestions(list(cart.rows), [])
         found = None
         if deals:
             rows = dict.fromkeys([s.position for s in suggested.suggestions] + list(also_coupons_for or ()))

@@ -54,6 +54,12 @@ PATTERNS = [  # baskets are drawn from these, so co-purchase has a known answer
 ]
 
 
+def favourite(user: int) -> str:
+    """The product shopper u<user> adds to most baskets, whatever else they buy."""
+    others = [p[0] for p in PRODUCTS if p[0] != "gone-1"]
+    return others[(user * 7) % len(others)]
+
+
 def write_shop(folder: Path, baskets: int = 600, seed: int = 7) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     catalog, interactions = folder / "catalog.csv", folder / "interactions.csv"
@@ -70,12 +76,15 @@ def write_shop(folder: Path, baskets: int = 600, seed: int = 7) -> tuple[Path, P
         w = csv.writer(fh)
         w.writerow(["basket_id", "user_id", "product_id", "timestamp", "quantity"])
         for b in range(baskets):
-            items = list(rng.choice(PATTERNS))
+            user = b % 40   # half of a shopper's baskets are their habit, and most hold their favourite
+            items = list(PATTERNS[user % len(PATTERNS)] if rng.random() < 0.5 else rng.choice(PATTERNS))
+            if rng.random() < 0.7:
+                items.append(favourite(user))
             if rng.random() < 0.3:
                 items.append(rng.choice(others))      # noise
             when = (start + dt.timedelta(hours=b)).isoformat()
             for pid in dict.fromkeys(items):
-                w.writerow([f"b{b}", f"u{b % 40}", pid, when, rng.randint(1, 3)])
+                w.writerow([f"b{b}", f"u{user}", pid, when, rng.randint(1, 3)])
     return catalog, interactions
 
 

@@ -28,15 +28,11 @@ from ..embeddings import Encoder
 from ..importers.histories import OrderHistories
 from . import components, report
 from .content_search import run_content_search
-from .harness import Fold, run_protocols, tune_decay
+from .harness import DECAYS, VALIDATION_HOLDOUTS, Fold, run_protocols, tune_decay
 from .splits import basket_ranks, make_split
 
 log = logging.getLogger("recommender.evaluation")
 DEFAULT_INSTACART = PROJECT_ROOT.parent / "shared" / "data" / "instacart"
-DECAYS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)   # buy-again decay candidates, chosen on validation
-# Validation targets: the three baskets before each user's last one (the test target). Tuning on
-# three folds, not one, keeps the chosen weights from fitting one basket's noise.
-VALIDATION_HOLDOUTS = (2, 3, 4)
 
 
 def load(name: str, instacart_dir: Path) -> tuple[OrderHistories, list[str]]:

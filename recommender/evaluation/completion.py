@@ -3,7 +3,8 @@
 Baskets are split by time; the co-purchase model is fitted on the earlier ones only. For each
 held-out basket with at least two items, one item is hidden and the rest is the cart; a method
 scores a hit when the hidden item is in its top k. Reported for the blend and each component
-alone (same code path, other weights), so the manifest shows whether the blend earns its place.
+alone (same code path, other weights), so the manifest shows whether the blend earns its place;
+and for signed-in shoppers, whose own history joins the blend with a share tuned here.
 """
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .. import cooccurrence
-from ..blend import blend, content_scores, cooccurrence_scores
+from ..blend import blend, content_scores, cooccurrence_scores, history_scores
 from ..config import BlendWeights, Settings
+from ..history import ShopperHistories
 from ..rows import CsrRows
+from .harness import DECAYS, VALIDATION_HOLDOUTS, tune_decay
+from .splits import ranked_lines, shopper_histories
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class Completion:
 
 
 CART_SIZES = ((1, 5, "1-5"), (6, 15, "6-15"), (16, 10**9, "16+"))
+PERSONAL_SHARES = tuple(round(0.1 * i, 1) for i in range(10))   # the history's share of a signed-in blend
 
 
 def by_cart_size(sizes: list[int], hit: list[bool]) -> dict[str, dict]:
@@ -49,31 +54,56 @@ def time_split(interactions: pd.DataFrame, holdout_share: float) -> tuple[pd.Dat
     return interactions[~mask], interactions[mask]
 
 
-def completion_cases(holdout: pd.DataFrame, position: dict[str, int], max_cases: int, seed: int
-                     ) -> list[tuple[list[int], int]]:
+@dataclass(frozen=True)
+class Case:
+    cart: list[int]
+    hidden: int
+    shopper: str        # whose basket it was ("" when the data does not say)
+
+
+@dataclass
+class Models:
+    """What the service loads, fitted on one part of the baskets."""
+    similarity: CsrRows
+    popularity: np.ndarray
+    histories: ShopperHistories | None    # None: the data names no shoppers
+
+
+def fit_models(lines: pd.DataFrame, position: dict[str, int], settings: Settings, decay: float | None) -> Models:
+    baskets = cooccurrence.basket_matrix(lines, position)
+    similarity = CsrRows.of(cooccurrence.item_similarity(baskets, settings.cf_neighbours, settings.cf_shrinkage))
+    ranked = ranked_lines(lines, position) if decay is not None else None
+    histories = shopper_histories(ranked, position, decay) if ranked is not None else None
+    return Models(similarity, cooccurrence.popularity(baskets), histories)
+
+
+def completion_cases(holdout: pd.DataFrame, position: dict[str, int], max_cases: int, seed: int) -> list[Case]:
     rng = np.random.default_rng(seed)
     cases = []
+    shoppers = holdout["user_id"].fillna("").astype(str) if "user_id" in holdout else pd.Series("", holdout.index)
     for _, items in holdout.groupby("basket_id", sort=False)["product_id"]:
         rows = list(dict.fromkeys(position[i] for i in items))
         if len(rows) >= 2:
             hidden = rows.pop(int(rng.integers(len(rows))))
-            cases.append((rows, hidden))
+            cases.append(Case(rows, hidden, shoppers[items.index[0]]))
     if len(cases) > max_cases:
         cases = [cases[i] for i in sorted(rng.choice(len(cases), max_cases, replace=False))]
     return cases
 
 
-def evaluate_completion(cases: list[tuple[list[int], int]], similarity: CsrRows, popularity: np.ndarray,
-                        neighbours: tuple[np.ndarray, np.ndarray], categories: np.ndarray, weights: BlendWeights,
-                        k: int) -> Completion:
-    """`neighbours`: the build's content neighbour table (scores, rows), as the service reads it."""
-    available = np.ones(len(popularity), dtype=bool)
+def evaluate_completion(cases: list[Case], models: Models, neighbours: tuple[np.ndarray, np.ndarray],
+                        categories: np.ndarray, weights: BlendWeights, k: int) -> Completion:
+    """`neighbours`: the build's content neighbour table (scores, rows), as the service reads it.
+    A case's shopper history counts when the weights give it a share, as for a signed-in shopper."""
+    available = np.ones(len(models.popularity), dtype=bool)
     hits, reciprocal, same, shown = 0, 0.0, 0, 0
     hit_each = []
-    for cart, hidden in cases:
+    for case in cases:
+        cart, hidden = case.cart, case.hidden
         content = content_scores(cart, neighbours[0][cart], neighbours[1][cart])
-        ranked = blend(cart, cooccurrence_scores(cart, similarity), content, popularity, available, weights, k,
-                       categories)
+        own = models.histories.row(case.shopper) if models.histories is not None and weights.buy_again else None
+        ranked = blend(cart, cooccurrence_scores(cart, models.similarity), content, models.popularity, available,
+                       weights, k, categories, history_scores(own[:2] if own else None))
         positions = [s.position for s in ranked]
         hit_each.append(hidden in positions)
         if hidden in positions:
@@ -84,21 +114,61 @@ def evaluate_completion(cases: list[tuple[list[int], int]], similarity: CsrRows,
         shown += len(first)
     n = max(len(cases), 1)
     return Completion(round(hits / n, 4), round(reciprocal / n, 4), len(cases), round(same / max(shown, 1), 4),
-                      by_cart_size([len(cart) for cart, _ in cases], hit_each))
+                      by_cart_size([len(c.cart) for c in cases], hit_each))
+
+
+def personal_weights(guest: BlendWeights, share: float) -> BlendWeights:
+    """The guest blend scaled down to make room for the shopper's own history at `share`."""
+    return replace(guest, cooccurrence=guest.cooccurrence * (1 - share), content=guest.content * (1 - share),
+                   popularity=guest.popularity * (1 - share), buy_again=share)
+
+
+def choose_decay(ranked: pd.DataFrame | None, position: dict[str, int]) -> tuple[float | None, dict[float, float]]:
+    """Buy-again's decay by next-basket Recall@10 on each shopper's latest three baskets (the
+    evaluation's rule, whose test basket is one further back); None when no shopper has two.
+    `ranked`: `splits.ranked_lines` of the baskets to learn from."""
+    if ranked is None or ranked["back"].max() < 1:
+        return None, {}
+    latest = tuple(h - 1 for h in VALIDATION_HOLDOUTS)    # (1, 2, 3): nothing here is a test basket
+    holdouts = tuple(h for h in latest if h <= ranked["back"].max())
+    decay, found = tune_decay(ranked, position, DECAYS, holdouts)
+    found = {d: v for d, v in found.items() if v == v}    # NaN: no shopper had that basket
+    return (decay if found else None), found
+
+
+def tune_personal(fit: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],
+                  categories: np.ndarray, settings: Settings, k: int, max_cases: int) -> dict | None:
+    """The share of the blend the shopper's history gets, chosen on the latest tenth of the fitting
+    baskets (never the held-out ones), with the decay chosen on the same fitting baskets."""
+    decay, by_decay = choose_decay(ranked_lines(fit, position), position)
+    if decay is None:
+        return None
+    inner_fit, validation = time_split(fit, holdout_share=0.1)
+    models = fit_models(inner_fit, position, settings, decay)
+    known = set(models.histories.shoppers) if models.histories else set()
+    cases = [c for c in completion_cases(validation, position, max_cases, seed=1) if c.shopper in known]
+    if not cases:
+        return None
+    found = {share: evaluate_completion(cases, models, neighbours, categories,
+                                        personal_weights(settings.blend, share), k) for share in PERSONAL_SHARES}
+    # Best HitRate@k; a tie (a small shop's top k holds most of it) goes to the better MRR, then the smaller share.
+    share = max(found, key=lambda s: (found[s].hit_rate, found[s].mrr, -s))
+    return {"decay": decay, "buy_again_share": share, "validation_cases": len(cases),
+            "validation_hit_rate_by_share": {s: c.hit_rate for s, c in found.items()},
+            "validation_mrr_by_share": {s: c.mrr for s, c in found.items()}, "validation_recall_by_decay": by_decay}
 
 
 def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],
                   categories: np.ndarray, settings: Settings, k: int = 10, max_cases: int = 1000) -> dict:
     fit, holdout = time_split(interactions, holdout_share=0.1)
-    baskets = cooccurrence.basket_matrix(fit, position)
-    similarity = CsrRows.of(cooccurrence.item_similarity(baskets, settings.cf_neighbours, settings.cf_shrinkage))
-    popularity = cooccurrence.popularity(baskets)
     cases = completion_cases(holdout, position, max_cases, seed=0)
     protocol = f"basket completion, hide 1 item, latest 10% of baskets by time, top {k}"
     if not cases:   # a new shop: zeros would read as a broken model, not as no data
-        return {"protocol": protocol, "cases": 0, "methods": {},
+        return {"protocol": protocol, "cases": 0, "methods": {}, "personal": None,
                 "not_measured": f"no held-out basket with two or more products ({len(interactions):,} basket "
                                 "lines in all): completion quality is not measured until there are baskets"}
+    tuned = tune_personal(fit, position, neighbours, categories, settings, k, max_cases)
+    models = fit_models(fit, position, settings, tuned["decay"] if tuned else None)
     w = settings.blend
     methods = {
         "blend": w,
@@ -106,6 +176,23 @@ def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbou
         "content_only": replace(w, cooccurrence=0, content=1, popularity=0),
         "popularity_only": BlendWeights(0, 0, 1, 1.0, complements_first=0),
     }
-    results = {name: vars(evaluate_completion(cases, similarity, popularity, neighbours, categories, wts, k))
+    results = {name: vars(evaluate_completion(cases, models, neighbours, categories, wts, k))
                for name, wts in methods.items()}
-    return {"protocol": protocol, "cases": len(cases), "methods": results}
+    return {"protocol": protocol, "cases": len(cases), "methods": results,
+            "personal": personal_check(cases, models, neighbours, categories, settings, tuned, k)}
+
+
+def personal_check(cases: list[Case], models: Models, neighbours: tuple[np.ndarray, np.ndarray],
+                   categories: np.ndarray, settings: Settings, tuned: dict | None, k: int) -> dict | None:
+    """Signed-in against guest on the held-out baskets of shoppers with a history before them."""
+    if tuned is None or models.histories is None:
+        return None
+    known = [c for c in cases if c.shopper in set(models.histories.shoppers)]
+    weights = personal_weights(settings.blend, tuned["buy_again_share"])
+    only_history = BlendWeights(0, 0, 0, 1.0, complements_first=0, buy_again=1)
+    return {**tuned, "weights": {f: getattr(weights, f) for f in ("cooccurrence", "content", "popularity",
+                                                                  "buy_again")},
+            "cases": len(known),
+            "signed_in": vars(evaluate_completion(known, models, neighbours, categories, weights, k)),
+            "guest": vars(evaluate_completion(known, models, neighbours, categories, settings.blend, k)),
+            "buy_again_only": vars(evaluate_completion(known, models, neighbours, categories, only_history, k))}

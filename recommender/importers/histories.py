@@ -41,17 +41,22 @@ class OrderHistories:
         tx = dataset.interactions
         if tx["user_id"].isna().all() or tx["timestamp"].isna().all():
             raise ValueError("this dataset has no user ids or timestamps: it has no order histories")
-        first = tx.groupby("basket_id")["timestamp"].transform("min")
-        orders = pd.DataFrame(
-            {
-                "user_id": tx["user_id"].astype(str),
-                "basket_id": tx["basket_id"].astype(str),
-                "when": first,
-                "product_id": tx["product_id"].astype(str),
-            }
-        )
-        rank = orders.drop_duplicates("basket_id").sort_values(["user_id", "when", "basket_id"])
-        rank["seq"] = rank.groupby("user_id").cumcount() + 1
-        orders = orders.merge(rank[["basket_id", "seq"]], on="basket_id")[["user_id", "basket_id", "seq", "product_id"]]
         items = dataset.catalog[["id", "title", "category", "department"]].fillna("")
-        return cls.validated(items, orders, ImportReport(source=dataset.report.source))
+        return cls.validated(items, orders_of(tx), ImportReport(source=dataset.report.source))
+
+
+def orders_of(lines: pd.DataFrame) -> pd.DataFrame:
+    """Basket lines (user_id, basket_id, product_id, timestamp) as orders: user_id, basket_id, seq
+    (each user's baskets numbered by time), product_id."""
+    first = lines.groupby("basket_id")["timestamp"].transform("min")
+    orders = pd.DataFrame(
+        {
+            "user_id": lines["user_id"].astype(str),
+            "basket_id": lines["basket_id"].astype(str),
+            "when": first,
+            "product_id": lines["product_id"].astype(str),
+        }
+    )
+    rank = orders.drop_duplicates("basket_id").sort_values(["user_id", "when", "basket_id"])
+    rank["seq"] = rank.groupby("user_id").cumcount() + 1
+    return orders.merge(rank[["basket_id", "seq"]], on="basket_id")[["user_id", "basket_id", "seq", "product_id"]]

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from telemetry.http import HttpTelemetry
 
-from ..blend import Suggestion
+from ..blend import Suggestion, bought_text
 from ..coupons import CartLine, subtotal
 from ..engine import Cart, Recommender, SearchFilters, UnknownProducts
 from ..query_parser import parse_size
@@ -146,7 +146,8 @@ def suggestion_json(request: web.Request, engine: Recommender, s: Suggestion, re
         reason=reason,
         reason_kind=s.reason,
         because_of=engine.ids[s.because_of] if s.because_of is not None else None,
-        scores={"blend": s.score, "cooccurrence": s.cooccurrence, "content": s.content, "popularity": s.popularity},
+        scores={"blend": s.score, "cooccurrence": s.cooccurrence, "content": s.content, "popularity": s.popularity,
+                "buy_again": s.buy_again},
         **extra,
     )
 
@@ -272,16 +273,34 @@ async def complete_cart(request: web.Request) -> web.Response:
     engine = request[ENGINE_KEY]
     body = await parse(request, schemas.CartRequest)
     _check_limits(engine, k=body.k, cart=body.cart)
-    result = engine.suggest_for(list(_known_cart(engine, body.cart).rows), body.k)
+    result = engine.suggest_for(list(_known_cart(engine, body.cart).rows), body.k, body.shopper_id)
     request.app[SERVED].labels("complete_cart").inc(len(result.suggestions))
     return web.json_response(
         {
             "items": [
                 suggestion_json(request, engine, s, reason) for s, reason in zip(result.suggestions, result.reasons)
             ],
-            "weights": vars(engine.settings.blend),
+            **_blend_used(engine, result.personal),
         }
     )
+
+
+def _blend_used(engine: Recommender, personal: bool) -> dict:
+    """Whether the shopper's own history was blended in, and the weights that ranked the list."""
+    return {"personal": personal, "weights": vars(engine.personal_weights if personal else engine.settings.blend)}
+
+
+async def buy_again(request: web.Request) -> web.Response:
+    """A signed-in shopper's "buy it again" list. The caller (the action server) vouches for the
+    shopper id: it sends one only for a verified sign-in. An unknown shopper gets `known: false`."""
+    engine = request[ENGINE_KEY]
+    body = await parse(request, schemas.BuyAgainRequest)
+    _check_limits(engine, k=body.k, cart=body.cart)
+    bought = engine.buy_again(body.shopper_id, body.k, set(engine.cart(_pairs(body.cart)).rows))
+    request.app[SERVED].labels("buy_again").inc(len(bought or ()))
+    return web.json_response({"known": bought is not None, "items": [
+        product_json(request, engine, b.row, reason=bought_text(b.times), reason_kind="buy_again",
+                     times_bought=b.times) for b in bought or ()]})
 
 
 async def cart(request: web.Request) -> web.Response:
@@ -298,6 +317,7 @@ async def cart(request: web.Request) -> web.Response:
         _uses(request.app[STORE], body.shopper_id),
         deals=body.deals,
         also_coupons_for=shown,
+        shopper=body.shopper_id,
     )
     request.app[SERVED].labels("complete_cart").inc(len(answer.suggestions.suggestions))
     codes = answer.deals.for_suggestions if answer.deals else {}
@@ -316,7 +336,7 @@ async def cart(request: web.Request) -> web.Response:
                 "almost": [vars(r) for r in answer.deals.almost],
                 "for_suggestions": codes,
             },
-            "weights": vars(engine.settings.blend),
+            **_blend_used(engine, answer.suggestions.personal),
         }
     )
 
@@ -430,6 +450,7 @@ def create_app(
     app.router.add_post("/similar", similar)
     app.router.add_post("/cart", cart)
     app.router.add_post("/complete-cart", complete_cart)
+    app.router.add_post("/buy-again", buy_again)
     app.router.add_post("/coupons/validate", validate_coupon)
     app.router.add_post("/coupons/redeem", redeem_coupon)
     app.router.add_post("/resolve-mentions", resolve_mentions)

@@ -60,6 +60,12 @@ class CartRequest(_Body):
     shopper_id: StrictStr | None = None
 
 
+class BuyAgainRequest(_Body):
+    shopper_id: StrictStr = Field(min_length=1, max_length=200)
+    k: StrictInt = Field(default=10, ge=1)
+    cart: list[CartItem] = Field(default_factory=list, description="items already in the cart, left out")
+
+
 class CartTurnRequest(_Body):
     cart: list[CartItem]
     k: StrictInt = Field(default=5, ge=0, description="suggestions to complete the cart; 0 for none")
