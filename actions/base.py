@@ -20,6 +20,7 @@ from . import metrics, replies
 from .api.recommender import RecommenderClient, RecommenderRejected, RecommenderUnavailable
 from .cart_lines import read_cart
 from .config import settings
+from .shopper import recommender_shopper
 
 log = logging.getLogger("cartwise.actions")
 
@@ -59,6 +60,14 @@ class Context:
         self.changed_cart: list[dict] | None = None   # set when this turn changed the cart
         self.unreadable: list[str] = []   # cart entries left out this turn, said before the reply
         self._page = read_cart(tracker.latest_message.get("metadata"))   # the page's cart, if it sent one
+        self._shopper: str | None = None
+
+    @property
+    def shopper(self) -> str:
+        """Who the recommender serves this turn (`shopper.recommender_shopper`), checked once."""
+        if self._shopper is None:
+            self._shopper = recommender_shopper(self.tracker)
+        return self._shopper
 
     async def cart(self) -> list[dict]:
         """The cart: the page's, priced by the catalog (one call), or the slot's (no call)."""
@@ -83,7 +92,7 @@ class Context:
         if not lines and not k and not deals:
             answer = {"cart": {"lines": [], "unknown": [], "total": 0.0}, "suggestions": [], "deals": None}
         else:
-            answer = await self.rec.cart(lines, k, self.tracker.sender_id, deals, suggestion_ids)
+            answer = await self.rec.cart(lines, k, self.shopper, deals, suggestion_ids)
         titles = {str(line["id"]): line.get("title") for line in lines}
         self.unreadable += [f"{titles[pid]} (no longer in our catalog)" if titles.get(pid)
                             else f"item {pid} (not in our catalog)" for pid in answer["cart"]["unknown"]]

@@ -194,7 +194,8 @@ class ActionCompleteCart(ShopAction):
             names = ", ".join(line["title"].split(",")[0].lower() for line in cart[:3])
             intro = f"To go with your {names}, you might like:"
         else:
-            intro = "Your cart is empty; here is what shoppers buy most:"
+            intro = ("Your cart is empty; here is what you often buy:" if answer.get("personal")
+                     else "Your cart is empty; here is what shoppers buy most:")
         utter_products(
             ctx,
             dispatcher,

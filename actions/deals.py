@@ -52,7 +52,7 @@ class ActionApplyCoupon(ShopAction):
         if not cart:
             dispatcher.utter_message(text=f"Your cart is empty, so there is nothing to apply {code.upper()} to yet.")
             return
-        result = await ctx.rec.validate_coupon(code, cart, ctx.tracker.sender_id)
+        result = await ctx.rec.validate_coupon(code, cart, ctx.shopper)
         if result["status"] != "valid":
             dispatcher.utter_message(text=result["message"])
             return

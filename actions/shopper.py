@@ -55,3 +55,10 @@ def shopper_id(tracker: Tracker) -> str | None:
     if found is None or not _bindings().bind(found.token_id, tracker.sender_id, found.expires_at):
         return None
     return found.shopper_id
+
+
+def recommender_shopper(tracker: Tracker) -> str:
+    """Who the recommender serves: a signed-in shopper by id (their history joins the blend and
+    their coupon uses count across chats), else this conversation as a guest. The "guest:" prefix
+    means no guest can pass for a shopper by choosing a sender id."""
+    return shopper_id(tracker) or f"guest:{tracker.sender_id}"

@@ -92,6 +92,10 @@ class RecommenderClient:
         return await self._call("POST", "/cart", {"cart": _ids(cart), "k": k, "shopper_id": shopper_id,
                                                   "deals": deals, "suggestion_ids": suggestion_ids or []})
 
+    async def buy_again(self, shopper_id: str, cart: list[dict], k: int) -> dict:
+        """A signed-in shopper's usual products, not those in the cart (POST /buy-again)."""
+        return await self._call("POST", "/buy-again", {"shopper_id": shopper_id, "cart": _ids(cart), "k": k})
+
     async def validate_coupon(self, code: str, cart: list[dict], shopper_id: str | None) -> dict:
         return await self._call(
             "POST", "/coupons/validate", {"code": code, "cart": _ids(cart), "shopper_id": shopper_id}
