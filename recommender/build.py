@@ -7,6 +7,7 @@ change, only products whose text changed are re-embedded.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import logging
@@ -16,6 +17,7 @@ import time
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -141,15 +143,20 @@ def serving_histories(interactions: pd.DataFrame, positions: dict[str, int], che
                        "shoppers": len(histories)}
 
 
-def build(settings: Settings, force: bool = False) -> dict:
+def build(settings: Settings, force: bool = False,
+          hold_out: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> dict:
+    """`hold_out`: basket lines -> the lines to build from, for benchmarks that serve a build made
+    without the baskets they then ask about (always rebuilt; its name goes into the manifest)."""
     fingerprint = input_fingerprint(settings)
     manifest = artefacts.read_manifest(settings.models_dir)
-    if not force and manifest and manifest.get("input_fingerprint") == fingerprint:
+    if not force and hold_out is None and manifest and manifest.get("input_fingerprint") == fingerprint:
         log.info("recommender artefacts are up to date (%s); nothing to do", settings.models_dir)
         return manifest
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     dataset = load_dataset(settings)
+    if hold_out is not None:
+        dataset = dataclasses.replace(dataset, interactions=hold_out(dataset.interactions))
     timings["import_s"] = time.perf_counter() - t0
     log.info(dataset.report.summary())
     if dataset.catalog.empty:   # nothing to embed or index: say why instead of failing further on
@@ -203,7 +210,7 @@ def build(settings: Settings, force: bool = False) -> dict:
         pd.concat(dataset.report.rejected).to_csv(rejects_dir / "rejected_rows.csv", index=False)
 
     manifest = {
-        "input_fingerprint": fingerprint,
+        "input_fingerprint": fingerprint if hold_out is None else f"held out: {hold_out.__name__}",
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "source": dataset.report.source,
         "import": {"rows_read": dataset.report.rows_read, "rows_kept": dataset.report.rows_kept,

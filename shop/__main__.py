@@ -1,11 +1,14 @@
 """`python -m shop`: serve the demo shop page.
 
 On first start with no shopper accounts, the demo shopper (demo@example.com, who owns the demo
-orders) is created with a random password, written to the accounts file (mode 600).
+orders) and accounts for some of the data's real households (household-<id>@example.com, each with
+that household's purchase history in the recommender) are created with random passwords, written
+to the accounts file (mode 600).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from aiohttp import web
@@ -21,11 +24,21 @@ from .config import ShopSettings, load
 DEMO_SHOPPERS = (("demo@example.com", "demo"),)
 
 
+def households(settings: ShopSettings) -> list[tuple[str, str]]:
+    """(email, shopper id) for the first households of the recommender's build; none before a build."""
+    try:
+        shoppers = json.loads(settings.households_file.read_text())["shoppers"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return [(f"household-{s}@example.com", str(s)) for s in shoppers[:settings.households]]
+
+
 def ensure_demo_shoppers(settings: ShopSettings, accounts: ShopperAccounts) -> None:
     if accounts.count():
         return
-    make_demo_accounts(settings.accounts_file, "email\tshopper id", DEMO_SHOPPERS, accounts.add)
-    print(f"shop: demo shopper accounts written to {settings.accounts_file}", flush=True)
+    made = [*DEMO_SHOPPERS, *households(settings)]
+    make_demo_accounts(settings.accounts_file, "email\tshopper id", made, accounts.add)
+    print(f"shop: {len(made)} demo shopper accounts written to {settings.accounts_file}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

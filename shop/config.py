@@ -17,11 +17,14 @@ class ShopSettings:
     db: Path                # shoppers' accounts and sessions (SQLite)
     accounts_file: Path     # the demo shoppers' random passwords, written on first start (mode 600)
     session_ttl_s: float    # a sign-in lasts this long
+    households_file: Path   # the recommender build's shoppers (history.shoppers.json): demo accounts for some
+    households: int         # ... this many, so a demo sign-in has a real purchase history
 
 
 def load(path: Path | None = None) -> ShopSettings:
     file = config.load(path)
     raw = file.section("shop")
+    households = raw.get("demo_households") or {}
     return ShopSettings(
         host=str(raw.get("host", "127.0.0.1")),
         port=int(raw.get("port", 5080)),
@@ -31,4 +34,7 @@ def load(path: Path | None = None) -> ShopSettings:
         db=file.resolve(raw.get("db", "var/shop.db")),
         accounts_file=file.resolve(raw.get("accounts_file", "var/shop-accounts.txt")),
         session_ttl_s=float(raw.get("session_ttl_s", 12 * 3600)),
+        households_file=file.resolve(households["history"]) if "history" in households else
+        file.resolve(file.section("recommender").get("models_dir", "models/recommender")) / "history.shoppers.json",
+        households=int(households.get("count", 200)),
     )

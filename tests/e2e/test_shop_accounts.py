@@ -54,3 +54,23 @@ def test_wrong_passwords_are_refused_alike_and_then_limited(stack):
     assert browser.call("POST", "/api/sign-in", {"email": "limit@example.com", "password": "y" * 12})[0] == 429
     assert browser.call("POST", "/api/sign-in", {"email": "limit@example.com"})[0] == 400
     assert browser.call("POST", "/api/sign-in", ["not", "an", "object"])[0] == 400
+
+
+def test_a_household_signs_in_and_the_bot_knows_its_usuals(stack):
+    """Demo accounts exist for the build's households; signed in, "buy it again" lists what that
+    household buys, and the same words from a guest get no one's history."""
+    from tests.fixture_shop import favourite
+    from tests.stack import Shopper
+
+    rows = [line.split("\t") for line in (stack["folder"] / "shop-accounts.txt").read_text().splitlines()[1:]]
+    assert {shopper for _, shopper, _ in rows} == {"demo", *(f"u{n}" for n in range(40))}
+    email, shopper, password = next(row for row in rows if row[1] == "u3")
+    browser = Browser(f"http://127.0.0.1:{stack['ports']['shop']}")
+    assert browser.call("POST", "/api/sign-in", {"email": email, "password": password}) == (200, {"shopper_id": "u3"})
+    token = browser.call("GET", "/api/me")[1]["identity"]
+    signed_in = Shopper(stack, "household-u3").say("/buy_again", {"identity": token})
+    cards = next(m["attachment"]["payload"]["elements"] for m in signed_in if m.get("attachment"))
+    assert signed_in[0]["text"].startswith("What you buy most often:")
+    assert favourite(3) in [card["product_id"] for card in cards[:4]]
+    guest = Shopper(stack, "u3").text("/buy_again", {"shopper_id": "u3"})
+    assert guest.startswith("I can show what you usually buy once you're signed in")
