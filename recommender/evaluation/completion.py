@@ -119,8 +119,9 @@ def evaluate_completion(cases: list[Case], models: Models, neighbours: tuple[np.
 
 def personal_weights(guest: BlendWeights, share: float) -> BlendWeights:
     """The guest blend scaled down to make room for the shopper's own history at `share`."""
-    return replace(guest, cooccurrence=guest.cooccurrence * (1 - share), content=guest.content * (1 - share),
-                   popularity=guest.popularity * (1 - share), buy_again=share)
+    return replace(guest, cooccurrence=round(guest.cooccurrence * (1 - share), 4),
+                   content=round(guest.content * (1 - share), 4),
+                   popularity=round(guest.popularity * (1 - share), 4), buy_again=share)
 
 
 def choose_decay(ranked: pd.DataFrame | None, position: dict[str, int]) -> tuple[float | None, dict[float, float]]:
