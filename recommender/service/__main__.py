@@ -17,6 +17,7 @@ from telemetry import logs
 
 from ..config import load_settings
 from ..engine import Recommender
+from ..recent_baskets import RecentBaskets
 from ..redemptions import RedemptionStore
 from .app import create_app
 
@@ -37,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"recommender: {exc}", file=sys.stderr)
         return 2
-    app = create_app(engine, RedemptionStore(settings.state_db), loader=lambda: Recommender.load(settings))
+    app = create_app(engine, RedemptionStore(settings.state_db), RecentBaskets(settings.state_db),
+                     loader=lambda: Recommender.load(settings))
     shared = args.workers > 1 or args.reuse_port
     workers = [subprocess.Popen([sys.executable, "-m", "recommender.service", "--host", args.host,
                                  "--port", str(args.port), "--reuse-port"]) for _ in range(args.workers - 1)]

@@ -25,6 +25,7 @@ from ..blend import Suggestion, bought_text
 from ..coupons import CartLine, subtotal
 from ..engine import Cart, Recommender, SearchFilters, UnknownProducts
 from ..query_parser import parse_size
+from ..recent_baskets import RecentBaskets
 from ..redemptions import RedemptionStore
 from . import schemas
 from .placeholder import placeholder_svg
@@ -35,6 +36,7 @@ Body = TypeVar("Body", bound=BaseModel)
 
 ENGINE_KEY = "engine"   # the engine answering this request: one per request, even across a reload
 STORE = web.AppKey("store", RedemptionStore)
+RECENT = web.AppKey("recent", RecentBaskets)
 CLOCK = web.AppKey("clock", Callable[[], dt.date])
 METRICS = web.AppKey("metrics", HttpTelemetry)
 SERVED = web.AppKey("served", Counter)   # products returned, by kind
@@ -177,9 +179,7 @@ async def health(request: web.Request) -> web.Response:
 
 async def reload(request: web.Request) -> web.Response:
     """Load the artefacts in models_dir now, then serve them; the old ones answer until the switch."""
-    expected = os.environ.get("CARTWISE_SERVICE_TOKEN", "")
-    if expected and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {expected}"):
-        raise ApiError(401, "service_token", "A valid service token is required (Authorization: Bearer ...).")
+    _require_service_token(request)
     slot = request.app[SLOT]
     if slot.load is None:
         raise ApiError(409, "no_loader", "This service was started without a way to load artefacts.")
@@ -273,7 +273,8 @@ async def complete_cart(request: web.Request) -> web.Response:
     engine = request[ENGINE_KEY]
     body = await parse(request, schemas.CartRequest)
     _check_limits(engine, k=body.k, cart=body.cart)
-    result = engine.suggest_for(list(_known_cart(engine, body.cart).rows), body.k, body.shopper_id)
+    result = engine.suggest_for(list(_known_cart(engine, body.cart).rows), body.k, body.shopper_id,
+                                _recent(request, engine, body.shopper_id))
     request.app[SERVED].labels("complete_cart").inc(len(result.suggestions))
     return web.json_response(
         {
@@ -283,6 +284,34 @@ async def complete_cart(request: web.Request) -> web.Response:
             **_blend_used(engine, result.personal),
         }
     )
+
+
+def _recent(request: web.Request, engine: Recommender, shopper: str | None) -> list[list[int]]:
+    """The shopper's baskets recorded since the build, as catalog rows (products since removed left out)."""
+    if not shopper:
+        return []
+    return [[engine.position[p] for p in basket if p in engine.position]
+            for basket in request.app[RECENT].of(shopper, engine.recent_after)]
+
+
+def _require_service_token(request: web.Request) -> None:
+    expected = os.environ.get("CARTWISE_SERVICE_TOKEN", "")
+    if expected and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {expected}"):
+        raise ApiError(401, "service_token", "A valid service token is required (Authorization: Bearer ...).")
+
+
+async def record_basket(request: web.Request) -> web.Response:
+    """A signed-in shopper's checkout, so their next suggestions know it before the next build.
+    The shop calls it with the service token; a retried checkout (same basket id) counts once."""
+    _require_service_token(request)
+    engine = request[ENGINE_KEY]
+    body = await parse(request, schemas.BasketRequest)
+    _check_limits(engine, cart=body.product_ids)
+    unknown = [p for p in body.product_ids if p not in engine.position]
+    if unknown:
+        raise _unknown(UnknownProducts(unknown))
+    recorded = request.app[RECENT].add(body.shopper_id, body.basket_id, list(dict.fromkeys(body.product_ids)))
+    return web.json_response({"recorded": recorded})
 
 
 def _blend_used(engine: Recommender, personal: bool) -> dict:
@@ -296,7 +325,8 @@ async def buy_again(request: web.Request) -> web.Response:
     engine = request[ENGINE_KEY]
     body = await parse(request, schemas.BuyAgainRequest)
     _check_limits(engine, k=body.k, cart=body.cart)
-    bought = engine.buy_again(body.shopper_id, body.k, set(engine.cart(_pairs(body.cart)).rows))
+    bought = engine.buy_again(body.shopper_id, body.k, set(engine.cart(_pairs(body.cart)).rows),
+                              _recent(request, engine, body.shopper_id))
     request.app[SERVED].labels("buy_again").inc(len(bought or ()))
     return web.json_response({"known": bought is not None, "items": [
         product_json(request, engine, b.row, reason=bought_text(b.times), reason_kind="buy_again",
@@ -318,6 +348,7 @@ async def cart(request: web.Request) -> web.Response:
         deals=body.deals,
         also_coupons_for=shown,
         shopper=body.shopper_id,
+        recent=_recent(request, engine, body.shopper_id),
     )
     request.app[SERVED].labels("complete_cart").inc(len(answer.suggestions.suggestions))
     codes = answer.deals.for_suggestions if answer.deals else {}
@@ -435,12 +466,14 @@ async def image(request: web.Request) -> web.Response:
 def create_app(
     engine: Recommender,
     store: RedemptionStore,
+    recent: RecentBaskets,
     clock: Callable[[], dt.date] = dt.date.today,
     loader: Callable[[], Recommender] | None = None,
 ) -> web.Application:
     telemetry = HttpTelemetry("recommender")
     app = web.Application(middlewares=[telemetry.middleware(), errors], client_max_size=1024**2)
     app[SLOT], app[STORE], app[CLOCK], app[METRICS] = EngineSlot(engine, loader), store, clock, telemetry
+    app[RECENT] = recent
     app[SERVED] = telemetry.counter("recommendations_served_total", "Products returned to clients", ("kind",))
     app.router.add_get("/health", health)
     app.router.add_post("/admin/reload", reload)
@@ -451,6 +484,7 @@ def create_app(
     app.router.add_post("/cart", cart)
     app.router.add_post("/complete-cart", complete_cart)
     app.router.add_post("/buy-again", buy_again)
+    app.router.add_post("/baskets", record_basket)
     app.router.add_post("/coupons/validate", validate_coupon)
     app.router.add_post("/coupons/redeem", redeem_coupon)
     app.router.add_post("/resolve-mentions", resolve_mentions)
@@ -458,9 +492,10 @@ def create_app(
     app.router.add_get("/products/popular", popular)
     app.router.add_get("/products/{product_id}", product)
     app.router.add_get("/images/{product_id}.svg", image)
-    app.on_cleanup.append(lambda _: _close(store))
+    app.on_cleanup.append(lambda _: _close(store, recent))
     return app
 
 
-async def _close(store: RedemptionStore) -> None:
+async def _close(store: RedemptionStore, recent: RecentBaskets) -> None:
     store.close()
+    recent.close()

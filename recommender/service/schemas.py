@@ -66,6 +66,12 @@ class BuyAgainRequest(_Body):
     cart: list[CartItem] = Field(default_factory=list, description="items already in the cart, left out")
 
 
+class BasketRequest(_Body):
+    shopper_id: StrictStr = Field(min_length=1, max_length=200)
+    basket_id: StrictStr = Field(min_length=1, max_length=64, description="the order number: a retry counts once")
+    product_ids: list[StrictStr] = Field(min_length=1)
+
+
 class CartTurnRequest(_Body):
     cart: list[CartItem]
     k: StrictInt = Field(default=5, ge=0, description="suggestions to complete the cart; 0 for none")

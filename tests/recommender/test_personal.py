@@ -5,16 +5,23 @@ pattern, most hold their favourite product), so "buy it again" has a known answe
 something to add to the blend.
 """
 import csv
+import json
+import urllib.error
+import urllib.request
 from collections import Counter
+from dataclasses import replace
 
 import pandas as pd
 import scipy.sparse as sp
 
 from recommender import artefacts
+from recommender.build import build
+from recommender.engine import Recommender
 from recommender.evaluation.splits import ranked_lines, shopper_histories
 from recommender.history import buy_again_lists
 from tests.fixture_shop import PATTERNS, favourite
-from tests.recommender.test_service import post
+from tests.processes import SERVICE_TOKEN
+from tests.recommender.test_service import call, post
 
 
 def baskets_with(shop, shopper: str) -> Counter:
@@ -92,3 +99,47 @@ def test_the_build_check_measures_signed_in_against_guest(shop):
     assert check["signed_in"]["hit_rate"] >= check["guest"]["hit_rate"]
     assert check["signed_in"]["mrr"] > check["guest"]["mrr"]
     assert manifest["personal"]["shoppers"] == 40 and 0 < manifest["personal"]["weights"]["buy_again"] < 1
+
+
+def record(service, body, token=SERVICE_TOKEN):
+    status, payload = call(service, "/baskets", body) if token is None else _authorised(service, body, token)
+    return status, json.loads(payload)
+
+
+def _authorised(service, body, token):
+    request = urllib.request.Request(service + "/baskets", json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_a_checkout_counts_at_once_and_the_next_build_folds_it_in(service, shop, tmp_path):
+    before = baskets_with(shop, "u5")
+    basket = {"shopper_id": "u5", "basket_id": "order-90001", "product_ids": ["wine-1", "parm-1", "wine-1"]}
+    assert record(service, basket, token=None)[0] == 401
+    assert record(service, basket, token="wrong")[0] == 401
+    assert record(service, {**basket, "product_ids": ["no-such"]})[0] == 422
+    assert record(service, basket) == (200, {"recorded": True})
+    assert record(service, basket) == (200, {"recorded": False})   # a retried checkout counts once
+    status, body = post(service, "/buy-again", {"shopper_id": "u5", "k": 26})
+    times = {item["id"]: item["times_bought"] for item in body["items"]}
+    assert times["wine-1"] == before["wine-1"] + 1 and times["parm-1"] == before["parm-1"] + 1
+    first = {"shopper_id": "brand-new", "basket_id": "order-90002", "product_ids": ["milk-1"]}
+    assert record(service, first)[0] == 200
+    status, body = post(service, "/buy-again", {"shopper_id": "brand-new", "k": 5})
+    assert body["known"] and [(i["id"], i["reason"]) for i in body["items"]] == [
+        ("milk-1", "You've bought this before")]
+
+    # The next build reads the same checkouts: its history is what the service showed.
+    rebuilt = replace(shop[1], models_dir=tmp_path / "models")
+    manifest = build(rebuilt)
+    assert manifest["recent_baskets"] == {"baskets": 2, "up_to_seq": 3}
+    engine = Recommender.load(rebuilt)
+    for shopper, k in (("u5", 26), ("brand-new", 5)):
+        served = post(service, "/buy-again", {"shopper_id": shopper, "k": k})[1]["items"]
+        listed = [(i["id"], i["times_bought"]) for i in served]
+        folded = [(engine.ids[b.row], b.times) for b in engine.buy_again(shopper, k)]
+        assert folded == listed, shopper

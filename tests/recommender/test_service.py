@@ -184,6 +184,7 @@ def test_openapi_documents_every_route(service):
         "/cart",
         "/complete-cart",
         "/buy-again",
+        "/baskets",
         "/coupons/validate",
         "/coupons/redeem",
         "/resolve-mentions",
