@@ -2,7 +2,7 @@
 
 The owner is the signed-in shopper who placed the order (`shopper.py`), or a guest who gives the
 email address on it (checked once per conversation; wrong emails are limited per order number,
-`order_store.PROOF_TRIES`). Anyone else is asked for that email, whether or not the number exists,
+`cartwise.orders.PROOF_TRIES`). Anyone else is asked for that email, whether or not the number exists,
 so an order number alone reveals nothing. Cancel and return name the order and its value and wait
 for a yes; the change records who made it.
 """
@@ -14,10 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from . import replies
-from .base import entity
-from .config import settings
-from .order_store import (
+from cartwise.orders import (
     Order,
     OrderStore,
     cancel_decision,
@@ -27,6 +24,10 @@ from .order_store import (
     return_decision,
     summary,
 )
+
+from . import replies
+from .base import entity
+from .config import settings
 from .shopper import shopper_id
 
 ASK_NUMBER = "What's the order number? You'll find it in your confirmation email (e.g. \"order 10001\")."

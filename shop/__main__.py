@@ -14,6 +14,7 @@ import sys
 from aiohttp import web
 
 from cartwise import identity
+from cartwise.orders import OrderStore
 from cartwise.passwords import make_demo_accounts
 from telemetry import logs
 
@@ -51,11 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"shop: {settings.webchat_js} is missing; run `make install` (it runs npm ci)", file=sys.stderr)
     accounts = ShopperAccounts(settings.db)
     ensure_demo_shoppers(settings, accounts)
+    orders = OrderStore(settings.orders_db, settings.orders_seed)
     try:
-        web.run_app(create_app(settings, accounts, identity.load_settings()), host=settings.host,
+        web.run_app(create_app(settings, accounts, identity.load_settings(), orders), host=settings.host,
                     port=args.port or settings.port, print=None)
     finally:
         accounts.close()
+        orders.close()
     return 0
 
 

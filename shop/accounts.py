@@ -47,6 +47,10 @@ class ShopperAccounts:
                          "shopper_id = excluded.shopper_id, pw_hash = excluded.pw_hash",
                          (email, shopper_id, hash_password(password)))
 
+    def email_of(self, shopper_id: str) -> str | None:
+        row = self._db.execute("SELECT email FROM shoppers WHERE shopper_id = ?", (shopper_id,)).fetchone()
+        return row[0] if row else None
+
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM shoppers").fetchone()[0]
 

@@ -7,6 +7,9 @@ and for a signed-in shopper a short-lived signed token (`/api/me`) that tells th
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import logging
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,9 +18,10 @@ import aiohttp
 from aiohttp import web
 
 from cartwise import identity
+from cartwise.orders import OrderStore
 from telemetry.http import HttpTelemetry
 
-from .accounts import ShopperAccounts, TooManyTries
+from .accounts import EMAIL, ShopperAccounts, TooManyTries
 from .config import ShopSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -25,27 +29,46 @@ SETTINGS = web.AppKey("settings", ShopSettings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 ACCOUNTS = web.AppKey("accounts", ShopperAccounts)
 IDENTITY = web.AppKey("identity", identity.IdentitySettings)
+ORDERS = web.AppKey("orders", OrderStore)
 SESSION_COOKIE = "cartwise_shopper"
 SESSION_AUDIENCE = "cartwise-shop-session"   # the cookie is signed like a chat token, for another audience
 MAX_QUERY_CHARS = 200
 PAGE_SIZE = 24
+MAX_CART_LINES = 200
+log = logging.getLogger("shop")
 
 
 def error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": code, "message": message}, status=status)
 
 
-async def recommender(request: web.Request, method: str, path: str, **kwargs: Any) -> web.Response:
-    """Forward to the recommender; its 4xx errors pass through, anything else is a 502 with a reason."""
+class RecommenderDown(Exception):
+    """The recommender did not answer, or failed: said to the page as a 502."""
+
+    def response(self) -> web.Response:
+        return error(502, "recommender_unavailable", "The catalog is not reachable right now; try again in a minute.")
+
+
+async def ask_recommender(request: web.Request, method: str, path: str, **kwargs: Any) -> tuple[int, dict]:
+    """(status, body) of a recommender call; its 4xx answers are returned, anything else raises."""
     url = request.app[SETTINGS].recommender_url + path
     try:
         async with request.app[HTTP].request(method, url, **kwargs) as response:
             body = await response.json(content_type=None)
-            if response.status >= 500:
-                return error(502, "recommender_error", f"The catalog failed ({response.status}); try again.")
-            return web.json_response(body, status=response.status)
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-        return error(502, "recommender_unavailable", "The catalog is not reachable right now; try again in a minute.")
+        raise RecommenderDown() from None
+    if response.status >= 500:
+        raise RecommenderDown()
+    return response.status, body
+
+
+async def recommender(request: web.Request, method: str, path: str, **kwargs: Any) -> web.Response:
+    """Forward to the recommender; its 4xx errors pass through, anything else is a 502 with a reason."""
+    try:
+        status, body = await ask_recommender(request, method, path, **kwargs)
+    except RecommenderDown as exc:
+        return exc.response()
+    return web.json_response(body, status=status)
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -117,28 +140,113 @@ async def sign_out(request: web.Request) -> web.Response:
     return response
 
 
+def signed_in(request: web.Request) -> str | None:
+    """The shopper this browser's session cookie names, or None for a guest."""
+    session = identity.verify(request.cookies.get(SESSION_COOKIE),
+                              replace(request.app[IDENTITY], audience=SESSION_AUDIENCE))
+    return session.shopper_id if session else None
+
+
 async def me(request: web.Request) -> web.Response:
     """Who is signed in on this browser, with a fresh chat token for the widget (a guest gets none)."""
     settings = request.app[IDENTITY]
-    session = identity.verify(request.cookies.get(SESSION_COOKIE), replace(settings, audience=SESSION_AUDIENCE))
-    if session is None:
+    shopper_id = signed_in(request)
+    if shopper_id is None:
         return web.json_response({"signed_in": False})
-    shopper_id = session.shopper_id
     return web.json_response({"signed_in": True, "shopper_id": shopper_id,
                               "identity": identity.issue(shopper_id, settings), "expires_in": settings.ttl_s},
                              headers={"Cache-Control": "no-store"})
+
+
+def read_checkout(body: Any) -> tuple[list[dict], str | None, str | None]:
+    """(cart lines {id, qty}, coupon code, email) from a checkout request; ValueError says what is wrong."""
+    if not isinstance(body, dict) or not isinstance(body.get("cart"), list):
+        raise ValueError('The body must be JSON: {"cart": [{"id": ..., "qty": ...}], "coupon": ..., "email": ...}.')
+    cart = body["cart"]
+    if not cart or len(cart) > MAX_CART_LINES:
+        raise ValueError(f"A checkout needs 1 to {MAX_CART_LINES} cart lines.")
+    lines = []
+    for line in cart:
+        qty = line.get("qty", 1) if isinstance(line, dict) else None
+        if not isinstance(line, dict) or not isinstance(line.get("id"), str) or not line["id"] \
+                or isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= 99:
+            raise ValueError(f"Each cart line is {{\"id\": text, \"qty\": 1 to 99}}; not {str(line)[:80]}.")
+        lines.append({"id": line["id"], "qty": qty})
+    coupon, email = body.get("coupon") or None, body.get("email") or None
+    if coupon is not None and not isinstance(coupon, str) or email is not None and not isinstance(email, str):
+        raise ValueError("coupon and email are text.")
+    return lines, coupon.strip().upper() if coupon else None, email.strip() if email else None
+
+
+async def checkout(request: web.Request) -> web.Response:
+    """The page's cart becomes an order: priced by the catalog, a coupon redeemed, the order written
+    to the orders store the bot reads, and a signed-in shopper's basket added to their history."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return error(400, "bad_json", "The body must be JSON.")
+    try:
+        cart, coupon, email = read_checkout(body)
+    except ValueError as exc:
+        return error(400, "bad_request", str(exc))
+    shopper = signed_in(request)
+    if shopper is not None:
+        email = request.app[ACCOUNTS].email_of(shopper)
+    elif not email or not EMAIL.match(email):
+        return error(400, "email_needed", "Please give an email address for the order (or sign in).")
+    customer = shopper or f"guest:{email.lower()}"
+    try:
+        return await place_order(request, cart, coupon, email, shopper, customer)
+    except RecommenderDown as exc:
+        return exc.response()
+
+
+async def place_order(request: web.Request, cart: list[dict], coupon: str | None, email: str | None,
+                      shopper: str | None, customer: str) -> web.Response:
+    status, priced = await ask_recommender(request, "POST", "/cart", json={
+        "cart": cart, "k": 0, "deals": False, "shopper_id": customer})
+    if status != 200:
+        return web.json_response(priced, status=status)
+    if priced["cart"]["unknown"]:
+        return error(422, "unknown_products", "Some items are no longer sold: " + ", ".join(priced["cart"]["unknown"]))
+    lines, saving = priced["cart"]["lines"], 0.0
+    if coupon:
+        status, checked = await ask_recommender(request, "POST", "/coupons/validate", json={
+            "code": coupon, "cart": cart, "shopper_id": customer})
+        if status != 200 or checked.get("status") != "valid":
+            return error(409, checked.get("status") or checked.get("error", "coupon"), checked.get("message", ""))
+        saving = float(checked["saving"])
+    orders = request.app[ORDERS]
+    order = orders.place(shopper, email, [line["title"] for line in lines],
+                         float(priced["cart"]["total"]) - saving, dt.date.today())
+    if coupon:
+        status, redeemed = await ask_recommender(request, "POST", "/coupons/redeem", json={
+            "code": coupon, "cart": cart, "shopper_id": customer, "order_id": order.id})
+        if status != 200:   # used up since the check: the order does not stand at a price we cannot give
+            orders.set_status(order.id, "cancelled", "checkout (coupon refused)", None)
+            return error(409, redeemed.get("error", "coupon"), redeemed.get("message", ""))
+    if shopper is not None:
+        token = os.environ.get("CARTWISE_SERVICE_TOKEN", "")
+        status, _ = await ask_recommender(request, "POST", "/baskets", json={
+            "shopper_id": shopper, "basket_id": order.id, "product_ids": [line["id"] for line in lines]},
+            headers={"Authorization": f"Bearer {token}"} if token else {})
+        if status != 200:
+            log.warning("order %s: the basket was not added to %s's history (%s)", order.id, shopper, status)
+    return web.json_response({"order_id": order.id, "status": order.status, "total": order.total, "saving": saving,
+                              "eta": order.eta.isoformat() if order.eta else None, "items": list(order.items)})
 
 
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "webchat_installed": request.app[SETTINGS].webchat_js.exists()})
 
 
-def create_app(settings: ShopSettings, accounts: ShopperAccounts, identity_settings: identity.IdentitySettings
-               ) -> web.Application:
+def create_app(settings: ShopSettings, accounts: ShopperAccounts, identity_settings: identity.IdentitySettings,
+               orders: OrderStore) -> web.Application:
     telemetry = HttpTelemetry("shop")
     app = web.Application(middlewares=[telemetry.middleware()], client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app[ACCOUNTS] = accounts
+    app[ORDERS] = orders
     app[IDENTITY] = identity_settings
 
     async def http_client(app: web.Application):
@@ -158,5 +266,6 @@ def create_app(settings: ShopSettings, accounts: ShopperAccounts, identity_setti
     app.router.add_post("/api/sign-in", sign_in)
     app.router.add_post("/api/sign-out", sign_out)
     app.router.add_get("/api/me", me)
+    app.router.add_post("/api/checkout", checkout)
     app.router.add_static("/static", STATIC)
     return app

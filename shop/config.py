@@ -19,12 +19,15 @@ class ShopSettings:
     session_ttl_s: float    # a sign-in lasts this long
     households_file: Path   # the recommender build's shoppers (history.shoppers.json): demo accounts for some
     households: int         # ... this many, so a demo sign-in has a real purchase history
+    orders_db: Path         # the orders store checkout writes (the action server's actions.orders_db)
+    orders_seed: Path       # the demo orders, written into a new store
 
 
 def load(path: Path | None = None) -> ShopSettings:
     file = config.load(path)
     raw = file.section("shop")
     households = raw.get("demo_households") or {}
+    actions = file.section("actions")   # one orders store: the shop places orders, the bot answers about them
     return ShopSettings(
         host=str(raw.get("host", "127.0.0.1")),
         port=int(raw.get("port", 5080)),
@@ -37,4 +40,6 @@ def load(path: Path | None = None) -> ShopSettings:
         households_file=file.resolve(households["history"]) if "history" in households else
         file.resolve(file.section("recommender").get("models_dir", "models/recommender")) / "history.shoppers.json",
         households=int(households.get("count", 200)),
+        orders_db=file.resolve(actions.get("orders_db", "var/orders.db")),
+        orders_seed=file.resolve(actions.get("orders_seed", "shop/data/orders.yml")),
     )

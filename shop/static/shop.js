@@ -1,4 +1,4 @@
-// The demo shop page: catalog grid, search, a cart in localStorage, sign-in, and the rasa-webchat widget.
+// The demo shop page: catalog grid, search, a cart in localStorage, checkout, sign-in, and the rasa-webchat widget.
 // The cart travels with every chat message as `customData.cart`; when the bot changes the cart
 // (a card's "Add to cart", "remove the salsa") its reply carries the new cart in `metadata.cart`.
 // A signed-in shopper's messages also carry `customData.identity`, a short-lived token the shop
@@ -92,6 +92,7 @@ async function refreshIdentity() {
   const me = await (await fetch("/api/me", { credentials: "same-origin" })).json();
   $("sign-in").hidden = me.signed_in;
   $("account").hidden = !me.signed_in;
+  $("checkout-email").hidden = me.signed_in;   // a signed-in order goes to the account's email
   if (me.signed_in) {
     customData.identity = me.identity;
     $("who").textContent = `Signed in as ${me.shopper_id}`;
@@ -118,6 +119,22 @@ async function signOut() {
   await refreshIdentity();
 }
 
+async function checkOut(event) {
+  event.preventDefault();
+  if (!cart.length) { $("checkout-status").textContent = "Your cart is empty."; return; }
+  const response = await fetch("/api/checkout", {
+    method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ cart: customData.cart, coupon: $("checkout-coupon").value, email: $("checkout-email").value }),
+  });
+  const body = await response.json();
+  if (!response.ok) { $("checkout-status").textContent = body.message || "The order could not be placed."; return; }
+  const saved = body.saving ? ` (you saved ${money(body.saving)})` : "";
+  $("checkout-status").textContent = `Order ${body.order_id} placed: ${money(body.total)}${saved}, expected by ${body.eta}. ` +
+    `Ask the assistant "where is order ${body.order_id}?"`;
+  $("checkout-coupon").value = "";
+  setCart([]);
+}
+
 async function startChat() {
   if (!window.WebChat) { $("status").textContent = "The chat widget is not installed (run make install)."; return; }
   const config = await (await fetch("/config.json")).json();
@@ -138,6 +155,7 @@ $("search").addEventListener("submit", (event) => { event.preventDefault(); show
 $("cart-clear").addEventListener("click", () => setCart([]));
 $("sign-in").addEventListener("submit", signIn);
 $("sign-out").addEventListener("click", signOut);
+$("checkout").addEventListener("submit", checkOut);
 setCart(loadCart());
 showProducts("");
 refreshIdentity().finally(startChat);   // the first message already says who is chatting

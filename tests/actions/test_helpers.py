@@ -17,7 +17,7 @@ from actions.cart_lines import (
 from actions.config import HandoffRules
 from actions.conversation import consecutive_fallbacks
 from actions.handoff import fallback_reason, fallback_step, summary
-from actions.order_store import Order, OrderStore, cancel_decision, return_decision
+from cartwise.orders import Order, OrderStore, cancel_decision, return_decision
 
 SALSA = {"id": "s1", "title": "Chunky Salsa, 16 oz", "price": 2.99}
 CHIPS = {"id": "c1", "title": "Tortilla Chips, 13 oz", "price": 3.49}

@@ -8,9 +8,9 @@ import pytest
 
 from actions.config import settings
 from actions.conversation import ActionHandleAffirm, ActionHandleDeny, ActionLeaveEmail
-from actions.order_store import OrderStore
 from actions.orders import ActionCancelOrder, ActionOrderStatus, ActionReturnOrder
 from cartwise import identity
+from cartwise.orders import OrderStore
 from tests.actions.conftest import turn
 
 DEMO_ORDERS = ["10001", "10002", "10003", "10004", "10005"]

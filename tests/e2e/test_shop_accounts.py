@@ -1,4 +1,5 @@
-"""The shop's sign-in over HTTP: wrong passwords, the limit on them, the chat token, signing out."""
+"""The shop over HTTP: sign-in (wrong passwords, the limit on them, the chat token, signing out), the
+households' demo accounts, and checkout into the orders the bot answers about."""
 from __future__ import annotations
 
 import http.cookiejar
@@ -74,3 +75,64 @@ def test_a_household_signs_in_and_the_bot_knows_its_usuals(stack):
     assert favourite(3) in [card["product_id"] for card in cards[:4]]
     guest = Shopper(stack, "u3").text("/buy_again", {"shopper_id": "u3"})
     assert guest.startswith("I can show what you usually buy once you're signed in")
+
+
+def household(stack, shopper: str) -> Browser:
+    """A browser signed in as one of the demo households."""
+    rows = [line.split("\t") for line in (stack["folder"] / "shop-accounts.txt").read_text().splitlines()[1:]]
+    email, _, password = next(row for row in rows if row[1] == shopper)
+    browser = Browser(f"http://127.0.0.1:{stack['ports']['shop']}")
+    assert browser.call("POST", "/api/sign-in", {"email": email, "password": password})[0] == 200
+    return browser
+
+
+def times_bought(stack, shopper: str) -> dict[str, int]:
+    request = urllib.request.Request(f"http://127.0.0.1:{stack['ports']['recommender']}/buy-again",
+                                     json.dumps({"shopper_id": shopper, "k": 50}).encode(),
+                                     {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return {item["id"]: item["times_bought"] for item in json.loads(response.read())["items"]}
+
+
+def test_checkout_places_an_order_only_its_owner_can_see_and_feeds_their_history(stack):
+    from tests.stack import Shopper
+
+    owner = household(stack, "u6")
+    before = times_bought(stack, "u6")
+    cart = [{"id": "wine-1", "qty": 2}, {"id": "parm-1", "qty": 1}]   # $30.97: SAVE10 applies
+    status, order = owner.call("POST", "/api/checkout", {"cart": cart, "coupon": "save10"})
+    assert status == 200 and order["status"] == "processing" and order["saving"] == 3.1
+    assert order["total"] == 27.87 and order["items"] == ["Red Wine Cabernet, 750 ml", "Grated Parmesan, 8 oz"]
+    after = times_bought(stack, "u6")   # in the shopper's history at once, no rebuild
+    assert after["wine-1"] == before.get("wine-1", 0) + 1 and after["parm-1"] == before.get("parm-1", 0) + 1
+    assert owner.call("POST", "/api/checkout", {"cart": cart, "coupon": "SAVE10"})[0] == 409   # once per shopper
+
+    number = order["order_id"]
+    token = owner.call("GET", "/api/me")[1]["identity"]
+    mine = Shopper(stack, "u6-orders").text(f"where is order {number}?", {"identity": token})
+    assert f"Order {number} (Red Wine Cabernet" in mine and "is being prepared" in mine
+    other = household(stack, "u7").call("GET", "/api/me")[1]["identity"]
+    copied = {"identity": token}   # bound to u6's own chat above: a guest anywhere else
+    for sender, metadata in (("u7-orders", {"identity": other}), ("guest-orders", {}), ("u6-copy", copied)):
+        for words in (f"where is order {number}?", f"cancel order {number}"):
+            reply = Shopper(stack, sender).text(words, metadata)
+            assert reply.startswith(f"To keep orders private, I need to check that order {number} is yours"), reply
+            assert "Wine" not in reply and "Parmesan" not in reply and "27.87" not in reply
+
+
+def test_a_guest_checks_out_with_an_email_and_bad_checkouts_place_nothing(stack):
+    guest = Browser(f"http://127.0.0.1:{stack['ports']['shop']}")
+    cart = [{"id": "milk-1", "qty": 1}]
+    assert guest.call("POST", "/api/checkout", {"cart": cart})[0:2] == (400, {
+        "error": "email_needed", "message": "Please give an email address for the order (or sign in)."})
+    email = "g@example.com"
+    for bad in ({"cart": [], "email": email}, {"cart": [{"id": "milk-1", "qty": "many"}], "email": email},
+                {"cart": [{"id": "milk-1", "qty": 10**9}], "email": email}, {"cart": "milk", "email": email},
+                ["not", "an", "object"], {"cart": cart, "email": 5}):
+        status, body = guest.call("POST", "/api/checkout", bad)
+        assert status == 400 and body["message"], bad
+    status, body = guest.call("POST", "/api/checkout", {"cart": [{"id": "no-such-product"}], "email": email})
+    assert status == 422 and "no-such-product" in body["message"]
+    status, first = guest.call("POST", "/api/checkout", {"cart": cart, "email": email})
+    status, second = guest.call("POST", "/api/checkout", {"cart": cart, "email": email})
+    assert status == 200 and int(second["order_id"]) == int(first["order_id"]) + 1   # nothing was placed between

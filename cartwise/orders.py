@@ -29,6 +29,7 @@ class Order:
     email: str | None = None
 
 
+FIRST_ORDER_NUMBER = 10001   # numbers are sequential from here (the demo orders take the first ones)
 PROOF_TRIES = 5             # wrong emails for one order number ...
 PROOF_WINDOW_S = 3600       # ... within this long, from any conversation: then no more tries for a while
 
@@ -98,7 +99,8 @@ class OrderStore:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fresh = not path.exists()
-        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")   # the shop writes orders while the action server reads
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, shopper_id TEXT, status TEXT NOT NULL, "
             "placed_on TEXT NOT NULL, eta TEXT, delivered_on TEXT, total REAL NOT NULL, items TEXT NOT NULL, "
@@ -151,6 +153,24 @@ class OrderStore:
             row[0], row[1], row[2], date(row[3]), date(row[4]), date(row[5]), row[6], tuple(json.loads(row[7])),
             row[8],
         )
+
+    def place(self, shopper_id: str | None, email: str | None, items: list[str], total: float, today: dt.date,
+              eta_days: int = 4) -> Order:
+        """A new order, being prepared, under the next free number; recorded as placed by its shopper
+        (or "guest" with the email)."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            last = self._db.execute("SELECT MAX(CAST(id AS INTEGER)) FROM orders").fetchone()[0]
+            order_id = str(max(int(last or 0), FIRST_ORDER_NUMBER - 1) + 1)
+            self._db.execute("INSERT INTO orders VALUES (?, ?, 'processing', ?, ?, NULL, ?, ?, ?)",
+                             (order_id, shopper_id, today.isoformat(),
+                              (today + dt.timedelta(days=eta_days)).isoformat(), round(total, 2), json.dumps(items),
+                              email))
+            self._db.execute("INSERT INTO order_changes VALUES (?, 'processing', ?, NULL, ?)",
+                             (order_id, f"shopper {shopper_id}" if shopper_id else "guest", time.time()))
+        found = self.get(order_id)
+        assert found is not None
+        return found
 
     def set_status(self, order_id: str, status: str, actor: str, conversation_id: str | None) -> None:
         """Change an order's status and record who did it, in one transaction."""
