@@ -33,6 +33,15 @@ def test_a_signed_in_shopper_sees_their_orders_and_a_guest_does_not(stack):
     assert "ok:" in run_browser_script(stack, "signin.mjs", SHOPPER_EMAIL=email, SHOPPER_PASSWORD=password)
 
 
+def test_a_household_sees_its_usuals_checks_out_and_only_it_sees_the_order(stack):
+    rows = {row[1]: row for row in (line.split("\t") for line in
+                                    (stack["folder"] / "shop-accounts.txt").read_text().splitlines()[1:])}
+    owner, other = rows["u8"], rows["u9"]
+    out = run_browser_script(stack, "usuals.mjs", OWNER_EMAIL=owner[0], OWNER_PASSWORD=owner[2], OWNER_ID="u8",
+                             OTHER_EMAIL=other[0], OTHER_PASSWORD=other[2], OTHER_ID="u9")
+    assert "ok:" in out
+
+
 def test_shopper_asks_for_a_person_agent_takes_over_and_hands_back(stack):
     out = run_browser_script(stack, "handoff.mjs", AGENT="bob", AGENT_PASSWORD=PASSWORD)
     assert "ok:" in out
