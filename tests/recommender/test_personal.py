@@ -65,7 +65,7 @@ def test_buy_again_leaves_out_the_cart_and_knows_no_guest(service):
     assert status == 200 and top not in [item["id"] for item in body["items"]]
     for stranger in ("u999", "guest:u3", "U3"):
         status, body = post(service, "/buy-again", {"shopper_id": stranger, "k": 5})
-        assert status == 200 and body == {"known": False, "items": []}
+        assert status == 200 and body == {"known": False, "history_off": False, "items": []}
 
 
 def test_buy_again_refuses_bad_requests(service):
@@ -101,19 +101,21 @@ def test_the_build_check_measures_signed_in_against_guest(shop):
     assert manifest["personal"]["shoppers"] == 40 and 0 < manifest["personal"]["weights"]["buy_again"] < 1
 
 
-def record(service, body, token=SERVICE_TOKEN):
-    status, payload = call(service, "/baskets", body) if token is None else _authorised(service, body, token)
-    return status, json.loads(payload)
-
-
-def _authorised(service, body, token):
-    request = urllib.request.Request(service + "/baskets", json.dumps(body).encode(), method="POST",
+def authorised(service, path, body, token=SERVICE_TOKEN):
+    request = urllib.request.Request(service + path, json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
+            return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+        return exc.code, json.loads(exc.read())
+
+
+def record(service, body, token=SERVICE_TOKEN):
+    if token is None:
+        status, payload = call(service, "/baskets", body)
+        return status, json.loads(payload)
+    return authorised(service, "/baskets", body, token)
 
 
 def test_a_checkout_counts_at_once_and_the_next_build_folds_it_in(service, shop, tmp_path):
@@ -143,3 +145,33 @@ def test_a_checkout_counts_at_once_and_the_next_build_folds_it_in(service, shop,
         listed = [(i["id"], i["times_bought"]) for i in served]
         folded = [(engine.ids[b.row], b.times) for b in engine.buy_again(shopper, k)]
         assert folded == listed, shopper
+
+
+def test_a_shopper_can_stop_and_restart_the_use_of_their_history(service):
+    status, about = post(service, "/shoppers/about", {"shopper_id": "u12"})
+    assert status == 200 and about["history"] == "on" and about["known"] and about["products"] > 3
+    stop = {"shopper_id": "u12", "use": False}
+    assert authorised(service, "/shoppers/history", stop, token="wrong")[0] == 401
+    assert authorised(service, "/shoppers/history", stop) == (200, {"use_history": False})
+    cart = {"cart": [{"id": "pasta-1"}], "k": 5}
+    assert post(service, "/complete-cart", {**cart, "shopper_id": "u12"})[1]["personal"] is False
+    assert post(service, "/buy-again", {"shopper_id": "u12", "k": 5})[1] == {"known": False, "history_off": True,
+                                                                             "items": []}
+    assert post(service, "/shoppers/about", {"shopper_id": "u12"})[1]["history"] == "off"
+    assert authorised(service, "/shoppers/history", {"shopper_id": "u12", "use": True}) == (200, {"use_history": True})
+    assert post(service, "/complete-cart", {**cart, "shopper_id": "u12"})[1]["personal"] is True
+
+
+def test_a_forgotten_shopper_is_a_guest_for_good_and_the_next_build_writes_no_history(service, shop, tmp_path):
+    basket = {"shopper_id": "u13", "basket_id": "order-90100", "product_ids": ["milk-1"]}
+    assert authorised(service, "/baskets", basket)[0] == 200
+    assert authorised(service, "/shoppers/forget", {"shopper_id": "u13"}) == (
+        200, {"baskets_removed": 1, "use_history": False})
+    assert post(service, "/shoppers/about", {"shopper_id": "u13"})[1] == {
+        "history": "forgotten", "known": False, "products": 0, "purchases": 0, "baskets_since_build": 0}
+    assert post(service, "/buy-again", {"shopper_id": "u13", "k": 5})[1]["items"] == []
+    assert authorised(service, "/shoppers/history", {"shopper_id": "u13", "use": True})[0] == 409   # stays forgotten
+    rebuilt = replace(shop[1], models_dir=tmp_path / "models")
+    build(rebuilt)
+    histories = artefacts.read(rebuilt.models_dir, rebuilt.index).histories
+    assert "u13" not in histories and "u12" in histories
