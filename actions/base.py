@@ -129,7 +129,7 @@ class ShopAction(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         s = settings()
-        async with RecommenderClient(s.recommender_urls, s.recommender_timeout_s) as rec:
+        async with RecommenderClient(s.recommender_urls, s.recommender_timeout_s, s.service_token) as rec:
             ctx = Context(tracker, rec, self.NAME)
             try:
                 await self.act(ctx, dispatcher)
@@ -154,7 +154,7 @@ class ShopAction(Action):
 async def current_cart(tracker: Tracker) -> tuple[list[dict], list[EventType]]:
     """The cart for actions outside ShopAction: the page's (priced by the catalog) or the slot's."""
     s = settings()
-    async with RecommenderClient(s.recommender_urls, s.recommender_timeout_s) as rec:
+    async with RecommenderClient(s.recommender_urls, s.recommender_timeout_s, s.service_token) as rec:
         ctx = Context(tracker, rec)
         try:
             return await ctx.cart(), ctx.events

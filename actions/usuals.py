@@ -1,4 +1,5 @@
-"""A signed-in shopper's usual products ("buy it again"), from their own purchase history.
+"""A signed-in shopper's own history: their usual products ("buy it again"), what the assistant
+knows about them, and stopping or restarting its use.
 
 Only a verified sign-in (shopper.shopper_id) is asked about: a guest is told how to get the list,
 and no sender id or metadata field can pass for a shopper.
@@ -8,10 +9,13 @@ from __future__ import annotations
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import replies
+from .api.recommender import RecommenderRejected
 from .base import Context, ShopAction, brief, utter_products
 from .config import settings
 from .shopper import shopper_id
 
+GUEST_KNOWS = ("You're not signed in, so I only know this conversation and the cart on this page, and I use no "
+               "purchase history. Signed in, I suggest from what you buy, and you can ask me to stop.")
 SIGN_IN_FIRST = ("I can show what you usually buy once you're signed in on the shop (the \"Sign in\" link at the "
                  "top of the page). Meanwhile I can find products or complete your cart.")
 
@@ -28,6 +32,10 @@ class ActionBuyAgain(ShopAction):
             return
         answer = await ctx.rec.buy_again(shopper, await ctx.cart(), settings().results_per_page)
         items = answer["items"]
+        if answer.get("history_off"):
+            dispatcher.utter_message(text="You asked me not to use your purchase history, so I have no usuals to "
+                                          "show.", buttons=replies.buttons(("Use my history again", "/use_history")))
+            return
         if not items:
             dispatcher.utter_message(
                 text="I don't see any past orders of yours yet (or you already have them all in your cart). "
@@ -37,3 +45,59 @@ class ActionBuyAgain(ShopAction):
         utter_products(ctx, dispatcher, replies.products_text("What you buy most often:", items), items,
                        replies.buttons(("Complete my cart", "/complete_cart"), ("Show my cart", "/show_cart")))
         ctx.set("last_results", [brief(p) for p in items])
+
+
+class ActionAboutMe(ShopAction):
+    """ "What do you know about me?": what is kept, whether it is used, and how to change that."""
+
+    NAME = "action_about_me"
+    DEGRADED = "I can't look that up right now."
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        shopper = shopper_id(ctx.tracker)
+        if shopper is None:
+            dispatcher.utter_message(text=GUEST_KNOWS)
+            return
+        about = await ctx.rec.shopper_about(shopper)
+        said = f"You're signed in as {shopper}. I can see your cart and look up your orders."
+        if about["history"] == "forgotten":
+            dispatcher.utter_message(text=f"{said} Your purchase history was deleted at your request; I don't use it.")
+        elif about["history"] == "off":
+            dispatcher.utter_message(
+                text=f"{said} You asked me not to use your purchase history, so my suggestions are the ones any "
+                     "shopper gets.", buttons=replies.buttons(("Use my history again", "/use_history")))
+        elif not about["known"]:
+            dispatcher.utter_message(text=f"{said} I have no purchase history of yours yet.")
+        else:
+            dispatcher.utter_message(
+                text=f"{said} I use your purchase history for suggestions ({about['products']} products you have "
+                     "bought) and can list your usuals. Say \"stop using my history\" and I won't.",
+                buttons=replies.buttons(("Stop using my history", "/stop_using_history")))
+
+
+class ActionUseHistory(ShopAction):
+    """Stop or start using a signed-in shopper's history, as they ask."""
+
+    NAME = "action_use_history"
+    DEGRADED = "I can't change that right now."
+
+    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        use = ctx.tracker.latest_message.get("intent", {}).get("name") == "use_history"
+        shopper = shopper_id(ctx.tracker)
+        if shopper is None:
+            dispatcher.utter_message(text=GUEST_KNOWS)
+            return
+        try:
+            await ctx.rec.use_history(shopper, use)
+        except RecommenderRejected as exc:
+            if exc.status != 409:
+                raise
+            dispatcher.utter_message(text="Your purchase history was deleted at your request, so there is nothing "
+                                          "of it to use; suggestions are the ones any shopper gets.")
+            return
+        if use:
+            dispatcher.utter_message(text="Done: your suggestions use your purchase history again.")
+        else:
+            dispatcher.utter_message(
+                text="Done: I won't use your purchase history for suggestions until you say so. Your orders are "
+                     "still yours to ask about.", buttons=replies.buttons(("Use my history again", "/use_history")))

@@ -4,6 +4,8 @@
   reindex                                     bring the review index up to date with the tracker store
   export --out FILE [--intent X ...]          conversations (filtered as in the review list) to JSONL
   forget SENDER_ID                            delete everything stored about one shopper's conversation
+  forget-shopper SHOPPER_ID                   never use a signed-in shopper's purchase history again, and
+                                              delete what they bought since the last build (recommender)
 
 On first start with no accounts, two demo agents are created with random passwords, written to
 the accounts file (mode 600) so nothing secret is ever in the repository.
@@ -12,7 +14,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import fields
 
 from aiohttp import web
@@ -70,6 +75,25 @@ def operate(args: argparse.Namespace, settings: ConsoleSettings) -> int:
     return 0
 
 
+def forget_shopper(shopper_id: str, settings: ConsoleSettings) -> int:
+    """Ask the recommender to forget a shopper's history; its next build writes none for them."""
+    headers = {"Content-Type": "application/json"}
+    if settings.service_token:
+        headers["Authorization"] = f"Bearer {settings.service_token}"
+    request = urllib.request.Request(f"{settings.recommender_url}/shoppers/forget",
+                                     json.dumps({"shopper_id": shopper_id}).encode(), headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            done = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        print(f"console: the recommender at {settings.recommender_url} did not forget {shopper_id}: {exc}",
+              file=sys.stderr)
+        return 2
+    print(f"console: forgot shopper {shopper_id}: history no longer used, {done['baskets_removed']} recent "
+          "basket(s) deleted; the next build writes no history for them")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m console", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int)
@@ -85,8 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         export.add_argument(f"--{name.replace('_', '-')}", dest=name, default="")
     forget = sub.add_parser("forget", help="delete one shopper's conversation from every store")
     forget.add_argument("sender_id")
+    forget_history = sub.add_parser("forget-shopper", help="stop using a shopper's purchase history, for good")
+    forget_history.add_argument("shopper_id")
     args = parser.parse_args(argv)
     settings = load()
+    if args.command == "forget-shopper":
+        return forget_shopper(args.shopper_id, settings)
     if args.command in ("reindex", "export", "forget"):
         return operate(args, settings)
     if args.command == "add-user":

@@ -30,6 +30,7 @@ class ConsoleSettings:
     db: Path
     accounts_file: Path
     rasa_url: str
+    recommender_url: str      # where `forget-shopper` deletes a shopper's history
     session_ttl_s: float      # a login lasts this long without activity
     agent_online_s: float     # an agent whose page has not polled for this long counts as away
     max_wait_s: float         # a shopper waiting this long for a person gets the bot back
@@ -49,6 +50,7 @@ def load(path: Path | None = None) -> ConsoleSettings:
         db=rel(raw.get("db", "var/console.db")),
         accounts_file=rel(raw.get("accounts_file", "var/console-accounts.txt")),
         rasa_url=str(raw.get("rasa_url", "http://127.0.0.1:5005")).rstrip("/"),
+        recommender_url=str(raw.get("recommender_url", "http://127.0.0.1:5070")).rstrip("/"),
         session_ttl_s=float(raw.get("session_ttl_s", 8 * 3600)),
         agent_online_s=float(raw.get("agent_online_s", 30)),
         max_wait_s=float(raw.get("max_wait_s", 300)),

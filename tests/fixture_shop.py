@@ -166,6 +166,7 @@ console:
   db: {folder / 'console.db'}
   accounts_file: {folder / 'console-accounts.txt'}
   rasa_url: http://127.0.0.1:{ports.get('rasa', 5005)}
+  recommender_url: http://127.0.0.1:{ports['recommender']}
   max_wait_s: {max_wait_s}
   review:
     endpoints: {endpoints or project / 'endpoints.yml'}

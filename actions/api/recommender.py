@@ -35,8 +35,10 @@ class RecommenderClient:
     request). The local cluster uses the replica list rather than a proxy process, which cost
     ~2 ms per call here; a deployment gives its load balancer's single URL."""
 
-    def __init__(self, base_urls: Sequence[str], timeout_s: float):
+    def __init__(self, base_urls: Sequence[str], timeout_s: float, service_token: str = ""):
         self._bases = [url.rstrip("/") for url in base_urls]
+        # Shown on every call; the recommender asks for it where a call changes a shopper's state.
+        self._auth = {"Authorization": f"Bearer {service_token}"} if service_token else {}
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
         self._owns_session = False
@@ -66,7 +68,8 @@ class RecommenderClient:
 
     async def _call_one(self, base: str, method: str, path: str, body: dict | None) -> dict:
         try:
-            headers = {HEADER: CONVERSATION.get() or ""}   # the recommender logs which conversation asked
+            # The recommender logs which conversation asked.
+            headers = {HEADER: CONVERSATION.get() or "", **self._auth}
             async with self._session.request(method, base + path, json=body, headers=headers,
                                               timeout=self._timeout) as response:
                 self.artefacts = response.headers.get("X-Cartwise-Artefacts", self.artefacts)
@@ -95,6 +98,14 @@ class RecommenderClient:
     async def buy_again(self, shopper_id: str, cart: list[dict], k: int) -> dict:
         """A signed-in shopper's usual products, not those in the cart (POST /buy-again)."""
         return await self._call("POST", "/buy-again", {"shopper_id": shopper_id, "cart": _ids(cart), "k": k})
+
+    async def shopper_about(self, shopper_id: str) -> dict:
+        """What the recommender holds about a signed-in shopper (POST /shoppers/about)."""
+        return await self._call("POST", "/shoppers/about", {"shopper_id": shopper_id})
+
+    async def use_history(self, shopper_id: str, use: bool) -> dict:
+        """Stop or start using a signed-in shopper's history (POST /shoppers/history)."""
+        return await self._call("POST", "/shoppers/history", {"shopper_id": shopper_id, "use": use})
 
     async def validate_coupon(self, code: str, cart: list[dict], shopper_id: str | None) -> dict:
         return await self._call(

@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import config as action_config
-from tests.processes import build_fixture_shop, free_port, start_recommender, stop
+from tests.processes import SERVICE_TOKEN, build_fixture_shop, free_port, start_recommender, stop
 
 
 @pytest.fixture(scope="session")
@@ -18,11 +18,13 @@ def recommender(tmp_path_factory):
     port = free_port()
     config = build_fixture_shop(folder, {"recommender": port, "actions": free_port()})
     os.environ["CARTWISE_CONFIG"] = str(config)
+    os.environ["CARTWISE_SERVICE_TOKEN"] = SERVICE_TOKEN   # the actions run here, as the action server would
     action_config.settings.cache_clear()
     process = start_recommender(config, port, folder)
     yield f"http://127.0.0.1:{port}"
     stop(process)
     os.environ.pop("CARTWISE_CONFIG", None)
+    os.environ.pop("CARTWISE_SERVICE_TOKEN", None)
     action_config.settings.cache_clear()
 
 

@@ -49,3 +49,28 @@ def test_completing_a_signed_in_cart_brings_in_their_habits(recommender):
     empty, _ = turn(ActionCompleteCart(), "what else", "complete_cart", metadata=token("u3"), sender="u3-empty")
     assert empty[0]["text"].startswith("Your cart is empty; here is what you often buy:")
     assert set(titles(empty)[:4]) == U3_HABITS
+
+
+def test_what_the_assistant_knows_and_a_pause_of_the_history(recommender):
+    from actions.usuals import GUEST_KNOWS, ActionAboutMe, ActionUseHistory
+
+    said, _ = turn(ActionAboutMe(), "what do you know about me", "ask_my_data", sender="guest-about")
+    assert said[0]["text"] == GUEST_KNOWS
+    said, _ = turn(ActionAboutMe(), "what do you know about me", "ask_my_data", metadata=token("u20"), sender="u20-a")
+    assert said[0]["text"].startswith("You're signed in as u20.") and "products you have bought" in said[0]["text"]
+    assert said[0]["buttons"][0]["payload"] == "/stop_using_history"
+    said, _ = turn(ActionUseHistory(), "stop using my history", "stop_using_history", metadata=token("u20"),
+                   sender="u20-b")
+    assert said[0]["text"].startswith("Done: I won't use your purchase history")
+    usuals, _ = turn(ActionBuyAgain(), "buy it again", "buy_again", metadata=token("u20"), sender="u20-c")
+    assert usuals[0]["text"].startswith("You asked me not to use your purchase history")
+    cart = {"cart": [{"id": "pasta-1", "qty": 1, "title": "Spaghetti, 16 oz", "price": 1.29}]}
+    completed, _ = turn(ActionCompleteCart(), "what else", "complete_cart", slots=cart, metadata=token("u20"),
+                        sender="u20-d")
+    assert "You've bought this" not in completed[0]["text"]
+    about, _ = turn(ActionAboutMe(), "what do you know about me", "ask_my_data", metadata=token("u20"), sender="u20-e")
+    assert "You asked me not to use your purchase history" in about[0]["text"]
+    said, _ = turn(ActionUseHistory(), "use it again", "use_history", metadata=token("u20"), sender="u20-f")
+    assert said[0]["text"] == "Done: your suggestions use your purchase history again."
+    usuals, _ = turn(ActionBuyAgain(), "buy it again", "buy_again", metadata=token("u20"), sender="u20-g")
+    assert usuals[0]["text"].startswith("What you buy most often:")

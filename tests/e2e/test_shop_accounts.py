@@ -136,3 +136,20 @@ def test_a_guest_checks_out_with_an_email_and_bad_checkouts_place_nothing(stack)
     status, first = guest.call("POST", "/api/checkout", {"cart": cart, "email": email})
     status, second = guest.call("POST", "/api/checkout", {"cart": cart, "email": email})
     assert status == 200 and int(second["order_id"]) == int(first["order_id"]) + 1   # nothing was placed between
+
+
+def test_forgetting_a_shopper_deletes_what_the_bot_uses_of_their_history(stack):
+    import subprocess
+
+    from tests.processes import BOT_BIN, ROOT, service_env
+    from tests.stack import Shopper
+
+    token = household(stack, "u10").call("GET", "/api/me")[1]["identity"]
+    chat = Shopper(stack, "u10-privacy")
+    assert chat.text("/buy_again", {"identity": token}).startswith("What you buy most often:")
+    done = subprocess.run([str(BOT_BIN / "python"), "-m", "console", "forget-shopper", "u10"], cwd=ROOT,
+                          env=service_env(stack["config"]), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "forgot shopper u10" in done.stdout, done.stderr
+    assert times_bought(stack, "u10") == {}
+    assert chat.text("/buy_again", {"identity": token}).startswith("You asked me not to use your purchase history")
+    assert "Your purchase history was deleted at your request" in chat.text("/ask_my_data", {"identity": token})
