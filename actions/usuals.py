@@ -20,16 +20,30 @@ SIGN_IN_FIRST = ("I can show what you usually buy once you're signed in on the s
                  "top of the page). Meanwhile I can find products or complete your cart.")
 
 
-class ActionBuyAgain(ShopAction):
-    NAME = "action_buy_again"
-    DEGRADED = "I can't reach your purchase history right now."
+class SignedInAction(ShopAction):
+    """An action about the signed-in shopper's own history: `act_for` them; a guest gets GUEST_REPLY."""
+
+    GUEST_REPLY = GUEST_KNOWS
+    GUEST_BUTTONS: tuple[tuple[str, str], ...] = ()
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         shopper = shopper_id(ctx.tracker)
         if shopper is None:
-            dispatcher.utter_message(text=SIGN_IN_FIRST,
-                                     buttons=replies.buttons(("Complete my cart", "/complete_cart")))
+            dispatcher.utter_message(text=self.GUEST_REPLY, buttons=replies.buttons(*self.GUEST_BUTTONS))
             return
+        await self.act_for(shopper, ctx, dispatcher)
+
+    async def act_for(self, shopper: str, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+        raise NotImplementedError
+
+
+class ActionBuyAgain(SignedInAction):
+    NAME = "action_buy_again"
+    DEGRADED = "I can't reach your purchase history right now."
+    GUEST_REPLY = SIGN_IN_FIRST
+    GUEST_BUTTONS = (("Complete my cart", "/complete_cart"),)
+
+    async def act_for(self, shopper: str, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         answer = await ctx.rec.buy_again(shopper, await ctx.cart(), settings().results_per_page)
         items = answer["items"]
         if answer.get("history_off"):
@@ -47,17 +61,13 @@ class ActionBuyAgain(ShopAction):
         ctx.set("last_results", [brief(p) for p in items])
 
 
-class ActionAboutMe(ShopAction):
+class ActionAboutMe(SignedInAction):
     """ "What do you know about me?": what is kept, whether it is used, and how to change that."""
 
     NAME = "action_about_me"
     DEGRADED = "I can't look that up right now."
 
-    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
-        shopper = shopper_id(ctx.tracker)
-        if shopper is None:
-            dispatcher.utter_message(text=GUEST_KNOWS)
-            return
+    async def act_for(self, shopper: str, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         about = await ctx.rec.shopper_about(shopper)
         said = f"You're signed in as {shopper}. I can see your cart and look up your orders."
         if about["history"] == "forgotten":
@@ -75,18 +85,14 @@ class ActionAboutMe(ShopAction):
                 buttons=replies.buttons(("Stop using my history", "/stop_using_history")))
 
 
-class ActionUseHistory(ShopAction):
+class ActionUseHistory(SignedInAction):
     """Stop or start using a signed-in shopper's history, as they ask."""
 
     NAME = "action_use_history"
     DEGRADED = "I can't change that right now."
 
-    async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
+    async def act_for(self, shopper: str, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         use = ctx.tracker.latest_message.get("intent", {}).get("name") == "use_history"
-        shopper = shopper_id(ctx.tracker)
-        if shopper is None:
-            dispatcher.utter_message(text=GUEST_KNOWS)
-            return
         try:
             await ctx.rec.use_history(shopper, use)
         except RecommenderRejected as exc:

@@ -6,16 +6,23 @@ import time
 from pathlib import Path
 
 
+def open_state(path: Path, schema: str) -> sqlite3.Connection:
+    """The service's state database (`recommender.state_db`, shared by its stores), with `schema`
+    applied: WAL, so the service's workers and the build read while one writes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(schema)
+    return db
+
+
 class RedemptionStore:
     def __init__(self, path: Path):
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS redemptions (code TEXT NOT NULL, shopper_id TEXT NOT NULL, "
-            "order_id TEXT, saving REAL NOT NULL, at REAL NOT NULL, UNIQUE(code, shopper_id, order_id))")
-        self._db.execute("CREATE INDEX IF NOT EXISTS redemptions_code ON redemptions(code, shopper_id)")
+        self._db = open_state(path, """
+            CREATE TABLE IF NOT EXISTS redemptions (code TEXT NOT NULL, shopper_id TEXT NOT NULL,
+                order_id TEXT, saving REAL NOT NULL, at REAL NOT NULL, UNIQUE(code, shopper_id, order_id));
+            CREATE INDEX IF NOT EXISTS redemptions_code ON redemptions(code, shopper_id);""")
 
     def uses(self, code: str, shopper_id: str | None) -> tuple[int, int]:
         """(uses by this shopper, uses by everyone)."""

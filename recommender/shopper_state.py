@@ -8,26 +8,23 @@
 """
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 
 import pandas as pd
 
+from .redemptions import open_state
+
 
 class ShopperState:
     def __init__(self, path: Path):
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS recent_baskets (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-            "basket_id TEXT NOT NULL, shopper_id TEXT NOT NULL, product_id TEXT NOT NULL, at REAL NOT NULL, "
-            "UNIQUE(basket_id, product_id))")
-        self._db.execute("CREATE INDEX IF NOT EXISTS recent_baskets_shopper ON recent_baskets(shopper_id, seq)")
-        self._db.execute("CREATE TABLE IF NOT EXISTS history_off (shopper_id TEXT PRIMARY KEY, forgotten INTEGER "
-                         "NOT NULL, at REAL NOT NULL)")
+        self._db = open_state(path, """
+            CREATE TABLE IF NOT EXISTS recent_baskets (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                basket_id TEXT NOT NULL, shopper_id TEXT NOT NULL, product_id TEXT NOT NULL, at REAL NOT NULL,
+                UNIQUE(basket_id, product_id));
+            CREATE INDEX IF NOT EXISTS recent_baskets_shopper ON recent_baskets(shopper_id, seq);
+            CREATE TABLE IF NOT EXISTS history_off (shopper_id TEXT PRIMARY KEY, forgotten INTEGER NOT NULL,
+                at REAL NOT NULL);""")
 
     def add(self, shopper_id: str, basket_id: str, product_ids: list[str]) -> bool:
         """Record a basket; False when this basket id was recorded before (a retried checkout)."""
