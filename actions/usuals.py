@@ -6,16 +6,35 @@ and no sender id or metadata field can pass for a shopper.
 """
 from __future__ import annotations
 
+import re
+
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import replies
 from .api.recommender import RecommenderRejected
-from .base import Context, ShopAction, brief, utter_products
+from .base import Context, ShopAction, brief, entity, user_text, utter_products
 from .config import settings
 from .shopper import shopper_id
 
 GUEST_KNOWS = ("You're not signed in, so I only know this conversation and the cart on this page, and I use no "
                "purchase history. Signed in, I suggest from what you buy, and you can ask me to stop.")
+STOP_BUTTON = ("Stop using my history", replies.payload("history_preference", history_use="off"))
+USE_BUTTON = ("Use my history again", replies.payload("history_preference", history_use="on"))
+# One intent says "about using my history"; whether to stop or start is in the words. A refusal
+# word wins ("don't use my orders"), then a word of turning on; neither: the bot asks.
+_OFF = re.compile(r"\b(?:stop|don'?t|do not|no|not|never|off|pause|disable|quit|opt(?:ing)? out|forget|"
+                  r"rather you didn'?t|leave)\b", re.I)
+_ON = re.compile(r"\b(?:again|back|resume|re-?enable|enable|start|on|opt (?:me )?(?:back )?in|changed my mind|"
+                 r"go ahead|you can|you may|use|using|personali[sz]e)\b", re.I)
+
+
+def history_wish(text: str) -> bool | None:
+    """True to use the shopper's history, False to stop, None when the words do not say."""
+    if _OFF.search(text):
+        return False
+    return True if _ON.search(text) else None
+
+
 SIGN_IN_FIRST = ("I can show what you usually buy once you're signed in on the shop (the \"Sign in\" link at the "
                  "top of the page). Meanwhile I can find products or complete your cart.")
 
@@ -48,7 +67,7 @@ class ActionBuyAgain(SignedInAction):
         items = answer["items"]
         if answer.get("history_off"):
             dispatcher.utter_message(text="You asked me not to use your purchase history, so I have no usuals to "
-                                          "show.", buttons=replies.buttons(("Use my history again", "/use_history")))
+                                          "show.", buttons=replies.buttons(USE_BUTTON))
             return
         if not items:
             dispatcher.utter_message(
@@ -75,14 +94,14 @@ class ActionAboutMe(SignedInAction):
         elif about["history"] == "off":
             dispatcher.utter_message(
                 text=f"{said} You asked me not to use your purchase history, so my suggestions are the ones any "
-                     "shopper gets.", buttons=replies.buttons(("Use my history again", "/use_history")))
+                     "shopper gets.", buttons=replies.buttons(USE_BUTTON))
         elif not about["known"]:
             dispatcher.utter_message(text=f"{said} I have no purchase history of yours yet.")
         else:
             dispatcher.utter_message(
                 text=f"{said} I use your purchase history for suggestions ({about['products']} products you have "
                      "bought) and can list your usuals. Say \"stop using my history\" and I won't.",
-                buttons=replies.buttons(("Stop using my history", "/stop_using_history")))
+                buttons=replies.buttons(STOP_BUTTON))
 
 
 class ActionUseHistory(SignedInAction):
@@ -92,7 +111,12 @@ class ActionUseHistory(SignedInAction):
     DEGRADED = "I can't change that right now."
 
     async def act_for(self, shopper: str, ctx: Context, dispatcher: CollectingDispatcher) -> None:
-        use = ctx.tracker.latest_message.get("intent", {}).get("name") == "use_history"
+        said = entity(ctx.tracker, "history_use")   # the buttons say it; words are read
+        use = said == "on" if said in ("on", "off") else history_wish(user_text(ctx.tracker))
+        if use is None:
+            dispatcher.utter_message(text="Should I stop using your purchase history for suggestions, or use it "
+                                          "again?", buttons=replies.buttons(STOP_BUTTON, USE_BUTTON))
+            return
         try:
             await ctx.rec.use_history(shopper, use)
         except RecommenderRejected as exc:
@@ -106,4 +130,4 @@ class ActionUseHistory(SignedInAction):
         else:
             dispatcher.utter_message(
                 text="Done: I won't use your purchase history for suggestions until you say so. Your orders are "
-                     "still yours to ask about.", buttons=replies.buttons(("Use my history again", "/use_history")))
+                     "still yours to ask about.", buttons=replies.buttons(USE_BUTTON))

@@ -58,8 +58,8 @@ def test_what_the_assistant_knows_and_a_pause_of_the_history(recommender):
     assert said[0]["text"] == GUEST_KNOWS
     said, _ = turn(ActionAboutMe(), "what do you know about me", "ask_my_data", metadata=token("u20"), sender="u20-a")
     assert said[0]["text"].startswith("You're signed in as u20.") and "products you have bought" in said[0]["text"]
-    assert said[0]["buttons"][0]["payload"] == "/stop_using_history"
-    said, _ = turn(ActionUseHistory(), "stop using my history", "stop_using_history", metadata=token("u20"),
+    assert said[0]["buttons"][0]["payload"] == '/history_preference{"history_use": "off"}'
+    said, _ = turn(ActionUseHistory(), "stop using my history", "history_preference", metadata=token("u20"),
                    sender="u20-b")
     assert said[0]["text"].startswith("Done: I won't use your purchase history")
     usuals, _ = turn(ActionBuyAgain(), "buy it again", "buy_again", metadata=token("u20"), sender="u20-c")
@@ -70,7 +70,23 @@ def test_what_the_assistant_knows_and_a_pause_of_the_history(recommender):
     assert "You've bought this" not in completed[0]["text"]
     about, _ = turn(ActionAboutMe(), "what do you know about me", "ask_my_data", metadata=token("u20"), sender="u20-e")
     assert "You asked me not to use your purchase history" in about[0]["text"]
-    said, _ = turn(ActionUseHistory(), "use it again", "use_history", metadata=token("u20"), sender="u20-f")
+    unclear, _ = turn(ActionUseHistory(), "my history", "history_preference", metadata=token("u20"), sender="u20-x")
+    assert unclear[0]["text"].startswith("Should I stop using your purchase history")
+    said, _ = turn(ActionUseHistory(), "/history_preference", "history_preference", metadata=token("u20"),
+                   entities=[{"entity": "history_use", "value": "on"}], sender="u20-f")   # the button
     assert said[0]["text"] == "Done: your suggestions use your purchase history again."
     usuals, _ = turn(ActionBuyAgain(), "buy it again", "buy_again", metadata=token("u20"), sender="u20-g")
     assert usuals[0]["text"].startswith("What you buy most often:")
+
+
+def test_the_words_say_whether_to_stop_or_use_the_history():
+    from actions.usuals import history_wish
+
+    for off in ("stop using what I bought", "don't base suggestions on my orders", "turn personal picks off",
+                "I'd rather you didn't look at my history", "pause it", "no more personal suggestions",
+                "opt out please", "leave my orders out of this"):
+        assert history_wish(off) is False, off
+    for on in ("use my history again", "turn it back on", "resume personal suggestions", "opt me back in",
+               "you can personalise now", "re-enable it"):
+        assert history_wish(on) is True, on
+    assert history_wish("my purchase history") is None
