@@ -21,6 +21,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_port_run(count: int, tries: int = 50) -> int:
+    """The first of `count` consecutive ports that are all free now (the cluster numbers its
+    replicas from a base port; one free port plus the next twelve could collide with a busy one)."""
+    for _ in range(tries):
+        base = free_port()
+        if base + count > 65535:
+            continue
+        try:
+            with contextlib.ExitStack() as held:
+                for port in range(base, base + count):
+                    sock = held.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError(f"no run of {count} free ports found")
+
+
 # Test secrets, made per run: services get them from the environment, as in production.
 RASA_TOKEN = secrets.token_urlsafe(16)
 SERVICE_TOKEN = secrets.token_urlsafe(16)

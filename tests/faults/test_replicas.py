@@ -25,7 +25,7 @@ import yaml
 
 from bot.channels import STORE_DOWN
 from launch.cluster import absolute_paths
-from tests.processes import BOT_BIN, RASA_TOKEN, ROOT, free_port, service_env
+from tests.processes import BOT_BIN, RASA_TOKEN, ROOT, free_port, free_port_run, service_env
 
 MODEL = ROOT / "models" / "rasa" / "cartwise.tar.gz"
 
@@ -80,7 +80,7 @@ def cluster(tmp_path_factory, redis_server):
         pytest.fail("run `make build train` first (make test does)")
     folder = tmp_path_factory.mktemp("cluster")
     raw = absolute_paths(yaml.safe_load((ROOT / "cartwise.yml").read_text()), ROOT)
-    base = free_port()   # ports base+0 .. base+12 (replicas take balancer + 1..2)
+    base = free_port_run(13)   # ports base+0 .. base+12 (replicas take balancer + 1..2)
     raw["production"]["ports"] = {"rasa": base, "actions": base + 4, "recommender": base + 8, "console": base + 12}
     raw["production"]["tracker_store"]["db"] = f"cartwise_faults_{secrets.token_hex(4)}"
     raw["production"]["lock_store"]["port"] = redis_server.port
