@@ -146,8 +146,8 @@ def tune_personal(fit: pd.DataFrame, position: dict[str, int], neighbours: tuple
         return None
     inner_fit, validation = time_split(fit, holdout_share=0.1)
     models = fit_models(inner_fit, position, settings, decay)
-    known = set(models.histories.shoppers) if models.histories else set()
-    cases = [c for c in completion_cases(validation, position, max_cases, seed=1) if c.shopper in known]
+    cases = [c for c in completion_cases(validation, position, max_cases, seed=1)
+             if models.histories is not None and c.shopper in models.histories]
     if not cases:
         return None
     found = {share: evaluate_completion(cases, models, neighbours, categories,
@@ -188,7 +188,7 @@ def personal_check(cases: list[Case], models: Models, neighbours: tuple[np.ndarr
     """Signed-in against guest on the held-out baskets of shoppers with a history before them."""
     if tuned is None or models.histories is None:
         return None
-    known = [c for c in cases if c.shopper in set(models.histories.shoppers)]
+    known = [c for c in cases if c.shopper in models.histories]
     weights = personal_weights(settings.blend, tuned["buy_again_share"])
     only_history = BlendWeights(0, 0, 0, 1.0, complements_first=0, buy_again=1)
     return {**tuned, "weights": {f: getattr(weights, f) for f in ("cooccurrence", "content", "popularity",
