@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cartwise import config
+from cartwise.money import Currency, load_currency
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ActionSettings:
     console_timeout_s: float
     service_token: str         # CARTWISE_SERVICE_TOKEN, presented to the console
     handoff: HandoffRules
+    currency: Currency         # the shop's (top-level `currency:`), for every amount a reply shows
 
 
 def urls(value: str | list[str]) -> tuple[str, ...]:
@@ -57,4 +59,5 @@ def settings() -> ActionSettings:
         console_timeout_s=float(raw.get("console_timeout_s", 2.0)),
         service_token=os.environ.get("CARTWISE_SERVICE_TOKEN", ""),
         handoff=HandoffRules(**(raw.get("handoff") or {})),
+        currency=load_currency(file),
     )

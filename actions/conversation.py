@@ -82,7 +82,8 @@ class ActionFallback(Action):
         value = cart_total(cart)
         step = fallback_step(count, value, rules)
         if step == "handoff":
-            return cart_events + await hand_over(dispatcher, tracker, fallback_reason(count, value, rules), cart)
+            reason = fallback_reason(count, value, rules, settings().currency)
+            return cart_events + await hand_over(dispatcher, tracker, reason, cart)
         if step == "offer":
             dispatcher.utter_message(text="I'm sorry, I'm still not understanding. Would you like to talk to a person "
                                           "from our team?", buttons=replies.buttons(("Yes, a person", "/affirm"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cartwise.money import Currency
+
 from .cart_lines import cart_total
 from .config import HandoffRules
 
@@ -19,9 +21,9 @@ def fallback_step(consecutive: int, cart_value: float, rules: HandoffRules) -> s
     return "rephrase"
 
 
-def fallback_reason(consecutive: int, cart_value: float, rules: HandoffRules) -> str:
+def fallback_reason(consecutive: int, cart_value: float, rules: HandoffRules, currency: Currency = Currency()) -> str:
     if cart_value >= rules.cart_value_threshold > 0:
-        return f"not understood with a ${cart_value:,.2f} cart"
+        return f"not understood with a {currency.format(cart_value)} cart"
     return f"not understood {consecutive} times in a row"
 
 

@@ -113,7 +113,7 @@ class OrderChange(OrderAction):
         if not allowed:
             dispatcher.utter_message(text=message)
             return []
-        dispatcher.utter_message(text=self.QUESTION.format(order=summary(order)),
+        dispatcher.utter_message(text=self.QUESTION.format(order=summary(order, settings().currency)),
                                  buttons=replies.buttons((self.YES, "/affirm"), ("No, keep it", "/deny")))
         return [SlotSet("offer", "order_change"),
                 SlotSet("pending_order_change", {"order_id": order.id, "action": self.NAME})]
@@ -126,7 +126,7 @@ class ActionCancelOrder(OrderChange):
     YES = "Yes, cancel it"
 
     def decide(self, order: Order) -> tuple[bool, str]:
-        return cancel_decision(order)
+        return cancel_decision(order, settings().currency)
 
 
 class ActionReturnOrder(OrderChange):
@@ -136,7 +136,7 @@ class ActionReturnOrder(OrderChange):
     YES = "Yes, return it"
 
     def decide(self, order: Order) -> tuple[bool, str]:
-        return return_decision(order, dt.date.today(), settings().return_window_days)
+        return return_decision(order, dt.date.today(), settings().return_window_days, settings().currency)
 
 
 ACTIONS: dict[str, OrderAction] = {a.NAME: a for a in (ActionOrderStatus(), ActionCancelOrder(), ActionReturnOrder())}

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 
 from .cart_lines import cart_total
+from .config import settings
 
 
 def money(value: float) -> str:
-    return f"${value:,.2f}"
+    """An amount in the shop's currency (cartwise.yml's `currency:`)."""
+    return settings().currency.format(value)
 
 
 def payload(intent: str, **entities: str) -> str:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from .money import Currency
+
 
 @dataclass(frozen=True)
 class Order:
@@ -42,11 +44,11 @@ def email_matches(order: Order | None, email: str) -> bool:
     return order is not None and bool(order.email) and order.email.strip().lower() == email.strip().lower()
 
 
-def summary(order: Order) -> str:
+def summary(order: Order, currency: Currency = Currency()) -> str:
     """'order 10002 (Tortilla/Nacho Chips, 12.5 oz and 1 more item, $12.15)': what a confirmation names."""
     more = len(order.items) - 1
     items = order.items[0] + (f" and {more} more item{'s' if more > 1 else ''}" if more > 0 else "")
-    return f"order {order.id} ({items}, ${order.total:.2f})"
+    return f"order {order.id} ({items}, {currency.format(order.total)})"
 
 
 def describe_status(order: Order) -> str:
@@ -64,9 +66,9 @@ def describe_status(order: Order) -> str:
     return f"Order {order.id} ({items}) {detail}."
 
 
-def cancel_decision(order: Order) -> tuple[bool, str]:
+def cancel_decision(order: Order, currency: Currency = Currency()) -> tuple[bool, str]:
     if order.status == "processing":
-        return True, f"Done: order {order.id} is cancelled. You'll be refunded ${order.total:.2f}."
+        return True, f"Done: order {order.id} is cancelled. You'll be refunded {currency.format(order.total)}."
     if order.status == "shipped":
         return (
             False,
@@ -77,7 +79,8 @@ def cancel_decision(order: Order) -> tuple[bool, str]:
     return False, f"Order {order.id} was already delivered; I can start a return instead."
 
 
-def return_decision(order: Order, today: dt.date, window_days: int) -> tuple[bool, str]:
+def return_decision(order: Order, today: dt.date, window_days: int,
+                    currency: Currency = Currency()) -> tuple[bool, str]:
     if order.status == "return_requested":
         return False, f"A return for order {order.id} is already in progress."
     if order.status != "delivered" or order.delivered_on is None:
@@ -90,7 +93,7 @@ def return_decision(order: Order, today: dt.date, window_days: int) -> tuple[boo
         )
     return True, (
         f"Return started for order {order.id}. Print the return label from your account page and "
-        f"drop the items off within 14 days; ${order.total:.2f} will be refunded."
+        f"drop the items off within 14 days; {currency.format(order.total)} will be refunded."
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cartwise import config
+from cartwise.money import Currency, load_currency
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Settings:
     # Patterns that make a query a need or occasion ("ingredients for tacos"): its first page is
     # spread over product types. Matched in the query only (Python's re).
     needs: tuple[str, ...] = ()
+    currency: Currency = field(default_factory=Currency)   # the shop's (top-level `currency:`)
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -122,6 +124,7 @@ def load_settings(path: Path | None = None) -> Settings:
         limits=Limits(**raw.get("limits", {})),
         attributes=attribute_patterns(raw.get("search", {}).get("attributes") or {}, file.path),
         needs=need_patterns(raw.get("search", {}).get("needs") or [], file.path),
+        currency=load_currency(file),
     )
 
 

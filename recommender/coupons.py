@@ -8,11 +8,16 @@ what does it save — with a status a shopper can be told.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import yaml
+
+from cartwise.money import Currency
+
+log = logging.getLogger(__name__)
 
 Status = Literal["valid", "unknown", "expired", "not_yet_valid", "not_applicable", "already_used", "exhausted"]
 
@@ -117,15 +122,17 @@ def parse_coupons(raw: dict) -> dict[str, Coupon]:
     return coupons
 
 
-def load_coupons(path: Path) -> dict[str, Coupon]:
+def load_coupons(path: Path, source: str) -> dict[str, Coupon]:
+    """The coupon file's rules. A file written for one data source (`for_source:` at its top, as
+    the demo's) is skipped for any other: its dollar amounts and product groups are that shop's."""
     try:
-        return parse_coupons(yaml.safe_load(Path(path).read_text()))
+        raw = yaml.safe_load(Path(path).read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise CouponFileError(f"{path}: {exc}") from exc
-
-
-def _money(value: float) -> str:
-    return f"${value:,.2f}"
+    if raw.get("for_source") not in (None, source):
+        log.info("%s is for the %s source, not %s: its coupons are not offered", path, raw["for_source"], source)
+        return {}
+    return parse_coupons(raw)
 
 
 def _amount(lines: list[CartLine]) -> float:
@@ -137,7 +144,8 @@ def subtotal(lines: list[CartLine]) -> float:
 
 
 def evaluate(coupon: Coupon | None, code: str, cart: list[CartLine], today: dt.date,
-             uses_by_shopper: int = 0, uses_total: int = 0) -> CouponResult:
+             uses_by_shopper: int = 0, uses_total: int = 0, currency: Currency = Currency()) -> CouponResult:
+    money = currency.format
     code = code.strip().upper()
     if coupon is None:
         return CouponResult(code, "unknown", f"I don't know the code {code}. Please check the spelling.")
@@ -159,11 +167,11 @@ def evaluate(coupon: Coupon | None, code: str, cart: list[CartLine], today: dt.d
     if total < coupon.min_subtotal:
         gap = round(coupon.min_subtotal - total, 2)
         return CouponResult(code, "not_applicable",
-                            f"{code} needs a cart of at least {_money(coupon.min_subtotal)}; add {_money(gap)} more.",
+                            f"{code} needs a cart of at least {money(coupon.min_subtotal)}; add {money(gap)} more.",
                             description=coupon.description, shortfall=gap)
     base = total if coupon.applies_to == "cart" else _amount(matching)
     saving = round(min(base, base * coupon.percent / 100 if coupon.percent else coupon.amount), 2)
-    return CouponResult(code, "valid", f"{code} saves you {_money(saving)} ({coupon.description}).",
+    return CouponResult(code, "valid", f"{code} saves you {money(saving)} ({coupon.description}).",
                         saving=saving, description=coupon.description,
                         matching_ids=tuple(str(l.product["id"]) for l in matching))
 

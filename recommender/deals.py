@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
+from cartwise.money import Currency
+
 from .coupons import CartLine, Coupon, CouponResult, coupons_for_items, evaluate
 
 Uses = Callable[[str], "tuple[int, int]"]   # code -> (uses by this shopper, uses by everyone)
@@ -29,10 +31,10 @@ def candidate_codes(coupons: dict[str, Coupon], lines: list[CartLine]) -> list[s
 
 
 def cart_deals(coupons: dict[str, Coupon], lines: list[CartLine], suggested: list[dict], today: dt.date,
-               uses: Uses) -> Deals:
+               uses: Uses, currency: Currency = Currency()) -> Deals:
     applicable, almost = [], []
     for code in candidate_codes(coupons, lines):
-        result = evaluate(coupons[code], code, lines, today, *uses(code))
+        result = evaluate(coupons[code], code, lines, today, *uses(code), currency=currency)
         if result.status == "valid":
             applicable.append(result)
         elif result.status == "not_applicable" and result.shortfall > 0:

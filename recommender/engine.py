@@ -211,7 +211,7 @@ class Recommender:
     def load(cls, settings: Settings) -> Recommender:
         art = artefacts.read(settings.models_dir, settings.index)
         # The shop's own coupons win over a data source's coupon with the same code.
-        coupons = {**parse_coupons({"coupons": art.coupons}), **load_coupons(settings.coupons_file)}
+        coupons = {**parse_coupons({"coupons": art.coupons}), **load_coupons(settings.coupons_file, settings.source)}
         return cls(settings, art, Encoder(), coupons)
 
     # -- products -----------------------------------------------------------------------
@@ -298,7 +298,7 @@ class Recommender:
 
     def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
         spelled = self.speller.correct(query)
-        parsed = parse_query(spelled, self.known_colors, self.attributes)
+        parsed = parse_query(spelled, self.known_colors, self.attributes, self.settings.currency)
         # A query that is exactly a category's name ("ground coffee") wants that category only.
         f, unchecked = self.checkable(
             merge_filters(filters, parsed, self.mentions.phrase_categories.get(phrase_key(parsed.text), ())))
@@ -530,15 +530,15 @@ class Recommender:
         found = None
         if deals:
             rows = dict.fromkeys([s.position for s in suggested.suggestions] + list(also_coupons_for or ()))
-            found = cart_deals(self.coupons, lines, [self.product(r) for r in rows], today, uses)
+            found = cart_deals(self.coupons, lines, [self.product(r) for r in rows], today, uses,
+                               self.settings.currency)
         return CartAnswer(cart, lines, suggested, found)
 
     def validate_coupon(
         self, code: str, cart: Cart, today: dt.date, uses_by_shopper: int, uses_total: int
     ) -> CouponResult:
-        return evaluate(
-            self.coupons.get(code.strip().upper()), code, self.cart_lines(cart), today, uses_by_shopper, uses_total
-        )
+        return evaluate(self.coupons.get(code.strip().upper()), code, self.cart_lines(cart), today, uses_by_shopper,
+                        uses_total, self.settings.currency)
 
     # -- mentions -----------------------------------------------------------------------
     def resolve_mentions(self, text: str) -> list[Mention]:

@@ -1,6 +1,7 @@
 """Constraints a shopper states in words, split from what they want.
 
-"gluten-free pasta under $5" -> text "gluten-free pasta", max_price 5.0.
+"gluten-free pasta under $5" -> text "gluten-free pasta", max_price 5.0 ("under £5", "under 5
+                                quid" in a shop priced in pounds).
 "store brand milk 64 oz"     -> text "milk", brand "Store brand", size 64 oz.
 "a red mug" (in a catalog that has colours) -> text "mug", color "red".
 "cheapest coffee"            -> text "coffee", sort by price; "best value ..." by price per unit.
@@ -10,9 +11,12 @@ caller passes its colours), because "red" in "red wine" is meaning in a shop wit
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+from cartwise.money import SYMBOLS, Currency
 
 # Package sizes as the catalog writes them ("16 oz", "1 ga", "750 ml") and as shoppers say them
 # ("a gallon", "half gallon"), as (canonical unit, factor). Volumes and weights become ounces
@@ -30,19 +34,28 @@ UNITS = {
     "sq ft": ("sqft", 1), "sqft": ("sqft", 1),   # paper towels, foil, wrap: "best value" compares these
 }
 _UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
-# A price is not part of a fraction or a size ("3-3/4", "5 lb"): a "/" on either side rules it out.
-_NUM = rf"\$?\s*(\d+(?:\.\d{{1,2}})?)\s*(?:dollars|bucks|usd|\$)?(?![\d./]|\s*-?\s*(?:{_UNIT})\b)"
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("between", re.compile(rf"\bbetween\s+{_NUM}\s+(?:and|to|-)\s+{_NUM}", re.I)),
-    ("range", re.compile(rf"(?<![\w./]){_NUM}\s*(?:-|to)\s*{_NUM}", re.I)),
-    (
-        "max",
-        re.compile(
-            rf"\b(?:under|below|less than|cheaper than|at most|max(?:imum)?|no more than|up to|within)\s+{_NUM}", re.I
-        ),
-    ),
-    ("min", re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?)\s+{_NUM}", re.I)),
-]
+
+
+@functools.lru_cache(maxsize=8)
+def price_patterns(currency: Currency) -> list[tuple[str, re.Pattern[str]]]:
+    """Price phrases in the shop's currency: any currency symbol before or after the number, the
+    currency's own words after it ("5 quid", "5 euros"). A price is not part of a fraction or a
+    size ("3-3/4", "5 lb"): a "/" on either side, or a unit after it, rules it out. The currency's
+    words are tried before units, so "under 5 pounds" is £5 in a shop priced in pounds and a 5 lb
+    size elsewhere."""
+    symbols = f"[{re.escape(SYMBOLS)}]"
+    words = "|".join(sorted(map(re.escape, currency.words), key=len, reverse=True)) or "(?!)"
+    number = (rf"(?:{symbols}|{re.escape(currency.symbol.strip())})?\s*(\d+(?:\.\d{{1,2}})?)"
+              rf"(?:\s*(?:{words})\b|\s*{symbols})?(?![\d./]|\s*-?\s*(?:{_UNIT})\b)")
+    return [
+        ("between", re.compile(rf"\bbetween\s+{number}\s+(?:and|to|-)\s+{number}", re.I)),
+        ("range", re.compile(rf"(?<![\w./]){number}\s*(?:-|to)\s*{number}", re.I)),
+        ("max", re.compile(rf"\b(?:under|below|less than|cheaper than|at most|max(?:imum)?|no more than|up to|within)"
+                           rf"\s+{number}", re.I)),
+        ("min", re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?)\s+{number}", re.I)),
+    ]
+
+
 _BRAND = re.compile(r"\b(?:(?:from|by)\s+)?(store brand|private label|brand\s+\d+)\b", re.I)
 _FILLER = re.compile(
     r"\b(what (?:do|should|would) (?:i|we) (?:need|buy|get)(?: for)?|(?:ingredients|stuff|things|supplies|everything)"
@@ -129,10 +142,11 @@ def without(text: str, patterns: Iterable[re.Pattern[str]]) -> str:
 
 
 def parse_query(query: str, colors: frozenset[str] = frozenset(),
-                attributes: Mapping[str, re.Pattern[str]] | None = None) -> QueryConstraints:
+                attributes: Mapping[str, re.Pattern[str]] | None = None,
+                currency: Currency = Currency()) -> QueryConstraints:
     text = query
     min_price = max_price = None
-    for kind, pattern in _PATTERNS:
+    for kind, pattern in price_patterns(currency):
         match = pattern.search(text)
         if not match:
             continue

@@ -76,7 +76,9 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def page_config(request: web.Request) -> web.Response:
-    return web.json_response({"socketUrl": request.app[SETTINGS].rasa_url})
+    settings = request.app[SETTINGS]
+    return web.json_response({"socketUrl": settings.rasa_url, "currency": settings.currency.code,
+                              "currencySymbol": settings.currency.symbol})
 
 
 async def webchat_bundle(request: web.Request) -> web.StreamResponse:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cartwise import config
+from cartwise.money import Currency, load_currency
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class ShopSettings:
     households: int         # ... this many, so a demo sign-in has a real purchase history
     orders_db: Path         # the orders store checkout writes (the action server's actions.orders_db)
     orders_seed: Path       # the demo orders, written into a new store
+    currency: Currency      # the shop's (top-level `currency:`): prices on the page
 
 
 def load(path: Path | None = None) -> ShopSettings:
@@ -42,4 +44,5 @@ def load(path: Path | None = None) -> ShopSettings:
         households=int(households.get("count", 200)),
         orders_db=file.resolve(actions.get("orders_db", "var/orders.db")),
         orders_seed=file.resolve(actions.get("orders_seed", "shop/data/orders.yml")),
+        currency=load_currency(file),
     )

@@ -10,7 +10,10 @@ const $ = (id) => document.getElementById(id);
 const customData = { cart: [] };
 let cart = [];
 
-function money(value) { return "$" + Number(value || 0).toFixed(2); }
+let currencySymbol = "$";   // the shop's, from /config.json (cartwise.yml's `currency:`)
+const pageConfig = fetch("/config.json").then((response) => response.json());
+
+function money(value) { return currencySymbol + Number(value || 0).toFixed(2); }
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -137,7 +140,7 @@ async function checkOut(event) {
 
 async function startChat() {
   if (!window.WebChat) { $("status").textContent = "The chat widget is not installed (run make install)."; return; }
-  const config = await (await fetch("/config.json")).json();
+  const config = await pageConfig;
   window.WebChat.default({
     initPayload: "/greet",
     customData,
@@ -156,6 +159,9 @@ $("cart-clear").addEventListener("click", () => setCart([]));
 $("sign-in").addEventListener("submit", signIn);
 $("sign-out").addEventListener("click", signOut);
 $("checkout").addEventListener("submit", checkOut);
-setCart(loadCart());
-showProducts("");
+pageConfig.catch(() => ({})).then((config) => {
+  currencySymbol = config.currencySymbol || currencySymbol;
+  setCart(loadCart());
+  showProducts("");
+});
 refreshIdentity().finally(startChat);   // the first message already says who is chatting

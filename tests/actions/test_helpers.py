@@ -15,8 +15,10 @@ from actions.cart_lines import (
     remove_item,
 )
 from actions.config import HandoffRules
+from actions.config import settings as action_settings
 from actions.conversation import consecutive_fallbacks
 from actions.handoff import fallback_reason, fallback_step, summary
+from cartwise.money import currency_of
 from cartwise.orders import Order, OrderStore, cancel_decision, return_decision
 
 SALSA = {"id": "s1", "title": "Chunky Salsa, 16 oz", "price": 2.99}
@@ -264,3 +266,20 @@ def test_a_long_message_is_shortened_on_its_search_button():
 
     [(title, _), _] = did_you_mean([("search_products", 0.3)], "a very long message " * 5, 0.15, False)
     assert title.endswith("…”") and len(title) < 60
+
+
+def test_replies_and_order_texts_are_in_the_shops_currency(tmp_path, monkeypatch):
+    config = tmp_path / "cartwise.yml"
+    config.write_text("currency: GBP\nactions: {}\n")
+    monkeypatch.setenv("CARTWISE_CONFIG", str(config))
+    action_settings.cache_clear()
+    try:
+        card = replies.card({"id": "21001", "title": "WHITE CERAMIC TEACUP", "price": 2.1, "brand": ""})
+        assert card["subtitle"].startswith("£2.10")
+        assert replies.cart_summary([{"id": "21001", "title": "Teacup", "qty": 2, "price": 2.1}], 4.2).endswith(
+            "Total: £4.20")
+    finally:
+        monkeypatch.delenv("CARTWISE_CONFIG")
+        action_settings.cache_clear()
+    order = Order("10009", "shopper", "processing", dt.date(2026, 12, 1), None, None, 12.5, ("Teapot",))
+    assert cancel_decision(order, currency_of("EUR"))[1].endswith("You'll be refunded €12.50.")

@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from recommender.coupons import CartLine, CouponFileError, evaluate, parse_coupons
+from cartwise.money import currency_of
+from recommender.coupons import CartLine, CouponFileError, evaluate, load_coupons, parse_coupons
 
 TODAY = dt.date(2026, 11, 23)
 RULES = parse_coupons({"coupons": [
@@ -71,3 +72,19 @@ def test_usage_limits():
 def test_bad_coupon_rules_are_named(entry, problem):
     with pytest.raises(CouponFileError, match=problem):
         parse_coupons({"coupons": [entry]})
+
+
+def test_coupon_messages_are_in_the_shops_currency():
+    pounds = currency_of("GBP")
+    short = evaluate(RULES["SAVE10"], "SAVE10", [line("a", 12.25)], TODAY, currency=pounds)
+    assert short.message == "SAVE10 needs a cart of at least £30.00; add £17.75 more."
+    assert "saves you £4.00" in evaluate(RULES["SAVE10"], "SAVE10", [line("a", 40.0)], TODAY, currency=pounds).message
+
+
+def test_a_coupon_file_written_for_another_source_is_not_offered(tmp_path):
+    path = tmp_path / "coupons.yml"
+    path.write_text("for_source: completejourney\ncoupons:\n  - {code: WELCOME5, discount: {amount: 5}}\n")
+    assert set(load_coupons(path, "completejourney")) == {"WELCOME5"}
+    assert load_coupons(path, "generic") == {}
+    path.write_text("coupons:\n  - {code: OWN1, discount: {amount: 1}}\n")   # a shop's own file: any source
+    assert set(load_coupons(path, "generic")) == {"OWN1"}

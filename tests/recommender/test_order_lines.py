@@ -2,6 +2,7 @@
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -9,10 +10,12 @@ import pytest
 from recommender.build import build
 from recommender.catalog import DataError
 from recommender.config import load_settings
+from recommender.engine import Recommender, SearchFilters
 from recommender.importers.order_lines import LineRules, load_order_lines
 from tests import fixture_export as export
 
 FORMAT = "%d/%m/%Y %H:%M"
+DEMO_COUPONS = Path(__file__).resolve().parents[2] / "shop" / "data" / "coupons.yml"
 RULES = LineRules(not_products=export.NOT_PRODUCTS, cancelled_baskets=export.CANCELLED)
 
 
@@ -115,7 +118,8 @@ def test_a_wrong_column_mapping_names_the_column(csv_export, columns, problem):
 def test_the_build_reads_the_export_from_cartwise_yml(tmp_path, csv_export):
     """Only cartwise.yml changes: the mapping, the date format and the two line rules."""
     config = tmp_path / "cartwise.yml"
-    config.write_text(f"""recommender:
+    config.write_text(f"""currency: GBP
+recommender:
   source: generic
   generic:
     order_lines: {csv_export}
@@ -124,6 +128,7 @@ def test_the_build_reads_the_export_from_cartwise_yml(tmp_path, csv_export):
     not_products: '{export.NOT_PRODUCTS}'
     cancelled_baskets: '{export.CANCELLED}'
   models_dir: {tmp_path / 'models'}
+  coupons_file: {DEMO_COUPONS}
   state_db: {tmp_path / 'recommender.db'}
 """)
     settings = load_settings(config)
@@ -137,6 +142,13 @@ def test_the_build_reads_the_export_from_cartwise_yml(tmp_path, csv_export):
     assert {"POST", "M"} <= set(rejects["product_id"])
     fields = pd.read_csv(imported["product_fields"]["listed_in"], dtype=str)
     assert set(fields["product_id"]) == {export.PRICE_RISE[0], "21001"}
+    # the shop's currency: "under 5 pounds" is a price; the demo's dollar coupons are not offered
+    engine = Recommender.load(settings)
+    found = engine.search("cushion under 5 pounds", SearchFilters(), k=5)
+    assert found.filters.max_price == 5.0 and found.items
+    assert engine.product(found.items[0][0])["title"] == "CUSHION INNER 45CM"
+    assert all(engine.product(row)["price"] <= 5.0 for row, _ in found.items)
+    assert "WELCOME5" not in engine.coupons
     # a changed reading setting is a changed input: the next build does not skip
     variant = dataclasses.replace(settings, generic_not_products="(POST)$")
     assert build(variant)["input_fingerprint"] != manifest["input_fingerprint"]

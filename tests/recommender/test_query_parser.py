@@ -1,5 +1,6 @@
 import pytest
 
+from cartwise.money import currency_of
 from recommender.query_parser import Size, parse_query, parse_size
 
 
@@ -78,3 +79,23 @@ def test_attribute_words_are_named_and_can_be_taken_out():
     assert parse_query("cereal without sugar", attributes=vocabulary).attributes == ("sugar free",)
     assert parse_query("pasta", attributes=vocabulary).attributes == ()
     assert without("gluten-free pasta", [vocabulary["gluten free"]]) == "pasta"
+
+
+@pytest.mark.parametrize("currency,query,text,max_price,size", [
+    ("GBP", "cushion under 5 pounds", "cushion", 5.0, None),       # a shop in pounds: money
+    ("USD", "cushion under 5 pounds", "cushion under", None, "5 pounds"),   # elsewhere: a weight
+    ("GBP", "teacups under £5", "teacups", 5.0, None),
+    ("GBP", "candles under 5 quid", "candles", 5.0, None),
+    ("EUR", "mugs under 5 euros", "mugs", 5.0, None),
+    ("EUR", "mugs under 5€", "mugs", 5.0, None),
+    ("GBP", "potatoes 5 pounds", "potatoes", None, "5 pounds"),     # no price word: still a weight
+])
+def test_prices_are_read_in_the_shops_currency(currency, query, text, max_price, size):
+    parsed = parse_query(query, currency=currency_of(currency))
+    assert (parsed.text, parsed.max_price) == (text, max_price)
+    assert (str(parsed.size) if parsed.size else None) == size
+
+
+def test_a_range_in_euros_after_the_number():
+    parsed = parse_query("candles between 5€ and 10€", currency=currency_of("EUR"))
+    assert (parsed.text, parsed.min_price, parsed.max_price) == ("candles", 5.0, 10.0)
