@@ -17,7 +17,7 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/nlu/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: help demo run install browser build minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-review bench-personal bench-search bench-load fuzz cluster clean
+.PHONY: help demo run install browser build minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-review bench-personal bench-types bench-search bench-load fuzz cluster clean
 .DEFAULT_GOAL := help
 
 help:                      ## this list
@@ -115,6 +115,9 @@ bench-http: build  ## complete-the-cart over HTTP at 100k items, 1 and 20 concur
 
 bench-personal: build  ## signed-in shoppers over HTTP: complete-the-cart vs guests, buy-again vs the evaluation
 	$(REC)/python -m benchmarks.personal_service
+
+bench-types: build  ## product types inferred from embeddings vs the real ones (Instacart, Complete Journey)
+	$(REC)/python -m benchmarks.product_types
 
 bench-review: .venv-bot/.installed  ## review console list/filter latency over 100,000 conversations, SQLite and PostgreSQL
 	$(BOT)/python -m benchmarks.review_scale --conversations 100000 --stores sqlite postgresql

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from . import artefacts, cooccurrence
 from .artefacts import Artefacts
-from .catalog import DataError, product_text
+from .catalog import DataError, product_text, require_columns
 from .config import Settings, load_settings
 from .embeddings import MODEL_NAME, Encoder
 from .evaluation import build_metrics
@@ -33,7 +33,9 @@ from .evaluation.completion import choose_decay
 from .evaluation.splits import ranked_lines, shopper_histories
 from .history import ShopperHistories
 from .importers import load_dataset
+from .importers.tables import read_table
 from .plausibility import IMPLAUSIBLE_FACTOR, implausible_sizes, without_size
+from .product_types import infer_product_types
 from .query_parser import parse_size
 from .shopper_state import ShopperState
 from .vector_index import build_index, describe, neighbour_table
@@ -108,6 +110,8 @@ def input_fingerprint(settings: Settings) -> str:
         parts["data"] = [_file_digest(p) for p in files if p is not None and p.exists()]
         parts["reading"] = [settings.generic_columns, settings.generic_timestamp_format, settings.generic_sheet,
                             settings.generic_not_products, settings.generic_cancelled_baskets]
+    if settings.generic_product_types is not None and settings.generic_product_types.exists():
+        parts["product_types"] = _file_digest(settings.generic_product_types)
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -168,6 +172,31 @@ def withhold_implausible_sizes(catalog: pd.DataFrame) -> tuple[pd.DataFrame, lis
     return catalog, withheld
 
 
+def with_product_types(catalog: pd.DataFrame, embeddings: np.ndarray, settings: Settings) -> tuple[pd.DataFrame, dict]:
+    """The catalog with a product type for every product: inferred from the embeddings when the
+    source has no category at all, then the owner's corrections (`generic.product_types`, a table of
+    id, category) on top. Returns what was done, for the manifest ({} when neither applied)."""
+    report: dict = {}
+    if len(catalog) and not catalog["category"].astype(str).str.strip().any():
+        inferred = infer_product_types(catalog["title"].astype(str).tolist(), embeddings, settings.attributes)
+        catalog = catalog.assign(category=inferred.names)
+        counts = catalog["category"].value_counts()
+        report = {"inferred": True, "clusters": inferred.clusters, "types": inferred.types,
+                  "how": f"{len(catalog)} products without a category: {inferred.types} types from "
+                         f"{inferred.clusters} clusters of their embeddings, named by their most telling word",
+                  "largest": {str(k): int(v) for k, v in counts.head(10).items()}}
+    if settings.generic_product_types is not None:
+        fixes = read_table(settings.generic_product_types)
+        require_columns(fixes, ["id", "category"], f"{settings.generic_product_types}")
+        fixes = dict(zip(fixes["id"].astype(str).str.strip(), fixes["category"].astype(str).str.strip()))
+        known = catalog["id"].isin(fixes.keys())
+        catalog.loc[known, "category"] = catalog.loc[known, "id"].map(fixes)
+        report = {**(report or {"inferred": False}), "corrected": int(known.sum()),
+                  "corrections_not_in_catalog": len(fixes) - int(known.sum())}
+        report.setdefault("how", f"{int(known.sum())} products' types set from {settings.generic_product_types}")
+    return catalog, report
+
+
 def serving_histories(interactions: pd.DataFrame, positions: dict[str, int], check: dict | None,
                       forgotten: set[str]) -> tuple[ShopperHistories, dict | None]:
     """Every shopper's history for the service (but those forgotten on request), with the decay
@@ -217,6 +246,10 @@ def build(settings: Settings, force: bool = False,
     embeddings, embedded = embed_catalog(texts, list(catalog["text_hash"]), _previous_embeddings(settings), settings)
     timings["embed_s"] = time.perf_counter() - t0
 
+    catalog, types = with_product_types(catalog, embeddings, settings)
+    if types:
+        log.info("product types: %s", types["how"])
+
     t0 = time.perf_counter()
     index = build_index(embeddings, settings.index)
     timings["index_s"] = time.perf_counter() - t0
@@ -252,6 +285,10 @@ def build(settings: Settings, force: bool = False,
     if dataset.report.rejected:
         rejects_dir.mkdir(parents=True, exist_ok=True)
         pd.concat(dataset.report.rejected).to_csv(rejects_dir / "rejected_rows.csv", index=False)
+    if types:
+        rejects_dir.mkdir(parents=True, exist_ok=True)
+        catalog[["id", "title", "category"]].to_csv(rejects_dir / "product_types.csv", index=False)
+        types["listed_in"] = str(rejects_dir / "product_types.csv")
     disagreements = dataset.report.disagreements
     if disagreements is not None and len(disagreements):
         rejects_dir.mkdir(parents=True, exist_ok=True)
@@ -273,6 +310,7 @@ def build(settings: Settings, force: bool = False,
         "index_type": describe(index),
         "cooccurrence_pairs": int(similarity.nnz), "content_neighbours": int(neighbour_rows.shape[1]),
         "source_coupons": len(dataset.coupons),
+        "product_types": types,
         "sizes_withheld": {"count": len(withheld), "rule": f"price per unit under 1/{IMPLAUSIBLE_FACTOR:g} of the "
                            "product type's median", "examples": withheld[:10]},
         "metrics": metrics,

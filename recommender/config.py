@@ -66,6 +66,7 @@ class Settings:
     generic_sheet: str | int | None = None         # a workbook's sheet (default: the first)
     generic_not_products: str | None = None        # product ids that are postage, fees, adjustments (regex)
     generic_cancelled_baskets: str | None = None   # basket ids of cancelled orders (regex)
+    generic_product_types: Path | None = None      # the owner's corrections: a table of id, category
     models_dir: Path = Path("models/recommender")
     coupons_file: Path = Path("shop/data/coupons.yml")
     state_db: Path = Path("var/recommender.db")
@@ -109,6 +110,7 @@ def load_settings(path: Path | None = None) -> Settings:
         generic_order_lines=rel(generic.get("order_lines")),
         generic_columns=column_mapping(generic.get("columns") or {}, file.path),
         generic_sheet=generic.get("sheet"),
+        generic_product_types=rel(generic.get("product_types")),
         generic_not_products=checked_pattern(generic.get("not_products"), "generic.not_products", file.path),
         generic_cancelled_baskets=checked_pattern(generic.get("cancelled_baskets"), "generic.cancelled_baskets",
                                                   file.path),

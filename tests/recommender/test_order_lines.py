@@ -149,6 +149,21 @@ recommender:
     assert engine.product(found.items[0][0])["title"] == "CUSHION INNER 45CM"
     assert all(engine.product(row)["price"] <= 5.0 for row, _ in found.items)
     assert "WELCOME5" not in engine.coupons
-    # a changed reading setting is a changed input: the next build does not skip
-    variant = dataclasses.replace(settings, generic_not_products="(POST)$")
-    assert build(variant)["input_fingerprint"] != manifest["input_fingerprint"]
+    # no category column: every product gets an inferred type, listed for the owner ...
+    types = manifest["product_types"]
+    assert types["inferred"] and types["types"] >= 2
+    listed = pd.read_csv(types["listed_in"], dtype=str)
+    assert len(listed) == len(export.PRODUCTS) and listed["category"].notna().all()
+    # ... who corrects some in a file of their own: the next build takes them
+    fixes = tmp_path / "types.csv"
+    fixes.write_text("id,category\n22010,Candles\n22011,Candles\nNOPE,Candles\n")
+    variant = dataclasses.replace(settings, generic_product_types=fixes)
+    rebuilt = build(variant)
+    assert rebuilt["input_fingerprint"] != manifest["input_fingerprint"]   # a changed input: not skipped
+    assert rebuilt["product_types"]["corrected"] == 2 and rebuilt["product_types"]["corrections_not_in_catalog"] == 1
+    catalog = pd.read_parquet(settings.models_dir / "catalog.parquet").set_index("id")
+    assert catalog.loc[["22010", "22011"], "category"].tolist() == ["Candles", "Candles"]
+    assert catalog.loc["21003", "category"] == listed.set_index("id").loc["21003", "category"]
+    # a changed reading setting is a changed input too
+    assert build(dataclasses.replace(settings, generic_not_products="(POST)$"))["input_fingerprint"] != \
+        rebuilt["input_fingerprint"]
