@@ -17,7 +17,7 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/nlu/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: help demo run install browser build minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-review bench-personal bench-types bench-search bench-load fuzz cluster clean
+.PHONY: help demo run install browser build tune minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-review bench-personal bench-types bench-search bench-load fuzz cluster clean
 .DEFAULT_GOAL := help
 
 help:                      ## this list
@@ -100,6 +100,9 @@ nlu-report: .venv-bot/.installed $(MINILM)  ## cross-validated intent report int
 
 nlu-heldout: .venv-bot/.installed train  ## the trained bot on tests/nlu_heldout as deployed (fallback counted): results/nlu_heldout
 	$(BOT)/python -m tests.nlu_heldout.evaluate --out results/nlu_heldout
+
+tune: .venv-rec/.installed  ## rebuild, choosing the blend's weights on the shop's own baskets; prints tuned vs configured
+	$(REC)/python -m recommender.build --tune
 
 evaluate: .venv-rec/.installed  ## recommender quality on real data (Instacart, Complete Journey): results/eval/*/report.md
 	$(REC)/python -m recommender.evaluation --out results/eval

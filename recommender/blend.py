@@ -7,7 +7,7 @@ mean what they say whatever the scale of the raw scores.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -152,19 +152,26 @@ def history_scores(history: tuple[np.ndarray, np.ndarray] | None) -> CandidateSc
     return CandidateScores(rows, values, np.full(len(rows), -1, dtype=np.int64))
 
 
-def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popularity: np.ndarray,
-          available: np.ndarray, weights: BlendWeights, k: int,
-          categories: np.ndarray | None = None, history: CandidateScores = NO_SCORES) -> list[Suggestion]:
-    """Top-k suggestions, never an item already in the cart nor one that is out of stock.
+@dataclass(frozen=True)
+class Candidates:
+    """A cart's candidates with every component normalised to [0, 1]: all that does not depend on
+    the weights, so weights can be tried many times on one cart (`rank`)."""
+    rows: np.ndarray
+    cooccurrence: np.ndarray
+    content: np.ndarray
+    popularity: np.ndarray
+    history: np.ndarray
+    same: np.ndarray | None    # a substitute for a cart item (of its category, and not a habit)
+    cooc: CandidateScores      # for the reasons: which cart item brought each candidate
+    content_scores: CandidateScores
 
-    With `categories`, a candidate of a category already in the cart is a substitute, not a
-    complement: its score is multiplied by weights.same_category_factor, and the first
-    weights.complements_first places go to complements. `history` (a signed-in shopper's own
-    purchases, `history_scores`) counts with weights.buy_again.
-    """
+
+def candidates_for(cart: list[int], cooc: CandidateScores, content: CandidateScores, popularity: np.ndarray,
+                   available: np.ndarray, k: int, categories: np.ndarray | None = None,
+                   history: CandidateScores = NO_SCORES) -> Candidates | None:
+    """Every candidate of the cart's components, never an item in the cart nor one out of stock;
+    None when there is none."""
     in_cart = np.asarray(cart, dtype=np.int64)
-    if not weights.buy_again:
-        history = NO_SCORES
     candidates, (cf, ct, hb) = _aligned(cooc, content, history)
     keep = _outside(candidates, in_cart) & available[candidates]
     candidates, cf, ct, hb = candidates[keep], cf[keep], ct[keep], hb[keep]
@@ -179,35 +186,62 @@ def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popu
         candidates = np.concatenate([candidates, np.asarray(extra, dtype=np.int64)])
         cf, ct, hb = (np.concatenate([c, np.zeros(len(extra))]) for c in (cf, ct, hb))
     if not len(candidates):
-        return []
-    cf_n, ct_n, hb_n = _normalise(cf), _normalise(ct), _normalise(hb)
-    pop_n = _normalise(popularity[candidates].astype(np.float64))
-    total = (weights.cooccurrence * cf_n + weights.content * ct_n + weights.popularity * pop_n
-             + weights.buy_again * hb_n)
+        return None
+    hb_n = _normalise(hb)
     same = _same_category(candidates, in_cart, categories)
     if same is not None:
         # What this shopper has bought before beside the same kind of thing is a habit, not a
         # substitute (two yogurts every week): only other candidates are damped and held back.
         same &= hb_n <= 0
-        total = np.where(same, total * weights.same_category_factor, total)
+    return Candidates(candidates, _normalise(cf), _normalise(ct), _normalise(popularity[candidates].astype(np.float64)),
+                      hb_n, same, cooc, content)
+
+
+def rank(c: Candidates, weights: BlendWeights, k: int) -> list[Suggestion]:
+    """The top k of `c` under `weights`, each with the reason a shopper is shown."""
+    total = (weights.cooccurrence * c.cooccurrence + weights.content * c.content + weights.popularity * c.popularity
+             + weights.buy_again * c.history)
+    if c.same is not None:
+        total = np.where(c.same, total * weights.same_category_factor, total)
     out = []
-    for i in _complements_first(total, candidates, same, k, weights.complements_first):
-        c = int(candidates[i])
-        cf_part, ct_part = weights.cooccurrence * cf_n[i], weights.content * ct_n[i]
-        hb_part = weights.buy_again * hb_n[i]
+    for i in _complements_first(total, c.rows, c.same, k, weights.complements_first):
+        row = int(c.rows[i])
+        cf_part, ct_part = weights.cooccurrence * c.cooccurrence[i], weights.content * c.content[i]
+        hb_part = weights.buy_again * c.history[i]
         if hb_part > 0 and hb_part >= max(cf_part, ct_part):
             reason, because = "buy_again", None
         elif cf_part <= 0 and ct_part <= 0:
             reason, because = "popular", None
         elif cf_part >= ct_part:
-            reason, because = "bought_with", cooc.source_of(c)
+            reason, because = "bought_with", c.cooc.source_of(row)
         else:
-            reason, because = "similar", content.source_of(c)
-        out.append(Suggestion(position=c, score=round(float(total[i]), 6),
-                              cooccurrence=round(float(cf_n[i]), 6), content=round(float(ct_n[i]), 6),
-                              popularity=round(float(pop_n[i]), 6), reason=reason, because_of=because,
-                              buy_again=round(float(hb_n[i]), 6)))
+            reason, because = "similar", c.content_scores.source_of(row)
+        out.append(Suggestion(position=row, score=round(float(total[i]), 6),
+                              cooccurrence=round(float(c.cooccurrence[i]), 6), content=round(float(c.content[i]), 6),
+                              popularity=round(float(c.popularity[i]), 6), reason=reason, because_of=because,
+                              buy_again=round(float(c.history[i]), 6)))
     return out
+
+
+def served_blend(configured: BlendWeights, tuned: dict | None) -> BlendWeights:
+    """The guest blend the service uses: the weights the build tuned (the manifest's
+    metrics.tuned), else the configured ones."""
+    return replace(configured, **tuned["weights"]) if tuned else configured
+
+
+def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popularity: np.ndarray,
+          available: np.ndarray, weights: BlendWeights, k: int,
+          categories: np.ndarray | None = None, history: CandidateScores = NO_SCORES) -> list[Suggestion]:
+    """Top-k suggestions, never an item already in the cart nor one that is out of stock.
+
+    With `categories`, a candidate of a category already in the cart is a substitute, not a
+    complement: its score is multiplied by weights.same_category_factor, and the first
+    weights.complements_first places go to complements. `history` (a signed-in shopper's own
+    purchases, `history_scores`) counts with weights.buy_again.
+    """
+    found = candidates_for(cart, cooc, content, popularity, available, k, categories,
+                           history if weights.buy_again else NO_SCORES)
+    return rank(found, weights, k) if found is not None else []
 
 
 def bought_text(times: int) -> str:

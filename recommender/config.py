@@ -75,6 +75,7 @@ class Settings:
     cf_neighbours: int = 100
     cf_shrinkage: float = 10.0
     blend: BlendWeights = field(default_factory=BlendWeights)
+    tune_blend: bool = True     # the build chooses the blend's weights on this shop's own baskets
     fuzzy_min_score: float = 0.5
     limits: Limits = field(default_factory=Limits)
     # Words about a product ("gluten free", "organic"): name -> regular expression, matched in the
@@ -121,7 +122,8 @@ def load_settings(path: Path | None = None) -> Settings:
         index=IndexSettings(**raw.get("index", {})),
         cf_neighbours=int(cooc.get("neighbours", 100)),
         cf_shrinkage=float(cooc.get("shrinkage", 10)),
-        blend=BlendWeights(**raw.get("blend", {})),
+        blend=BlendWeights(**{k: v for k, v in (raw.get("blend") or {}).items() if k != "tune"}),
+        tune_blend=bool((raw.get("blend") or {}).get("tune", True)),
         fuzzy_min_score=float(raw.get("mentions", {}).get("fuzzy_min_score", 0.5)),
         limits=Limits(**raw.get("limits", {})),
         attributes=attribute_patterns(raw.get("search", {}).get("attributes") or {}, file.path),

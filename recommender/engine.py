@@ -14,7 +14,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import artefacts
-from .blend import NO_SCORES, Suggestion, blend, content_scores, cooccurrence_scores, history_scores, reason_text
+from .blend import (
+    NO_SCORES,
+    Suggestion,
+    blend,
+    content_scores,
+    cooccurrence_scores,
+    history_scores,
+    reason_text,
+    served_blend,
+)
 from .config import Settings
 from .coupons import CartLine, Coupon, CouponResult, evaluate, load_coupons, parse_coupons
 from .deals import Deals, Uses, cart_deals
@@ -176,6 +185,8 @@ class Recommender:
         self.need_cues = [re.compile(pattern, re.I) for pattern in settings.needs]
         self._attribute_rows: dict[str, np.ndarray] = {}
         self.prices = cat["price"].to_numpy(dtype=np.float64)
+        # The guest blend: the weights the build tuned on this shop's baskets, else the configured ones.
+        self.weights = served_blend(settings.blend, (art.manifest.get("metrics") or {}).get("tuned"))
         personal = art.manifest.get("personal")
         # A signed-in shopper's blend: the weights the build tuned on held-back baskets; none
         # without shoppers' histories or where they did not help, and then everyone gets the guest blend.
@@ -481,7 +492,7 @@ class Recommender:
         cooc = cooccurrence_scores(rows, self.art.similarity)
         content = content_scores(rows, *self._content_neighbours(rows, self._neighbour_width(k)))
         suggestions = blend(
-            rows, cooc, content, self.art.popularity, self.available, self.settings.blend, k, self.categories.codes
+            rows, cooc, content, self.art.popularity, self.available, self.weights, k, self.categories.codes
         )
         return CartSuggestions(rows, suggestions, [reason_text(s, self.titles) for s in suggestions])
 

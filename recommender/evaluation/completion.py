@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import cooccurrence
-from ..blend import blend, content_scores, cooccurrence_scores, history_scores
+from ..blend import Candidates, candidates_for, content_scores, cooccurrence_scores, history_scores, rank, served_blend
 from ..config import BlendWeights, Settings
 from ..history import ShopperHistories
 from ..rows import CsrRows
@@ -33,6 +33,7 @@ class Completion:
 
 CART_SIZES = ((1, 5, "1-5"), (6, 15, "6-15"), (16, 10**9, "16+"))
 PERSONAL_SHARES = tuple(round(0.1 * i, 1) for i in range(10))   # the history's share of a signed-in blend
+GRID_STEP = 0.1   # the guest blend's weights are tried in these steps (66 sets)
 
 
 def by_cart_size(sizes: list[int], hit: list[bool]) -> dict[str, dict]:
@@ -95,26 +96,55 @@ def evaluate_completion(cases: list[Case], models: Models, neighbours: tuple[np.
                         categories: np.ndarray, weights: BlendWeights, k: int) -> Completion:
     """`neighbours`: the build's content neighbour table (scores, rows), as the service reads it.
     A case's shopper history counts when the weights give it a share, as for a signed-in shopper."""
+    return evaluate_weights(cases, models, neighbours, categories, [weights], k)[0]
+
+
+def evaluate_weights(cases: list[Case], models: Models, neighbours: tuple[np.ndarray, np.ndarray],
+                     categories: np.ndarray, weight_sets: list[BlendWeights], k: int) -> list[Completion]:
+    """evaluate_completion for several weight sets: each cart's candidates are scored once (per
+    use of the shopper's history) and ranked under every set, by the service's own `rank`."""
     available = np.ones(len(models.popularity), dtype=bool)
-    hits, reciprocal, same, shown = 0, 0.0, 0, 0
-    hit_each = []
+    tallies = [_Tally() for _ in weight_sets]
     for case in cases:
-        cart, hidden = case.cart, case.hidden
+        cart = case.cart
         content = content_scores(cart, neighbours[0][cart], neighbours[1][cart])
-        own = models.histories.row(case.shopper) if models.histories is not None and weights.buy_again else None
-        ranked = blend(cart, cooccurrence_scores(cart, models.similarity), content, models.popularity, available,
-                       weights, k, categories, history_scores(own[:2] if own else None))
-        positions = [s.position for s in ranked]
-        hit_each.append(hidden in positions)
-        if hidden in positions:
-            hits += 1
-            reciprocal += 1.0 / (positions.index(hidden) + 1)
+        cooc = cooccurrence_scores(cart, models.similarity)
+        scored: dict[bool, Candidates | None] = {}
+        for weights, tally in zip(weight_sets, tallies):
+            personal = bool(weights.buy_again) and models.histories is not None
+            if personal not in scored:
+                own = models.histories.row(case.shopper) if personal else None
+                scored[personal] = candidates_for(cart, cooc, content, models.popularity, available, k, categories,
+                                                  history_scores(own[:2] if own else None))
+            found = scored[personal]
+            tally.add(case, [s.position for s in rank(found, weights, k)] if found is not None else [], categories)
+    return [tally.result() for tally in tallies]
+
+
+@dataclass
+class _Tally:
+    hits: int = 0
+    reciprocal: float = 0.0
+    same: int = 0
+    shown: int = 0
+    sizes: list[int] = field(default_factory=list)
+    hit_each: list[bool] = field(default_factory=list)
+
+    def add(self, case: Case, positions: list[int], categories: np.ndarray) -> None:
+        hit = case.hidden in positions
+        self.hit_each.append(hit)
+        self.sizes.append(len(case.cart))
+        if hit:
+            self.hits += 1
+            self.reciprocal += 1.0 / (positions.index(case.hidden) + 1)
         first = positions[:5]
-        same += int(np.isin(categories[first], categories[cart]).sum())
-        shown += len(first)
-    n = max(len(cases), 1)
-    return Completion(round(hits / n, 4), round(reciprocal / n, 4), len(cases), round(same / max(shown, 1), 4),
-                      by_cart_size([len(c.cart) for c in cases], hit_each))
+        self.same += int(np.isin(categories[first], categories[case.cart]).sum())
+        self.shown += len(first)
+
+    def result(self) -> Completion:
+        n = max(len(self.sizes), 1)
+        return Completion(round(self.hits / n, 4), round(self.reciprocal / n, 4), len(self.sizes),
+                          round(self.same / max(self.shown, 1), 4), by_cart_size(self.sizes, self.hit_each))
 
 
 def personal_weights(guest: BlendWeights, share: float) -> BlendWeights:
@@ -138,9 +168,11 @@ def choose_decay(ranked: pd.DataFrame | None, position: dict[str, int]) -> tuple
 
 
 def tune_personal(fit: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],
-                  categories: np.ndarray, settings: Settings, k: int, max_cases: int) -> dict | None:
-    """The share of the blend the shopper's history gets, chosen on the latest tenth of the fitting
-    baskets (never the held-out ones), with the decay chosen on the same fitting baskets."""
+                  categories: np.ndarray, settings: Settings, guest: BlendWeights, k: int,
+                  max_cases: int) -> dict | None:
+    """The share of the blend the shopper's history gets (on top of the `guest` blend), chosen on
+    the latest tenth of the fitting baskets (never the held-out ones), with the decay chosen on the
+    same fitting baskets."""
     decay, by_decay = choose_decay(ranked_lines(fit, position), position)
     if decay is None:
         return None
@@ -150,13 +182,51 @@ def tune_personal(fit: pd.DataFrame, position: dict[str, int], neighbours: tuple
              if models.histories is not None and c.shopper in models.histories]
     if not cases:
         return None
-    found = {share: evaluate_completion(cases, models, neighbours, categories,
-                                        personal_weights(settings.blend, share), k) for share in PERSONAL_SHARES}
+    found = dict(zip(PERSONAL_SHARES, evaluate_weights(cases, models, neighbours, categories,
+                                                       [personal_weights(guest, s) for s in PERSONAL_SHARES], k)))
     # Best HitRate@k; a tie (a small shop's top k holds most of it) goes to the better MRR, then the smaller share.
     share = max(found, key=lambda s: (found[s].hit_rate, found[s].mrr, -s))
     return {"decay": decay, "buy_again_share": share, "validation_cases": len(cases),
             "validation_hit_rate_by_share": {s: c.hit_rate for s, c in found.items()},
             "validation_mrr_by_share": {s: c.mrr for s, c in found.items()}, "validation_recall_by_decay": by_decay}
+
+
+def weight_grid(step: float = GRID_STEP) -> list[tuple[float, float, float]]:
+    """Every (co-purchase, content, popularity) share in steps of `step` that sums to 1: the single
+    components are its corners, so on the validation baskets the tuned blend is never worse than
+    the best of them."""
+    n = round(1 / step)
+    return [(round(a * step, 4), round(b * step, 4), round((n - a - b) * step, 4))
+            for a in range(n + 1) for b in range(n + 1 - a)]
+
+
+def tune_blend(fit: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],
+               categories: np.ndarray, settings: Settings, k: int, max_cases: int) -> dict | None:
+    """The guest blend's three weights, chosen on the latest tenth of the fitting baskets (the
+    held-out ones are measured once, afterwards). Damping substitutes is a choice about what to
+    show, not a weight to tune for hit rate, so same_category_factor and complements_first stay as
+    configured. Best HitRate@k; ties go to the better MRR, then to the weights nearest the
+    configured ones. None when there are no validation baskets."""
+    inner_fit, validation = time_split(fit, holdout_share=0.1)
+    cases = completion_cases(validation, position, max_cases, seed=1)
+    if not cases:
+        return None
+    models = fit_models(inner_fit, position, settings, None)
+    default = settings.blend
+    grid = weight_grid()
+    candidates = [replace(default, cooccurrence=a, content=b, popularity=c) for a, b, c in grid]
+    found = evaluate_weights(cases, models, neighbours, categories, [default, *candidates], k)
+    at_default, found = found[0], found[1:]
+    distance = [abs(a - default.cooccurrence) + abs(b - default.content) + abs(c - default.popularity)
+                for a, b, c in grid]
+    best = max(range(len(grid)), key=lambda i: (found[i].hit_rate, found[i].mrr, -distance[i]))
+    chosen = found[best] if found[best].hit_rate > at_default.hit_rate else at_default
+    weights = candidates[best] if chosen is found[best] else default
+    return {"weights": {f: getattr(weights, f) for f in ("cooccurrence", "content", "popularity")},
+            "configured": {f: getattr(default, f) for f in ("cooccurrence", "content", "popularity")},
+            "validation_cases": len(cases), "grid_step": GRID_STEP, "weight_sets_tried": len(grid),
+            "validation_hit_rate": {"configured": at_default.hit_rate, "tuned": chosen.hit_rate},
+            "validation_mrr": {"configured": at_default.mrr, "tuned": chosen.mrr}}
 
 
 def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],
@@ -165,35 +235,52 @@ def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbou
     cases = completion_cases(holdout, position, max_cases, seed=0)
     protocol = f"basket completion, hide 1 item, latest 10% of baskets by time, top {k}"
     if not cases:   # a new shop: zeros would read as a broken model, not as no data
-        return {"protocol": protocol, "cases": 0, "methods": {}, "personal": None,
+        return {"protocol": protocol, "cases": 0, "methods": {}, "personal": None, "tuned": None,
                 "not_measured": f"no held-out basket with two or more products ({len(interactions):,} basket "
                                 "lines in all): completion quality is not measured until there are baskets"}
-    tuned = tune_personal(fit, position, neighbours, categories, settings, k, max_cases)
+    blend_tuned = tune_blend(fit, position, neighbours, categories, settings, k, max_cases) \
+        if settings.tune_blend else None
+    w = served_blend(settings.blend, blend_tuned)
+    tuned = tune_personal(fit, position, neighbours, categories, settings, w, k, max_cases)
     models = fit_models(fit, position, settings, tuned["decay"] if tuned else None)
-    w = settings.blend
     methods = {
         "blend": w,
+        **({"blend_configured": settings.blend} if blend_tuned else {}),
         "cooccurrence_only": replace(w, cooccurrence=1, content=0, popularity=0),
         "content_only": replace(w, cooccurrence=0, content=1, popularity=0),
         "popularity_only": BlendWeights(0, 0, 1, 1.0, complements_first=0),
     }
-    results = {name: vars(evaluate_completion(cases, models, neighbours, categories, wts, k))
-               for name, wts in methods.items()}
-    return {"protocol": protocol, "cases": len(cases), "methods": results,
-            "personal": personal_check(cases, models, neighbours, categories, settings, tuned, k)}
+    results = dict(zip(methods, map(vars, evaluate_weights(cases, models, neighbours, categories,
+                                                            list(methods.values()), k))))
+    return {"protocol": protocol, "cases": len(cases), "methods": results, "tuned": blend_tuned,
+            "warning": component_warning(results),
+            "personal": personal_check(cases, models, neighbours, categories, w, tuned, k)}
+
+
+def component_warning(results: dict[str, dict]) -> str | None:
+    """Said when one component alone beats the served blend on the check's held-out baskets."""
+    beaten = {name: r["hit_rate"] for name, r in results.items()
+              if name.endswith("_only") and r["hit_rate"] > results["blend"]["hit_rate"]}
+    if not beaten:
+        return None
+    name = max(beaten, key=beaten.get)
+    return (f"{name.removesuffix('_only')} alone beats the blend on the held-out baskets (HitRate@10 "
+            f"{beaten[name]:.3f} vs {results['blend']['hit_rate']:.3f}): "
+            + ("the tuned weights did not carry over from the validation baskets" if "blend_configured" in results
+               else "set recommender.blend.tune: true (or run make tune) to choose the weights on this shop's baskets"))
 
 
 def personal_check(cases: list[Case], models: Models, neighbours: tuple[np.ndarray, np.ndarray],
-                   categories: np.ndarray, settings: Settings, tuned: dict | None, k: int) -> dict | None:
+                   categories: np.ndarray, guest: BlendWeights, tuned: dict | None, k: int) -> dict | None:
     """Signed-in against guest on the held-out baskets of shoppers with a history before them."""
     if tuned is None or models.histories is None:
         return None
     known = [c for c in cases if c.shopper in models.histories]
-    weights = personal_weights(settings.blend, tuned["buy_again_share"])
+    weights = personal_weights(guest, tuned["buy_again_share"])
     only_history = BlendWeights(0, 0, 0, 1.0, complements_first=0, buy_again=1)
+    signed_in, as_guest, history_only = evaluate_weights(known, models, neighbours, categories,
+                                                         [weights, guest, only_history], k)
     return {**tuned, "weights": {f: getattr(weights, f) for f in ("cooccurrence", "content", "popularity",
                                                                   "buy_again")},
-            "cases": len(known),
-            "signed_in": vars(evaluate_completion(known, models, neighbours, categories, weights, k)),
-            "guest": vars(evaluate_completion(known, models, neighbours, categories, settings.blend, k)),
-            "buy_again_only": vars(evaluate_completion(known, models, neighbours, categories, only_history, k))}
+            "cases": len(known), "signed_in": vars(signed_in), "guest": vars(as_guest),
+            "buy_again_only": vars(history_only)}

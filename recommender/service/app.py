@@ -352,7 +352,7 @@ async def shopper_forget(request: web.Request) -> web.Response:
 
 def _blend_used(engine: Recommender, personal: bool) -> dict:
     """Whether the shopper's own history was blended in, and the weights that ranked the list."""
-    return {"personal": personal, "weights": vars(engine.personal_weights if personal else engine.settings.blend)}
+    return {"personal": personal, "weights": vars(engine.personal_weights if personal else engine.weights)}
 
 
 async def buy_again(request: web.Request) -> web.Response:

@@ -1,0 +1,63 @@
+"""The blend's weights chosen on the shop's own baskets, used by the service, and said when they lose."""
+import dataclasses
+import json
+import urllib.request
+
+from recommender import artefacts
+from recommender.build import build, tuning_report
+from recommender.engine import Recommender
+from recommender.evaluation.completion import component_warning, weight_grid
+
+
+def test_the_grid_covers_every_mix_and_each_component_alone():
+    grid = weight_grid()
+    assert len(grid) == 66 and all(abs(sum(w) - 1) < 1e-9 for w in grid)
+    assert {(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)} <= set(grid)
+
+
+def test_a_component_that_beats_the_blend_is_said():
+    results = {"blend": {"hit_rate": 0.113}, "cooccurrence_only": {"hit_rate": 0.10},
+               "content_only": {"hit_rate": 0.177}, "popularity_only": {"hit_rate": 0.05}}
+    warning = component_warning(results)
+    assert warning.startswith("content alone beats the blend on the held-out baskets (HitRate@10 0.177 vs 0.113)")
+    assert "make tune" in warning
+    assert component_warning({**results, "content_only": {"hit_rate": 0.11}}) is None
+
+
+def test_a_badly_configured_blend_is_retuned_on_the_shops_baskets(shop, tmp_path):
+    """Popularity alone configured: the planted co-purchase patterns make the build choose
+    co-purchase, and the service then ranks with what the build chose."""
+    config, settings = shop
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in (artefacts.CATALOG, artefacts.EMBEDDINGS, artefacts.MANIFEST):   # reuse the embeddings
+        (models / name).write_bytes((settings.models_dir / name).read_bytes())
+    bad = dataclasses.replace(settings, models_dir=models,
+                              blend=dataclasses.replace(settings.blend, cooccurrence=0, content=0, popularity=1))
+    metrics = build(bad, force=True)["metrics"]
+    tuned = metrics["tuned"]
+    assert tuned["configured"] == {"cooccurrence": 0, "content": 0, "popularity": 1}
+    assert tuned["weights"]["cooccurrence"] > 0
+    assert tuned["validation_hit_rate"]["tuned"] > tuned["validation_hit_rate"]["configured"]
+    methods = metrics["methods"]
+    assert methods["blend"]["hit_rate"] > methods["blend_configured"]["hit_rate"]
+    assert methods["blend"]["hit_rate"] >= methods["popularity_only"]["hit_rate"]
+    engine = Recommender.load(bad)
+    assert (engine.weights.cooccurrence, engine.weights.content, engine.weights.popularity) == \
+        tuple(tuned["weights"].values())
+    assert "| blend (tuned) |" in tuning_report(metrics)
+
+    untuned = dataclasses.replace(bad, tune_blend=False)
+    metrics = build(untuned, force=True)["metrics"]
+    assert metrics["tuned"] is None and "blend_configured" not in metrics["methods"]
+    assert Recommender.load(untuned).weights == untuned.blend
+
+
+def test_the_service_says_which_weights_it_used(shop, service):
+    manifest = artefacts.read_manifest(shop[1].models_dir)
+    body = json.dumps({"cart": [{"id": "chips-1", "qty": 1}], "k": 3}).encode()
+    request = urllib.request.Request(service + "/complete-cart", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        answer = json.load(response)
+    used = {k: answer["weights"][k] for k in ("cooccurrence", "content", "popularity")}
+    assert used == manifest["metrics"]["tuned"]["weights"]
