@@ -17,7 +17,7 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/model.safetensors
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/nlu/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: help demo run install browser build tune minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-review bench-personal bench-types bench-search bench-load fuzz cluster clean
+.PHONY: help demo run install browser build tune minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-review bench-personal bench-types bench-tune bench-search bench-load fuzz cluster clean
 .DEFAULT_GOAL := help
 
 help:                      ## this list
@@ -104,8 +104,8 @@ nlu-heldout: .venv-bot/.installed train  ## the trained bot on tests/nlu_heldout
 tune: .venv-rec/.installed  ## rebuild, choosing the blend's weights on the shop's own baskets; prints tuned vs configured
 	$(REC)/python -m recommender.build --tune
 
-evaluate: .venv-rec/.installed  ## recommender quality on real data (Instacart, Complete Journey): results/eval/*/report.md
-	$(REC)/python -m recommender.evaluation --out results/eval
+evaluate: .venv-rec/.installed  ## recommender quality on real data (Instacart, Complete Journey; DATASET=shop: your own): results/eval/*/report.md
+	$(REC)/python -m recommender.evaluation --out results/eval $(if $(DATASET),--dataset $(DATASET))
 
 bench-index: .venv-rec/.installed  ## FAISS exact vs HNSW at 10k/100k/1M items (see benchmarks/README.md)
 	$(REC)/python -m benchmarks.index_scale --sizes 10000 100000 1000000
@@ -121,6 +121,9 @@ bench-personal: build  ## signed-in shoppers over HTTP: complete-the-cart vs gue
 
 bench-types: build  ## product types inferred from embeddings vs the real ones (Instacart, Complete Journey)
 	$(REC)/python -m benchmarks.product_types
+
+bench-tune: .venv-rec/.installed  ## Instacart as a shop's order-lines export: import, build, tuned blend vs components; 50k-line build time
+	$(REC)/python -m benchmarks.shop_tuning
 
 bench-review: .venv-bot/.installed  ## review console list/filter latency over 100,000 conversations, SQLite and PostgreSQL
 	$(BOT)/python -m benchmarks.review_scale --conversations 100000 --stores sqlite postgresql

@@ -33,6 +33,7 @@ import pandas as pd
 from benchmarks.http_load import start_service
 from benchmarks.table import machine, publish
 from recommender import artefacts
+from recommender.blend import served_blend
 from recommender.build import build
 from recommender.config import load_settings
 from recommender.evaluation import metrics
@@ -107,8 +108,9 @@ def completion_by_time(settings, folder: Path, max_cases: int) -> dict:
     neighbours = (art.neighbour_scores[:], art.neighbour_rows[:])
     categories = art.catalog["category"].astype(str).to_numpy()
     weights = replace(settings.blend, **personal["weights"])
+    guest = served_blend(settings.blend, manifest["metrics"]["tuned"])   # as the service loads it
     offline = {who: evaluate_completion(cases, offline_models, neighbours, categories, w, 10).hit_rate
-               for who, w in (("guest", settings.blend), ("signed_in", weights))}
+               for who, w in (("guest", guest), ("signed_in", weights))}
     processes, client = served(models, folder / "svc-time")
     try:
         hits: dict[str, list[bool]] = {"guest": [], "signed_in": []}

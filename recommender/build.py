@@ -7,6 +7,7 @@ change, only products whose text changed are re-embedded.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -214,6 +215,27 @@ def serving_histories(interactions: pd.DataFrame, positions: dict[str, int], che
                        "shoppers": len(histories)}
 
 
+class Stages:
+    """The build's stages: one progress bar over them (the long ones show their own inside), and
+    each one's wall time for the manifest."""
+    NAMES = ("import", "embed", "types", "index", "neighbours", "cooccurrence", "evaluate", "histories")
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self.bar = tqdm(total=len(self.NAMES), desc="build", unit="stage", leave=False)
+
+    @contextlib.contextmanager
+    def __call__(self, name: str):
+        self.bar.set_description(f"build: {name}")
+        started = time.perf_counter()
+        yield
+        self.timings[f"{name}_s"] = time.perf_counter() - started
+        self.bar.update()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def build(settings: Settings, force: bool = False,
           hold_out: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> dict:
     """`hold_out`: basket lines -> the lines to build from, for benchmarks that serve a build made
@@ -223,14 +245,13 @@ def build(settings: Settings, force: bool = False,
     if not force and hold_out is None and manifest and manifest.get("input_fingerprint") == fingerprint:
         log.info("recommender artefacts are up to date (%s); nothing to do", settings.models_dir)
         return manifest
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    dataset = load_dataset(settings)
-    recent, forgotten = shopper_state(settings)
-    dataset = dataclasses.replace(dataset, interactions=with_recent(dataset.interactions, recent))
-    if hold_out is not None:
-        dataset = dataclasses.replace(dataset, interactions=hold_out(dataset.interactions))
-    timings["import_s"] = time.perf_counter() - t0
+    stages = Stages()
+    with stages("import"):
+        dataset = load_dataset(settings)
+        recent, forgotten = shopper_state(settings)
+        dataset = dataclasses.replace(dataset, interactions=with_recent(dataset.interactions, recent))
+        if hold_out is not None:
+            dataset = dataclasses.replace(dataset, interactions=hold_out(dataset.interactions))
     log.info(dataset.report.summary())
     if dataset.catalog.empty:   # nothing to embed or index: say why instead of failing further on
         reasons = sorted({r for frame in dataset.report.rejected for r in frame.get("reject_reason", [])})
@@ -242,32 +263,25 @@ def build(settings: Settings, force: bool = False,
     texts = [product_text(row) for row in catalog.to_dict("records")]
     catalog["text_hash"] = [text_hash(t) for t in texts]
 
-    t0 = time.perf_counter()
-    embeddings, embedded = embed_catalog(texts, list(catalog["text_hash"]), _previous_embeddings(settings), settings)
-    timings["embed_s"] = time.perf_counter() - t0
-
-    catalog, types = with_product_types(catalog, embeddings, settings)
+    with stages("embed"):
+        embeddings, embedded = embed_catalog(texts, list(catalog["text_hash"]), _previous_embeddings(settings),
+                                             settings)
+    with stages("types"):
+        catalog, types = with_product_types(catalog, embeddings, settings)
     if types:
         log.info("product types: %s", types["how"])
-
-    t0 = time.perf_counter()
-    index = build_index(embeddings, settings.index)
-    timings["index_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    neighbour_scores, neighbour_rows = neighbour_table(index, embeddings, settings.index.neighbours)
-    timings["neighbours_s"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    positions = {pid: i for i, pid in enumerate(catalog["id"])}
-    baskets = cooccurrence.basket_matrix(dataset.interactions, positions)
-    similarity = cooccurrence.item_similarity(baskets, settings.cf_neighbours, settings.cf_shrinkage)
-    popularity = cooccurrence.popularity(baskets)
-    timings["cooccurrence_s"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    metrics = build_metrics(dataset.interactions, positions, (neighbour_scores, neighbour_rows),
-                            catalog["category"].astype(str).to_numpy(), settings)
-    timings["evaluate_s"] = time.perf_counter() - t0
+    with stages("index"):
+        index = build_index(embeddings, settings.index)
+    with stages("neighbours"):
+        neighbour_scores, neighbour_rows = neighbour_table(index, embeddings, settings.index.neighbours)
+    with stages("cooccurrence"):
+        positions = {pid: i for i, pid in enumerate(catalog["id"])}
+        baskets = cooccurrence.basket_matrix(dataset.interactions, positions)
+        similarity = cooccurrence.item_similarity(baskets, settings.cf_neighbours, settings.cf_shrinkage)
+        popularity = cooccurrence.popularity(baskets)
+    with stages("evaluate"):
+        metrics = build_metrics(dataset.interactions, positions, (neighbour_scores, neighbour_rows),
+                                catalog["category"].astype(str).to_numpy(), settings)
     if metrics["methods"]:
         if metrics["tuned"]:
             log.info("blend weights chosen on %d validation baskets: %s (HitRate@10 %.3f; configured %s: %.3f)",
@@ -279,10 +293,10 @@ def build(settings: Settings, force: bool = False,
             log.warning(metrics["warning"])
     else:
         log.warning("basket completion not measured: %s", metrics["not_measured"])
-
-    t0 = time.perf_counter()
-    histories, personal = serving_histories(dataset.interactions, positions, metrics.get("personal"), forgotten)
-    timings["histories_s"] = time.perf_counter() - t0
+    with stages("histories"):
+        histories, personal = serving_histories(dataset.interactions, positions, metrics.get("personal"), forgotten)
+    stages.close()
+    timings = stages.timings
     if personal:
         log.info("signed-in shoppers: %d with a history; completion HitRate@10 %.3f signed in vs %.3f as guests "
                  "(%d held-out baskets)", len(histories), metrics["personal"]["signed_in"]["hit_rate"],

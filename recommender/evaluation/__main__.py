@@ -1,6 +1,7 @@
 """`python -m recommender.evaluation`: the full offline evaluation on real data, with a report.
 
     python -m recommender.evaluation --dataset instacart --dataset completejourney --out results/eval
+    python -m recommender.evaluation --dataset shop      # the shop cartwise.yml points at
 
 Writes <out>/<dataset>/results.json, report.md and recall_vs_k.png per dataset. Embeddings are
 cached in models/eval/ by text, so a second run does not encode again.
@@ -45,7 +46,11 @@ def load(name: str, instacart_dir: Path) -> tuple[OrderHistories, list[str]]:
         from ..importers.completejourney import load_completejourney
         histories = OrderHistories.from_dataset(load_completejourney(load_settings().cj_min_baskets))
         return histories, [product_text(r) for r in histories.items.to_dict("records")]
-    raise DataError(f"unknown dataset {name!r}: use instacart or completejourney")
+    if name == "shop":   # whatever cartwise.yml's recommender.source names: a shop's own export
+        from ..importers import load_dataset
+        histories = OrderHistories.from_dataset(load_dataset(load_settings()))
+        return histories, [product_text(r) for r in histories.items.to_dict("records")]
+    raise DataError(f"unknown dataset {name!r}: use instacart, completejourney or shop")
 
 
 class EmbeddingCache:
@@ -110,7 +115,9 @@ def evaluate_dataset(name: str, args: argparse.Namespace) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate the recommender on real order histories.")
     parser.add_argument(
-        "--dataset", action="append", choices=["instacart", "completejourney"], help="repeatable; default: both"
+        "--dataset", action="append", choices=["instacart", "completejourney", "shop"],
+        help="repeatable; shop: the data cartwise.yml's recommender.source names "
+             "(a shop's own export); default: instacart and completejourney"
     )
     parser.add_argument("--instacart-dir", type=Path, default=DEFAULT_INSTACART)
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results" / "eval")

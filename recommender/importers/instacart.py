@@ -57,3 +57,42 @@ def write_generic_shop(folder: Path, out: Path, orders_file: str = "order_lines_
     pd.DataFrame({"basket_id": orders["basket_id"], "user_id": orders["user_id"],
                   "product_id": orders["product_id"]}).to_csv(interactions, index=False)
     return catalog, interactions
+
+
+# The headers of `write_order_lines`' export, mapped as a shop owner would in cartwise.yml.
+ORDER_LINES_COLUMNS = {"basket_id": "Order", "user_id": "Customer", "product_id": "Product code",
+                       "title": "Product", "quantity": "Qty", "timestamp": "Ordered at", "price": "Unit price"}
+ORDER_LINES_DATES = "%m/%d/%Y %H:%M"
+
+
+def write_order_lines(folder: Path, out: Path, orders_file: str = "order_lines_593_users.csv",
+                      lines: int | None = None) -> Path:
+    """Instacart as one order-lines export (the shape of issue 19's shops): a line per product per
+    order, American dates, no category column. Instacart publishes neither dates nor prices: an
+    order's date is each shopper's own day count (days_since_prior_order summed from 2017-01-01,
+    at the order's hour), so every shopper's orders keep their real order and spacing; the unit
+    price is a stand-in 1.00. `lines`: only the first this many (whole orders), for sizing."""
+    folder = Path(folder)
+    raw = read_table(folder / orders_file)
+    products = read_table(folder / "products.csv")[["product_id", "product_name"]]
+    raw = raw.assign(order_number=pd.to_numeric(raw["order_number"]),
+                     days=pd.to_numeric(raw["days_since_prior_order"]).fillna(0),
+                     hour=pd.to_numeric(raw["order_hour_of_day"]).fillna(0))
+    orders = raw.drop_duplicates("order_id").sort_values(["user_id", "order_number"])
+    orders = orders.assign(day=orders.groupby("user_id")["days"].cumsum())
+    when = (pd.Timestamp("2017-01-01") + pd.to_timedelta(orders["day"], unit="D")
+            + pd.to_timedelta(orders["hour"], unit="h"))
+    dates = dict(zip(orders["order_id"], when.dt.strftime(ORDER_LINES_DATES)))
+    export = raw.merge(products, on="product_id", how="left")
+    export = pd.DataFrame({"Order": export["order_id"], "Customer": export["user_id"],
+                           "Product code": export["product_id"], "Product": export["product_name"], "Qty": 1,
+                           "Ordered at": export["order_id"].map(dates), "Unit price": "1.00"})
+    if lines is not None:   # whole orders, in file order, up to `lines` lines
+        sizes = export.groupby("Order", sort=False).size()
+        export = export[export["Order"].isin(sizes.index[sizes.cumsum() <= lines])]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".xlsx":
+        export.to_excel(out, index=False, engine="xlsxwriter")
+    else:
+        export.to_csv(out, index=False)
+    return out

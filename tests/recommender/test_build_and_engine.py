@@ -19,7 +19,7 @@ def test_manifest_records_data_versions_and_timings(shop):
     manifest = artefacts.read_manifest(shop[1].models_dir)
     assert manifest["items"] == 27 and manifest["index_type"] == "exact"
     assert manifest["versions"]["faiss-cpu"] != "absent" and manifest["embedding_dim"] == 384
-    assert set(manifest["timings_s"]) == {"import_s", "embed_s", "index_s", "neighbours_s", "cooccurrence_s",
+    assert set(manifest["timings_s"]) == {"import_s", "embed_s", "types_s", "index_s", "neighbours_s", "cooccurrence_s",
                                           "evaluate_s", "histories_s"}
     assert manifest["content_neighbours"] == 20
     methods = manifest["metrics"]["methods"]

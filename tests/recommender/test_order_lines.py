@@ -115,6 +115,23 @@ def test_a_wrong_column_mapping_names_the_column(csv_export, columns, problem):
         load_order_lines(csv_export, columns, FORMAT, RULES)
 
 
+def test_the_evaluation_reads_the_shops_own_export(tmp_path, csv_export, monkeypatch):
+    """`make evaluate DATASET=shop`: the order histories of whatever cartwise.yml points at."""
+    from recommender.evaluation.__main__ import load
+
+    config = tmp_path / "cartwise.yml"
+    config.write_text(f"""recommender:
+  source: generic
+  generic: {{order_lines: {csv_export}, columns: {json.dumps(export.COLUMNS)}, timestamp_format: '{FORMAT}',
+            not_products: '{export.NOT_PRODUCTS}', cancelled_baskets: '{export.CANCELLED}'}}
+""")
+    monkeypatch.setenv("CARTWISE_CONFIG", str(config))
+    histories, texts = load("shop", tmp_path)
+    assert len(texts) == len(histories.items) == len(export.PRODUCTS)
+    assert histories.orders["user_id"].nunique() == 40   # the customers; guests' invoices name no one
+    assert not histories.orders["basket_id"].str.startswith("C").any()
+
+
 def test_the_build_reads_the_export_from_cartwise_yml(tmp_path, csv_export):
     """Only cartwise.yml changes: the mapping, the date format and the two line rules."""
     config = tmp_path / "cartwise.yml"
