@@ -132,14 +132,16 @@ def test_the_evaluation_reads_the_shops_own_export(tmp_path, csv_export, monkeyp
     assert not histories.orders["basket_id"].str.startswith("C").any()
 
 
-def test_the_build_reads_the_export_from_cartwise_yml(tmp_path, csv_export):
-    """Only cartwise.yml changes: the mapping, the date format and the two line rules."""
+def test_the_build_reads_the_export_from_cartwise_yml(tmp_path, lines):
+    """README's walkthrough: a British shop's workbook, and only cartwise.yml changes (currency,
+    the mapping, the date format and the two line rules)."""
+    workbook = export.write_export_xlsx(tmp_path / "orders.xlsx", lines)
     config = tmp_path / "cartwise.yml"
     config.write_text(f"""currency: GBP
 recommender:
   source: generic
   generic:
-    order_lines: {csv_export}
+    order_lines: {workbook}
     columns: {json.dumps(export.COLUMNS)}
     timestamp_format: '{FORMAT}'
     not_products: '{export.NOT_PRODUCTS}'
