@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from cartwise.money import Currency
+
 from . import artefacts, cooccurrence
 from .artefacts import Artefacts
 from .catalog import DataError, product_text, require_columns
@@ -161,12 +163,13 @@ def _previous_embeddings(settings: Settings) -> dict[str, np.ndarray]:
     return dict(zip(old["text_hash"], vectors))
 
 
-def withhold_implausible_sizes(catalog: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def withhold_implausible_sizes(catalog: pd.DataFrame,
+                               currency: Currency = Currency()) -> tuple[pd.DataFrame, list[str]]:
     """The catalog with sizes that do not fit their price blanked (and cut from titles), and what
     was withheld ("Bananas, 40 lb at $1.01"), for the manifest."""
     doubtful = implausible_sizes(catalog["price"].to_numpy(dtype=float), [parse_size(s) for s in catalog["size"]],
                                  catalog["category"].astype(str).tolist())
-    withheld = [f"{t} at ${p:.2f}" for t, p in zip(catalog.loc[doubtful, "title"], catalog.loc[doubtful, "price"])]
+    withheld = [f"{t} at {currency.format(p)}" for t, p in zip(catalog.loc[doubtful, "title"], catalog.loc[doubtful, "price"])]
     catalog.loc[doubtful, "title"] = [without_size(t, s) for t, s in
                                       zip(catalog.loc[doubtful, "title"], catalog.loc[doubtful, "size"])]
     catalog.loc[doubtful, "size"] = ""
@@ -257,7 +260,7 @@ def build(settings: Settings, force: bool = False,
         reasons = sorted({r for frame in dataset.report.rejected for r in frame.get("reject_reason", [])})
         raise DataError(f"no product is left after validation ({dataset.report.summary()}); "
                         f"reasons: {', '.join(reasons) or 'the catalog is empty'}")
-    catalog, withheld = withhold_implausible_sizes(dataset.catalog.copy())
+    catalog, withheld = withhold_implausible_sizes(dataset.catalog.copy(), settings.currency)
     if withheld:
         log.info("sizes withheld as implausible for their price: %d (e.g. %s)", len(withheld), withheld[:3])
     texts = [product_text(row) for row in catalog.to_dict("records")]
