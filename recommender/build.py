@@ -169,7 +169,8 @@ def withhold_implausible_sizes(catalog: pd.DataFrame,
     was withheld ("Bananas, 40 lb at $1.01"), for the manifest."""
     doubtful = implausible_sizes(catalog["price"].to_numpy(dtype=float), [parse_size(s) for s in catalog["size"]],
                                  catalog["category"].astype(str).tolist())
-    withheld = [f"{t} at {currency.format(p)}" for t, p in zip(catalog.loc[doubtful, "title"], catalog.loc[doubtful, "price"])]
+    withheld = [f"{t} at {currency.format(p)}"
+                for t, p in zip(catalog.loc[doubtful, "title"], catalog.loc[doubtful, "price"])]
     catalog.loc[doubtful, "title"] = [without_size(t, s) for t, s in
                                       zip(catalog.loc[doubtful, "title"], catalog.loc[doubtful, "size"])]
     catalog.loc[doubtful, "size"] = ""
