@@ -388,8 +388,9 @@ def tuning_report(metrics: dict) -> str:
     tuned = metrics["tuned"]
     if not tuned:
         return "the blend was not tuned: too few baskets before the held-out ones to choose weights on"
-    lines = [f"Blend weights chosen on {tuned['validation_cases']} validation baskets (the latest tenth of the "
-             f"fitting ones; {tuned['weight_sets_tried']} weight sets), measured on {metrics['cases']} held-out "
+    lines = [f"Blend weights chosen on {tuned['validation_cases']} validation baskets (the latest "
+             f"{tuned['validation_folds']} tenths of the fitting ones, each validated with only earlier baskets "
+             f"fitted; {tuned['weight_sets_tried']} weight sets), measured once on {metrics['cases']} held-out "
              "baskets (the latest tenth of all):", "",
              "| method | weights (co-purchase, content, popularity) | validation HitRate@10 "
              "| held-out HitRate@10 | MRR |",

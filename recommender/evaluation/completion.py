@@ -34,6 +34,7 @@ class Completion:
 CART_SIZES = ((1, 5, "1-5"), (6, 15, "6-15"), (16, 10**9, "16+"))
 PERSONAL_SHARES = tuple(round(0.1 * i, 1) for i in range(10))   # the history's share of a signed-in blend
 GRID_STEP = 0.1   # the guest blend's weights are tried in these steps (66 sets)
+VALIDATION_FOLDS = 2   # ... on each of the latest two tenths of the fitting baskets, pooled
 
 
 def by_cart_size(sizes: list[int], hit: list[bool]) -> dict[str, dict]:
@@ -200,33 +201,51 @@ def weight_grid(step: float = GRID_STEP) -> list[tuple[float, float, float]]:
             for a in range(n + 1) for b in range(n + 1 - a)]
 
 
+def validation_folds(fit: pd.DataFrame, folds: int) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """(fit on, validate on) for the latest `folds` tenths of the fitting baskets, latest first:
+    each validates on one tenth with only the baskets before it fitted."""
+    out, rest = [], fit
+    for j in range(folds):
+        rest, validation = time_split(rest, holdout_share=0.1 / (1 - 0.1 * j))
+        out.append((rest, validation))
+    return out
+
+
 def tune_blend(fit: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],
                categories: np.ndarray, settings: Settings, k: int, max_cases: int) -> dict | None:
-    """The guest blend's three weights, chosen on the latest tenth of the fitting baskets (the
+    """The guest blend's three weights, chosen on validation folds of the fitting baskets (the
     held-out ones are measured once, afterwards). Damping substitutes is a choice about what to
     show, not a weight to tune for hit rate, so same_category_factor and complements_first stay as
-    configured. Best HitRate@k; ties go to the better MRR, then to the weights nearest the
-    configured ones. None when there are no validation baskets."""
-    inner_fit, validation = time_split(fit, holdout_share=0.1)
-    cases = completion_cases(validation, position, max_cases, seed=1)
-    if not cases:
-        return None
-    models = fit_models(inner_fit, position, settings, None)
+    configured. Best HitRate@k pooled over the folds; ties go to the better MRR, then to the
+    weights nearest the configured ones. None when there are no validation baskets."""
     default = settings.blend
     grid = weight_grid()
-    candidates = [replace(default, cooccurrence=a, content=b, popularity=c) for a, b, c in grid]
-    found = evaluate_weights(cases, models, neighbours, categories, [default, *candidates], k)
-    at_default, found = found[0], found[1:]
-    distance = [abs(a - default.cooccurrence) + abs(b - default.content) + abs(c - default.popularity)
-                for a, b, c in grid]
-    best = max(range(len(grid)), key=lambda i: (found[i].hit_rate, found[i].mrr, -distance[i]))
-    chosen = found[best] if found[best].hit_rate > at_default.hit_rate else at_default
-    weights = candidates[best] if chosen is found[best] else default
-    return {"weights": {f: getattr(weights, f) for f in ("cooccurrence", "content", "popularity")},
+    candidates = [default, *(replace(default, cooccurrence=a, content=b, popularity=c) for a, b, c in grid)]
+    hits, reciprocal, cases = np.zeros(len(candidates)), np.zeros(len(candidates)), 0
+    for fold, (before, validation) in enumerate(validation_folds(fit, VALIDATION_FOLDS)):
+        fold_cases = completion_cases(validation, position, max_cases, seed=1 + fold)
+        if not fold_cases:
+            continue
+        models = fit_models(before, position, settings, None)
+        found = evaluate_weights(fold_cases, models, neighbours, categories, candidates, k)
+        hits += [r.hit_rate * r.baskets for r in found]
+        reciprocal += [r.mrr * r.baskets for r in found]
+        cases += len(fold_cases)
+    if not cases:
+        return None
+    hit_rate, mrr = hits / cases, reciprocal / cases
+    distance = [0.0] + [abs(a - default.cooccurrence) + abs(b - default.content) + abs(c - default.popularity)
+                        for a, b, c in grid]
+    best = max(range(1, len(candidates)), key=lambda i: (hit_rate[i], mrr[i], -distance[i]))
+    if hit_rate[best] <= hit_rate[0]:
+        best = 0   # the configured weights stay unless a mix beats them on validation
+    pick = lambda values, i: round(float(values[i]), 4)
+    return {"weights": {f: getattr(candidates[best], f) for f in ("cooccurrence", "content", "popularity")},
             "configured": {f: getattr(default, f) for f in ("cooccurrence", "content", "popularity")},
-            "validation_cases": len(cases), "grid_step": GRID_STEP, "weight_sets_tried": len(grid),
-            "validation_hit_rate": {"configured": at_default.hit_rate, "tuned": chosen.hit_rate},
-            "validation_mrr": {"configured": at_default.mrr, "tuned": chosen.mrr}}
+            "validation_cases": cases, "validation_folds": VALIDATION_FOLDS, "grid_step": GRID_STEP,
+            "weight_sets_tried": len(grid),
+            "validation_hit_rate": {"configured": pick(hit_rate, 0), "tuned": pick(hit_rate, best)},
+            "validation_mrr": {"configured": pick(mrr, 0), "tuned": pick(mrr, best)}}
 
 
 def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],

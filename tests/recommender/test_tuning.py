@@ -32,7 +32,7 @@ def test_a_badly_configured_blend_is_retuned_on_the_shops_baskets(shop, tmp_path
     models.mkdir()
     for name in (artefacts.CATALOG, artefacts.EMBEDDINGS, artefacts.MANIFEST):   # reuse the embeddings
         (models / name).write_bytes((settings.models_dir / name).read_bytes())
-    bad = dataclasses.replace(settings, models_dir=models,
+    bad = dataclasses.replace(settings, models_dir=models, tune_blend=True,
                               blend=dataclasses.replace(settings.blend, cooccurrence=0, content=0, popularity=1))
     metrics = build(bad, force=True)["metrics"]
     tuned = metrics["tuned"]
@@ -53,11 +53,12 @@ def test_a_badly_configured_blend_is_retuned_on_the_shops_baskets(shop, tmp_path
     assert Recommender.load(untuned).weights == untuned.blend
 
 
-def test_the_service_says_which_weights_it_used(shop, service):
-    manifest = artefacts.read_manifest(shop[1].models_dir)
+def test_a_shop_that_turns_tuning_off_is_served_its_configured_weights(shop, service):
+    """The fixture shop says blend.tune: false (too few baskets to tune on)."""
+    assert artefacts.read_manifest(shop[1].models_dir)["metrics"]["tuned"] is None
     body = json.dumps({"cart": [{"id": "chips-1", "qty": 1}], "k": 3}).encode()
     request = urllib.request.Request(service + "/complete-cart", body, {"Content-Type": "application/json"})
     with urllib.request.urlopen(request) as response:
         answer = json.load(response)
     used = {k: answer["weights"][k] for k in ("cooccurrence", "content", "popularity")}
-    assert used == manifest["metrics"]["tuned"]["weights"]
+    assert used == {"cooccurrence": 0.65, "content": 0.25, "popularity": 0.1}
