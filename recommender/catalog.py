@@ -89,7 +89,8 @@ def _conform(raw: pd.DataFrame, columns: list[str], required: list[str], table: 
     return df[columns]
 
 
-def _reject(df: pd.DataFrame, checks: list[tuple[pd.Series, str]], table: str, report: ImportReport) -> pd.Series:
+def reject_failing(df: pd.DataFrame, checks: list[tuple[pd.Series, str]], table: str,
+                   report: ImportReport) -> pd.Series:
     """Mask of rows failing a check; each row is reported once, with the first reason it fails."""
     bad = pd.Series(False, index=df.index)
     for mask, reason in checks:
@@ -113,7 +114,7 @@ def validate_catalog(raw: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
         (df["price"].isna() | (df["price"] < 0), "price missing, not a number or negative"),
         (df["stock"].notna() & (stock.isna() | (stock < 0)), "stock not a non-negative number"),
     ]
-    bad = _reject(df, checks, "catalog", report)
+    bad = reject_failing(df, checks, "catalog", report)
     dupes = df["id"].duplicated(keep="first") & ~bad
     if dupes.any():
         report.rejected.append(_rejects(df, dupes, "catalog", "duplicate id (first one kept)"))
@@ -179,7 +180,7 @@ def validate_interactions(raw: pd.DataFrame, known_ids: pd.Series, report: Impor
         (df["quantity"].isna() | (df["quantity"] <= 0), "quantity not a positive number"),
         (unreadable, f"timestamp does not match {timestamp_format}"),
     ]
-    bad = _reject(df, checks, "interactions", report)
+    bad = reject_failing(df, checks, "interactions", report)
     df = df[~bad].reset_index(drop=True)
     df["basket_id"] = df["basket_id"].astype(str)
     df["product_id"] = df["product_id"].astype(str)

@@ -21,8 +21,8 @@ from ..catalog import (
     INTERACTION_COLUMNS,
     Dataset,
     ImportReport,
-    _reject,
     readable_timestamps,
+    reject_failing,
     require_columns,
     validate_catalog,
     validate_interactions,
@@ -112,7 +112,7 @@ def load_order_lines(path: Path, columns: dict[str, str] | None = None, timestam
         (df["price"].isna() | (df["price"] <= 0), "price missing, zero or negative (free line or adjustment)"),
         (unreadable, f"timestamp does not match {timestamp_format}"),
     ]
-    bad = _reject(df, checks, TABLE, report)
+    bad = reject_failing(df, checks, TABLE, report)
     lines = df[~bad]
     report.rows_kept[TABLE] = len(lines)
 
