@@ -161,9 +161,18 @@ def buy_again_next_basket(settings, folder: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-cases", type=int, default=2000, help="held-out baskets asked about (sampled)")
+    parser.add_argument("--shop", choices=["completejourney", "instacart"], default="completejourney",
+                        help="instacart: its histories written as a shop's order-lines export (make bench-tune's)")
     args = parser.parse_args()
-    settings = load_settings()
-    if settings.source != "completejourney":
+    settings, shop_name, out = load_settings(), "Complete Journey", OUT
+    if args.shop == "instacart":
+        from benchmarks.shop_tuning import INSTACART, WORK, export_settings
+        from recommender.importers.instacart import write_order_lines
+        settings = export_settings(settings, write_order_lines(INSTACART, WORK / "instacart" / "orders.csv"),
+                                   "instacart")
+        shop_name, out = "Instacart as an order-lines export", OUT.with_name("personal_service_instacart.json")
+        build(settings)   # the full build whose product vectors the held-out builds reuse
+    elif settings.source != "completejourney":
         raise SystemExit("this benchmark measures the demo data (recommender.source: completejourney)")
     folder = Path(tempfile.mkdtemp(prefix="bench-personal-"))
     try:
@@ -184,12 +193,12 @@ def main() -> int:
          "p50_ms": again["latency_ms"]["p50"], "p99_ms": again["latency_ms"]["p99"]},
     ]
     cell = lambda key: lambda r: "" if r[key] is None else f"{r[key]}"
-    publish(f"Signed-in shoppers through the service's HTTP API, Complete Journey ({machine()})",
+    publish(f"Signed-in shoppers through the service's HTTP API, {shop_name} ({machine()})",
             {"measure": cell("measure"), "guest (HTTP)": cell("guest"), "signed in (HTTP)": cell("signed_in"),
              "signed in / guest": cell("ratio"), "offline, same method": cell("offline"),
              "|HTTP - offline|": cell("gap"), "cases": cell("cases"), "p50 ms": cell("p50_ms"),
              "p99 ms": cell("p99_ms")},
-            rows, OUT, machine=machine(), completion=completion, buy_again=again)
+            rows, out, machine=machine(), completion=completion, buy_again=again)
     return 0
 
 
