@@ -33,7 +33,7 @@ from benchmarks.table import machine, publish
 from recommender import artefacts
 from recommender.config import load_settings
 from recommender.embeddings import Encoder
-from recommender.evaluation.completion import completion_cases, evaluate_completion, fit_models, time_split
+from recommender.evaluation.completion import completion_cases, evaluate_weights, fit_models, time_split
 from recommender.importers import load_dataset
 from recommender.importers.instacart import load_instacart
 from recommender.product_types import infer_product_types
@@ -92,35 +92,17 @@ def measure(shop: Shop, max_cases: int = 1000) -> list[dict]:
     rows = []
     for label, types in (("real types", truth), ("inferred", np.asarray(inferred.names, dtype=object)),
                          ("none", np.full(len(truth), "", dtype=object))):
-        result = evaluate_completion(cases, models, shop.neighbours, types, settings.blend, 10)
+        # substitutes shown are judged by the real types, whatever types the blend was given
+        result = evaluate_weights(cases, models, shop.neighbours, types, [settings.blend], 10, judged_by=truth)[0]
         rows.append({"catalog": shop.name, "types given": label, "products": len(truth),
                      "types": len(set(types)) if label != "none" else 0,
                      "homogeneity": round(homogeneity, 3) if label == "inferred" else None,
                      "completeness": round(completeness, 3) if label == "inferred" else None,
                      "v_measure": round(v, 3) if label == "inferred" else None,
                      "hit_rate": result.hit_rate, "cases": result.baskets,
-                     # substitutes shown, judged by the real types whatever the blend was given
-                     "same_real_type_first5": _same_real_type(cases, models, shop, types, settings),
+                     "same_real_type_first5": result.same_type_top5,
                      "infer_s": round(seconds, 1) if label == "inferred" else None})
     return rows
-
-
-def _same_real_type(cases, models, shop: Shop, types: np.ndarray, settings) -> float:
-    """Share of the first five suggestions (ranked with `types`) whose real type is in the cart."""
-    from recommender.blend import blend, content_scores, cooccurrence_scores
-
-    truth = np.asarray(shop.truth, dtype=object)
-    available = np.ones(len(models.popularity), dtype=bool)
-    same = shown = 0
-    for case in cases:
-        cart = case.cart
-        content = content_scores(cart, shop.neighbours[0][cart], shop.neighbours[1][cart])
-        ranked = blend(cart, cooccurrence_scores(cart, models.similarity), content, models.popularity, available,
-                       settings.blend, 5, types)
-        first = [s.position for s in ranked][:5]
-        same += int(np.isin(truth[first], truth[cart]).sum())
-        shown += len(first)
-    return round(same / max(shown, 1), 4)
 
 
 def main() -> None:

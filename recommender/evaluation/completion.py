@@ -101,9 +101,12 @@ def evaluate_completion(cases: list[Case], models: Models, neighbours: tuple[np.
 
 
 def evaluate_weights(cases: list[Case], models: Models, neighbours: tuple[np.ndarray, np.ndarray],
-                     categories: np.ndarray, weight_sets: list[BlendWeights], k: int) -> list[Completion]:
+                     categories: np.ndarray, weight_sets: list[BlendWeights], k: int,
+                     judged_by: np.ndarray | None = None) -> list[Completion]:
     """evaluate_completion for several weight sets: each cart's candidates are scored once (per
-    use of the shopper's history) and ranked under every set, by the service's own `rank`."""
+    use of the shopper's history) and ranked under every set, by the service's own `rank`.
+    `judged_by`: the types the same-type share is counted in, when not those the blend was given
+    (inferred types judged by the real ones)."""
     available = np.ones(len(models.popularity), dtype=bool)
     tallies = [_Tally() for _ in weight_sets]
     for case in cases:
@@ -118,7 +121,8 @@ def evaluate_weights(cases: list[Case], models: Models, neighbours: tuple[np.nda
                 scored[personal] = candidates_for(cart, cooc, content, models.popularity, available, k, categories,
                                                   history_scores(own[:2] if own else None))
             found = scored[personal]
-            tally.add(case, [s.position for s in rank(found, weights, k)] if found is not None else [], categories)
+            tally.add(case, [s.position for s in rank(found, weights, k)] if found is not None else [],
+                      categories if judged_by is None else judged_by)
     return [tally.result() for tally in tallies]
 
 
