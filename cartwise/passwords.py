@@ -28,14 +28,18 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 def make_demo_accounts(path: Path, columns: str, accounts: Iterable[tuple[str, str]],
-                       add: Callable[[str, str, str], None]) -> None:
+                       add: Callable[[str, str, str], None], append: bool = False) -> None:
     """Demo accounts with random passwords, each given to `add(name, detail, password)` and written
-    to `path` (mode 600), so nothing secret is ever in the repository."""
+    to `path` (mode 600), so nothing secret is ever in the repository. `append`: added to the file
+    (accounts made earlier stay, with their passwords) instead of replacing it."""
     lines = []
     for name, detail in accounts:
         password = secrets.token_urlsafe(12)
         add(name, detail, password)
         lines.append(f"{name}\t{detail}\t{password}")
     path.parent.mkdir(parents=True, exist_ok=True)
+    append = append and path.exists()
+    header = "" if append else f"# {columns}\tpassword (demo accounts with random passwords)\n"
     path.touch(mode=0o600)
-    path.write_text(f"# {columns}\tpassword (demo accounts made on first start)\n" + "\n".join(lines) + "\n")
+    with path.open("a" if append else "w") as out:
+        out.write(header + "".join(line + "\n" for line in lines))

@@ -1,9 +1,10 @@
 """`python -m shop`: serve the demo shop page.
 
-On first start with no shopper accounts, the demo shopper (demo@example.com, who owns the demo
-orders) and accounts for some of the data's real households (household-<id>@example.com, each with
-that household's purchase history in the recommender) are created with random passwords, written
-to the accounts file (mode 600).
+On start, the demo shopper (demo@example.com, who owns the demo orders) and accounts for the first
+households of the recommender's current build (household-<id>@example.com, each with that
+household's purchase history) that do not have an account yet are created with random passwords,
+added to the accounts file (mode 600): a new build's households can sign in without a fresh
+database, and earlier passwords keep working.
 """
 from __future__ import annotations
 
@@ -35,11 +36,12 @@ def households(settings: ShopSettings) -> list[tuple[str, str]]:
 
 
 def ensure_demo_shoppers(settings: ShopSettings, accounts: ShopperAccounts) -> None:
-    if accounts.count():
+    made = [(email, shopper) for email, shopper in [*DEMO_SHOPPERS, *households(settings)]
+            if accounts.email_of(shopper) is None]
+    if not made:
         return
-    made = [*DEMO_SHOPPERS, *households(settings)]
-    make_demo_accounts(settings.accounts_file, "email\tshopper id", made, accounts.add)
-    print(f"shop: {len(made)} demo shopper accounts written to {settings.accounts_file}", flush=True)
+    make_demo_accounts(settings.accounts_file, "email\tshopper id", made, accounts.add, append=accounts.count() > 0)
+    print(f"shop: {len(made)} demo shopper accounts added to {settings.accounts_file}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
