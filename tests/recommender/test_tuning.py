@@ -4,7 +4,7 @@ import json
 import urllib.request
 
 from recommender import artefacts
-from recommender.build import build, tuning_report
+from recommender.build import build, input_fingerprint, tuning_report
 from recommender.engine import Recommender
 from recommender.evaluation.completion import component_warning, weight_grid
 
@@ -48,7 +48,10 @@ def test_a_badly_configured_blend_is_retuned_on_the_shops_baskets(shop, tmp_path
     assert "| blend (tuned) |" in tuning_report(metrics)
 
     untuned = dataclasses.replace(bad, tune_blend=False)
-    metrics = build(untuned, force=True)["metrics"]
+    # the served weights come from these settings: changing them is a changed input, not a no-op
+    assert input_fingerprint(untuned) != input_fingerprint(bad)
+    assert input_fingerprint(dataclasses.replace(bad, blend=settings.blend)) != input_fingerprint(bad)
+    metrics = build(untuned)["metrics"]
     assert metrics["tuned"] is None and "blend_configured" not in metrics["methods"]
     assert Recommender.load(untuned).weights == untuned.blend
 
