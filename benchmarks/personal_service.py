@@ -103,7 +103,7 @@ def completion_by_time(settings, folder: Path, max_cases: int) -> dict:
     position = {pid: i for i, pid in enumerate(ids)}
     fit, holdout = time_split(load_dataset(settings).interactions, HOLDOUT_SHARE)
     personal = manifest["personal"]
-    offline_models = fit_models(fit, position, settings, personal["decay"])
+    offline_models = fit_models(fit, position, settings, personal["decay"], manifest["metrics"]["cooccurrence_model"])
     cases = [c for c in completion_cases(holdout, position, max_cases, seed=0) if c.shopper in offline_models.histories]
     neighbours = (art.neighbour_scores[:], art.neighbour_rows[:])
     categories = art.catalog["category"].astype(str).to_numpy()

@@ -33,7 +33,7 @@ from benchmarks.table import machine, publish
 from recommender import artefacts
 from recommender.config import load_settings
 from recommender.embeddings import Encoder
-from recommender.evaluation.completion import completion_cases, evaluate_weights, fit_models, time_split
+from recommender.evaluation.completion import completion_cases, evaluate_weights, fit_models, served_model, time_split
 from recommender.importers import load_dataset
 from recommender.importers.instacart import load_instacart
 from recommender.product_types import infer_product_types
@@ -87,7 +87,7 @@ def measure(shop: Shop, max_cases: int = 1000) -> list[dict]:
     lines = shop.lines[shop.lines["product_id"].isin(position)]
     fit, holdout = time_split(lines, holdout_share=0.1)
     cases = completion_cases(holdout, position, max_cases, seed=0)
-    models = fit_models(fit, position, settings, None)
+    models = fit_models(fit, position, settings, None, served_model(settings, None))
     truth = np.asarray(shop.truth, dtype=object)
     rows = []
     for label, types in (("real types", truth), ("inferred", np.asarray(inferred.names, dtype=object)),

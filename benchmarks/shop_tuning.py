@@ -52,7 +52,10 @@ def quality_rows(shop: str, manifest: dict) -> list[dict]:
         weights = {"blend": tuned.get("weights"), "blend_configured": tuned.get("configured")}.get(method)
         validation = (tuned.get("validation_hit_rate") or {}).get({"blend": "tuned",
                                                                     "blend_configured": "configured"}.get(method))
-        rows.append({"shop": shop, "method": label, "weights": weights, "validation_hit_rate": validation,
+        model = {"blend": tuned.get("model"), "blend_configured": (tuned.get("models_tried") or [""])[0],
+                 "cooccurrence_only": metrics.get("cooccurrence_model")}.get(method, "")
+        rows.append({"shop": shop, "method": label, "model": model or "", "weights": weights,
+                     "validation_hit_rate": validation,
                      "hit_rate": metrics["methods"][method]["hit_rate"], "mrr": metrics["methods"][method]["mrr"],
                      "cases": metrics["cases"]})
     return rows
@@ -87,7 +90,7 @@ def main() -> None:
     fmt = lambda key, spec: (lambda r: "" if r.get(key) is None else format(r[key], spec))
     publish("Blend tuned on each shop's own baskets: chosen on validation baskets, measured on held-out ones ("
             + machine() + ")", {
-                "shop": lambda r: r["shop"], "method": lambda r: r["method"],
+                "shop": lambda r: r["shop"], "method": lambda r: r["method"], "co-purchase model": lambda r: r["model"],
                 "weights (co-purchase, content, popularity)": lambda r: ", ".join(
                     f"{v:g}" for v in r["weights"].values()) if r["weights"] else "",
                 "validation HitRate@10": fmt("validation_hit_rate", ".3f"),

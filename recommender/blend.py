@@ -197,14 +197,20 @@ def candidates_for(cart: list[int], cooc: CandidateScores, content: CandidateSco
                       hb_n, same, cooc, content)
 
 
-def rank(c: Candidates, weights: BlendWeights, k: int) -> list[Suggestion]:
-    """The top k of `c` under `weights`, each with the reason a shopper is shown."""
+def ranked(c: Candidates, weights: BlendWeights, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indexes into `c` of its top k under `weights`, best first, and every candidate's score."""
     total = (weights.cooccurrence * c.cooccurrence + weights.content * c.content + weights.popularity * c.popularity
              + weights.buy_again * c.history)
     if c.same is not None:
         total = np.where(c.same, total * weights.same_category_factor, total)
+    return _complements_first(total, c.rows, c.same, k, weights.complements_first), total
+
+
+def rank(c: Candidates, weights: BlendWeights, k: int) -> list[Suggestion]:
+    """The top k of `c` under `weights`, each with the reason a shopper is shown."""
+    top, total = ranked(c, weights, k)
     out = []
-    for i in _complements_first(total, c.rows, c.same, k, weights.complements_first):
+    for i in top:
         row = int(c.rows[i])
         cf_part, ct_part = weights.cooccurrence * c.cooccurrence[i], weights.content * c.content[i]
         hb_part = weights.buy_again * c.history[i]

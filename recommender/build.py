@@ -32,7 +32,7 @@ from .catalog import DataError, product_text, require_columns
 from .config import Settings, load_settings
 from .embeddings import MODEL_NAME, Encoder
 from .evaluation import build_metrics
-from .evaluation.completion import choose_decay
+from .evaluation.completion import choose_decay, served_model
 from .evaluation.splits import ranked_lines, shopper_histories
 from .history import ShopperHistories
 from .importers import load_dataset
@@ -44,7 +44,7 @@ from .shopper_state import ShopperState
 from .vector_index import build_index, describe, neighbour_table
 
 log = logging.getLogger("recommender.build")
-BUILD_FORMAT = 11   # bump when the artefact layout or a computation changes (11: shoppers' histories)
+BUILD_FORMAT = 12   # bump when the artefact layout or a computation changes (12: EASE as a co-purchase model)
 
 
 def _version(package: str) -> str:
@@ -102,7 +102,7 @@ def input_fingerprint(settings: Settings) -> str:
     recent, forgotten = shopper_state(settings)
     parts: dict = {
         "format": BUILD_FORMAT, "source": settings.source, "model": MODEL_NAME,
-        "index": asdict(settings.index), "cf": [settings.cf_neighbours, settings.cf_shrinkage],
+        "index": asdict(settings.index), "cf": asdict(settings.copurchase),
         "shopper_state": [last_seq(recent), sorted(forgotten)],
         # The manifest's served weights (tuned or configured, and the signed-in ones) come from these.
         "blend": [asdict(settings.blend), settings.tune_blend],
@@ -225,7 +225,7 @@ def serving_histories(interactions: pd.DataFrame, positions: dict[str, int], che
 class Stages:
     """The build's stages: one progress bar over them (the long ones show their own inside), and
     each one's wall time for the manifest."""
-    NAMES = ("import", "embed", "types", "index", "neighbours", "cooccurrence", "evaluate", "histories")
+    NAMES = ("import", "embed", "types", "index", "neighbours", "evaluate", "cooccurrence", "histories")
 
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
@@ -281,14 +281,15 @@ def build(settings: Settings, force: bool = False,
         index = build_index(embeddings, settings.index)
     with stages("neighbours"):
         neighbour_scores, neighbour_rows = neighbour_table(index, embeddings, settings.index.neighbours)
-    with stages("cooccurrence"):
-        positions = {pid: i for i, pid in enumerate(catalog["id"])}
-        baskets = cooccurrence.basket_matrix(dataset.interactions, positions)
-        similarity = cooccurrence.item_similarity(baskets, settings.cf_neighbours, settings.cf_shrinkage)
-        popularity = cooccurrence.popularity(baskets)
-    with stages("evaluate"):
+    positions = {pid: i for i, pid in enumerate(catalog["id"])}
+    with stages("evaluate"):   # first: it chooses the co-purchase model on validation baskets
         metrics = build_metrics(dataset.interactions, positions, (neighbour_scores, neighbour_rows),
                                 catalog["category"].astype(str).to_numpy(), settings)
+    with stages("cooccurrence"):
+        baskets = cooccurrence.basket_matrix(dataset.interactions, positions)
+        model = metrics.get("cooccurrence_model") or served_model(settings, None)
+        similarity = cooccurrence.fit_table(baskets, settings.copurchase, model)
+        popularity = cooccurrence.popularity(baskets)
     if metrics["methods"]:
         if metrics["tuned"]:
             log.info("blend weights chosen on %d validation baskets: %s (HitRate@10 %.3f; configured %s: %.3f)",
@@ -336,7 +337,8 @@ def build(settings: Settings, force: bool = False,
         "embedding_model": MODEL_NAME, "embedding_dim": int(embeddings.shape[1]),
         "products_embedded": embedded, "products_reused": len(catalog) - embedded,
         "index_type": describe(index),
-        "cooccurrence_pairs": int(similarity.nnz), "content_neighbours": int(neighbour_rows.shape[1]),
+        "cooccurrence_model": model, "cooccurrence_pairs": int(similarity.nnz),
+        "content_neighbours": int(neighbour_rows.shape[1]),
         "source_coupons": len(dataset.coupons),
         "product_types": types,
         "sizes_withheld": {"count": len(withheld), "rule": f"price per unit under 1/{IMPLAUSIBLE_FACTOR:g} of the "
@@ -395,19 +397,23 @@ def tuning_report(metrics: dict) -> str:
              f"{tuned['validation_folds']} tenths of the fitting ones, each validated with only earlier baskets "
              f"fitted; {tuned['weight_sets_tried']} weight sets), measured once on {metrics['cases']} held-out "
              "baskets (the latest tenth of all):", "",
-             "| method | weights (co-purchase, content, popularity) | validation HitRate@10 "
+             "| method | co-purchase model | weights (co-purchase, content, popularity) | validation HitRate@10 "
              "| held-out HitRate@10 | MRR |",
-             "| --- | --- | --- | --- | --- |"]
-    rows = {"blend (tuned)": ("blend", tuned["weights"], tuned["validation_hit_rate"]["tuned"]),
+             "| --- | --- | --- | --- | --- | --- |"]
+    served, first = tuned["model"], tuned["models_tried"][0]
+    rows = {"blend (tuned)": ("blend", served, tuned["weights"], tuned["validation_hit_rate"]["tuned"]),
             "blend (configured)": ("blend_configured" if "blend_configured" in metrics["methods"] else "blend",
-                                   tuned["configured"], tuned["validation_hit_rate"]["configured"]),
-            "co-purchase alone": ("cooccurrence_only", None, None), "content alone": ("content_only", None, None),
-            "popularity alone": ("popularity_only", None, None)}
-    for label, (method, weights, validation) in rows.items():
+                                   first, tuned["configured"], tuned["validation_hit_rate"]["configured"]),
+            "co-purchase alone": ("cooccurrence_only", served, None, None),
+            "content alone": ("content_only", "", None, None), "popularity alone": ("popularity_only", "", None, None)}
+    for label, (method, model, weights, validation) in rows.items():
         shown = ", ".join(f"{weights[k]:g}" for k in ("cooccurrence", "content", "popularity")) if weights else ""
         result = metrics["methods"][method]
-        lines.append(f"| {label} | {shown} | {'' if validation is None else f'{validation:.3f}'} | "
+        lines.append(f"| {label} | {model} | {shown} | {'' if validation is None else f'{validation:.3f}'} | "
                      f"{result['hit_rate']:.3f} | {result['mrr']:.4f} |")
+    if len(tuned["models_tried"]) > 1:
+        lines += ["", "best validation HitRate@10 by co-purchase model: " + ", ".join(
+            f"{m} {v:.3f}" for m, v in tuned["validation_hit_rate"]["best_by_model"].items())]
     if metrics.get("warning"):
         lines += ["", "warning: " + metrics["warning"]]
     return "\n".join(lines)

@@ -44,6 +44,33 @@ class IndexSettings:
             raise ValueError(f"index.hnsw_storage must be 'sq8' or 'flat', got {self.hnsw_storage!r}")
 
 
+COPURCHASE_MODELS = ("cosine", "ease")
+
+
+@dataclass(frozen=True)
+class CoPurchaseSettings:
+    """The "often bought together" table (cooccurrence.py). `model: auto` lets the build choose
+    cosine or EASE on the shop's validation baskets, with the blend's weights; without tuning,
+    auto means cosine (the cheaper fit)."""
+    model: str = "auto"
+    neighbours: int = 100           # kept per item
+    shrinkage: float = 10.0         # cosine: damps similarities backed by few shared baskets
+    ease_lambda: float = 200.0      # EASE's L2 penalty (as the evaluation harness's)
+    ease_max_items: int = 8000      # EASE's Gram matrix is dense: 8,000 items, 0.5 GB while fitting
+
+    def __post_init__(self) -> None:
+        if self.model not in ("auto", *COPURCHASE_MODELS):
+            raise ValueError(f"cooccurrence.model must be auto, cosine or ease, got {self.model!r}")
+        if self.neighbours < 1 or self.ease_max_items < 2 or self.ease_lambda <= 0:
+            raise ValueError("cooccurrence.neighbours must be >= 1, ease_max_items >= 2 and ease_lambda > 0")
+
+    def candidates(self, tune: bool) -> tuple[str, ...]:
+        """The models a build tries (the first is the one kept unless another beats it)."""
+        if self.model != "auto":
+            return (self.model,)
+        return COPURCHASE_MODELS if tune else COPURCHASE_MODELS[:1]
+
+
 @dataclass(frozen=True)
 class Limits:
     max_cart_items: int = 200
@@ -72,8 +99,7 @@ class Settings:
     state_db: Path = Path("var/recommender.db")
     batch_size: int = 32
     index: IndexSettings = field(default_factory=IndexSettings)
-    cf_neighbours: int = 100
-    cf_shrinkage: float = 10.0
+    copurchase: CoPurchaseSettings = field(default_factory=CoPurchaseSettings)
     blend: BlendWeights = field(default_factory=BlendWeights)
     tune_blend: bool = True     # the build chooses the blend's weights on this shop's own baskets
     fuzzy_min_score: float = 0.5
@@ -85,6 +111,13 @@ class Settings:
     # spread over product types. Matched in the query only (Python's re).
     needs: tuple[str, ...] = ()
     currency: Currency = field(default_factory=Currency)   # the shop's (top-level `currency:`)
+
+
+def copurchase_settings(raw: dict, path: Path) -> CoPurchaseSettings:
+    try:
+        return CoPurchaseSettings(**raw)
+    except (TypeError, ValueError) as exc:   # an unknown key or a value out of range
+        raise config.ConfigError(f"{path}: recommender.cooccurrence: {exc}") from exc
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -120,8 +153,7 @@ def load_settings(path: Path | None = None) -> Settings:
         state_db=rel(raw.get("state_db", "var/recommender.db")),
         batch_size=int(raw.get("embedding", {}).get("batch_size", 32)),
         index=IndexSettings(**raw.get("index", {})),
-        cf_neighbours=int(cooc.get("neighbours", 100)),
-        cf_shrinkage=float(cooc.get("shrinkage", 10)),
+        copurchase=copurchase_settings(cooc, file.path),
         blend=BlendWeights(**{k: v for k, v in (raw.get("blend") or {}).items() if k != "tune"}),
         tune_blend=bool((raw.get("blend") or {}).get("tune", True)),
         fuzzy_min_score=float(raw.get("mentions", {}).get("fuzzy_min_score", 0.5)),

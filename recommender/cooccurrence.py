@@ -1,7 +1,12 @@
 """Item-to-item collaborative filtering from past baskets ("often bought together").
 
-similarity(i, j) = co(i, j) / (sqrt(n_i * n_j) + shrinkage): cosine over basket incidence,
-shrunk so that a pair seen together in 2 baskets does not outrank one seen in 200.
+Two models give the same thing, an items x items table whose row i says how much having i in the
+cart speaks for each other item (the service sums a cart's rows):
+- cosine: co(i, j) / (sqrt(n_i * n_j) + shrinkage), basket incidence shrunk so that a pair seen
+  together in 2 baskets does not outrank one seen in 200;
+- EASE (Steck, WWW 2019): the closed-form linear model that reconstructs each basket from its other
+  items, on the most bought items (its Gram matrix is dense). It learns that an item explains
+  another beyond what a third, more common one already does, which raw co-counts cannot.
 Only the top `neighbours` per item are kept, which bounds memory and query time.
 """
 from __future__ import annotations
@@ -9,6 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.linalg import lapack
+
+from .config import CoPurchaseSettings
 
 
 def basket_matrix(interactions: pd.DataFrame, item_position: dict[str, int]) -> sp.csr_matrix:
@@ -31,6 +39,52 @@ def item_similarity(baskets: sp.csr_matrix, neighbours: int, shrinkage: float) -
     rows, cols, together = co.row[off_diagonal], co.col[off_diagonal], co.data[off_diagonal]
     sims = together / (np.sqrt(counts[rows] * counts[cols]) + shrinkage)
     return top_k_per_row(sp.csr_matrix((sims, (rows, cols)), shape=co.shape), neighbours)
+
+
+def ease(x: sp.csr_matrix, lam: float) -> np.ndarray:
+    """B = I - P diagMat(1/diag(P)), P = (X'X + lam I)^-1: the EASE closed form, zero diagonal.
+
+    X'X + lam I is symmetric positive definite, so P comes from its Cholesky factor, in float32:
+    on 7,055 items 15 s against np.linalg.inv's 55 s in float64, equal to 1e-6 of the largest entry."""
+    gram = (x.T @ x).toarray().astype(np.float32)
+    gram[np.diag_indices_from(gram)] += lam
+    factor, failed = lapack.spotrf(gram, lower=False, overwrite_a=True)
+    if not failed:
+        p, failed = lapack.spotri(factor, lower=False, overwrite_c=True)
+    if failed:
+        raise np.linalg.LinAlgError(f"EASE: the Gram matrix plus {lam:g} I is not positive definite")
+    p = np.triu(p) + np.triu(p, 1).T   # potri fills the upper triangle only
+    b = -p / np.diag(p)
+    np.fill_diagonal(b, 0.0)
+    return b
+
+
+def most_bought(baskets: sp.csr_matrix, limit: int) -> np.ndarray:
+    """Positions of the `limit` items in most baskets (ties by position), ascending; never one unbought."""
+    counts = np.asarray(baskets.sum(axis=0)).ravel()
+    items = np.sort(np.argsort(-counts, kind="stable")[:limit])
+    return items[counts[items] > 0]
+
+
+def ease_similarity(baskets: sp.csr_matrix, lam: float, max_items: int, neighbours: int) -> sp.csr_matrix:
+    """EASE on the `max_items` most bought items as a sparse items x items table over the whole
+    catalog: each row's top `neighbours` positive weights (a negative weight says "not with this",
+    which a sum of neighbour rows has no use for)."""
+    items = most_bought(baskets, max_items)
+    n = baskets.shape[1]
+    if len(items) < 2:
+        return sp.csr_matrix((n, n), dtype=np.float32)
+    weights = sp.csr_matrix(np.clip(ease(baskets[:, items].tocsc(), lam), 0, None))
+    weights.eliminate_zeros()
+    kept = top_k_per_row(weights, neighbours).tocoo()
+    return sp.csr_matrix((kept.data, (items[kept.row], items[kept.col])), shape=(n, n), dtype=np.float32)
+
+
+def fit_table(baskets: sp.csr_matrix, settings: CoPurchaseSettings, model: str) -> sp.csr_matrix:
+    """The items x items table of `model` ("cosine" or "ease") under `settings`."""
+    if model == "ease":
+        return ease_similarity(baskets, settings.ease_lambda, settings.ease_max_items, settings.neighbours)
+    return item_similarity(baskets, settings.neighbours, settings.shrinkage)
 
 
 def top_k_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:

@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 
 from .. import cooccurrence
-from ..blend import Candidates, candidates_for, content_scores, cooccurrence_scores, history_scores, rank, served_blend
+from ..blend import (
+    Candidates,
+    candidates_for,
+    content_scores,
+    cooccurrence_scores,
+    history_scores,
+    ranked,
+    served_blend,
+)
 from ..config import BlendWeights, Settings
 from ..history import ShopperHistories
 from ..rows import CsrRows
@@ -71,9 +79,13 @@ class Models:
     histories: ShopperHistories | None    # None: the data names no shoppers
 
 
-def fit_models(lines: pd.DataFrame, position: dict[str, int], settings: Settings, decay: float | None) -> Models:
+def fit_models(lines: pd.DataFrame, position: dict[str, int], settings: Settings, decay: float | None,
+               model: str, table: CsrRows | None = None) -> Models:
+    """`model`: the co-purchase table's (cooccurrence.fit_table); `table`: that table already fitted
+    on these lines (an EASE fit costs seconds)."""
     baskets = cooccurrence.basket_matrix(lines, position)
-    similarity = CsrRows.of(cooccurrence.item_similarity(baskets, settings.cf_neighbours, settings.cf_shrinkage))
+    similarity = table if table is not None else CsrRows.of(cooccurrence.fit_table(baskets, settings.copurchase,
+                                                                                   model))
     ranked = ranked_lines(lines, position) if decay is not None else None
     histories = shopper_histories(ranked, position, decay) if ranked is not None else None
     return Models(similarity, cooccurrence.popularity(baskets), histories)
@@ -104,7 +116,7 @@ def evaluate_weights(cases: list[Case], models: Models, neighbours: tuple[np.nda
                      categories: np.ndarray, weight_sets: list[BlendWeights], k: int,
                      judged_by: np.ndarray | None = None) -> list[Completion]:
     """evaluate_completion for several weight sets: each cart's candidates are scored once (per
-    use of the shopper's history) and ranked under every set, by the service's own `rank`.
+    use of the shopper's history) and ranked under every set, by the service's own `blend.ranked`.
     `judged_by`: the types the same-type share is counted in, when not those the blend was given
     (inferred types judged by the real ones)."""
     available = np.ones(len(models.popularity), dtype=bool)
@@ -121,7 +133,8 @@ def evaluate_weights(cases: list[Case], models: Models, neighbours: tuple[np.nda
                 scored[personal] = candidates_for(cart, cooc, content, models.popularity, available, k, categories,
                                                   history_scores(own[:2] if own else None))
             found = scored[personal]
-            tally.add(case, [s.position for s in rank(found, weights, k)] if found is not None else [],
+            # The service's ranking without the reasons it words for a shopper (a grid ranks each cart 134 times).
+            tally.add(case, found.rows[ranked(found, weights, k)[0]].tolist() if found is not None else [],
                       categories if judged_by is None else judged_by)
     return [tally.result() for tally in tallies]
 
@@ -172,17 +185,18 @@ def choose_decay(ranked: pd.DataFrame | None, position: dict[str, int]) -> tuple
     return (decay if found else None), found
 
 
-def tune_personal(fit: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],
-                  categories: np.ndarray, settings: Settings, guest: BlendWeights, k: int,
-                  max_cases: int) -> dict | None:
+def tune_personal(fit: pd.DataFrame, latest: tuple[pd.DataFrame, pd.DataFrame], position: dict[str, int],
+                  neighbours: tuple[np.ndarray, np.ndarray], categories: np.ndarray, settings: Settings,
+                  guest: BlendWeights, model: str, k: int, max_cases: int, table: CsrRows | None = None) -> dict | None:
     """The share of the blend the shopper's history gets (on top of the `guest` blend), chosen on
-    the latest tenth of the fitting baskets (never the held-out ones), with the decay chosen on the
-    same fitting baskets."""
+    the latest tenth of the fitting baskets (`latest`: the lines before it, and it; never the
+    held-out ones), with the decay chosen on the same fitting baskets. `table`: the co-purchase
+    table already fitted on the lines before it."""
     decay, by_decay = choose_decay(ranked_lines(fit, position), position)
     if decay is None:
         return None
-    inner_fit, validation = time_split(fit, holdout_share=0.1)
-    models = fit_models(inner_fit, position, settings, decay)
+    inner_fit, validation = latest
+    models = fit_models(inner_fit, position, settings, decay, model, table)
     cases = [c for c in completion_cases(validation, position, max_cases, seed=1)
              if models.histories is not None and c.shopper in models.histories]
     if not cases:
@@ -215,41 +229,60 @@ def validation_folds(fit: pd.DataFrame, folds: int) -> list[tuple[pd.DataFrame, 
     return out
 
 
-def tune_blend(fit: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],
-               categories: np.ndarray, settings: Settings, k: int, max_cases: int) -> dict | None:
-    """The guest blend's three weights, chosen on validation folds of the fitting baskets (the
+def tune_blend(folds: list[tuple[pd.DataFrame, pd.DataFrame]], position: dict[str, int],
+               neighbours: tuple[np.ndarray, np.ndarray], categories: np.ndarray, settings: Settings, k: int,
+               max_cases: int, tables: dict[tuple[int, str], CsrRows]) -> dict | None:
+    """The guest blend's three weights and the co-purchase model (cosine or EASE, when
+    cooccurrence.model is auto), chosen together on validation folds of the fitting baskets (the
     held-out ones are measured once, afterwards). Damping substitutes is a choice about what to
     show, not a weight to tune for hit rate, so same_category_factor and complements_first stay as
-    configured. Best HitRate@k pooled over the folds; ties go to the better MRR, then to the
-    weights nearest the configured ones. None when there are no validation baskets."""
+    configured. Best HitRate@k pooled over the folds; ties go to the better MRR, then to the first
+    model, then to the weights nearest the configured ones. The configured weights with the first
+    model stay unless a mix beats them. None when there are no validation baskets. `folds`:
+    `validation_folds`; the tables fitted on them are left in `tables` by (fold, model)."""
     default = settings.blend
     grid = weight_grid()
-    candidates = [default, *(replace(default, cooccurrence=a, content=b, popularity=c) for a, b, c in grid)]
-    hits, reciprocal, cases = np.zeros(len(candidates)), np.zeros(len(candidates)), 0
-    for fold, (before, validation) in enumerate(validation_folds(fit, VALIDATION_FOLDS)):
+    weight_sets = [default, *(replace(default, cooccurrence=a, content=b, popularity=c) for a, b, c in grid)]
+    models = settings.copurchase.candidates(tune=True)
+    hits, reciprocal = np.zeros((len(models), len(weight_sets))), np.zeros((len(models), len(weight_sets)))
+    cases = 0
+    for fold, (before, validation) in enumerate(folds):
         fold_cases = completion_cases(validation, position, max_cases, seed=1 + fold)
         if not fold_cases:
             continue
-        models = fit_models(before, position, settings, None)
-        found = evaluate_weights(fold_cases, models, neighbours, categories, candidates, k)
-        hits += [r.hit_rate * r.baskets for r in found]
-        reciprocal += [r.mrr * r.baskets for r in found]
+        for m, model in enumerate(models):
+            fitted = fit_models(before, position, settings, None, model)
+            tables[fold, model] = fitted.similarity
+            found = evaluate_weights(fold_cases, fitted, neighbours, categories, weight_sets, k)
+            hits[m] += [r.hit_rate * r.baskets for r in found]
+            reciprocal[m] += [r.mrr * r.baskets for r in found]
         cases += len(fold_cases)
     if not cases:
         return None
     hit_rate, mrr = hits / cases, reciprocal / cases
     distance = [0.0] + [abs(a - default.cooccurrence) + abs(b - default.content) + abs(c - default.popularity)
                         for a, b, c in grid]
-    best = max(range(1, len(candidates)), key=lambda i: (hit_rate[i], mrr[i], -distance[i]))
-    if hit_rate[best] <= hit_rate[0]:
-        best = 0   # the configured weights stay unless a mix beats them on validation
-    pick = lambda values, i: round(float(values[i]), 4)
-    return {"weights": {f: getattr(candidates[best], f) for f in ("cooccurrence", "content", "popularity")},
+    tried = [(m, i) for m in range(len(models)) for i in range(len(weight_sets)) if (m, i) != (0, 0)]
+    best = max(tried, key=lambda mi: (hit_rate[mi], mrr[mi], -mi[0], -distance[mi[1]]), default=(0, 0))
+    if hit_rate[best] <= hit_rate[0, 0]:
+        best = (0, 0)   # the configured weights stay unless a mix beats them on validation
+    pick = lambda values, at: round(float(values[at]), 4)
+    chosen = weight_sets[best[1]]
+    return {"weights": {f: getattr(chosen, f) for f in ("cooccurrence", "content", "popularity")},
+            "model": models[best[0]], "models_tried": list(models),
             "configured": {f: getattr(default, f) for f in ("cooccurrence", "content", "popularity")},
             "validation_cases": cases, "validation_folds": VALIDATION_FOLDS, "grid_step": GRID_STEP,
-            "weight_sets_tried": len(grid),
-            "validation_hit_rate": {"configured": pick(hit_rate, 0), "tuned": pick(hit_rate, best)},
-            "validation_mrr": {"configured": pick(mrr, 0), "tuned": pick(mrr, best)}}
+            "weight_sets_tried": len(grid) * len(models),
+            "validation_hit_rate": {"configured": pick(hit_rate, (0, 0)), "tuned": pick(hit_rate, best),
+                                    "best_by_model": {model: pick(hit_rate[m], int(np.argmax(hit_rate[m])))
+                                                      for m, model in enumerate(models)}},
+            "validation_mrr": {"configured": pick(mrr, (0, 0)), "tuned": pick(mrr, best)}}
+
+
+def served_model(settings: Settings, tuned: dict | None) -> str:
+    """The co-purchase model the service's table is fitted with: the tuned one, else the
+    configured one (auto without tuning: the first, cosine)."""
+    return tuned["model"] if tuned else settings.copurchase.candidates(tune=False)[0]
 
 
 def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbours: tuple[np.ndarray, np.ndarray],
@@ -261,22 +294,30 @@ def build_metrics(interactions: pd.DataFrame, position: dict[str, int], neighbou
         return {"protocol": protocol, "cases": 0, "methods": {}, "personal": None, "tuned": None,
                 "not_measured": f"no held-out basket with two or more products ({len(interactions):,} basket "
                                 "lines in all): completion quality is not measured until there are baskets"}
-    blend_tuned = tune_blend(fit, position, neighbours, categories, settings, k, max_cases) \
+    folds, tables = validation_folds(fit, VALIDATION_FOLDS), {}
+    blend_tuned = tune_blend(folds, position, neighbours, categories, settings, k, max_cases, tables) \
         if settings.tune_blend else None
-    w = served_blend(settings.blend, blend_tuned)
-    tuned = tune_personal(fit, position, neighbours, categories, settings, w, k, max_cases)
-    models = fit_models(fit, position, settings, tuned["decay"] if tuned else None)
+    w, model = served_blend(settings.blend, blend_tuned), served_model(settings, blend_tuned)
+    tuned = tune_personal(fit, folds[0], position, neighbours, categories, settings, w, model, k, max_cases,
+                          tables.get((0, model)))
+    models = fit_models(fit, position, settings, tuned["decay"] if tuned else None, model)
+    # The configured blend goes with the first model's table: measured apart when another was chosen.
+    same_table = not blend_tuned or blend_tuned["model"] == blend_tuned["models_tried"][0]
     methods = {
         "blend": w,
-        **({"blend_configured": settings.blend} if blend_tuned else {}),
+        **({"blend_configured": settings.blend} if blend_tuned and same_table else {}),
         "cooccurrence_only": replace(w, cooccurrence=1, content=0, popularity=0),
         "content_only": replace(w, cooccurrence=0, content=1, popularity=0),
         "popularity_only": BlendWeights(0, 0, 1, 1.0, complements_first=0),
     }
     results = dict(zip(methods, map(vars, evaluate_weights(cases, models, neighbours, categories,
                                                             list(methods.values()), k))))
+    if not same_table:
+        first = fit_models(fit, position, settings, None, blend_tuned["models_tried"][0])
+        results["blend_configured"] = vars(evaluate_completion(cases, first, neighbours, categories,
+                                                               settings.blend, k))
     return {"protocol": protocol, "cases": len(cases), "methods": results, "tuned": blend_tuned,
-            "warning": component_warning(results),
+            "cooccurrence_model": model, "warning": component_warning(results),
             "personal": personal_check(cases, models, neighbours, categories, w, tuned, k)}
 
 

@@ -44,19 +44,9 @@ def fit(train_baskets: sp.csr_matrix, settings: ModelSettings) -> FittedModels:
     counts = np.asarray(train_baskets.sum(axis=0)).ravel()
     popularity = counts / max(train_baskets.shape[0], 1)
     similarity = cooccurrence.item_similarity(train_baskets, settings.knn_neighbours, settings.knn_shrinkage)
-    ease_items = np.sort(np.argsort(-counts, kind="stable")[:settings.ease_max_items])
-    ease_items = ease_items[counts[ease_items] > 0]
-    return FittedModels(popularity, similarity, ease_items, ease(train_baskets[:, ease_items], settings.ease_lambda))
-
-
-def ease(x: sp.csr_matrix, lam: float) -> np.ndarray:
-    """B = I - P diagMat(1/diag(P)), P = (X'X + lam I)^-1: the EASE closed form."""
-    gram = (x.T @ x).toarray().astype(np.float64)
-    gram[np.diag_indices_from(gram)] += lam
-    p = np.linalg.inv(gram)
-    b = -p / np.diag(p)
-    np.fill_diagonal(b, 0.0)
-    return b.astype(np.float32)
+    ease_items = cooccurrence.most_bought(train_baskets, settings.ease_max_items)
+    return FittedModels(popularity, similarity, ease_items,
+                        cooccurrence.ease(train_baskets[:, ease_items], settings.ease_lambda))
 
 
 def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:

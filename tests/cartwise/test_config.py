@@ -78,7 +78,13 @@ def test_a_renamed_key_is_named_not_ignored(tmp_path):
     with pytest.raises(config.ConfigError, match="cooccurrence.neighbors is now spelled `neighbours`"):
         load_settings(path)
     path.write_text("recommender: {cooccurrence: {neighbours: 10}}\n")
-    assert load_settings(path).cf_neighbours == 10
+    assert load_settings(path).copurchase.neighbours == 10
+    path.write_text("recommender: {cooccurrence: {model: svd}}\n")
+    with pytest.raises(config.ConfigError, match="cooccurrence: cooccurrence.model must be auto, cosine or ease"):
+        load_settings(path)
+    path.write_text("recommender: {cooccurrence: {lambda: 10}}\n")
+    with pytest.raises(config.ConfigError, match="recommender.cooccurrence: .*unexpected keyword argument 'lambda'"):
+        load_settings(path)
 
 
 def test_an_attribute_pattern_that_is_not_a_regular_expression_is_named_at_start(tmp_path):

@@ -5,7 +5,7 @@ import scipy.sparse as sp
 
 from recommender.blend import NO_SCORES, blend, content_scores, cooccurrence_scores, reason_text
 from recommender.config import BlendWeights
-from recommender.cooccurrence import basket_matrix, item_similarity, popularity, top_k_per_row
+from recommender.cooccurrence import basket_matrix, ease_similarity, item_similarity, popularity, top_k_per_row
 from recommender.rows import CsrRows
 
 
@@ -43,6 +43,22 @@ def test_top_k_keeps_the_largest_per_row():
     m = sp.csr_matrix(np.array([[0, 5, 1, 3], [2, 0, 0, 0]], dtype=np.float32))
     kept = top_k_per_row(m, 2).toarray()
     assert kept[0].tolist() == [0, 5, 0, 3] and kept[1].tolist() == [2, 0, 0, 0]
+
+
+def test_ease_table_covers_the_most_bought_items_with_their_best_positive_neighbours():
+    data = baskets([["chips", "salsa"]] * 20 + [["milk", "cereal"]] * 20 + [["chips", "milk"]] * 3 + [["rare"]])
+    table = ease_similarity(basket_matrix(data, POS), lam=1.0, max_items=4, neighbours=1)
+    dense = table.toarray()
+    assert table.shape == (5, 5)
+    assert not dense[4].any() and not dense[:, 4].any()   # bought once: outside the 4 most bought
+    assert (dense >= 0).all() and not np.diag(dense).any()
+    assert table.getnnz(axis=1).tolist() == [1, 1, 1, 1, 0]
+    assert dense[0].argmax() == 1 and dense[2].argmax() == 3   # chips -> salsa, milk -> cereal
+
+
+def test_ease_table_of_a_shop_with_one_product_bought_is_empty():
+    table = ease_similarity(basket_matrix(baskets([["milk"]] * 3), POS), lam=1.0, max_items=10, neighbours=5)
+    assert table.shape == (5, 5) and table.nnz == 0
 
 
 def _inputs():

@@ -3,10 +3,14 @@ import dataclasses
 import json
 import urllib.request
 
-from recommender import artefacts
-from recommender.build import build, input_fingerprint, tuning_report
+import numpy as np
+
+from recommender import artefacts, cooccurrence
+from recommender.build import build, input_fingerprint, shopper_state, tuning_report, with_recent
+from recommender.config import CoPurchaseSettings
 from recommender.engine import Recommender
 from recommender.evaluation.completion import component_warning, weight_grid
+from recommender.importers import load_dataset
 
 
 def test_the_grid_covers_every_mix_and_each_component_alone():
@@ -46,6 +50,8 @@ def test_a_badly_configured_blend_is_retuned_on_the_shops_baskets(shop, tmp_path
     assert (engine.weights.cooccurrence, engine.weights.content, engine.weights.popularity) == \
         tuple(tuned["weights"].values())
     assert "| blend (tuned) |" in tuning_report(metrics)
+    assert tuned["models_tried"] == ["cosine", "ease"] and tuned["weight_sets_tried"] == 2 * 66
+    assert_serves_table(bad, tuned["model"])
 
     untuned = dataclasses.replace(bad, tune_blend=False)
     # the served weights come from these settings: changing them is a changed input, not a no-op
@@ -54,6 +60,27 @@ def test_a_badly_configured_blend_is_retuned_on_the_shops_baskets(shop, tmp_path
     metrics = build(untuned)["metrics"]
     assert metrics["tuned"] is None and "blend_configured" not in metrics["methods"]
     assert Recommender.load(untuned).weights == untuned.blend
+    assert_serves_table(untuned, "cosine")   # auto without tuning: the cheaper fit
+
+    ease = dataclasses.replace(untuned, copurchase=CoPurchaseSettings(model="ease"))
+    assert input_fingerprint(ease) != input_fingerprint(untuned)
+    build(ease)
+    assert_serves_table(ease, "ease")
+
+
+def assert_serves_table(settings, model):
+    """The manifest names `model`, and the table the service loads is that model's on every basket."""
+    assert artefacts.read_manifest(settings.models_dir)["cooccurrence_model"] == model
+    served = artefacts.read(settings.models_dir, settings.index)
+    positions = {pid: i for i, pid in enumerate(served.catalog["id"])}
+    lines = with_recent(load_dataset(settings).interactions, shopper_state(settings)[0])   # checkouts of other tests
+    expected = cooccurrence.fit_table(cooccurrence.basket_matrix(lines, positions), settings.copurchase, model)
+    assert expected.nnz > 0
+    for row in range(len(positions)):
+        cols, values = served.similarity.row(row)
+        assert np.array_equal(np.sort(cols), np.sort(expected[row].indices))
+        np.testing.assert_allclose(values[np.argsort(cols)], expected[row].data[np.argsort(expected[row].indices)],
+                                   rtol=1e-6)
 
 
 def test_a_shop_that_turns_tuning_off_is_served_its_configured_weights(shop, service):
