@@ -14,7 +14,7 @@ about, each served by the real service on loopback:
 
     python -m benchmarks.personal_service [--max-cases 2000]
 
-Prints a table and writes results/bench/personal_service.json. About 6 minutes on 2 cores.
+Prints a table and writes results/bench/personal_service.json. About 10 minutes on 2 cores.
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from nothing (every product embedded).
 
     python -m benchmarks.shop_tuning
 
-Prints tables and writes results/bench/shop_tuning.json. About 4 minutes on 2 cores.
+Prints tables and writes results/bench/shop_tuning.json. About 7 minutes on 2 cores.
 """
 from __future__ import annotations
 
