@@ -56,7 +56,7 @@ class CoPurchaseSettings:
     neighbours: int = 100           # kept per item
     shrinkage: float = 10.0         # cosine: damps similarities backed by few shared baskets
     ease_lambda: float = 200.0      # EASE's L2 penalty (as the evaluation harness's)
-    ease_max_items: int = 8000      # EASE's Gram matrix is dense: 8,000 items, 0.5 GB while fitting
+    ease_max_items: int = 8000      # EASE's Gram matrix is dense: at 8,000 items about 1 GB while fitting
 
     def __post_init__(self) -> None:
         if self.model not in ("auto", *COPURCHASE_MODELS):
