@@ -93,7 +93,7 @@ test-recommender: .venv-rec/.installed  ## the recommender's and the config load
 	$(REC)/python -m pytest tests/cartwise tests/recommender -q
 
 test-bot: .venv-bot/.installed build train  ## the bot side's tests alone (plugins, launchers, console, actions, end-to-end)
-	$(BOT)/python -m pytest tests/bot tests/launch tests/console tests/actions tests/e2e -q
+	$(BOT)/python -m pytest tests/bot tests/launch tests/console tests/shop tests/actions tests/e2e -q
 
 nlu-report: .venv-bot/.installed $(MINILM)  ## cross-validated intent report into results/nlu
 	$(BOT)/rasa test nlu --cross-validation --folds 5 --out results/nlu

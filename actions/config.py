@@ -22,7 +22,7 @@ class HandoffRules:
 class ActionSettings:
     recommender_urls: tuple[str, ...]   # one URL (a load balancer's), or the replicas to balance over
     recommender_timeout_s: float
-    orders_db: Path
+    orders_db: str             # a database URL (config.orders_url)
     orders_seed: Path
     identity_db: Path          # which conversation each shopper token was first seen in (replays are guests)
     results_per_page: int
@@ -49,7 +49,7 @@ def settings() -> ActionSettings:
     return ActionSettings(
         recommender_urls=urls(raw.get("recommender_url", "http://127.0.0.1:5070")),
         recommender_timeout_s=float(raw.get("recommender_timeout_s", 2.0)),
-        orders_db=file.resolve(raw.get("orders_db", "var/orders.db")),
+        orders_db=config.orders_url(file),
         orders_seed=file.resolve(raw.get("orders_seed", "shop/data/orders.yml")),
         identity_db=file.resolve(raw.get("identity_db", "var/identity.db")),
         results_per_page=int(raw.get("results_per_page", 5)),

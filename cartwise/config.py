@@ -59,3 +59,28 @@ def load(path: Path | None = None) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of sections")
     return Config(path, raw)
+
+
+def sqlite_relative_to(root: Path, url: str) -> str:
+    """sqlite:///var/x.db names a file relative to the config's folder, like every other path here."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        return prefix + str((root / url.removeprefix(prefix)).resolve())
+    return url
+
+
+def store_url(root: Path, value: str | Path) -> str:
+    """A store's setting as a URL: a database URL as given (a relative SQLite file against `root`),
+    a plain path as that SQLite file."""
+    text = str(value)
+    if "://" in text:
+        return sqlite_relative_to(root, text)
+    return "sqlite:///" + str((root / text).resolve())
+
+
+def orders_url(file: Config) -> str:
+    """The one orders store the shop writes and the action server reads (`actions.orders_db`: a
+    SQLite file, the default, or a database URL; CARTWISE_ORDERS_DB, which can carry a password,
+    overrides it)."""
+    return store_url(file.root, os.environ.get("CARTWISE_ORDERS_DB")
+                     or file.section("actions").get("orders_db", "var/orders.db"))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cartwise import config
+from cartwise.config import sqlite_relative_to
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,3 @@ def load(path: Path | None = None) -> ConsoleSettings:
             model_name=str(review.get("model_name", "cartwise")),
         ),
     )
-
-
-def sqlite_relative_to(root: Path, url: str) -> str:
-    """sqlite:///var/x.db names a file relative to the config's folder, like every other path here."""
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/"):
-        return prefix + str((root / url.removeprefix(prefix)).resolve())
-    return url

@@ -20,7 +20,7 @@ class ShopSettings:
     session_ttl_s: float    # a sign-in lasts this long
     households_file: Path   # the recommender build's shoppers (history.shoppers.json): demo accounts for some
     households: int         # ... this many, so a demo sign-in has a real purchase history
-    orders_db: Path         # the orders store checkout writes (the action server's actions.orders_db)
+    orders_db: str          # the orders store checkout writes (config.orders_url; the action server's too)
     orders_seed: Path       # the demo orders, written into a new store
     currency: Currency      # the shop's (top-level `currency:`): prices on the page
 
@@ -42,7 +42,7 @@ def load(path: Path | None = None) -> ShopSettings:
         households_file=file.resolve(households["history"]) if "history" in households else
         file.resolve(file.section("recommender").get("models_dir", "models/recommender")) / "history.shoppers.json",
         households=int(households.get("count", 200)),
-        orders_db=file.resolve(actions.get("orders_db", "var/orders.db")),
+        orders_db=config.orders_url(file),
         orders_seed=file.resolve(actions.get("orders_seed", "shop/data/orders.yml")),
         currency=load_currency(file),
     )

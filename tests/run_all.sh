@@ -20,7 +20,7 @@ stage() {
 stage "ruff (make lint)" $REC/ruff check --quiet .
 stage "rasa data validate" $BOT/rasa data validate --fail-on-warnings --quiet
 stage "config, recommender, deployment-file and held-out-set pytest" $REC/python -m pytest tests/cartwise tests/recommender tests/deploy tests/nlu_heldout -q -p no:cacheprovider --junitxml=results/junit-recommender.xml
-stage "bot pytest (bot, launch, console, actions, review, end-to-end, browser, faults)" $BOT/python -m pytest tests/bot tests/launch tests/console tests/actions tests/review tests/e2e tests/faults -q -p no:cacheprovider --junitxml=results/junit-bot.xml
+stage "bot pytest (bot, launch, console, shop, actions, review, end-to-end, browser, faults)" $BOT/python -m pytest tests/bot tests/launch tests/console tests/shop tests/actions tests/review tests/e2e tests/faults -q -p no:cacheprovider --junitxml=results/junit-bot.xml
 # A folder of stories: tests/test_stories.yml plus the review console's tests/reviewed_stories.yml, if any.
 stories=$(mktemp -d); cp tests/test_stories.yml "$stories"/
 if [[ -f tests/reviewed_stories.yml ]]; then cp tests/reviewed_stories.yml "$stories"/; fi

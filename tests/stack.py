@@ -116,33 +116,44 @@ def postgres_available() -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def postgres_stack(stack, tmp_path_factory):
-    """A second Rasa + action server + console whose tracker store and review index are in PostgreSQL."""
+@contextlib.contextmanager
+def scratch_database(prefix: str):
+    """A new PostgreSQL database's URL, dropped afterwards. CI must have PostgreSQL
+    (CARTWISE_REQUIRE_POSTGRES=1); elsewhere the test is skipped."""
     if not postgres_available():
         if os.environ.get("CARTWISE_REQUIRE_POSTGRES") == "1":
             pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432 but CARTWISE_REQUIRE_POSTGRES=1")
         pytest.skip("PostgreSQL is not running at 127.0.0.1:5432 (CI runs these)")
-    from tests.fixture_shop import write_config
-
-    name = f"cartwise_test_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     with contextlib.closing(_pg_connect(PG_ADMIN)) as admin:
         admin.cursor().execute(f"CREATE DATABASE {name}")
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    folder = tmp_path_factory.mktemp("postgres")
-    ports = {**stack["ports"], "actions": free_port(), "rasa": free_port(), "console": free_port()}
-    endpoints = tracker_endpoints(folder, ports["actions"], url)
-    data = stack["folder"]
-    config = write_config(folder, ports, data / "models", data / "coupons.yml", data / "data" / "catalog.csv",
-                          data / "data" / "interactions.csv", stack["max_wait_s"], endpoints=endpoints, review_db=url)
-    processes = start_bot(folder, config, ports, endpoints)
     try:
-        yield {**stack, "ports": ports, "folder": folder, "config": config, "endpoints": endpoints, "db_url": url}
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
     finally:
-        stop_all(processes)
-        # A new connection: the fault tests restart PostgreSQL while this fixture is alive.
+        # A new connection: the fault tests restart PostgreSQL while a database is in use.
         with contextlib.closing(_pg_connect(PG_ADMIN)) as admin:
             admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def postgres_stack(stack, tmp_path_factory):
+    """A second Rasa + action server + console whose tracker store and review index are in PostgreSQL."""
+    from tests.fixture_shop import write_config
+
+    with scratch_database("cartwise_test") as url:
+        folder = tmp_path_factory.mktemp("postgres")
+        ports = {**stack["ports"], "actions": free_port(), "rasa": free_port(), "console": free_port()}
+        endpoints = tracker_endpoints(folder, ports["actions"], url)
+        data = stack["folder"]
+        config = write_config(folder, ports, data / "models", data / "coupons.yml", data / "data" / "catalog.csv",
+                              data / "data" / "interactions.csv", stack["max_wait_s"], endpoints=endpoints,
+                              review_db=url)
+        processes = start_bot(folder, config, ports, endpoints)
+        try:
+            yield {**stack, "ports": ports, "folder": folder, "config": config, "endpoints": endpoints,
+                   "db_url": url}
+        finally:
+            stop_all(processes)
 
 
 class Shopper:

@@ -11,6 +11,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from cartwise.sql import engine_for
+
 
 class _NulFree:
     """PostgreSQL's text cannot hold NUL, and a shopper (or a reviewer's note) can contain one: it
@@ -125,19 +127,6 @@ tracker_events = sa.Table(
     sa.Column("action_name", sa.String(255)),
     sa.Column("data", sa.Text),
 )
-
-
-def engine_for(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 15})
-
-        @sa.event.listens_for(engine, "connect")
-        def _wal(connection, _record) -> None:  # readers never wait for the writer
-            connection.execute("PRAGMA journal_mode=WAL")
-
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
 
 
 def review_engine(url: str) -> Engine:

@@ -33,7 +33,7 @@ def test_every_service_reads_the_file_cartwise_config_names(variant):
 
     settings.cache_clear()
     try:
-        assert settings().orders_db == variant / "state" / "orders.db"
+        assert settings().orders_db == f"sqlite:///{variant / 'state' / 'orders.db'}"
     finally:
         settings.cache_clear()
     assert load_settings().models_dir == variant / "built" / "rec"
