@@ -9,7 +9,7 @@ RUN npm ci --no-audit --no-fund --ignore-scripts --omit=dev
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/app CARTWISE_CONFIG=/config/cartwise.yml
 WORKDIR /app
-RUN pip install --no-cache-dir "aiohttp>=3.9,<4" "PyYAML>=6"
+RUN pip install --no-cache-dir "aiohttp>=3.9,<4" "PyYAML>=6" "SQLAlchemy>=1.4,<2" "psycopg2-binary>=2.9,<3"
 COPY shop/ shop/
 COPY telemetry/ telemetry/
 COPY cartwise/ cartwise/

@@ -105,6 +105,20 @@ def test_replicas_share_stores_the_way_rasa_supports():
     assert compose()["services"]["rasa"]["deploy"]["replicas"] >= 2
 
 
+def test_the_shop_and_the_action_servers_share_one_orders_store():
+    """Checkout (shop) writes the orders the bot (action servers) answers about: one PostgreSQL
+    store, not a file in each pod."""
+    production = yaml.safe_load((DEPLOY / "cartwise.production.yml").read_text())
+    assert production["actions"]["orders_db"].startswith("postgresql://")
+    env = {d["metadata"]["name"]: {e["name"]: e for e in d["spec"]["template"]["spec"]["containers"][0]["env"]}
+           for d in k8s_documents() if d["kind"] == "Deployment"}
+    refs = {name: env[name]["CARTWISE_ORDERS_DB"]["valueFrom"]["secretKeyRef"] for name in ("shop", "actions")}
+    assert refs["shop"] == refs["actions"]
+    services = compose()["services"]
+    urls = {name: services[name]["environment"]["CARTWISE_ORDERS_DB"] for name in ("shop", "actions")}
+    assert urls["shop"] == urls["actions"] and urls["shop"].startswith("postgresql://")
+
+
 SECRET_NAME = re.compile(r"(?i)password|token|secret")
 CREDENTIALS_IN_URL = re.compile(r"://[^/@\s]+:([^/@\s]+)@")
 
