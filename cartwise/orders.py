@@ -164,6 +164,8 @@ class OrderStore:
             rows.append({"id": str(o["id"]), "shopper_id": o.get("shopper_id"), "status": o["status"],
                          "placed_on": placed, "eta": eta, "delivered_on": days_ago(o.get("delivered_days_ago")),
                          "total": float(o["total"]), "items": json.dumps(o["items"]), "email": o.get("email")})
+        if not rows:
+            return
         try:
             with self._engine.begin() as db:
                 db.execute(orders_table.insert(), rows)

@@ -77,3 +77,12 @@ def test_wrong_emails_for_one_order_are_limited_for_an_hour_whichever_pod_is_ask
     assert first.proof_tries_left("10001", now=time.time() + 3601) == 5
     first.close()
     second.close()
+
+
+def test_a_seed_file_without_orders_makes_an_empty_store(url, tmp_path):
+    empty = tmp_path / "no-orders.yml"
+    empty.write_text("orders: []\n")
+    store = OrderStore(url, empty, today=TODAY)
+    assert store.get("10001") is None
+    assert store.place(None, "a@example.com", ["Tea"], 2.0, TODAY).id == str(FIRST_ORDER_NUMBER)
+    store.close()
