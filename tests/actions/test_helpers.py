@@ -154,21 +154,6 @@ def test_return_rules(status, days, allowed, words):
     assert ok is allowed and words in message
 
 
-def test_order_store_seeds_relative_dates_and_updates(tmp_path):
-    from pathlib import Path
-
-    seed = Path(__file__).resolve().parents[2] / "shop" / "data" / "orders.yml"
-    store = OrderStore(tmp_path / "o.db", seed, today=dt.date(2026, 11, 23))
-    order = store.get("10003")
-    assert order.status == "delivered" and order.delivered_on == dt.date(2026, 11, 14)
-    assert order.email == "demo@example.com" and order.shopper_id == "demo"
-    store.set_status("10003", "return_requested", "shopper demo", "conversation-1")
-    store.close()
-    again = OrderStore(tmp_path / "o.db", seed)
-    assert again.get("10003").status == "return_requested"  # persisted, not re-seeded
-    assert again.changes("10003") == [("return_requested", "shopper demo", "conversation-1")]
-
-
 def test_an_order_store_made_before_orders_had_emails_gains_the_column(tmp_path):
     import sqlite3
     db = sqlite3.connect(tmp_path / "old.db")
@@ -179,17 +164,6 @@ def test_an_order_store_made_before_orders_had_emails_gains_the_column(tmp_path)
     db.close()
     order = OrderStore(tmp_path / "old.db").get("9")
     assert order.email is None and order.items == ("Tea",)
-
-
-def test_wrong_emails_for_one_order_are_limited_for_an_hour(tmp_path):
-    store = OrderStore(tmp_path / "o.db")
-    for _ in range(4):
-        store.record_failed_proof("10001")
-    assert store.proof_tries_left("10001") == 1 and store.proof_tries_left("10002") == 5
-    store.record_failed_proof("10001")
-    assert store.proof_tries_left("10001") == 0
-    import time
-    assert store.proof_tries_left("10001", now=time.time() + 3601) == 5
 
 
 @pytest.mark.parametrize(
