@@ -1,5 +1,5 @@
 """Complete-the-cart scoring: co-purchase, content similarity, popularity and, for a signed-in
-shopper, their own history (buy-again), blended.
+shopper, their own history (buy-again) and what goes with it (collaborative), blended.
 
 Pure functions over arrays; the engine feeds them the loaded artefacts. Each component is
 normalised to [0, 1] over the candidate set before weighting, so the weights in cartwise.yml
@@ -15,7 +15,11 @@ import numpy as np
 from .config import BlendWeights
 from .rows import CsrRows
 
-ReasonKind = Literal["bought_with", "similar", "popular", "buy_again"]
+ReasonKind = Literal["bought_with", "similar", "popular", "buy_again", "goes_with_usual"]
+
+# A history row's heaviest items that the collaborative score reads: a shopper's usuals, not every
+# item bought once years ago (and a bounded cost per request: at most this many co-purchase rows).
+USUAL_ITEMS = 50
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class Suggestion:
     reason: ReasonKind
     because_of: int | None         # catalog row of the cart item behind the reason
     buy_again: float = 0.0         # normalised share of the shopper's own history (0 for guests)
+    collaborative: float = 0.0     # normalised: what goes with the shopper's usuals (0 for guests)
 
 
 @dataclass(frozen=True)
@@ -63,14 +68,17 @@ _NO_ROWS = np.zeros(0, dtype=np.int64)
 NO_SCORES = CandidateScores(_NO_ROWS, np.zeros(0), _NO_ROWS)
 
 
-def cooccurrence_scores(cart: list[int], similarity: CsrRows) -> CandidateScores:
-    """Sum over cart items of their co-purchase similarity to each candidate."""
+def cooccurrence_scores(cart: list[int], similarity: CsrRows, weights: np.ndarray | None = None) -> CandidateScores:
+    """Sum over cart items of their co-purchase similarity to each candidate (each item's row times
+    its weight, when given)."""
     rows = [similarity.row(item) for item in cart]
     if not rows:
         return NO_SCORES
+    scale = np.ones(len(cart)) if weights is None else np.asarray(weights, dtype=np.float64)
     sources = np.repeat(np.asarray(cart, dtype=np.int64), [len(cols) for cols, _ in rows])
     return CandidateScores.combine(np.concatenate([cols for cols, _ in rows]).astype(np.int64),
-                                   np.concatenate([vals for _, vals in rows]).astype(np.float64), sources, "sum")
+                                   np.concatenate([vals * w for (_, vals), w in zip(rows, scale)]).astype(np.float64),
+                                   sources, "sum")
 
 
 def content_scores(cart: list[int], neighbour_scores: np.ndarray, neighbour_positions: np.ndarray) -> CandidateScores:
@@ -152,6 +160,17 @@ def history_scores(history: tuple[np.ndarray, np.ndarray] | None) -> CandidateSc
     return CandidateScores(rows, values, np.full(len(rows), -1, dtype=np.int64))
 
 
+def collaborative_scores(history: tuple[np.ndarray, np.ndarray] | None, similarity: CsrRows) -> CandidateScores:
+    """What goes with a known shopper's usuals: the co-purchase rows of their USUAL_ITEMS heaviest
+    history items, each weighted by its decayed weight, summed (item-based collaborative filtering;
+    with the EASE table, EASE's own score for the shopper). The source is the usual behind most of it."""
+    if history is None or not len(history[0]):
+        return NO_SCORES
+    items, weights = np.asarray(history[0], dtype=np.int64), np.asarray(history[1], dtype=np.float64)
+    usual = np.lexsort((items, -weights))[:USUAL_ITEMS]
+    return cooccurrence_scores(items[usual].tolist(), similarity, weights[usual])
+
+
 @dataclass(frozen=True)
 class Candidates:
     """A cart's candidates with every component normalised to [0, 1]: all that does not depend on
@@ -161,20 +180,23 @@ class Candidates:
     content: np.ndarray
     popularity: np.ndarray
     history: np.ndarray
+    collaborative: np.ndarray
     same: np.ndarray | None    # a substitute for a cart item (of its category, and not a habit)
     cooc: CandidateScores      # for the reasons: which cart item brought each candidate
     content_scores: CandidateScores
+    collaborative_scores: CandidateScores   # ... and which of the shopper's usuals
 
 
 def candidates_for(cart: list[int], cooc: CandidateScores, content: CandidateScores, popularity: np.ndarray,
                    available: np.ndarray, k: int, categories: np.ndarray | None = None,
-                   history: CandidateScores = NO_SCORES) -> Candidates | None:
+                   history: CandidateScores = NO_SCORES, collaborative: CandidateScores = NO_SCORES
+                   ) -> Candidates | None:
     """Every candidate of the cart's components, never an item in the cart nor one out of stock;
     None when there is none."""
     in_cart = np.asarray(cart, dtype=np.int64)
-    candidates, (cf, ct, hb) = _aligned(cooc, content, history)
+    candidates, (cf, ct, hb, cl) = _aligned(cooc, content, history, collaborative)
     keep = _outside(candidates, in_cart) & available[candidates]
-    candidates, cf, ct, hb = candidates[keep], cf[keep], ct[keep], hb[keep]
+    candidates, cf, ct, hb, cl = candidates[keep], cf[keep], ct[keep], hb[keep], cl[keep]
     if len(candidates) < k:   # a thin cart still gets k suggestions: top up with popular items
         scored = set(candidates.tolist())
         extra = []
@@ -184,7 +206,7 @@ def candidates_for(cart: list[int], cooc: CandidateScores, content: CandidateSco
             if int(c) not in scored and int(c) not in cart and available[c]:
                 extra.append(int(c))
         candidates = np.concatenate([candidates, np.asarray(extra, dtype=np.int64)])
-        cf, ct, hb = (np.concatenate([c, np.zeros(len(extra))]) for c in (cf, ct, hb))
+        cf, ct, hb, cl = (np.concatenate([c, np.zeros(len(extra))]) for c in (cf, ct, hb, cl))
     if not len(candidates):
         return None
     hb_n = _normalise(hb)
@@ -194,13 +216,13 @@ def candidates_for(cart: list[int], cooc: CandidateScores, content: CandidateSco
         # substitute (two yogurts every week): only other candidates are damped and held back.
         same &= hb_n <= 0
     return Candidates(candidates, _normalise(cf), _normalise(ct), _normalise(popularity[candidates].astype(np.float64)),
-                      hb_n, same, cooc, content)
+                      hb_n, _normalise(cl), same, cooc, content, collaborative)
 
 
 def ranked(c: Candidates, weights: BlendWeights, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Indexes into `c` of its top k under `weights`, best first, and every candidate's score."""
     total = (weights.cooccurrence * c.cooccurrence + weights.content * c.content + weights.popularity * c.popularity
-             + weights.buy_again * c.history)
+             + weights.buy_again * c.history + weights.collaborative * c.collaborative)
     if c.same is not None:
         total = np.where(c.same, total * weights.same_category_factor, total)
     return _complements_first(total, c.rows, c.same, k, weights.complements_first), total
@@ -213,9 +235,11 @@ def rank(c: Candidates, weights: BlendWeights, k: int) -> list[Suggestion]:
     for i in top:
         row = int(c.rows[i])
         cf_part, ct_part = weights.cooccurrence * c.cooccurrence[i], weights.content * c.content[i]
-        hb_part = weights.buy_again * c.history[i]
-        if hb_part > 0 and hb_part >= max(cf_part, ct_part):
+        hb_part, cl_part = weights.buy_again * c.history[i], weights.collaborative * c.collaborative[i]
+        if hb_part > 0 and hb_part >= max(cf_part, ct_part):   # a shopper's own purchase says so first
             reason, because = "buy_again", None
+        elif cl_part > 0 and cl_part >= max(cf_part, ct_part):
+            reason, because = "goes_with_usual", c.collaborative_scores.source_of(row)
         elif cf_part <= 0 and ct_part <= 0:
             reason, because = "popular", None
         elif cf_part >= ct_part:
@@ -225,7 +249,8 @@ def rank(c: Candidates, weights: BlendWeights, k: int) -> list[Suggestion]:
         out.append(Suggestion(position=row, score=round(float(total[i]), 6),
                               cooccurrence=round(float(c.cooccurrence[i]), 6), content=round(float(c.content[i]), 6),
                               popularity=round(float(c.popularity[i]), 6), reason=reason, because_of=because,
-                              buy_again=round(float(c.history[i]), 6)))
+                              buy_again=round(float(c.history[i]), 6),
+                              collaborative=round(float(c.collaborative[i]), 6)))
     return out
 
 
@@ -237,16 +262,19 @@ def served_blend(configured: BlendWeights, tuned: dict | None) -> BlendWeights:
 
 def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popularity: np.ndarray,
           available: np.ndarray, weights: BlendWeights, k: int,
-          categories: np.ndarray | None = None, history: CandidateScores = NO_SCORES) -> list[Suggestion]:
+          categories: np.ndarray | None = None, history: CandidateScores = NO_SCORES,
+          collaborative: CandidateScores = NO_SCORES) -> list[Suggestion]:
     """Top-k suggestions, never an item already in the cart nor one that is out of stock.
 
     With `categories`, a candidate of a category already in the cart is a substitute, not a
     complement: its score is multiplied by weights.same_category_factor, and the first
     weights.complements_first places go to complements. `history` (a signed-in shopper's own
-    purchases, `history_scores`) counts with weights.buy_again.
+    purchases, `history_scores`) counts with weights.buy_again, and `collaborative`
+    (`collaborative_scores` of that history) with weights.collaborative.
     """
+    personal = weights.personal
     found = candidates_for(cart, cooc, content, popularity, available, k, categories,
-                           history if weights.buy_again else NO_SCORES)
+                           history if personal else NO_SCORES, collaborative if personal else NO_SCORES)
     return rank(found, weights, k) if found is not None else []
 
 
@@ -261,6 +289,8 @@ def reason_text(suggestion: Suggestion, titles: list[str] | np.ndarray, times_bo
     if suggestion.reason == "popular" or suggestion.because_of is None:
         return "Popular with other shoppers"
     name = str(titles[suggestion.because_of]).split(",")[0].lower()
+    if suggestion.reason == "goes_with_usual":
+        return f"Goes with the {name} you often buy"
     if suggestion.reason == "bought_with":
         return f"Often bought with your {name}"
     return f"Similar to your {name}"

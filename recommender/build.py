@@ -44,7 +44,7 @@ from .shopper_state import ShopperState
 from .vector_index import build_index, describe, neighbour_table
 
 log = logging.getLogger("recommender.build")
-BUILD_FORMAT = 12   # bump when the artefact layout or a computation changes (12: EASE as a co-purchase model)
+BUILD_FORMAT = 13   # bump when the artefact layout or a computation changes (13: a collaborative share)
 
 
 def _version(package: str) -> str:
@@ -307,8 +307,9 @@ def build(settings: Settings, force: bool = False,
     timings = stages.timings
     if personal:
         log.info("signed-in shoppers: %d with a history; completion HitRate@10 %.3f signed in vs %.3f as guests "
-                 "(%d held-out baskets)", len(histories), metrics["personal"]["signed_in"]["hit_rate"],
-                 metrics["personal"]["guest"]["hit_rate"], metrics["personal"]["cases"])
+                 "(%d held-out baskets; history share %.1f, collaborative share %.1f)", len(histories),
+                 metrics["personal"]["signed_in"]["hit_rate"], metrics["personal"]["guest"]["hit_rate"],
+                 metrics["personal"]["cases"], personal["weights"]["buy_again"], personal["weights"]["collaborative"])
 
     rejects_dir = settings.models_dir.with_name(settings.models_dir.name + "-rejects")
     if dataset.report.rejected:

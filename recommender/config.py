@@ -17,15 +17,21 @@ class BlendWeights:
     same_category_factor: float = 0.3   # complete-the-cart wants complements, not substitutes
     complements_first: int = 5          # places at the top for complements only (0: none)
     buy_again: float = 0.0              # the shopper's own history: 0 for guests; the build tunes it
+    collaborative: float = 0.0          # what goes with that history: 0 for guests; the build tunes it
 
     def __post_init__(self) -> None:
-        values = (self.cooccurrence, self.content, self.popularity, self.buy_again)
+        values = (self.cooccurrence, self.content, self.popularity, self.buy_again, self.collaborative)
         if any(v < 0 for v in values) or sum(values) <= 0:
             raise ValueError(f"blend weights must be >= 0 and not all zero, got {values}")
         if not 0 <= self.same_category_factor <= 1:
             raise ValueError("blend.same_category_factor must be between 0 and 1")
         if self.complements_first < 0:
             raise ValueError("blend.complements_first must be 0 or more")
+
+    @property
+    def personal(self) -> bool:
+        """Whether a signed-in shopper's history counts in this blend."""
+        return bool(self.buy_again or self.collaborative)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from .blend import (
     NO_SCORES,
     Suggestion,
     blend,
+    collaborative_scores,
     content_scores,
     cooccurrence_scores,
     history_scores,
@@ -190,8 +191,8 @@ class Recommender:
         personal = art.manifest.get("personal")
         # A signed-in shopper's blend: the weights the build tuned on held-back baskets; none
         # without shoppers' histories or where they did not help, and then everyone gets the guest blend.
-        self.personal_weights = (dataclasses.replace(settings.blend, **personal["weights"])
-                                 if personal and personal["weights"]["buy_again"] and len(art.histories) else None)
+        mine = dataclasses.replace(settings.blend, **personal["weights"]) if personal and len(art.histories) else None
+        self.personal_weights = mine if mine is not None and mine.personal else None
         self.personal_decay = personal["decay"] if personal else 1.0
         # Checkouts up to this one are in the build; later ones are added per request (history.with_baskets).
         self.recent_after = int((art.manifest.get("recent_baskets") or {}).get("up_to_seq", 0))
@@ -476,7 +477,7 @@ class Recommender:
                                 content_scores(rows, *self._content_neighbours(rows, self._neighbour_width(k)))
                                 if rows else NO_SCORES,
                                 self.art.popularity, self.available, self.personal_weights, k, self.categories.codes,
-                                history_scores(own[:2]))
+                                history_scores(own[:2]), collaborative_scores(own[:2], self.art.similarity))
             times = dict(zip(own[0].tolist(), own[2].tolist()))
             return CartSuggestions(rows, suggestions, [reason_text(s, self.titles, times.get(s.position, 0))
                                                        for s in suggestions], personal=True)

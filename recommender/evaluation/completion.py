@@ -17,6 +17,7 @@ from .. import cooccurrence
 from ..blend import (
     Candidates,
     candidates_for,
+    collaborative_scores,
     content_scores,
     cooccurrence_scores,
     history_scores,
@@ -41,6 +42,7 @@ class Completion:
 
 CART_SIZES = ((1, 5, "1-5"), (6, 15, "6-15"), (16, 10**9, "16+"))
 PERSONAL_SHARES = tuple(round(0.1 * i, 1) for i in range(10))   # the history's share of a signed-in blend
+COLLABORATIVE_SHARES = (0.0, 0.1, 0.2, 0.3, 0.4)   # ... and what goes with it (tried with each history share)
 GRID_STEP = 0.1   # the guest blend's weights are tried in these steps (66 sets)
 VALIDATION_FOLDS = 2   # ... on each of the latest two tenths of the fitting baskets, pooled
 
@@ -127,11 +129,12 @@ def evaluate_weights(cases: list[Case], models: Models, neighbours: tuple[np.nda
         cooc = cooccurrence_scores(cart, models.similarity)
         scored: dict[bool, Candidates | None] = {}
         for weights, tally in zip(weight_sets, tallies):
-            personal = bool(weights.buy_again) and models.histories is not None
+            personal = weights.personal and models.histories is not None
             if personal not in scored:
                 own = models.histories.row(case.shopper) if personal else None
                 scored[personal] = candidates_for(cart, cooc, content, models.popularity, available, k, categories,
-                                                  history_scores(own[:2] if own else None))
+                                                  history_scores(own[:2] if own else None),
+                                                  collaborative_scores(own[:2] if own else None, models.similarity))
             found = scored[personal]
             # The service's ranking without the reasons it words for a shopper (a grid ranks each cart 134 times).
             tally.add(case, found.rows[ranked(found, weights, k)[0]].tolist() if found is not None else [],
@@ -165,11 +168,17 @@ class _Tally:
                           round(self.same / max(self.shown, 1), 4), by_cart_size(self.sizes, self.hit_each))
 
 
-def personal_weights(guest: BlendWeights, share: float) -> BlendWeights:
-    """The guest blend scaled down to make room for the shopper's own history at `share`."""
-    return replace(guest, cooccurrence=round(guest.cooccurrence * (1 - share), 4),
-                   content=round(guest.content * (1 - share), 4),
-                   popularity=round(guest.popularity * (1 - share), 4), buy_again=share)
+def personal_weights(guest: BlendWeights, share: float, collaborative: float = 0.0) -> BlendWeights:
+    """The guest blend scaled down to make room for the shopper's own history at `share` and for
+    what goes with it at `collaborative`."""
+    rest = 1 - share - collaborative
+    return replace(guest, cooccurrence=round(guest.cooccurrence * rest, 4), content=round(guest.content * rest, 4),
+                   popularity=round(guest.popularity * rest, 4), buy_again=share, collaborative=collaborative)
+
+
+def personal_grid() -> list[tuple[float, float]]:
+    """(history share, collaborative share) pairs that leave the guest blend some weight."""
+    return [(h, c) for h in PERSONAL_SHARES for c in COLLABORATIVE_SHARES if h + c < 1 - 1e-9]
 
 
 def choose_decay(ranked: pd.DataFrame | None, position: dict[str, int]) -> tuple[float | None, dict[float, float]]:
@@ -188,10 +197,10 @@ def choose_decay(ranked: pd.DataFrame | None, position: dict[str, int]) -> tuple
 def tune_personal(fit: pd.DataFrame, latest: tuple[pd.DataFrame, pd.DataFrame], position: dict[str, int],
                   neighbours: tuple[np.ndarray, np.ndarray], categories: np.ndarray, settings: Settings,
                   guest: BlendWeights, model: str, k: int, max_cases: int, table: CsrRows | None = None) -> dict | None:
-    """The share of the blend the shopper's history gets (on top of the `guest` blend), chosen on
-    the latest tenth of the fitting baskets (`latest`: the lines before it, and it; never the
-    held-out ones), with the decay chosen on the same fitting baskets. `table`: the co-purchase
-    table already fitted on the lines before it."""
+    """The shares of the blend the shopper's history and what goes with it get (on top of the
+    `guest` blend), chosen together on the latest tenth of the fitting baskets (`latest`: the lines
+    before it, and it; never the held-out ones), with the decay chosen on the same fitting baskets.
+    `table`: the co-purchase table already fitted on the lines before it."""
     decay, by_decay = choose_decay(ranked_lines(fit, position), position)
     if decay is None:
         return None
@@ -201,13 +210,21 @@ def tune_personal(fit: pd.DataFrame, latest: tuple[pd.DataFrame, pd.DataFrame], 
              if models.histories is not None and c.shopper in models.histories]
     if not cases:
         return None
-    found = dict(zip(PERSONAL_SHARES, evaluate_weights(cases, models, neighbours, categories,
-                                                       [personal_weights(guest, s) for s in PERSONAL_SHARES], k)))
-    # Best HitRate@k; a tie (a small shop's top k holds most of it) goes to the better MRR, then the smaller share.
-    share = max(found, key=lambda s: (found[s].hit_rate, found[s].mrr, -s))
-    return {"decay": decay, "buy_again_share": share, "validation_cases": len(cases),
-            "validation_hit_rate_by_share": {s: c.hit_rate for s, c in found.items()},
-            "validation_mrr_by_share": {s: c.mrr for s, c in found.items()}, "validation_recall_by_decay": by_decay}
+    grid = personal_grid()
+    found = dict(zip(grid, evaluate_weights(cases, models, neighbours, categories,
+                                            [personal_weights(guest, h, c) for h, c in grid], k)))
+    # Best HitRate@k; a tie (a small shop's top k holds most of it) goes to the better MRR, then the
+    # smaller collaborative share (it costs a look-up per usual), then the smaller history share.
+    share, collaborative = max(found, key=lambda hc: (found[hc].hit_rate, found[hc].mrr, -hc[1], -hc[0]))
+    by_history = {h: found[h, 0.0] for h in PERSONAL_SHARES}
+    return {"decay": decay, "buy_again_share": share, "collaborative_share": collaborative,
+            "validation_cases": len(cases),
+            "validation_hit_rate_by_share": {h: c.hit_rate for h, c in by_history.items()},
+            "validation_mrr_by_share": {h: c.mrr for h, c in by_history.items()},
+            # Each collaborative share at its best history share: whether it helps at all.
+            "validation_best_hit_rate_by_collaborative_share": {
+                c: max(r.hit_rate for (_, c2), r in found.items() if c2 == c) for c in COLLABORATIVE_SHARES},
+            "validation_recall_by_decay": by_decay}
 
 
 def weight_grid(step: float = GRID_STEP) -> list[tuple[float, float, float]]:
@@ -340,11 +357,11 @@ def personal_check(cases: list[Case], models: Models, neighbours: tuple[np.ndarr
     if tuned is None or models.histories is None:
         return None
     known = [c for c in cases if c.shopper in models.histories]
-    weights = personal_weights(guest, tuned["buy_again_share"])
+    weights = personal_weights(guest, tuned["buy_again_share"], tuned["collaborative_share"])
     only_history = BlendWeights(0, 0, 0, 1.0, complements_first=0, buy_again=1)
     signed_in, as_guest, history_only = evaluate_weights(known, models, neighbours, categories,
                                                          [weights, guest, only_history], k)
     return {**tuned, "weights": {f: getattr(weights, f) for f in ("cooccurrence", "content", "popularity",
-                                                                  "buy_again")},
+                                                                  "buy_again", "collaborative")},
             "cases": len(known), "signed_in": vars(signed_in), "guest": vars(as_guest),
             "buy_again_only": vars(history_only)}

@@ -149,7 +149,7 @@ def suggestion_json(request: web.Request, engine: Recommender, s: Suggestion, re
         reason_kind=s.reason,
         because_of=engine.ids[s.because_of] if s.because_of is not None else None,
         scores={"blend": s.score, "cooccurrence": s.cooccurrence, "content": s.content, "popularity": s.popularity,
-                "buy_again": s.buy_again},
+                "buy_again": s.buy_again, "collaborative": s.collaborative},
         **extra,
     )
 

@@ -11,12 +11,14 @@ import urllib.request
 from collections import Counter
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from recommender import artefacts
 from recommender.build import build
 from recommender.engine import Recommender
+from recommender.evaluation.completion import COLLABORATIVE_SHARES
 from recommender.evaluation.splits import ranked_lines, shopper_histories
 from recommender.history import buy_again_lists
 from tests.fixture_shop import PATTERNS, favourite
@@ -86,6 +88,7 @@ def test_a_signed_in_cart_gets_the_shoppers_own_habits(service):
     assert favourite(3) in {item["id"] for item in habits} <= {*PATTERNS[3], favourite(3)}
     assert all(item["reason"].startswith("You've bought this") for item in habits)
     assert not any(item["reason_kind"] == "buy_again" for item in guest["items"])
+    assert all(item["scores"]["collaborative"] == 0 for item in guest["items"])
     status, turn = post(service, "/cart", {"cart": cart, "k": 5, "shopper_id": "u3", "deals": False})
     assert status == 200 and turn["personal"] is True
     assert [s["id"] for s in turn["suggestions"]] == [item["id"] for item in mine["items"]]
@@ -99,6 +102,31 @@ def test_the_build_check_measures_signed_in_against_guest(shop):
     assert check["signed_in"]["hit_rate"] >= check["guest"]["hit_rate"]
     assert check["signed_in"]["mrr"] > check["guest"]["mrr"]
     assert manifest["personal"]["shoppers"] == 40 and 0 < manifest["personal"]["weights"]["buy_again"] < 1
+    # What goes with the shopper's usuals got its share chosen on the same validation baskets.
+    assert check["collaborative_share"] in COLLABORATIVE_SHARES
+    assert manifest["personal"]["weights"]["collaborative"] == check["collaborative_share"]
+    assert set(map(float, check["validation_best_hit_rate_by_collaborative_share"])) == set(COLLABORATIVE_SHARES)
+
+
+def test_what_goes_with_a_shoppers_usuals_is_scored_from_their_history(shop):
+    """The collaborative component alone: the top suggestion is the product with the largest
+    history-weighted co-purchase sum, computed here from the dense table."""
+    engine = Recommender.load(shop[1])
+    engine.personal_weights = replace(engine.personal_weights, cooccurrence=0, content=0, popularity=0, buy_again=0,
+                                      collaborative=1, complements_first=0)
+    items, weights, _ = engine.history("u3")
+    sim = engine.art.similarity
+    dense = sp.csr_matrix((np.asarray(sim.data), np.asarray(sim.indices), sim.indptr), shape=(len(engine.ids),) * 2)
+    expected = np.asarray(dense[items].T @ weights).ravel()
+    cart = [engine.position["pasta-1"]]
+    expected[cart] = -1
+    expected[~engine.available] = -1
+    found = engine.suggest_for(cart, 5, "u3")
+    top = found.suggestions[0]
+    assert found.personal and top.position == int(np.argmax(expected)) and top.reason == "goes_with_usual"
+    assert top.because_of in items.tolist()
+    usual = engine.titles[top.because_of].split(",")[0].lower()
+    assert found.reasons[0] == f"Goes with the {usual} you often buy"
 
 
 def authorised(service, path, body, token=SERVICE_TOKEN):

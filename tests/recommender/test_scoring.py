@@ -3,7 +3,16 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recommender.blend import NO_SCORES, blend, content_scores, cooccurrence_scores, reason_text
+from recommender.blend import (
+    NO_SCORES,
+    USUAL_ITEMS,
+    blend,
+    collaborative_scores,
+    content_scores,
+    cooccurrence_scores,
+    history_scores,
+    reason_text,
+)
 from recommender.config import BlendWeights
 from recommender.cooccurrence import basket_matrix, ease_similarity, item_similarity, popularity, top_k_per_row
 from recommender.rows import CsrRows
@@ -135,3 +144,33 @@ def test_substitutes_never_take_the_first_places():
     only_substitutes = blend(cart, cooc, content, pop, avail, BlendWeights(complements_first=5), 2,
                              np.array([7, 7, 7, 7, 7]))
     assert len(only_substitutes) == 2   # nothing else to show: the substitutes still come
+
+
+def test_what_goes_with_a_shoppers_usuals_is_their_weighted_co_purchase_rows():
+    """History: item 2 three times as heavy as item 1. Item 3 goes with 2 only, item 0 with both."""
+    similarity, _ = _inputs()
+    history = (np.array([1, 2]), np.array([1.0, 3.0]))
+    found = collaborative_scores(history, similarity)
+    assert found.candidates.tolist() == [0, 3] and np.allclose(found.values, [0.9 + 3 * 0.1, 3 * 0.8])
+    assert found.source_of(3) == 2 and found.source_of(0) == 1   # the usual behind most of the score
+    assert collaborative_scores(None, similarity) is NO_SCORES
+    cart, pop, avail = [4], np.zeros(5), np.ones(5, dtype=bool)
+    weights = BlendWeights(0.5, 0, 0, complements_first=0, collaborative=0.5)
+    out = blend(cart, cooccurrence_scores(cart, similarity), NO_SCORES, pop, avail, weights, 2, None,
+                history_scores(history), found)
+    assert [s.position for s in out] == [0, 3] and out[0].reason == "bought_with"
+    assert out[1].reason == "goes_with_usual" and out[1].because_of == 2 and out[1].collaborative == 1.0
+    titles = ["Salsa", "Chips", "Tortillas, 8 ct", "Cheese", "Dip"]
+    assert reason_text(out[1], titles) == "Goes with the tortillas you often buy"
+    guest = blend(cart, cooccurrence_scores(cart, similarity), NO_SCORES, pop, avail, BlendWeights(1, 0, 0), 2, None,
+                  history_scores(history), found)
+    assert all(s.collaborative == 0 and s.reason != "goes_with_usual" for s in guest)   # a guest blend reads none
+
+
+def test_only_a_shoppers_heaviest_purchases_count_as_their_usuals():
+    n = USUAL_ITEMS + 10
+    # Item i is bought with item n + i only; the shopper bought items 0..n-1, item 0 most.
+    pairs = sp.coo_matrix((np.ones(n), (np.arange(n), n + np.arange(n))), shape=(2 * n, 2 * n))
+    similarity = CsrRows.of((pairs + pairs.T).tocsr().astype(np.float32))
+    found = collaborative_scores((np.arange(n), np.arange(n, 0, -1).astype(float)), similarity)
+    assert found.candidates.tolist() == list(range(n, n + USUAL_ITEMS))

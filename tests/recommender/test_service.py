@@ -54,7 +54,8 @@ def test_complete_cart_excludes_cart_with_reasons_and_scores(service):
     assert len(ids) == 4 and not {"chips-1", "salsa-1", "gone-1"} & set(ids)
     first = body["items"][0]
     assert first["id"] in {"sour-1", "cheese-1"} and first["reason"].startswith("Often bought with your")
-    assert set(first["scores"]) == {"blend", "cooccurrence", "content", "popularity", "buy_again"}
+    assert set(first["scores"]) == {"blend", "cooccurrence", "content", "popularity", "buy_again",
+                                   "collaborative"}
     assert body["weights"]["cooccurrence"] == 0.65
 
 
