@@ -123,7 +123,10 @@ def completion_by_time(settings, folder: Path, max_cases: int) -> dict:
     finally:
         stop(processes[0])
     latency = np.array(client.seconds["/complete-cart"]) * 1000
+    tuning = manifest["metrics"]["personal"]
     return {"cases": len(cases), "weights": personal["weights"], "decay": personal["decay"],
+            # what the build's validation baskets said of each collaborative share (at its best history share)
+            "validation_by_collaborative_share": tuning["validation_best_hit_rate_by_collaborative_share"],
             "http": {who: round(float(np.mean(h)), 4) for who, h in hits.items()}, "offline": offline,
             "latency_ms": {"p50": round(float(np.percentile(latency, 50)), 2),
                            "p99": round(float(np.percentile(latency, 99)), 2)}}
@@ -199,6 +202,8 @@ def main() -> int:
              "|HTTP - offline|": cell("gap"), "cases": cell("cases"), "p50 ms": cell("p50_ms"),
              "p99 ms": cell("p99_ms")},
             rows, out, machine=machine(), completion=completion, buy_again=again)
+    print("validation HitRate@10 by collaborative share (each at its best history share; the build chose "
+          f"{completion['weights']['collaborative']}): {completion['validation_by_collaborative_share']}")
     return 0
 
 

@@ -272,9 +272,9 @@ def blend(cart: list[int], cooc: CandidateScores, content: CandidateScores, popu
     purchases, `history_scores`) counts with weights.buy_again, and `collaborative`
     (`collaborative_scores` of that history) with weights.collaborative.
     """
-    personal = weights.personal
     found = candidates_for(cart, cooc, content, popularity, available, k, categories,
-                           history if personal else NO_SCORES, collaborative if personal else NO_SCORES)
+                           history if weights.personal else NO_SCORES,
+                           collaborative if weights.collaborative else NO_SCORES)
     return rank(found, weights, k) if found is not None else []
 
 

@@ -477,7 +477,9 @@ class Recommender:
                                 content_scores(rows, *self._content_neighbours(rows, self._neighbour_width(k)))
                                 if rows else NO_SCORES,
                                 self.art.popularity, self.available, self.personal_weights, k, self.categories.codes,
-                                history_scores(own[:2]), collaborative_scores(own[:2], self.art.similarity))
+                                history_scores(own[:2]),
+                                collaborative_scores(own[:2], self.art.similarity)
+                                if self.personal_weights.collaborative else NO_SCORES)
             times = dict(zip(own[0].tolist(), own[2].tolist()))
             return CartSuggestions(rows, suggestions, [reason_text(s, self.titles, times.get(s.position, 0))
                                                        for s in suggestions], personal=True)

@@ -127,15 +127,17 @@ def evaluate_weights(cases: list[Case], models: Models, neighbours: tuple[np.nda
         cart = case.cart
         content = content_scores(cart, neighbours[0][cart], neighbours[1][cart])
         cooc = cooccurrence_scores(cart, models.similarity)
-        scored: dict[bool, Candidates | None] = {}
+        scored: dict[tuple[bool, bool], Candidates | None] = {}
         for weights, tally in zip(weight_sets, tallies):
-            personal = weights.personal and models.histories is not None
-            if personal not in scored:
-                own = models.histories.row(case.shopper) if personal else None
-                scored[personal] = candidates_for(cart, cooc, content, models.popularity, available, k, categories,
-                                                  history_scores(own[:2] if own else None),
-                                                  collaborative_scores(own[:2] if own else None, models.similarity))
-            found = scored[personal]
+            known = models.histories is not None
+            use = (weights.personal and known, bool(weights.collaborative) and known)   # as blend.blend reads them
+            if use not in scored:
+                own = models.histories.row(case.shopper) if use[0] else None
+                scored[use] = candidates_for(cart, cooc, content, models.popularity, available, k, categories,
+                                             history_scores(own[:2] if own else None),
+                                             collaborative_scores(own[:2] if own and use[1] else None,
+                                                                  models.similarity))
+            found = scored[use]
             # The service's ranking without the reasons it words for a shopper (a grid ranks each cart 134 times).
             tally.add(case, found.rows[ranked(found, weights, k)[0]].tolist() if found is not None else [],
                       categories if judged_by is None else judged_by)
