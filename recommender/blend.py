@@ -74,11 +74,10 @@ def cooccurrence_scores(cart: list[int], similarity: CsrRows, weights: np.ndarra
     rows = [similarity.row(item) for item in cart]
     if not rows:
         return NO_SCORES
-    scale = np.ones(len(cart)) if weights is None else np.asarray(weights, dtype=np.float64)
+    values = [vals for _, vals in rows] if weights is None else [vals * w for (_, vals), w in zip(rows, weights)]
     sources = np.repeat(np.asarray(cart, dtype=np.int64), [len(cols) for cols, _ in rows])
     return CandidateScores.combine(np.concatenate([cols for cols, _ in rows]).astype(np.int64),
-                                   np.concatenate([vals * w for (_, vals), w in zip(rows, scale)]).astype(np.float64),
-                                   sources, "sum")
+                                   np.concatenate(values).astype(np.float64), sources, "sum")
 
 
 def content_scores(cart: list[int], neighbour_scores: np.ndarray, neighbour_positions: np.ndarray) -> CandidateScores:
@@ -169,6 +168,16 @@ def collaborative_scores(history: tuple[np.ndarray, np.ndarray] | None, similari
     items, weights = np.asarray(history[0], dtype=np.int64), np.asarray(history[1], dtype=np.float64)
     usual = np.lexsort((items, -weights))[:USUAL_ITEMS]
     return cooccurrence_scores(items[usual].tolist(), similarity, weights[usual])
+
+
+def personal_scores(history: tuple[np.ndarray, np.ndarray] | None, similarity: CsrRows, weights: BlendWeights
+                    ) -> tuple[CandidateScores, CandidateScores]:
+    """A known shopper's two components under `weights`: their own purchases and what goes with
+    them, each NO_SCORES where the weights give it no share (so nothing is computed for it)."""
+    if history is None or not weights.personal:
+        return NO_SCORES, NO_SCORES
+    return (history_scores(history),
+            collaborative_scores(history, similarity) if weights.collaborative else NO_SCORES)
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,9 @@ from .blend import (
     NO_SCORES,
     Suggestion,
     blend,
-    collaborative_scores,
     content_scores,
     cooccurrence_scores,
-    history_scores,
+    personal_scores,
     reason_text,
     served_blend,
 )
@@ -477,9 +476,7 @@ class Recommender:
                                 content_scores(rows, *self._content_neighbours(rows, self._neighbour_width(k)))
                                 if rows else NO_SCORES,
                                 self.art.popularity, self.available, self.personal_weights, k, self.categories.codes,
-                                history_scores(own[:2]),
-                                collaborative_scores(own[:2], self.art.similarity)
-                                if self.personal_weights.collaborative else NO_SCORES)
+                                *personal_scores(own[:2], self.art.similarity, self.personal_weights))
             times = dict(zip(own[0].tolist(), own[2].tolist()))
             return CartSuggestions(rows, suggestions, [reason_text(s, self.titles, times.get(s.position, 0))
                                                        for s in suggestions], personal=True)

@@ -17,10 +17,9 @@ from .. import cooccurrence
 from ..blend import (
     Candidates,
     candidates_for,
-    collaborative_scores,
     content_scores,
     cooccurrence_scores,
-    history_scores,
+    personal_scores,
     ranked,
     served_blend,
 )
@@ -129,14 +128,11 @@ def evaluate_weights(cases: list[Case], models: Models, neighbours: tuple[np.nda
         cooc = cooccurrence_scores(cart, models.similarity)
         scored: dict[tuple[bool, bool], Candidates | None] = {}
         for weights, tally in zip(weight_sets, tallies):
-            known = models.histories is not None
-            use = (weights.personal and known, bool(weights.collaborative) and known)   # as blend.blend reads them
+            use = (weights.personal, bool(weights.collaborative))   # all of the weights that personal_scores reads
             if use not in scored:
-                own = models.histories.row(case.shopper) if use[0] else None
+                own = models.histories.row(case.shopper) if weights.personal and models.histories is not None else None
                 scored[use] = candidates_for(cart, cooc, content, models.popularity, available, k, categories,
-                                             history_scores(own[:2] if own else None),
-                                             collaborative_scores(own[:2] if own and use[1] else None,
-                                                                  models.similarity))
+                                             *personal_scores(own[:2] if own else None, models.similarity, weights))
             found = scored[use]
             # The service's ranking without the reasons it words for a shopper (a grid ranks each cart 134 times).
             tally.add(case, found.rows[ranked(found, weights, k)[0]].tolist() if found is not None else [],
