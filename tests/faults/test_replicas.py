@@ -149,6 +149,13 @@ def test_a_rasa_replica_dies_mid_conversation_and_the_conversation_goes_on(clust
     for text in said:
         assert say(url, sender, text), text
     os.kill(replica_pid(cluster["ports"]["rasa"] + 1), signal.SIGKILL)
+    # SIGKILL lands asynchronously: a message sent before the socket closes can be accepted by the
+    # dying replica and reset, which the balancer rightly does not replay (a POST may have been
+    # handled). The test is about the messages after the death, so it waits for the refusal.
+    deadline = time.monotonic() + 10
+    while reachable(cluster["ports"]["rasa"] + 1):
+        assert time.monotonic() < deadline, "the killed replica still accepts connections"
+        time.sleep(0.05)
     for text in ["something cheaper", "what else do I need?", "thanks"]:
         said.append(text)
         assert say(url, sender, text), f"no answer to {text!r} after a replica died"
