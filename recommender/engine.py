@@ -28,6 +28,7 @@ from .config import Settings
 from .coupons import CartLine, Coupon, CouponResult, evaluate, load_coupons, parse_coupons
 from .deals import Deals, Uses, cart_deals
 from .embeddings import Encoder
+from .encoder_runtime import served_encoder
 from .history import top_bought, with_baskets
 from .labels import Labels
 from .mentions import Mention, MentionResolver, phrase_key, singular
@@ -223,7 +224,7 @@ class Recommender:
         art = artefacts.read(settings.models_dir, settings.index)
         # The shop's own coupons win over a data source's coupon with the same code.
         coupons = {**parse_coupons({"coupons": art.coupons}), **load_coupons(settings.coupons_file, settings.source)}
-        return cls(settings, art, Encoder(), coupons)
+        return cls(settings, art, served_encoder(settings.models_dir, art.manifest), coupons)
 
     # -- products -----------------------------------------------------------------------
     def product(self, row: int) -> dict:

@@ -13,9 +13,10 @@ import hashlib
 import json
 import logging
 import platform
+import shutil
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +24,10 @@ from tqdm import tqdm
 
 from cartwise.config import PROJECT_ROOT
 
+from .. import encoder_runtime
 from ..catalog import DataError, product_text
-from ..config import load_settings
-from ..embeddings import Encoder
+from ..config import EmbeddingSettings, load_settings
+from ..embeddings import BACKENDS, Encoder
 from ..importers.histories import OrderHistories
 from . import components, report
 from .content_search import run_content_search
@@ -54,30 +56,52 @@ def load(name: str, instacart_dir: Path) -> tuple[OrderHistories, list[str]]:
 
 
 class EmbeddingCache:
-    """Vectors by text hash in one .npz per dataset; only texts not seen before are encoded."""
+    """Vectors by text hash in one .npz per dataset and runtime; only texts not seen before are encoded.
+    An OpenVINO runtime's model is kept beside them (encoder_runtime.prepare chooses and checks it), so
+    search queries are encoded as the items were."""
 
-    def __init__(self, path: Path, batch_size: int):
-        self.path, self.batch_size, self._encoder = path, batch_size, None
-        self.vectors: dict[str, np.ndarray] = {}
-        if path.exists():
-            data = np.load(path)
+    def __init__(self, folder: Path, name: str, settings: EmbeddingSettings):
+        self.settings, self.folder = settings, folder
+        self.stem = f"{name}-{settings.backend}-{settings.max_tokens}"
+        self.path, self.model_dir = folder / f"{self.stem}-embeddings.npz", folder / f"{self.stem}-encoder"
+        self.key, self.vectors, self.report = "", {}, {}
+        self._encoder: Encoder | None = None
+        if self.path.exists():
+            data = np.load(self.path)
+            self.key = str(data["key"])
             self.vectors = dict(zip(data["hashes"], data["vectors"]))
 
     def encoder(self) -> Encoder:
-        self._encoder = self._encoder or Encoder()
+        if self._encoder is None:
+            raise RuntimeError("EmbeddingCache.embed chooses the encoder: call it first")
         return self._encoder
 
     def embed(self, texts: list[str]) -> np.ndarray:
         hashes = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+
+        def new_texts(key: str) -> list[str]:
+            return [t for t, h in zip(texts, hashes) if key != self.key or h not in self.vectors]
+
+        work = self.folder / f"{self.stem}-work"
+        prepared = encoder_runtime.prepare(self.settings, texts, new_texts,
+                                        self.model_dir if self.model_dir.exists() else None, work)
+        if prepared.model_dir is not None and prepared.model_dir != self.model_dir:
+            shutil.rmtree(self.model_dir, ignore_errors=True)
+            shutil.copytree(prepared.model_dir, self.model_dir)
+        shutil.rmtree(work, ignore_errors=True)
+        if prepared.key != self.key:
+            self.key, self.vectors = prepared.key, {}
+        self._encoder, self.report = prepared.encoder, prepared.report
         todo = sorted({t for t, h in zip(texts, hashes) if h not in self.vectors})
-        step = self.batch_size * 8
+        step = self.settings.batch_size * 8
         for start in tqdm(range(0, len(todo), step), desc="embedding items", unit="batch", disable=not todo):
             chunk = todo[start:start + step]
-            for text, vector in zip(chunk, self.encoder().encode(chunk, self.batch_size)):
+            for text, vector in zip(chunk, self._encoder.encode(chunk, self.settings.batch_size)):
                 self.vectors[hashlib.sha1(text.encode()).hexdigest()] = vector
         if todo:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(self.path, hashes=np.array(list(self.vectors)), vectors=np.stack(list(self.vectors.values())))
+            self.folder.mkdir(parents=True, exist_ok=True)
+            np.savez(self.path, key=np.array(self.key), hashes=np.array(list(self.vectors)),
+                     vectors=np.stack(list(self.vectors.values())))
         return np.stack([self.vectors[h] for h in hashes]).astype(np.float32)
 
 
@@ -85,7 +109,10 @@ def evaluate_dataset(name: str, args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     histories, texts = load(name, args.instacart_dir)
     log.info(histories.report.summary())
-    cache = EmbeddingCache(args.cache_dir / f"{name}-embeddings.npz", load_settings().batch_size)
+    embedding = load_settings().embedding
+    if args.backend:
+        embedding = replace(embedding, backend=args.backend)
+    cache = EmbeddingCache(args.cache_dir, name, embedding)
     embeddings = cache.embed(texts)
     position = {pid: i for i, pid in enumerate(histories.items["id"])}
     ranked = basket_ranks(histories.orders)
@@ -104,6 +131,7 @@ def evaluate_dataset(name: str, args: argparse.Namespace) -> dict:
                                                        lambda q: cache.encoder().encode(q))
     results["dataset"] = {"name": name, "items": len(position), "users_tested": len(folds[0].split.users),
                           "order_lines": len(histories.orders), "source": histories.report.source}
+    results["embedding"] = cache.report
     results["settings"] = {**asdict(settings), "weight_grid_step": args.step, "validation_recall@10_by_decay": by_decay}
     results["machine"] = (
         f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}"
@@ -129,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         help="coarse blend weight grid step (weights sum to 1), refined by 0.05 moves",
     )
     parser.add_argument("--ease-lambda", type=float, default=200.0)
+    parser.add_argument("--backend", choices=BACKENDS,
+                        help="the encoder runtime (default: cartwise.yml's recommender.embedding.backend)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for name in args.dataset or ["instacart", "completejourney"]:

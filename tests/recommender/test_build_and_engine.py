@@ -3,6 +3,7 @@ import dataclasses
 import datetime as dt
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,8 +20,8 @@ def test_manifest_records_data_versions_and_timings(shop):
     manifest = artefacts.read_manifest(shop[1].models_dir)
     assert manifest["items"] == 27 and manifest["index_type"] == "exact"
     assert manifest["versions"]["faiss-cpu"] != "absent" and manifest["embedding_dim"] == 384
-    assert set(manifest["timings_s"]) == {"import_s", "embed_s", "types_s", "index_s", "neighbours_s", "cooccurrence_s",
-                                          "evaluate_s", "histories_s"}
+    assert set(manifest["timings_s"]) == {"import_s", "encoder_s", "embed_s", "types_s", "index_s", "neighbours_s",
+                                          "cooccurrence_s", "evaluate_s", "histories_s"}
     assert manifest["content_neighbours"] == 20
     methods = manifest["metrics"]["methods"]
     assert manifest["metrics"]["cases"] > 20
@@ -38,19 +39,28 @@ def test_rebuild_with_unchanged_inputs_is_a_no_op(shop):
     assert after["built_at"] == before["built_at"] and after["input_fingerprint"] == before["input_fingerprint"]
 
 
+def start_from(built: Path, models: Path) -> Path:
+    """A models folder holding a build's vectors and encoder, as the next build finds them."""
+    models.mkdir()
+    for name in (artefacts.CATALOG, artefacts.EMBEDDINGS, artefacts.MANIFEST):
+        (models / name).write_bytes((built / name).read_bytes())
+    shutil.copytree(built / artefacts.ENCODER, models / artefacts.ENCODER)
+    return models
+
+
 def test_changed_product_is_the_only_one_re_embedded(shop, tmp_path):
     config, settings = shop
     catalog = pd.read_csv(settings.generic_catalog, dtype=str)
     catalog.loc[catalog["id"] == "wine-1", "title"] = "Red Wine Merlot, 750 ml"
     changed = tmp_path / "catalog.csv"
     catalog.to_csv(changed, index=False)
-    models = tmp_path / "models"
-    (models).mkdir()
-    for name in (artefacts.CATALOG, artefacts.EMBEDDINGS, artefacts.MANIFEST):   # start from the old build
-        (models / name).write_bytes((settings.models_dir / name).read_bytes())
+    models = start_from(settings.models_dir, tmp_path / "models")
     variant = dataclasses.replace(settings, generic_catalog=changed, models_dir=models)
     manifest = build(variant)
     assert manifest["products_embedded"] == 1 and manifest["products_reused"] == 26
+    # the last build's quantised encoder is kept (its vectors stay valid) once the new text passes the check
+    assert manifest["embedding"]["model"] == "kept from the last build"
+    assert manifest["embedding"]["check"]["texts"] == 1
     old = np.load(settings.models_dir / artefacts.EMBEDDINGS)
     new = np.load(models / artefacts.EMBEDDINGS)
     assert np.allclose(old[:-2], new[:-2])
@@ -60,10 +70,7 @@ def test_a_shop_without_baskets_builds_and_says_quality_was_not_measured(shop, t
     config, settings = shop
     empty = tmp_path / "interactions.csv"
     empty.write_text("basket_id,product_id,timestamp\n")
-    models = tmp_path / "models"
-    models.mkdir()
-    for name in (artefacts.CATALOG, artefacts.EMBEDDINGS, artefacts.MANIFEST):   # reuse the embeddings
-        (models / name).write_bytes((settings.models_dir / name).read_bytes())
+    models = start_from(settings.models_dir, tmp_path / "models")   # reuse the embeddings
     manifest = build(dataclasses.replace(settings, generic_interactions=empty, models_dir=models))
     metrics = manifest["metrics"]
     assert metrics["cases"] == 0 and metrics["methods"] == {}
