@@ -59,10 +59,12 @@ class Encoder:
 
     def __init__(self, max_tokens: int = MODEL_MAX_TOKENS, runner: Runner | None = None,
                  backend: str = "torch", precision: str = "f32") -> None:
-        from transformers import AutoTokenizer
+        from tokenizers import Tokenizer   # the Rust tokenizer alone: transformers would import torch
         path = model_path()
         self.backend, self.max_tokens, self.precision = backend, max_tokens, precision
-        self._tokenizer = AutoTokenizer.from_pretrained(str(path))
+        self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_tokens)
         self._runner = runner
         self._model = None
         if runner is None:   # torch: sentence-transformers itself
@@ -85,7 +87,7 @@ class Encoder:
 
     def tokens(self, texts: Sequence[str]) -> list[list[int]]:
         """Each text's word-piece ids, [CLS] and [SEP] included, cut at max_tokens."""
-        return self._tokenizer(list(texts), truncation=True, max_length=self.max_tokens)["input_ids"]
+        return [e.ids for e in self._tokenizer.encode_batch(list(texts))]
 
     def _query(self, text: str) -> np.ndarray:
         """One search text's vector (1 x dim), read-only: `query` remembers the recent ones, because
