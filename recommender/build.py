@@ -150,35 +150,33 @@ def embed_catalog(texts: list[str], hashes: list[str], previous: dict[str, np.nd
     return out, len(todo)
 
 
-def previous_embeddings(settings: Settings, key: str) -> dict[str, np.ndarray]:
-    """The last build's vectors by text hash, when they came from the same encoder (`key`)."""
+def previous_embeddings(settings: Settings) -> tuple[str, dict[str, np.ndarray]]:
+    """The last build's encoder key and its vectors by text hash (read once: at a million products
+    they are 1.5 GB)."""
     directory = settings.models_dir
-    manifest = artefacts.read_manifest(directory) or {}
-    if (manifest.get("embedding") or {}).get("key") != key:
-        return {}
+    key = ((artefacts.read_manifest(directory) or {}).get("embedding") or {}).get("key", "")
     try:
         import pandas as pd
         old = pd.read_parquet(directory / artefacts.CATALOG, columns=["text_hash"])
         vectors = np.load(directory / artefacts.EMBEDDINGS)
     except (FileNotFoundError, KeyError, ValueError, OSError):
-        return {}
-    return dict(zip(old["text_hash"], vectors))
+        return key, {}
+    return key, dict(zip(old["text_hash"], vectors))
 
 
-def choose_encoder(settings: Settings, texts: list[str], hashes: list[str]) -> encoder_runtime.PreparedEncoder:
+def choose_encoder(settings: Settings, texts: list[str], hashes: list[str], last_key: str,
+                   last_hashes: set[str]) -> encoder_runtime.PreparedEncoder:
     """The encoder for this build (encoder_runtime.prepare), keeping the last build's model when it ran
     the same runtime, so products whose text is unchanged keep their vectors."""
-    manifest = artefacts.read_manifest(settings.models_dir) or {}
-    last = manifest.get("embedding") or {}
+    last = (artefacts.read_manifest(settings.models_dir) or {}).get("embedding") or {}
     kept = settings.models_dir / artefacts.ENCODER
     same = last.get("served") == settings.embedding.backend and last.get("max_tokens") == settings.embedding.max_tokens
 
     def new_texts(key: str) -> list[str]:
-        previous = previous_embeddings(settings, key)
-        return [t for t, h in zip(texts, hashes) if h not in previous]
+        return [t for t, h in zip(texts, hashes) if key != last_key or h not in last_hashes]
 
     return encoder_runtime.prepare(settings.embedding, texts, new_texts, kept if same and kept.exists() else None,
-                                encoder_work_dir(settings))
+                                   encoder_work_dir(settings))
 
 
 def encoder_work_dir(settings: Settings) -> Path:
@@ -244,7 +242,7 @@ def serving_histories(interactions: pd.DataFrame, positions: dict[str, int], che
 class Stages:
     """The build's stages: one progress bar over them (the long ones show their own inside), and
     each one's wall time for the manifest."""
-    NAMES = ("import", "embed", "types", "index", "neighbours", "evaluate", "cooccurrence", "histories")
+    NAMES = ("import", "encoder", "embed", "types", "index", "neighbours", "evaluate", "cooccurrence", "histories")
 
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
@@ -290,13 +288,15 @@ def build(settings: Settings, force: bool = False,
     catalog["text_hash"] = [text_hash(t) for t in texts]
 
     with stages("encoder"):
-        prepared = choose_encoder(settings, texts, list(catalog["text_hash"]))
+        last_key, last_vectors = previous_embeddings(settings)
+        prepared = choose_encoder(settings, texts, list(catalog["text_hash"]), last_key, set(last_vectors))
     log.info("embedding with %s (%s, %s)", prepared.report["served"], prepared.report["model"],
              prepared.report["precision"])
     with stages("embed"):
         embeddings, embedded = embed_catalog(texts, list(catalog["text_hash"]),
-                                             previous_embeddings(settings, prepared.key), prepared.encoder,
+                                             last_vectors if prepared.key == last_key else {}, prepared.encoder,
                                              settings.embedding.batch_size)
+    del last_vectors
     with stages("types"):
         catalog, types = with_product_types(catalog, embeddings, settings)
     if types:

@@ -59,7 +59,7 @@ class Encoder:
 
     def __init__(self, max_tokens: int = MODEL_MAX_TOKENS, runner: Runner | None = None,
                  backend: str = "torch", precision: str = "f32") -> None:
-        from tokenizers import Tokenizer   # the Rust tokenizer alone: transformers would import torch
+        from tokenizers import Tokenizer  # the Rust tokenizer itself: transformers adds only load time
         path = model_path()
         self.backend, self.max_tokens, self.precision = backend, max_tokens, precision
         self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
