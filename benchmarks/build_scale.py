@@ -1,0 +1,135 @@
+"""The one-machine build at scale (`make bench-build`): wall time and peak memory per stage.
+
+    .venv-rec/bin/python -m benchmarks.build_scale --scale 100000:1000000 --scale 100000:10000000
+
+Each `--scale PRODUCTS:LINES` is a generic shop made from real data, Instacart's 49,688 products and
+150,000 order lines (../shared/data/instacart): the catalog is copied until it has at least PRODUCTS
+products (each copy's texts made distinct, "... (range 2)", so every one is embedded), and the
+orders are copied with new basket and shopper ids, each copy buying from one catalog copy, until
+there are LINES basket lines, then shuffled. The build runs in a process of its own (`python -m
+recommender.build`, as `make build` runs it) on files written beforehand, so its memory is the
+build's alone; its manifest gives each stage's wall time and peak resident memory. Prints a table;
+writes results/benchmarks/build_scale.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from benchmarks.table import machine, publish
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTACART = ROOT.parent / "shared" / "data" / "instacart"
+STAGES = ("import", "encoder", "embed", "types", "index", "neighbours", "evaluate", "cooccurrence", "histories")
+
+
+def scaled_shop(products: int, lines: int, out: Path, seed: int = 0) -> tuple[Path, Path, dict]:
+    """Write the catalog and basket lines of a shop of (at least) this size; returns their paths and
+    what was made."""
+    items = pd.read_csv(INSTACART / "products.csv")
+    aisles = pd.read_csv(INSTACART / "aisles.csv").set_index("aisle_id")["aisle"]
+    departments = pd.read_csv(INSTACART / "departments.csv").set_index("department_id")["department"]
+    orders = pd.read_csv(INSTACART / "order_lines_593_users.csv", usecols=["order_id", "user_id", "product_id"])
+    copies = math.ceil(products / len(items))
+    base = pd.DataFrame({"id": items["product_id"].astype(str), "title": items["product_name"].astype(str),
+                         "category": items["aisle_id"].map(aisles).astype(str),
+                         "description": items["department_id"].map(departments).astype(str), "price": 1.0})
+    catalog = pd.concat([base.assign(id=base["id"] + f"-{c}",
+                                     title=base["title"] + ("" if c == 0 else f" (range {c + 1})"))
+                         for c in range(copies)], ignore_index=True)
+    rounds = math.ceil(lines / len(orders))
+    parts = []
+    for r in range(rounds):
+        parts.append(pd.DataFrame({"basket_id": orders["order_id"].astype(str) + f"-{r}",
+                                   "user_id": orders["user_id"].astype(str) + f"-{r}",
+                                   "product_id": orders["product_id"].astype(str) + f"-{r % copies}"}))
+    baskets = pd.concat(parts, ignore_index=True).iloc[:lines]
+    baskets = baskets.iloc[np.random.default_rng(seed).permutation(len(baskets))]
+    out.mkdir(parents=True, exist_ok=True)
+    catalog_file, lines_file = out / "catalog.parquet", out / "interactions.parquet"
+    catalog.to_parquet(catalog_file, index=False)
+    baskets.to_parquet(lines_file, index=False)
+    made = {"products": len(catalog), "lines": len(baskets), "baskets": int(baskets["basket_id"].nunique()),
+            "shoppers": int(baskets["user_id"].nunique())}
+    return catalog_file, lines_file, made
+
+
+def shop_config(folder: Path, catalog: Path, lines: Path) -> Path:
+    """cartwise.yml with the recommender pointed at the generated shop and its own models folder."""
+    config = yaml.safe_load((ROOT / "cartwise.yml").read_text())
+    rec = config["recommender"]
+    rec.update(source="generic", models_dir=str(folder / "models"), state_db=str(folder / "state.db"),
+               coupons_file=str(ROOT / "shop" / "data" / "coupons.yml"))
+    rec["generic"] = {"catalog": str(catalog), "interactions": str(lines)}
+    path = folder / "cartwise.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def run_build(config: Path, log: Path) -> tuple[float, int, dict]:
+    """`python -m recommender.build` on that config: wall seconds, exit code, and its manifest."""
+    env = {**os.environ, "CARTWISE_CONFIG": str(config), "HF_HUB_OFFLINE": "1"}
+    started = time.perf_counter()
+    with log.open("w") as out:
+        code = subprocess.run([sys.executable, "-m", "recommender.build", "--force"], cwd=ROOT, env=env,
+                              stdout=out, stderr=subprocess.STDOUT).returncode
+    seconds = time.perf_counter() - started
+    manifest_file = Path(yaml.safe_load(config.read_text())["recommender"]["models_dir"]) / "manifest.json"
+    return seconds, code, json.loads(manifest_file.read_text()) if code == 0 else {}
+
+
+def parse_scale(text: str) -> tuple[int, int]:
+    try:
+        products, lines = (int(float(x)) for x in text.split(":"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected PRODUCTS:LINES, e.g. 100000:10000000, got {text!r}") from exc
+    return products, lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=parse_scale, action="append",
+                        help="PRODUCTS:LINES, repeatable (default: 100000:1000000 and 100000:10000000)")
+    parser.add_argument("--work", type=Path, help="where the shops and builds go (default: a temporary folder)")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks" / "build_scale.json")
+    args = parser.parse_args(argv)
+    if not (INSTACART / "order_lines_593_users.csv").exists():
+        raise SystemExit(f"needs the Instacart data in {INSTACART} (see ../shared/data/README.md)")
+    rows = []
+    with tempfile.TemporaryDirectory(dir=args.work) as work:
+        for products, lines in args.scale or [(100_000, 1_000_000), (100_000, 10_000_000)]:
+            folder = Path(work) / f"{products}-{lines}"
+            started = time.perf_counter()
+            catalog, lines_file, made = scaled_shop(products, lines, folder / "data")
+            generated = time.perf_counter() - started
+            seconds, code, manifest = run_build(shop_config(folder, catalog, lines_file), folder / "build.log")
+            row = {**made, "generate_s": round(generated, 1), "build_s": round(seconds, 1), "exit_code": code,
+                   "stages_s": manifest.get("timings_s", {}), "peak_mb": manifest.get("peak_memory_mb", {})}
+            if code:
+                row["log_tail"] = (folder / "build.log").read_text()[-2000:]
+            rows.append(row)
+            print(f"{made['products']} products, {made['lines']} lines: build {seconds:.0f} s, exit {code}, "
+                  f"peak {max(row['peak_mb'].values(), default=0)} MB", file=sys.stderr)
+    columns = {"products": lambda r: f"{r['products']:,}", "basket lines": lambda r: f"{r['lines']:,}",
+               "build s": lambda r: f"{r['build_s']:.0f}" if not r["exit_code"] else f"failed ({r['exit_code']})"}
+    for stage in STAGES:
+        columns[f"{stage} s / MB"] = (lambda s: lambda r: f"{r['stages_s'].get(s + '_s', 0):.0f} / "
+                                      f"{r['peak_mb'].get(s, 0):,}")(stage)
+    publish(f"The build at scale ({machine()}; Instacart replicated; seconds / peak resident MB per stage)",
+            columns, rows, args.out, machine=machine())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
