@@ -5,11 +5,11 @@
 Each `--scale PRODUCTS:LINES` is a generic shop made from real data, Instacart's 49,688 products and
 150,000 order lines (../shared/data/instacart): the catalog is copied until it has at least PRODUCTS
 products (each copy's texts made distinct, "... (range 2)", so every one is embedded), and the
-orders are copied with new basket and shopper ids, each copy buying from one catalog copy, until
-there are LINES basket lines, then shuffled. The build runs in a process of its own (`python -m
-recommender.build`, as `make build` runs it) on files written beforehand, so its memory is the
-build's alone; its manifest gives each stage's wall time and peak resident memory. Prints a table;
-writes results/benchmarks/build_scale.json.
+orders are copied with new basket and shopper ids (keeping their times, `order_times`), each copy
+buying from one catalog copy, until there are LINES basket lines, then shuffled. The build runs in a
+process of its own (`python -m recommender.build`, as `make build` runs it) on files written
+beforehand, so its memory is the build's alone; its manifest gives each stage's wall time and peak
+resident memory. Prints a table; writes results/benchmarks/build_scale.json.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ import pandas as pd
 import yaml
 
 from benchmarks.table import machine, publish
+from recommender.importers.instacart import order_times
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTACART = ROOT.parent / "shared" / "data" / "instacart"
@@ -40,7 +41,8 @@ def scaled_shop(products: int, lines: int, out: Path, seed: int = 0) -> tuple[Pa
     items = pd.read_csv(INSTACART / "products.csv")
     aisles = pd.read_csv(INSTACART / "aisles.csv").set_index("aisle_id")["aisle"]
     departments = pd.read_csv(INSTACART / "departments.csv").set_index("department_id")["department"]
-    orders = pd.read_csv(INSTACART / "order_lines_593_users.csv", usecols=["order_id", "user_id", "product_id"])
+    orders = pd.read_csv(INSTACART / "order_lines_593_users.csv")
+    when = orders["order_id"].map(order_times(orders)).dt.strftime("%Y-%m-%dT%H:%M:%S")
     copies = math.ceil(products / len(items))
     base = pd.DataFrame({"id": items["product_id"].astype(str), "title": items["product_name"].astype(str),
                          "category": items["aisle_id"].map(aisles).astype(str),
@@ -53,7 +55,8 @@ def scaled_shop(products: int, lines: int, out: Path, seed: int = 0) -> tuple[Pa
     for r in range(rounds):
         parts.append(pd.DataFrame({"basket_id": orders["order_id"].astype(str) + f"-{r}",
                                    "user_id": orders["user_id"].astype(str) + f"-{r}",
-                                   "product_id": orders["product_id"].astype(str) + f"-{r % copies}"}))
+                                   "product_id": orders["product_id"].astype(str) + f"-{r % copies}",
+                                   "timestamp": when}))
     baskets = pd.concat(parts, ignore_index=True).iloc[:lines]
     baskets = baskets.iloc[np.random.default_rng(seed).permutation(len(baskets))]
     out.mkdir(parents=True, exist_ok=True)

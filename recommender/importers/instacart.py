@@ -65,16 +65,10 @@ ORDER_LINES_COLUMNS = {"basket_id": "Order", "user_id": "Customer", "product_id"
 ORDER_LINES_DATES = "%m/%d/%Y %H:%M"
 
 
-def write_order_lines(folder: Path, out: Path, orders_file: str = "order_lines_593_users.csv",
-                      lines: int | None = None) -> Path:
-    """Instacart as one order-lines export (the shape of issue 19's shops): a line per product per
-    order, American dates, no category column. Instacart publishes neither dates nor prices: an
-    order's date is each shopper's own day count (days_since_prior_order summed from 2017-01-01,
-    at the order's hour), so every shopper's orders keep their real order and spacing; the unit
-    price is a stand-in 1.00. `lines`: only the first this many (whole orders), for sizing."""
-    folder = Path(folder)
-    raw = read_table(folder / orders_file)
-    products = read_table(folder / "products.csv")[["product_id", "product_name"]]
+def order_times(raw: pd.DataFrame) -> pd.Series:
+    """Each order's time, by order_id. Instacart publishes no dates: an order's date is its shopper's
+    own day count (days_since_prior_order summed from 2017-01-01, at the order's hour), so every
+    shopper's orders keep their real order and spacing."""
     raw = raw.assign(order_number=pd.to_numeric(raw["order_number"]),
                      days=pd.to_numeric(raw["days_since_prior_order"]).fillna(0),
                      hour=pd.to_numeric(raw["order_hour_of_day"]).fillna(0))
@@ -82,7 +76,18 @@ def write_order_lines(folder: Path, out: Path, orders_file: str = "order_lines_5
     orders = orders.assign(day=orders.groupby("user_id")["days"].cumsum())
     when = (pd.Timestamp("2017-01-01") + pd.to_timedelta(orders["day"], unit="D")
             + pd.to_timedelta(orders["hour"], unit="h"))
-    dates = dict(zip(orders["order_id"], when.dt.strftime(ORDER_LINES_DATES)))
+    return pd.Series(when.to_numpy(), index=orders["order_id"].to_numpy())
+
+
+def write_order_lines(folder: Path, out: Path, orders_file: str = "order_lines_593_users.csv",
+                      lines: int | None = None) -> Path:
+    """Instacart as one order-lines export (the shape of issue 19's shops): a line per product per
+    order, American dates (`order_times`), no category column. Instacart publishes no prices: the unit
+    price is a stand-in 1.00. `lines`: only the first this many (whole orders), for sizing."""
+    folder = Path(folder)
+    raw = read_table(folder / orders_file)
+    products = read_table(folder / "products.csv")[["product_id", "product_name"]]
+    dates = order_times(raw).dt.strftime(ORDER_LINES_DATES)
     export = raw.merge(products, on="product_id", how="left")
     export = pd.DataFrame({"Order": export["order_id"], "Customer": export["user_id"],
                            "Product code": export["product_id"], "Product": export["product_name"], "Qty": 1,
