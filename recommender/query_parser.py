@@ -107,8 +107,11 @@ def parse_size(text: object) -> Size | None:
 # first, "best value paper towels" the lowest price per unit. ("cheaper" alone is the bot's refine.)
 _CHEAPEST = re.compile(r"\b(cheapest|cheap|budget|inexpensive|least expensive|lowest[- ]priced?|low[- ]cost)\b", re.I)
 _BEST_VALUE = re.compile(r"\b(best value|best deal|value for money|best price per (?:oz|ounce|unit))\b", re.I)
-# An exclusion the shopper states: "chips but not potato chips", "crackers except cheese crackers".
-_EXCLUDE = re.compile(r"\b(?:but not|except(?: for)?|other than|apart from)\s+(?:any\s+|the\s+)?"
+# An exclusion the shopper states: "chips but not potato chips", "crackers except cheese crackers",
+# "cookies without chocolate", "frozen pizza not premium". A bare "not" / "no" only after a word,
+# so that "no, ..." answering the bot is not one.
+_EXCLUDE = re.compile(r"(?:\b(?:but not|but no|except(?: for)?|other than|apart from|without)|(?<=\w )(?:not|no))"
+                      r"\s+(?:any\s+|the\s+)?"
                       r"([a-z][a-z' -]*?)\s*(?=$|[,.;!?]|\s+(?:and|or|under|over|below|above|for)\b)", re.I)
 
 
@@ -184,8 +187,14 @@ def parse_query(query: str, colors: frozenset[str] = frozenset(),
         match = pattern.search(text)
         if match and sort is None:
             sort, text = kind, _cut(text, match)
-    exclude = tuple(m.group(1).strip().lower() for m in _EXCLUDE.finditer(text))
-    text = _EXCLUDE.sub(" ", text)
+    # "without sugar" is the attribute "sugar free" (its pattern holds the "without"): a filter, not
+    # an exclusion. "but not decaf" rules decaf out.
+    patterns = (attributes or {}).values()
+    ruled_out = [m for m in _EXCLUDE.finditer(text)
+                 if not any(p.search(m.group(0)) and not p.search(m.group(1)) for p in patterns)]
+    exclude = tuple(m.group(1).strip().lower() for m in ruled_out)
+    for m in reversed(ruled_out):
+        text = _cut(text, m)
     text = _FILLER.sub(" ", text)
     text = re.sub(r"\s+", " ", re.sub(r"[?!.,]+$", "", text.strip())).strip(" ,.")
     return QueryConstraints(text=text, min_price=min_price, max_price=max_price, brand=brand, size=size, color=color,

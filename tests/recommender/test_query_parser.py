@@ -61,6 +61,10 @@ def test_colours_are_read_only_where_the_catalog_has_them():
     ("best value paper towels", "paper towels", "unit_price", ()),
     ("chips but not potato chips", "chips", None, ("potato chips",)),
     ("crackers except cheese crackers under $4", "crackers", None, ("cheese crackers",)),
+    ("cookies without chocolate", "cookies", None, ("chocolate",)),
+    ("frozen pizza not premium", "frozen pizza", None, ("premium",)),
+    ("soup but no chicken soup", "soup", None, ("chicken soup",)),
+    ("no, chips please", "no, chips", None, ()),   # answering the bot, not ruling anything out
     ("something cheaper", "something cheaper", None, ()),   # the bot's refine, not a price order
 ])
 def test_price_words_order_and_exclusions_are_read(query, text, sort, exclude):
@@ -77,6 +81,10 @@ def test_attribute_words_are_named_and_can_be_taken_out():
     parsed = parse_query("Gluten-free pasta under $5", attributes=vocabulary)
     assert parsed.attributes == ("gluten free",) and parsed.max_price == 5.0 and parsed.text == "Gluten-free pasta"
     assert parse_query("cereal without sugar", attributes=vocabulary).attributes == ("sugar free",)
+    # an attribute whose pattern holds the negation is a filter; a negated attribute word is ruled out
+    assert parse_query("cereal without sugar", attributes=vocabulary).exclude == ()
+    decaf = parse_query("coffee but not decaf", attributes={"decaf": re.compile(r"\bdecaf\b", re.I)})
+    assert (decaf.text, decaf.exclude, decaf.attributes) == ("coffee", ("decaf",), ())
     assert parse_query("pasta", attributes=vocabulary).attributes == ()
     assert without("gluten-free pasta", [vocabulary["gluten free"]]) == "pasta"
 
