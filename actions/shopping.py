@@ -69,6 +69,9 @@ async def show_search(ctx: Context, dispatcher: CollectingDispatcher, query: str
     if result.get("unmet"):   # the shop has such products, only none of this kind
         dispatcher.utter_message(text=f"None of the products like {what} is marked {' or '.join(result['unmet'])}, "
                                       "so these are not.")
+    if result.get("unmet_size"):   # nothing like it in that size: say so, show the sizes there are
+        dispatcher.utter_message(text=f"I don't have “{result['query_text'] or query}” in {result['unmet_size']}; "
+                                      "here it is in other sizes.")
     not_here = f"Sorry, I don't think we have {what} in this shop."
     if result.get("not_here") and not items:
         dispatcher.utter_message(text=not_here)

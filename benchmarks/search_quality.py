@@ -90,7 +90,9 @@ def main(argv: list[str] | None = None) -> None:
         latencies.append(time.perf_counter() - start)
         rows = [row for row, _ in result.items]
         said_not_here = result.not_here or not rows   # an empty answer tells the shopper the same
-        outcomes.append(judge(j, Answer(rows, said_not_here, result.unchecked, result.sort), catalog, texts))
+        # Both tell the shopper the word was not applied: "I can't check ..." and "None ... is marked ...".
+        declared = result.unchecked + result.unmet
+        outcomes.append(judge(j, Answer(rows, said_not_here, declared, result.sort), catalog, texts))
     summary = summarise(outcomes)
     halves = {name: summarise([o for o in outcomes if part(o.judged.q) == name]) for name in ("validation", "test")}
     rows = [{"kind": kind, **figures} for kind, figures in summary["kinds"].items()]

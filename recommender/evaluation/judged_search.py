@@ -109,7 +109,7 @@ class Answer:
     """What a search answered: the rows shown (best first) and what it said about the query."""
     rows: list[int]
     said_not_here: bool
-    unchecked: tuple[str, ...] = ()
+    unchecked: tuple[str, ...] = ()    # words the answer said it did not apply (unchecked or unmet)
     sort: str | None = None
 
 

@@ -248,6 +248,7 @@ async def search(request: web.Request) -> web.Response:
             "excluded": list(result.excluded),
             "not_here": result.not_here,   # nothing like the query: items are the closest alternatives
             "unmet": list(result.unmet),   # attribute words some products show, none like the query
+            "unmet_size": result.unmet_size,   # a size nothing like the query comes in: items are other sizes
             "need": result.need,   # an occasion or meal: the first page spreads over product types
             "spelled_as": result.spelled_as,   # the query with typos corrected against the catalog's words
             "items": [product_json(request, engine, row, score=round(score, 4),

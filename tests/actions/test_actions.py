@@ -309,3 +309,13 @@ def test_the_reply_says_how_the_list_is_ordered_and_what_was_ruled_out(recommend
     assert messages[0]["text"].startswith("Here is what I found for “chips”, not potato chips, cheapest first")
     shown = [e["product_id"] for e in messages[0]["attachment"]["payload"]["elements"]]
     assert shown[0] == "chips-2" and not [p for p in shown if p.startswith("potato")]
+    messages, _ = turn(ActionSearchProducts(), "ground coffee without dark roast", "search_products")
+    assert messages[0]["text"].startswith("Here is what I found for “ground coffee”, not dark roast")
+    assert "coffee-2" not in {e["product_id"] for e in messages[0]["attachment"]["payload"]["elements"]}
+
+
+def test_a_size_nothing_comes_in_is_said_and_the_other_sizes_shown(recommender):
+    messages, slots = turn(ActionSearchProducts(), "salsa 24 oz", "search_products")
+    assert messages[0]["text"] == "I don't have “salsa” in 24 oz; here it is in other sizes."
+    assert {e["product_id"] for e in messages[1]["attachment"]["payload"]["elements"]} == {"salsa-1", "salsa-2"}
+    assert "size" not in slots["search_filters"]

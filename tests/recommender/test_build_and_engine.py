@@ -287,3 +287,63 @@ def test_a_thing_the_shop_lacks_is_not_here_even_when_another_of_its_words_is_th
     assert stroller.not_here and len(stroller.items) <= 3
     assert not engine.search("chunky salsa", SearchFilters(), k=5).not_here
     assert not engine.search("stuff for a chips and salsa night", SearchFilters(), k=5).not_here   # a need
+
+
+def test_without_not_and_no_rule_out_what_follows_by_its_words(engine):
+    """The words of what is ruled out, in the title or the product type, in any order and plural."""
+    coffee = engine.search("ground coffee not dark roast", SearchFilters(), k=5)
+    assert sorted(engine.ids[r] for r, _ in coffee.items) == ["coffee-1", "coffee-3"]
+    assert coffee.excluded == ("dark roast",)
+    chips = engine.search("chips without potato", SearchFilters(), k=5)
+    assert chips.items and not {engine.product(r)["category"] for r, _ in chips.items} - {"Tortilla Chips"}
+    no_espresso = engine.search("coffee but no espresso", SearchFilters(), k=5)
+    assert no_espresso.items and "coffee-3" not in {engine.ids[r] for r, _ in no_espresso.items}
+
+
+def test_a_size_nothing_like_the_query_comes_in_gives_its_other_sizes_said_so(engine):
+    salsa = engine.search("salsa 24 oz", SearchFilters(), k=5)   # the shop's salsas are 12 and 16 oz
+    assert salsa.unmet_size == "24 oz" and salsa.filters.size is None
+    assert {engine.ids[r] for r, _ in salsa.items} == {"salsa-1", "salsa-2"}
+    sized = engine.search("salsa 16 oz", SearchFilters(), k=5)
+    assert sized.unmet_size is None and [engine.ids[r] for r, _ in sized.items] == ["salsa-1"]
+
+
+def test_a_category_name_that_holds_nothing_to_show_gives_way_to_the_rest_of_the_shop(shop, tmp_path):
+    """"spices" is also the head of "Cooking Bags With Spices", whose only product is sold out; the
+    shop's spices are in "Seasonings"."""
+    config, settings = shop
+    catalog = pd.read_csv(settings.generic_catalog, dtype=str)
+    extra = pd.DataFrame([
+        {"id": "bag-1", "title": "Cooking Bag With Spices, 1 oz", "category": "Cooking Bags With Spices",
+         "department": "Pantry", "brand": "Roma", "price": "1.99", "size": "1 oz", "stock": "0"},
+        {"id": "spice-1", "title": "Spice Blend Paprika Cumin Oregano, 2 oz", "category": "Seasonings",
+         "department": "Pantry", "brand": "Roma", "price": "2.49", "size": "2 oz", "stock": "12"}])
+    changed = tmp_path / "catalog.csv"
+    pd.concat([catalog, extra], ignore_index=True).to_csv(changed, index=False)
+    from recommender.engine import Recommender
+    variant = dataclasses.replace(settings, generic_catalog=changed,
+                                  models_dir=start_from(settings.models_dir, tmp_path / "models"))
+    build(variant)
+    engine = Recommender.load(variant)
+    assert engine.mentions.phrase_categories["spice"] == ("Cooking Bags With Spices",)
+    spices = engine.search("spices", SearchFilters(), k=3)
+    assert [engine.ids[r] for r, _ in spices.items][:1] == ["spice-1"] and not spices.not_here
+
+
+def test_a_word_the_shop_lacks_beside_the_shops_own_is_not_here_and_a_need_never_is(engine):
+    """"furnace" is no word of the catalog's, "filter" is, and coffee filters are not near a furnace
+    filter. An occasion's words are no product's ("picnic"): a need is answered with the nearest things."""
+    furnace = engine.search("furnace filter", SearchFilters(), k=5)
+    assert furnace.not_here and [engine.ids[r] for r, _ in furnace.items] == ["filter-1"]   # offered as closest
+    assert not engine.search("coffee filter", SearchFilters(), k=5).not_here
+    picnic = engine.search("something for a picnic", SearchFilters(), k=5)
+    assert picnic.need and picnic.items and not picnic.not_here
+
+
+def test_show_more_after_a_wider_answer_pages_the_same_answer(engine):
+    first = engine.search("salsa 24 oz", SearchFilters(), k=1)
+    second = engine.search("salsa 24 oz", SearchFilters(), k=1, offset=1)
+    past = engine.search("salsa 24 oz", SearchFilters(), k=1, offset=5)
+    assert second.unmet_size == first.unmet_size == "24 oz" and second.items and second.items != first.items
+    assert past.items == []
+    assert engine.search("salsa 16 oz", SearchFilters(), k=5, offset=5).items == []   # not the other sizes
