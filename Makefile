@@ -17,7 +17,7 @@ RASA_MODEL := models/rasa/cartwise.tar.gz
 MINILM := models/minilm/openvino/model.xml
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/nlu/*.yml) $(wildcard bot/nlu/*.py) $(MINILM)
 
-.PHONY: help demo run install browser build tune minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-nlu-embed bench-build bench-review bench-personal bench-types bench-tune bench-search bench-load fuzz cluster clean
+.PHONY: help demo run install browser build tune minilm train shell validate lint test test-recommender test-bot nlu-report nlu-heldout evaluate bench-index bench-cart bench-http bench-embed bench-nlu-embed bench-build bench-review bench-personal bench-types bench-tune bench-search bench-search-scale bench-load fuzz cluster clean
 .DEFAULT_GOAL := help
 
 help:                      ## this list
@@ -139,6 +139,9 @@ fuzz: install build train  ## 10,000 generated hostile messages through the runn
 bench-search: build  ## search quality on the judged queries in tests/search_judgements, per query kind (demo shop, then Instacart)
 	$(REC)/python -m benchmarks.search_quality
 	$(REC)/python -m benchmarks.search_quality --shop instacart
+
+bench-search-scale: .venv-rec/.installed  ## search over HTTP in the service at 100k products (Instacart replicated): p50 / p99 per query kind
+	$(REC)/python -m benchmarks.search_service
 
 bench-build: .venv-rec/.installed  ## the build at 100k products x 1M and 10M basket lines: seconds and peak memory per stage
 	$(REC)/python -m benchmarks.build_scale
