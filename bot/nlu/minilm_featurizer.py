@@ -16,6 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from .minilm import OPENVINO_MODEL, RUNTIMES, MiniLM
+from .spelling import corrected_text
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -51,7 +52,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         with_text = [m for m in messages if m.get(TEXT)]
         if not with_text:
             return
-        for message, vector in zip(with_text, self._model.encode([m.get(TEXT) for m in with_text])):
+        for message, vector in zip(with_text, self._model.encode([corrected_text(m) for m in with_text])):
             self.add_features_to_message(sequence=None, sentence=vector[None, :], attribute=TEXT, message=message)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
