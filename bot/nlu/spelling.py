@@ -35,6 +35,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 WORD = re.compile(r"[a-z]+")
 COUNTS_FILE = "word_counts.json"
 MIN_LETTERS = 4
+MAX_LETTERS = 20   # a longer "word" is noise, and its edits grow with its square (a 100,000-letter one hung Rasa)
 
 
 def one_edit(word: str) -> set[str]:
@@ -49,7 +50,7 @@ def one_edit(word: str) -> set[str]:
 def correction(word: str, counts: Mapping[str, int], known: frozenset[str]) -> str | None:
     """The training word a typo stands for, or None when the word is to be read as written."""
     word = word.lower()
-    if len(word) < MIN_LETTERS or not WORD.fullmatch(word) or word in counts or word in known:
+    if not MIN_LETTERS <= len(word) <= MAX_LETTERS or not WORD.fullmatch(word) or word in counts or word in known:
         return None
     candidates = [w for w in one_edit(word) if w in counts]
     return max(candidates, key=lambda w: (counts[w], w)) if candidates else None

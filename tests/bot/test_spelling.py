@@ -28,6 +28,8 @@ def test_training_words_real_words_short_words_and_numbers_are_read_as_written()
     assert correction("ad", COUNTS, frozenset()) is None   # too short
     assert correction("sav10", COUNTS, KNOWN) is None      # not a word: a code
     assert correction("kombucha", COUNTS, KNOWN) is None   # nothing one edit away
+    assert correction("x" * 100_000, COUNTS, KNOWN) is None   # noise, and its edits would not fit in memory
+    assert correction("firstfirstfirstfirstx", COUNTS, KNOWN) is None   # over 20 letters
 
 
 def test_the_classifier_reads_the_corrections_and_the_text_stays_as_typed():
