@@ -119,6 +119,19 @@ def sample(texts: Sequence[str], n: int, salt: int = 0) -> list[str]:
     return random.Random(SEED + salt).sample(distinct, min(n, len(distinct)))
 
 
+def check_sample(texts: Sequence[str], n: int) -> list[str]:
+    """Up to n distinct texts to check a model on: the longest quarter of them, then a random draw.
+    An int8 model drifts most on long texts, which a random draw from short product names misses
+    (calibrated on texts of up to 40 tokens, on an AMD EPYC with AVX2 but no AVX-512: worst cosine 0.992 at 64
+    tokens, 0.989 at 128, 0.945 at 200)."""
+    distinct = sorted(set(texts))
+    if len(distinct) <= n:
+        return distinct
+    longest = sorted(distinct, key=len, reverse=True)[:n // 4]
+    rest = sorted(set(distinct) - set(longest))
+    return longest + random.Random(SEED + 1).sample(rest, n - len(longest))
+
+
 def prepare(settings: EmbeddingSettings, catalog_texts: Sequence[str], new_texts: Callable[[str], list[str]],
             previous_dir: Path | None, work_dir: Path) -> PreparedEncoder:
     """The encoder this build embeds with.
@@ -152,7 +165,7 @@ def prepare(settings: EmbeddingSettings, catalog_texts: Sequence[str], new_texts
                 report["calibration_texts"] = len(calibration)
         encoder = Encoder.openvino(folder / MODEL_FILE, runtime, settings.max_tokens)
         key = model_key(settings, folder)
-        todo = sample(new_texts(key), settings.check_texts, salt=1)
+        todo = check_sample(new_texts(key), settings.check_texts)
         checked = check(encoder, reference(), todo, settings.batch_size) if todo else {"texts": 0}
         passed = checked["texts"] == 0 or checked["min_cosine"] >= settings.min_cosine
         report.setdefault("tried", []).append({"runtime": runtime, "model": how, "precision": encoder.precision,
