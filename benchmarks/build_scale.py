@@ -9,7 +9,9 @@ orders are copied with new basket and shopper ids (keeping their times, `order_t
 buying from one catalog copy, until there are LINES basket lines, then shuffled. The build runs in a
 process of its own (`python -m recommender.build`, as `make build` runs it) on files written
 beforehand, so its memory is the build's alone; its manifest gives each stage's wall time and peak
-resident memory. Prints a table; writes results/benchmarks/build_scale.json.
+resident memory. Then one day's new baskets (1 % of the lines: baskets of the same shoppers with new
+ids, a day after the last) are added as a new file, and the incremental build that folds them in is
+timed against the full one. Prints a table; writes results/benchmarks/build_scale.json.
 """
 from __future__ import annotations
 
@@ -36,8 +38,8 @@ STAGES = ("import", "encoder", "embed", "types", "index", "neighbours", "evaluat
 
 
 def scaled_shop(products: int, lines: int, out: Path, seed: int = 0) -> tuple[Path, Path, dict]:
-    """Write the catalog and basket lines of a shop of (at least) this size; returns their paths and
-    what was made."""
+    """Write the catalog and basket lines of a shop of (at least) this size; returns the catalog's
+    path, the lines' folder and what was made."""
     items = pd.read_csv(INSTACART / "products.csv")
     aisles = pd.read_csv(INSTACART / "aisles.csv").set_index("aisle_id")["aisle"]
     departments = pd.read_csv(INSTACART / "departments.csv").set_index("department_id")["department"]
@@ -60,12 +62,27 @@ def scaled_shop(products: int, lines: int, out: Path, seed: int = 0) -> tuple[Pa
     baskets = pd.concat(parts, ignore_index=True).iloc[:lines]
     baskets = baskets.iloc[np.random.default_rng(seed).permutation(len(baskets))]
     out.mkdir(parents=True, exist_ok=True)
-    catalog_file, lines_file = out / "catalog.parquet", out / "interactions.parquet"
+    catalog_file, lines_folder = out / "catalog.parquet", out / "orders"
+    lines_folder.mkdir(exist_ok=True)
     catalog.to_parquet(catalog_file, index=False)
-    baskets.to_parquet(lines_file, index=False)
+    baskets.to_parquet(lines_folder / "0000.parquet", index=False)
     made = {"products": len(catalog), "lines": len(baskets), "baskets": int(baskets["basket_id"].nunique()),
             "shoppers": int(baskets["user_id"].nunique())}
-    return catalog_file, lines_file, made
+    return catalog_file, lines_folder, made
+
+
+def next_day(lines_folder: Path, share: float, seed: int = 1) -> int:
+    """Add a file of new baskets, `share` of the lines: whole baskets drawn from those written, with
+    new ids, the same shoppers, dated a day after the last. Returns the lines added."""
+    built = pd.read_parquet(lines_folder / "0000.parquet")
+    baskets = built["basket_id"].unique()
+    rng = np.random.default_rng(seed)
+    chosen = set(rng.choice(baskets, size=max(1, int(len(baskets) * share)), replace=False))
+    day = built[built["basket_id"].isin(chosen)].assign(
+        basket_id=lambda f: f["basket_id"] + "-next",
+        timestamp=(pd.to_datetime(built["timestamp"]).max() + pd.Timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S"))
+    day.to_parquet(lines_folder / "0001.parquet", index=False)
+    return len(day)
 
 
 def shop_config(folder: Path, catalog: Path, lines: Path) -> Path:
@@ -80,13 +97,13 @@ def shop_config(folder: Path, catalog: Path, lines: Path) -> Path:
     return path
 
 
-def run_build(config: Path, log: Path) -> tuple[float, int, dict]:
+def run_build(config: Path, log: Path, force: bool = True) -> tuple[float, int, dict]:
     """`python -m recommender.build` on that config: wall seconds, exit code, and its manifest."""
     env = {**os.environ, "CARTWISE_CONFIG": str(config), "HF_HUB_OFFLINE": "1"}
     started = time.perf_counter()
     with log.open("w") as out:
-        code = subprocess.run([sys.executable, "-m", "recommender.build", "--force"], cwd=ROOT, env=env,
-                              stdout=out, stderr=subprocess.STDOUT).returncode
+        code = subprocess.run([sys.executable, "-m", "recommender.build", *(["--force"] if force else [])], cwd=ROOT,
+                              env=env, stdout=out, stderr=subprocess.STDOUT).returncode
     seconds = time.perf_counter() - started
     manifest_file = Path(yaml.safe_load(config.read_text())["recommender"]["models_dir"]) / "manifest.json"
     return seconds, code, json.loads(manifest_file.read_text()) if code == 0 else {}
@@ -105,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=parse_scale, action="append",
                         help="PRODUCTS:LINES, repeatable (default: 100000:1000000 and 100000:10000000)")
     parser.add_argument("--work", type=Path, help="where the shops and builds go (default: a temporary folder)")
+    parser.add_argument("--day-share", type=float, default=0.01,
+                        help="the new day's lines as a share of the built ones (default 0.01)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks" / "build_scale.json")
     args = parser.parse_args(argv)
     if not (INSTACART / "order_lines_593_users.csv").exists():
@@ -121,6 +140,14 @@ def main(argv: list[str] | None = None) -> int:
                    "stages_s": manifest.get("timings_s", {}), "peak_mb": manifest.get("peak_memory_mb", {})}
             if code:
                 row["log_tail"] = (folder / "build.log").read_text()[-2000:]
+            else:
+                added = next_day(lines_file, args.day_share)
+                seconds, code, manifest = run_build(shop_config(folder, catalog, lines_file), folder / "day.log",
+                                                    force=False)
+                step = (manifest.get("increments") or [{}])[-1]
+                row["increment"] = {"lines": added, "build_s": round(seconds, 1), "exit_code": code,
+                                    "folded": bool(step), "stages_s": step.get("timings_s", {}),
+                                    "share_of_full": round(seconds / row["build_s"], 3)}
             rows.append(row)
             print(f"{made['products']} products, {made['lines']} lines: build {seconds:.0f} s, exit {code}, "
                   f"peak {max(row['peak_mb'].values(), default=0)} MB", file=sys.stderr)
@@ -129,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     for stage in STAGES:
         columns[f"{stage} s / MB"] = (lambda s: lambda r: f"{r['stages_s'].get(s + '_s', 0):.0f} / "
                                       f"{r['peak_mb'].get(s, 0):,}")(stage)
+    columns["new day: s (share of full)"] = lambda r: (
+        f"{r['increment']['build_s']:.0f} ({r['increment']['share_of_full']:.1%})"
+        if r.get("increment", {}).get("folded") else "not folded")
     publish(f"The build at scale ({machine()}; Instacart replicated; seconds / peak resident MB per stage)",
             columns, rows, args.out, machine=machine())
     return 0

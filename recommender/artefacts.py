@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,39 @@ ENCODER = "encoder"
 # Each known shopper's own purchases (history.py): a CSR of decayed weights, basket counts beside it.
 HISTORY = {"indptr": "history.indptr.npy", "indices": "history.indices.npy", "data": "history.weights.npy",
            "counts": "history.counts.npy", "shoppers": "history.shoppers.json"}
+# What the next incremental build starts from (BuildState); the service never reads it.
+STATE = "build_state"
+STATE_CO = {"indptr": "co.indptr.npy", "indices": "co.indices.npy", "data": "co.data.npy"}
+STATE_BASKETS, STATE_SHOPPERS = "baskets.parquet", "shoppers.parquet"
+# The files an incremental build replaces; it hard-links every other one from the last build.
+FOLDED = {*COOCCURRENCE.values(), POPULARITY, POPULAR_JSON, MANIFEST, STATE, *HISTORY.values()}
+
+
+@dataclass
+class BuildState:
+    """The basket side of a build, kept so that new baskets can be added without the old ones."""
+    co: sp.csr_matrix          # items x items co-counts of every basket built (cooccurrence.co_counts)
+    baskets: pd.Series         # every basket id built: a new line of one of these is not folded in
+    latest: pd.Series          # shopper id -> time of their latest basket built
+
+
+def write_state(directory: Path, state: BuildState) -> None:
+    folder = Path(directory) / STATE
+    folder.mkdir(parents=True, exist_ok=True)
+    for part, name in STATE_CO.items():
+        np.save(folder / name, getattr(state.co, part))
+    pd.DataFrame({"basket_id": state.baskets.astype(str)}).to_parquet(folder / STATE_BASKETS, index=False)
+    state.latest.rename("latest").rename_axis("user_id").reset_index().to_parquet(folder / STATE_SHOPPERS,
+                                                                                  index=False)
+
+
+def read_state(directory: Path, n_items: int) -> BuildState:
+    folder = Path(directory) / STATE
+    co = sp.csr_matrix(tuple(np.load(folder / STATE_CO[part]) for part in ("data", "indices", "indptr")),
+                       shape=(n_items, n_items))
+    shoppers = pd.read_parquet(folder / STATE_SHOPPERS)
+    return BuildState(co, pd.read_parquet(folder / STATE_BASKETS)["basket_id"],
+                      shoppers.set_index("user_id")["latest"])
 
 
 @dataclass
@@ -51,31 +85,68 @@ class Artefacts:
     encoder_dir: Path | None = None   # the OpenVINO model the vectors came from (None: torch)
 
 
-def write(directory: Path, art: Artefacts, popular_top: int = 50) -> None:
+def write(directory: Path, art: Artefacts, state: BuildState | None = None, popular_top: int = 50) -> None:
     """Write to a temporary folder, then swap it in, so a reader never sees half a build."""
     directory = Path(directory)
-    tmp = directory.with_name(directory.name + ".tmp")
-    tmp.mkdir(parents=True, exist_ok=True)
-    art.catalog.to_parquet(tmp / CATALOG, index=False)
+    tmp = _fresh(directory)
     np.save(tmp / EMBEDDINGS, art.embeddings)
     save_index(art.index, tmp / INDEX)
-    for part, name in COOCCURRENCE.items():
-        np.save(tmp / name, getattr(art.similarity, part))
     np.save(tmp / NEIGHBOURS["rows"], art.neighbour_rows)
     np.save(tmp / NEIGHBOURS["scores"], art.neighbour_scores)
-    np.save(tmp / POPULARITY, art.popularity)
-    for part in ("indptr", "indices", "data"):
-        np.save(tmp / HISTORY[part], np.asarray(getattr(art.histories.weights, part)))
-    np.save(tmp / HISTORY["counts"], np.asarray(art.histories.counts, dtype=np.int32))
-    (tmp / HISTORY["shoppers"]).write_text(json.dumps({"decay": art.histories.decay,
-                                                       "shoppers": art.histories.shoppers}))
-    top = np.argsort(-art.popularity, kind="stable")[:popular_top]
-    popular = art.catalog.iloc[top][["id", "title", "brand", "price", "size", "category"]].to_dict("records")
-    (tmp / POPULAR_JSON).write_text(json.dumps(popular, indent=1))
     (tmp / SOURCE_COUPONS).write_text(yaml.safe_dump({"coupons": art.coupons}, sort_keys=False))
     if art.encoder_dir is not None:
         shutil.copytree(art.encoder_dir, tmp / ENCODER, dirs_exist_ok=True)
-    (tmp / MANIFEST).write_text(json.dumps(art.manifest, indent=2, default=str))
+    art.catalog.to_parquet(tmp / CATALOG, index=False)
+    _write_baskets_side(tmp, art.catalog, art.similarity, art.popularity, art.histories, state, art.manifest,
+                        popular_top)
+    _swap(tmp, directory)
+
+
+def write_folded(directory: Path, catalog: pd.DataFrame, similarity: sp.csr_matrix, popularity: np.ndarray,
+                 histories: ShopperHistories, state: BuildState, manifest: dict, popular_top: int = 50) -> None:
+    """An incremental build's output: what baskets make replaced (`catalog` is the last build's,
+    for the popular list), every other file hard-linked from the last build."""
+    directory = Path(directory)
+    tmp = _fresh(directory)
+    for path in directory.iterdir():
+        if path.name in FOLDED:
+            continue
+        if path.is_dir():
+            shutil.copytree(path, tmp / path.name, copy_function=os.link)
+        else:
+            os.link(path, tmp / path.name)
+    _write_baskets_side(tmp, catalog, similarity, popularity, histories, state, manifest, popular_top)
+    _swap(tmp, directory)
+
+
+def _fresh(directory: Path) -> Path:
+    tmp = directory.with_name(directory.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)   # a build that died half way
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def _write_baskets_side(tmp: Path, catalog: pd.DataFrame, similarity: sp.csr_matrix, popularity: np.ndarray,
+                        histories: ShopperHistories, state: BuildState | None, manifest: dict,
+                        popular_top: int) -> None:
+    """What baskets make: the co-purchase table, popularity, histories, the build state; then the manifest."""
+    for part, name in COOCCURRENCE.items():
+        np.save(tmp / name, getattr(similarity, part))
+    np.save(tmp / POPULARITY, popularity)
+    for part in ("indptr", "indices", "data"):
+        np.save(tmp / HISTORY[part], np.asarray(getattr(histories.weights, part)))
+    np.save(tmp / HISTORY["counts"], np.asarray(histories.counts, dtype=np.int32))
+    (tmp / HISTORY["shoppers"]).write_text(json.dumps({"decay": histories.decay,
+                                                       "shoppers": histories.shoppers}))
+    top = np.argsort(-popularity, kind="stable")[:popular_top]
+    popular = catalog.iloc[top][["id", "title", "brand", "price", "size", "category"]].to_dict("records")
+    (tmp / POPULAR_JSON).write_text(json.dumps(popular, indent=1))
+    if state is not None:
+        write_state(tmp, state)
+    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+
+
+def _swap(tmp: Path, directory: Path) -> None:
     old = directory.with_name(directory.name + ".old")
     if directory.exists():
         directory.rename(old)
@@ -106,13 +177,13 @@ def read(directory: Path, index_settings: IndexSettings) -> Artefacts:
         neighbour_scores=NpyRows(directory / NEIGHBOURS["scores"]),
         popularity=np.load(directory / POPULARITY),
         manifest=manifest,
-        histories=_read_histories(directory),
+        histories=read_histories(directory),
         coupons=(yaml.safe_load((directory / SOURCE_COUPONS).read_text()) or {}).get("coupons") or [],
     )
 
 
 
-def _read_histories(directory: Path) -> ShopperHistories:
+def read_histories(directory: Path) -> ShopperHistories:
     """Shoppers' rows read on demand, as the co-purchase rows are: at 100k shoppers the weights are
     hundreds of MB and a request needs one row."""
     meta = json.loads((directory / HISTORY["shoppers"]).read_text())

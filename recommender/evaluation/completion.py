@@ -85,11 +85,11 @@ def fit_models(lines: pd.DataFrame, position: dict[str, int], settings: Settings
     """`model`: the co-purchase table's (cooccurrence.fit_table); `table`: that table already fitted
     on these lines (an EASE fit costs seconds)."""
     baskets = cooccurrence.basket_matrix(lines, position)
-    similarity = table if table is not None else CsrRows.of(cooccurrence.fit_table(baskets, settings.copurchase,
-                                                                                   model))
+    co = cooccurrence.co_counts(baskets)
+    similarity = table if table is not None else CsrRows.of(cooccurrence.fit_table(co, settings.copurchase, model))
     ranked = ranked_lines(lines, position) if decay is not None else None
     histories = shopper_histories(ranked, position, decay) if ranked is not None else None
-    return Models(similarity, cooccurrence.popularity(baskets), histories)
+    return Models(similarity, cooccurrence.popularity(co, baskets.shape[0]), histories)
 
 
 def completion_cases(holdout: pd.DataFrame, position: dict[str, int], max_cases: int, seed: int) -> list[Case]:

@@ -41,12 +41,12 @@ class FittedModels:
 
 
 def fit(train_baskets: sp.csr_matrix, settings: ModelSettings) -> FittedModels:
-    counts = np.asarray(train_baskets.sum(axis=0)).ravel()
-    popularity = counts / max(train_baskets.shape[0], 1)
-    similarity = cooccurrence.item_similarity(train_baskets, settings.knn_neighbours, settings.knn_shrinkage)
-    ease_items = cooccurrence.most_bought(train_baskets, settings.ease_max_items)
+    co = cooccurrence.co_counts(train_baskets)
+    popularity = cooccurrence.popularity(co, train_baskets.shape[0])
+    similarity = cooccurrence.item_similarity(co, settings.knn_neighbours, settings.knn_shrinkage)
+    ease_items = cooccurrence.most_bought(cooccurrence.item_counts(co), settings.ease_max_items)
     return FittedModels(popularity, similarity, ease_items,
-                        cooccurrence.ease(train_baskets[:, ease_items], settings.ease_lambda))
+                        cooccurrence.ease(cooccurrence.gram(co, ease_items), settings.ease_lambda))
 
 
 def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:

@@ -3,11 +3,14 @@
 catalog:      id, title, price (required); description, category, department, brand, size,
               color, stock, image_url (optional)
 interactions: basket_id, product_id (required); user_id, timestamp (ISO 8601, or the format in
-              recommender.generic.timestamp_format), quantity (optional)
+              recommender.generic.timestamp_format), quantity (optional). One file, or a folder of
+              them (read in name order): a shop that adds a file a day gets incremental builds.
 """
 from __future__ import annotations
 
 from pathlib import Path
+
+import pandas as pd
 
 from ..catalog import (
     CATALOG_COLUMNS,
@@ -18,7 +21,7 @@ from ..catalog import (
     validate_catalog,
     validate_interactions,
 )
-from .tables import map_columns, read_table
+from .tables import map_columns, read_table, table_files
 
 
 def load_generic(catalog_path: Path, interactions_path: Path, timestamp_format: str | None = None,
@@ -29,12 +32,22 @@ def load_generic(catalog_path: Path, interactions_path: Path, timestamp_format: 
     if unknown:
         raise DataError(f"recommender.generic.columns maps {unknown}, which Cartwise does not use; the catalog "
                         f"reads {CATALOG_COLUMNS}, the interactions {INTERACTION_COLUMNS}")
+    files = table_files(interactions_path)
     report = ImportReport(source=f"generic ({Path(catalog_path).name}, {Path(interactions_path).name})")
-
-    def table(path: Path, known: list[str], name: str):
-        return map_columns(read_table(path, sheet), {k: v for k, v in columns.items() if k in known}, known, name)
-
-    catalog = validate_catalog(table(catalog_path, CATALOG_COLUMNS, "catalog"), report)
-    interactions = validate_interactions(table(interactions_path, INTERACTION_COLUMNS, "interactions"),
-                                         catalog["id"], report, timestamp_format)
+    catalog = validate_catalog(map_columns(read_table(catalog_path, sheet), _known(columns, CATALOG_COLUMNS),
+                                           CATALOG_COLUMNS, "catalog"), report)
+    interactions = read_interactions(files, catalog["id"], report, timestamp_format, columns, sheet)
     return Dataset(catalog=catalog, interactions=interactions, report=report)
+
+
+def read_interactions(files: list[Path], known_ids: pd.Series, report: ImportReport, timestamp_format: str | None,
+                      columns: dict[str, str] | None = None, sheet: str | int | None = None) -> pd.DataFrame:
+    """The basket lines of these files, validated against the catalog's ids."""
+    mapping = _known(columns or {}, INTERACTION_COLUMNS)
+    frames = [map_columns(read_table(path, sheet), mapping, INTERACTION_COLUMNS, f"interactions ({path.name})")
+              for path in files]
+    return validate_interactions(pd.concat(frames, ignore_index=True), known_ids, report, timestamp_format)
+
+
+def _known(columns: dict[str, str], known: list[str]) -> dict[str, str]:
+    return {k: v for k, v in columns.items() if k in known}

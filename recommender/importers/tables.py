@@ -39,6 +39,17 @@ def read_table(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
     return frame.apply(_cells_as_text)
 
 
+def table_files(path: Path) -> list[Path]:
+    """A file, or a folder's readable files in name order (a daily export's dates sort by name)."""
+    path = Path(path)
+    if not path.is_dir():
+        return [path]
+    files = sorted(p for p in path.iterdir() if p.name.lower().endswith(READABLE) and not p.name.startswith("."))
+    if not files:
+        raise DataError(f"{path}: a folder with no table in it (files ending {', '.join(READABLE)})")
+    return files
+
+
 def _cells_as_text(column: pd.Series) -> pd.Series:
     """A spreadsheet column as text: whole numbers without ".0" (product code 85123, not 85123.0);
     a column of real dates is kept as dates, since a workbook date has no day/month ambiguity."""

@@ -38,7 +38,7 @@ def test_ranking_metrics_on_a_worked_example():
 
 def test_ease_matches_its_closed_form_and_never_scores_an_item_from_itself():
     x = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 1, 1], [1, 0, 1]], dtype=np.float32))
-    b = cooccurrence.ease(x, lam=0.5)
+    b = cooccurrence.ease(cooccurrence.gram(cooccurrence.co_counts(x), np.arange(3)), lam=0.5)
     gram = (x.T @ x).toarray() + 0.5 * np.eye(3)
     p = np.linalg.inv(gram)
     assert np.allclose(np.diag(b), 0)

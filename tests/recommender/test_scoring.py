@@ -14,7 +14,14 @@ from recommender.blend import (
     reason_text,
 )
 from recommender.config import BlendWeights
-from recommender.cooccurrence import basket_matrix, ease_similarity, item_similarity, popularity, top_k_per_row
+from recommender.cooccurrence import (
+    basket_matrix,
+    co_counts,
+    ease_similarity,
+    item_similarity,
+    popularity,
+    top_k_per_row,
+)
 from recommender.rows import CsrRows
 
 
@@ -28,15 +35,15 @@ POS = {"chips": 0, "salsa": 1, "milk": 2, "cereal": 3, "rare": 4}
 
 def test_items_bought_together_are_most_similar():
     data = baskets([["chips", "salsa"]] * 20 + [["milk", "cereal"]] * 20 + [["chips", "milk"]] * 3)
-    sim = item_similarity(basket_matrix(data, POS), neighbours=10, shrinkage=1)
+    sim = item_similarity(co_counts(basket_matrix(data, POS)), neighbours=10, shrinkage=1)
     assert sim[0, 1] > sim[0, 2] > 0
     assert sim[0, 0] == 0                      # an item is not its own neighbour
 
 
 def test_shrinkage_damps_pairs_seen_in_few_baskets():
     data = baskets([["chips", "salsa"]] * 50 + [["milk", "rare"]] * 2)
-    raw = item_similarity(basket_matrix(data, POS), neighbours=10, shrinkage=0)
-    shrunk = item_similarity(basket_matrix(data, POS), neighbours=10, shrinkage=10)
+    raw = item_similarity(co_counts(basket_matrix(data, POS)), neighbours=10, shrinkage=0)
+    shrunk = item_similarity(co_counts(basket_matrix(data, POS)), neighbours=10, shrinkage=10)
     assert raw[2, 4] == raw[0, 1] == 1.0       # without shrinkage both pairs look perfect
     assert shrunk[0, 1] > shrunk[2, 4]
 
@@ -45,7 +52,7 @@ def test_duplicate_lines_in_a_basket_count_once():
     data = baskets([["chips", "chips", "salsa"]])
     matrix = basket_matrix(data, POS)
     assert matrix.sum() == 2
-    np.testing.assert_allclose(popularity(matrix)[:2], [1.0, 1.0])
+    np.testing.assert_allclose(popularity(co_counts(matrix), matrix.shape[0])[:2], [1.0, 1.0])
 
 
 def test_top_k_keeps_the_largest_per_row():
@@ -56,7 +63,7 @@ def test_top_k_keeps_the_largest_per_row():
 
 def test_ease_table_covers_the_most_bought_items_with_their_best_positive_neighbours():
     data = baskets([["chips", "salsa"]] * 20 + [["milk", "cereal"]] * 20 + [["chips", "milk"]] * 3 + [["rare"]])
-    table = ease_similarity(basket_matrix(data, POS), lam=1.0, max_items=4, neighbours=1)
+    table = ease_similarity(co_counts(basket_matrix(data, POS)), lam=1.0, max_items=4, neighbours=1)
     dense = table.toarray()
     assert table.shape == (5, 5)
     assert not dense[4].any() and not dense[:, 4].any()   # bought once: outside the 4 most bought
@@ -66,7 +73,7 @@ def test_ease_table_covers_the_most_bought_items_with_their_best_positive_neighb
 
 
 def test_ease_table_of_a_shop_with_one_product_bought_is_empty():
-    table = ease_similarity(basket_matrix(baskets([["milk"]] * 3), POS), lam=1.0, max_items=10, neighbours=5)
+    table = ease_similarity(co_counts(basket_matrix(baskets([["milk"]] * 3), POS)), lam=1.0, max_items=10, neighbours=5)
     assert table.shape == (5, 5) and table.nnz == 0
 
 

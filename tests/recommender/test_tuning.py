@@ -73,8 +73,10 @@ def assert_serves_table(settings, model):
     assert artefacts.read_manifest(settings.models_dir)["cooccurrence_model"] == model
     served = artefacts.read(settings.models_dir, settings.index)
     positions = {pid: i for i, pid in enumerate(served.catalog["id"])}
-    lines = with_recent(load_dataset(settings).interactions, shopper_state(settings)[0])   # checkouts of other tests
-    expected = cooccurrence.fit_table(cooccurrence.basket_matrix(lines, positions), settings.copurchase, model)
+    lines = with_recent(load_dataset(settings).interactions, shopper_state(settings)[0],   # checkouts of other tests
+                        served.catalog["id"])
+    expected = cooccurrence.fit_table(cooccurrence.co_counts(cooccurrence.basket_matrix(lines, positions)),
+                                      settings.copurchase, model)
     assert expected.nnz > 0
     for row in range(len(positions)):
         cols, values = served.similarity.row(row)

@@ -1,0 +1,129 @@
+"""Incremental builds: a day's new baskets folded into the last build give what a full build on all
+the baskets gives, and anything that cannot be folded in exactly makes a full build instead."""
+import dataclasses
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recommender import artefacts
+from recommender.build import build, shopper_state, with_recent
+from recommender.evaluation.splits import ranked_lines, shopper_histories
+from recommender.importers import load_dataset
+from recommender.shopper_state import ShopperState
+from tests.fixture_shop import write_shop
+
+
+@pytest.fixture
+def daily_shop(shop, tmp_path):
+    """The fixture shop with its basket lines in a folder of daily files, the last tenth of the
+    baskets held back as `later` (a DataFrame) to be added as a new day."""
+    catalog, interactions = write_shop(tmp_path / "data")
+    lines = pd.read_csv(interactions, dtype=str)
+    interactions.unlink()
+    days = tmp_path / "data" / "orders"
+    days.mkdir()
+    number = lines["basket_id"].str[1:].astype(int)
+    lines[number < 540].to_csv(days / "2026-01-01.csv", index=False)
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in (artefacts.CATALOG, artefacts.EMBEDDINGS, artefacts.MANIFEST):   # reuse the fixture's vectors
+        shutil.copy(shop[1].models_dir / name, models / name)
+    shutil.copytree(shop[1].models_dir / artefacts.ENCODER, models / artefacts.ENCODER)
+    settings = dataclasses.replace(shop[1], generic_catalog=catalog, generic_interactions=days, models_dir=models,
+                                   state_db=tmp_path / "state.db")
+    return settings, days, lines[number >= 540]
+
+
+def served(settings):
+    """What the service would load: the co-purchase table dense, popularity, and each shopper's
+    (items, weights, counts) with items in catalog order."""
+    art = artefacts.read(settings.models_dir, settings.index)
+    n = len(art.catalog)
+    dense = np.zeros((n, n), np.float32)
+    for row in range(n):
+        cols, values = art.similarity.row(row)
+        dense[row, cols] = values
+    return dense, np.asarray(art.popularity), by_shopper(art.histories)
+
+
+def by_shopper(histories):
+    rows = {}
+    for shopper in histories.shoppers:
+        items, weights, counts = histories.row(shopper)
+        order = np.argsort(items)
+        rows[shopper] = (items[order], weights[order], counts[order])
+    return rows
+
+
+def rebuilt_histories(settings, decay):
+    """Every shopper's history as a full build makes it from all the lines, with this decay (a full
+    build chooses the decay anew, so the fold's must be given)."""
+    catalog = load_dataset(settings).catalog
+    positions = {pid: i for i, pid in enumerate(catalog["id"])}
+    lines = with_recent(load_dataset(settings).interactions, shopper_state(settings)[0], catalog["id"])
+    return by_shopper(shopper_histories(ranked_lines(lines, positions), positions, decay))
+
+
+def assert_same_histories(folded, full):
+    assert folded.keys() == full.keys()
+    for shopper, (items, weights, counts) in full.items():
+        assert np.array_equal(folded[shopper][0], items)
+        np.testing.assert_allclose(folded[shopper][1], weights, rtol=1e-5)
+        assert np.array_equal(folded[shopper][2], counts)
+
+
+def test_a_new_days_baskets_and_checkouts_are_folded_in_as_a_full_build_would_make_them(daily_shop, tmp_path):
+    settings, days, later = daily_shop
+    first = build(settings)
+    assert first["full_build"]["because"].startswith("the last build kept no basket state")
+    assert first["increments"] == [] and first["baskets"] == 540
+
+    later.to_csv(days / "2026-01-24.csv", index=False)
+    ShopperState(settings.state_db).add("u3", "web-1", ["chips-1", "salsa-2"])   # a checkout since
+    folded = build(settings)
+    step = folded["increments"][-1]
+    assert step["files"] == [str(days / "2026-01-24.csv")] and step["checkouts"] == 1
+    assert step["baskets"] == 61 and step["lines"] == len(later) + 2 and step["rejected"] == 0
+    assert folded["full_build"] == first["full_build"]
+    assert json.dumps(folded["metrics"]) == json.dumps(first["metrics"])   # NaN where a figure is undefined
+    assert folded["baskets"] == 601 and folded["recent_baskets"]["up_to_seq"] == 2
+    assert folded["personal"]["decay"] == first["personal"]["decay"]
+    assert build(settings)["built_at"] == folded["built_at"]   # nothing new: nothing to do
+
+    table, popularity, histories = served(settings)
+    assert_same_histories(histories, rebuilt_histories(settings, folded["personal"]["decay"]))
+    full_settings = dataclasses.replace(settings, models_dir=tmp_path / "full")
+    shutil.copytree(settings.models_dir, full_settings.models_dir)
+    full = build(full_settings, force=True)
+    assert full["increments"] == [] and full["baskets"] == 601
+    assert full["cooccurrence_model"] == folded["cooccurrence_model"]
+    full_table, full_popularity, _ = served(full_settings)
+    np.testing.assert_allclose(table, full_table, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(popularity, full_popularity, rtol=1e-6)
+
+
+def test_what_cannot_be_folded_in_exactly_is_reported_or_rebuilt(daily_shop):
+    settings, days, later = daily_shop
+    build(settings)
+    again = later.copy()
+    again.loc[again.index[:2], "basket_id"] = "b17"   # a basket built yesterday: its pairs would be half counted
+    again.to_csv(days / "2026-01-24.csv", index=False)
+    step = build(settings)["increments"][-1]
+    assert step["rejected"] == 2
+    assert step["rejected_by_reason"] == {"interactions: basket already built (the next full build reads it)": 2}
+
+    early = pd.DataFrame({"basket_id": ["late-b"], "user_id": ["u1"], "product_id": ["milk-1"],
+                          "timestamp": ["2026-01-02T00:00:00"], "quantity": ["1"]})
+    early.to_csv(days / "2026-01-25.csv", index=False)   # dated before u1's later baskets
+    manifest = build(settings)
+    assert manifest["increments"] == []
+    assert "not later than their shopper's built ones (e.g. basket late-b of shopper u1" in \
+        manifest["full_build"]["because"]
+
+    (days / "2026-01-01.csv").write_text((days / "2026-01-01.csv").read_text() + "b9999,u1,milk-1,2026-03-01,1\n")
+    manifest = build(settings)
+    assert manifest["increments"] == []
+    assert manifest["full_build"]["because"].startswith("1 interaction file(s) built before changed")
