@@ -11,7 +11,8 @@ process of its own (`python -m recommender.build`, as `make build` runs it) on f
 beforehand, so its memory is the build's alone; its manifest gives each stage's wall time and peak
 resident memory. Then one day's new baskets (1 % of the lines: baskets of the same shoppers with new
 ids, a day after the last) are added as a new file, and the incremental build that folds them in is
-timed against the full one. Prints a table; writes results/benchmarks/build_scale.json.
+timed against a full rebuild of the same lines that reuses the product vectors. Prints a table;
+writes results/benchmarks/build_scale.json.
 """
 from __future__ import annotations
 
@@ -145,9 +146,14 @@ def main(argv: list[str] | None = None) -> int:
                 seconds, code, manifest = run_build(shop_config(folder, catalog, lines_file), folder / "day.log",
                                                     force=False)
                 step = (manifest.get("increments") or [{}])[-1]
+                # The fair comparison: the same lines rebuilt in full, product vectors reused (as a
+                # shop's full rebuild with an unchanged catalog reuses them).
+                rebuild_s, rebuild_code, _ = run_build(shop_config(folder, catalog, lines_file), folder / "rebuild.log")
                 row["increment"] = {"lines": added, "build_s": round(seconds, 1), "exit_code": code,
                                     "folded": bool(step), "stages_s": step.get("timings_s", {}),
-                                    "share_of_full": round(seconds / row["build_s"], 3)}
+                                    "share_of_full": round(seconds / row["build_s"], 3),
+                                    "rebuild_s": round(rebuild_s, 1), "rebuild_exit_code": rebuild_code,
+                                    "share_of_rebuild": round(seconds / rebuild_s, 3)}
             rows.append(row)
             print(f"{made['products']} products, {made['lines']} lines: build {seconds:.0f} s, exit {code}, "
                   f"peak {max(row['peak_mb'].values(), default=0)} MB", file=sys.stderr)
@@ -156,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     for stage in STAGES:
         columns[f"{stage} s / MB"] = (lambda s: lambda r: f"{r['stages_s'].get(s + '_s', 0):.0f} / "
                                       f"{r['peak_mb'].get(s, 0):,}")(stage)
-    columns["new day: s (share of full)"] = lambda r: (
-        f"{r['increment']['build_s']:.0f} ({r['increment']['share_of_full']:.1%})"
+    columns["full rebuild, vectors reused: s"] = lambda r: f"{r.get('increment', {}).get('rebuild_s', 0):.0f}"
+    columns["a new day folded in: s (share of rebuild)"] = lambda r: (
+        f"{r['increment']['build_s']:.0f} ({r['increment']['share_of_rebuild']:.1%})"
         if r.get("increment", {}).get("folded") else "not folded")
     publish(f"The build at scale ({machine()}; Instacart replicated; seconds / peak resident MB per stage)",
             columns, rows, args.out, machine=machine())

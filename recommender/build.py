@@ -29,9 +29,9 @@ from tqdm import tqdm
 
 from cartwise.money import Currency
 
-from . import artefacts, cooccurrence, encoder_runtime, increment
-from .artefacts import Artefacts
-from .catalog import INTERACTION_COLUMNS, DataError, ImportReport, product_text, require_columns
+from . import artefacts, cooccurrence, distributed, encoder_runtime, increment
+from .artefacts import Artefacts, BuildState
+from .catalog import INTERACTION_COLUMNS, DataError, Dataset, ImportReport, product_text, require_columns
 from .config import Settings, load_settings
 from .embeddings import MODEL_NAME, Encoder
 from .evaluation import build_metrics
@@ -39,7 +39,7 @@ from .evaluation.completion import choose_decay, served_model
 from .evaluation.splits import ranked_lines, shopper_histories
 from .history import ShopperHistories
 from .importers import load_dataset
-from .importers.generic import read_interactions
+from .importers.generic import read_catalog, read_interactions
 from .importers.tables import read_table, table_files
 from .plausibility import IMPLAUSIBLE_FACTOR, implausible_sizes, without_size
 from .product_types import infer_product_types
@@ -48,7 +48,7 @@ from .shopper_state import ShopperState
 from .vector_index import build_index, describe, neighbour_table
 
 log = logging.getLogger("recommender.build")
-BUILD_FORMAT = 14   # bump when the artefact layout or a computation changes (14: the encoder runtime)
+BUILD_FORMAT = 15   # bump when the artefact layout or a computation changes (15: the build state)
 
 
 def _version(package: str) -> str:
@@ -89,7 +89,9 @@ def with_recent(interactions: pd.DataFrame, recent: pd.DataFrame, known_ids: pd.
         return interactions
     lines = pd.DataFrame({"basket_id": "checkout-" + recent["basket_id"].astype(str),
                           "user_id": recent["user_id"].astype(str), "product_id": recent["product_id"].astype(str),
-                          "timestamp": pd.to_datetime(recent["at"], unit="s").astype(interactions["timestamp"].dtype),
+                          # whole microseconds: the same instant whichever unit the lines' dates came in
+                          "timestamp": pd.to_datetime((recent["at"] * 1e6).round().astype("int64"), unit="us")
+                          .astype(interactions["timestamp"].dtype),
                           "quantity": 1})
     return pd.concat([interactions, lines], ignore_index=True)
 
@@ -113,6 +115,8 @@ def build_inputs(settings: Settings) -> increment.Inputs:
         "forgotten": sorted(forgotten),
         # The manifest's served weights (tuned or configured, and the signed-in ones) come from these.
         "blend": [asdict(settings.blend), settings.tune_blend],
+        # Dask's quality check reads a sample when there are more lines than this.
+        "build": [settings.build.engine, settings.build.check_lines],
     }
     files: dict[str, str] = {}
     if settings.source == "completejourney":
@@ -240,18 +244,21 @@ def with_product_types(catalog: pd.DataFrame, embeddings: np.ndarray, settings: 
 
 
 def serving_histories(interactions: pd.DataFrame, positions: dict[str, int], check: dict | None,
-                      forgotten: set[str]) -> tuple[ShopperHistories, dict | None]:
+                      forgotten: set[str], made_on_dask: Callable[[float], ShopperHistories] | None = None
+                      ) -> tuple[ShopperHistories, dict | None]:
     """Every shopper's history for the service (but those forgotten on request), with the decay
     chosen on all baskets (as the check chose it on the earlier ones) and the blend share the check
     tuned; none when the check found no shopper to tune on (a shop whose baskets name no one, or a
-    new shop)."""
+    new shop). On Dask, `interactions` is the check's sample, and the histories of all come from
+    `made_on_dask(decay)`."""
     if check is None:
         return ShopperHistories.empty(len(positions)), None
     ranked = ranked_lines(interactions, positions)
     decay, by_decay = choose_decay(ranked, positions)
     if decay is None:
         return ShopperHistories.empty(len(positions)), None
-    histories = shopper_histories(ranked[~ranked["user_id"].isin(forgotten)], positions, decay)
+    histories = (made_on_dask(decay) if made_on_dask is not None
+                 else shopper_histories(ranked[~ranked["user_id"].isin(forgotten)], positions, decay))
     return histories, {"decay": decay, "validation_recall_by_decay": by_decay, "weights": check["weights"],
                        "shoppers": len(histories)}
 
@@ -316,14 +323,50 @@ def build(settings: Settings, force: bool = False,
             except increment.NotIncremental as exc:
                 because = str(exc)
         log.info("a full build, because %s", because)
+    if settings.build.engine == "dask":
+        if hold_out is not None:
+            raise DataError("baskets are held out by the local build only (recommender.build.engine: local)")
+        with distributed.cluster(settings.build) as client:
+            return full_build(settings, inputs, because, None, client)
+    return full_build(settings, inputs, because, hold_out, None)
+
+
+def import_baskets(settings: Settings, client, hold_out: Callable[[pd.DataFrame], pd.DataFrame] | None
+                   ) -> tuple[Dataset, distributed.Lines | None, set[str], pd.DataFrame]:
+    """The dataset (on Dask, its interactions are the quality check's sample and the lines of all
+    stay with the workers), the lines on Dask, the shoppers forgotten, and the checkouts recorded."""
+    recent, forgotten = shopper_state(settings)
+    if client is None:
+        dataset = load_dataset(settings)
+        lines = with_recent(dataset.interactions, recent, dataset.catalog["id"])
+        dataset = dataclasses.replace(dataset, interactions=hold_out(lines) if hold_out else lines)
+        return dataset, None, forgotten, recent
+    if settings.source != "generic" or settings.generic_interactions is None:
+        raise DataError("recommender.build.engine dask reads recommender.generic.catalog and .interactions (a file or "
+                        "a folder of them); use engine: local for other sources")
+    report = ImportReport(source=f"generic ({settings.generic_catalog.name}, {settings.generic_interactions.name}) "
+                                 "on Dask")
+    catalog = read_catalog(settings.generic_catalog, report, settings.generic_columns, settings.generic_sheet)
+    lines = distributed.read_lines(client, table_files(settings.generic_interactions), catalog["id"], settings,
+                                   with_recent(no_lines(), recent, catalog["id"]), report.source)
+    for table, n in report.rows_read.items():
+        lines.report.rows_read[table], lines.report.rows_kept[table] = n, report.rows_kept[table]
+    lines.report.rejected[:0] = report.rejected
+    sample = distributed.sample(lines, settings.build.check_lines)
+    return Dataset(catalog=catalog, interactions=sample, report=lines.report), lines, forgotten, recent
+
+
+def no_lines() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "timestamp" else object)
+                         for c in INTERACTION_COLUMNS})
+
+
+def full_build(settings: Settings, inputs: increment.Inputs, because: str | None,
+               hold_out: Callable[[pd.DataFrame], pd.DataFrame] | None, client) -> dict:
+    """Every stage from the data; `client`: a Dask client for the basket-line steps, None to run them here."""
     stages = Stages()
     with stages("import"):
-        dataset = load_dataset(settings)
-        recent, forgotten = shopper_state(settings)
-        dataset = dataclasses.replace(dataset, interactions=with_recent(dataset.interactions, recent,
-                                                                        dataset.catalog["id"]))
-        if hold_out is not None:
-            dataset = dataclasses.replace(dataset, interactions=hold_out(dataset.interactions))
+        dataset, lines, forgotten, recent = import_baskets(settings, client, hold_out)
     log.info(dataset.report.summary())
     if dataset.catalog.empty:   # nothing to embed or index: say why instead of failing further on
         reasons = sorted({r for frame in dataset.report.rejected for r in frame.get("reject_reason", [])})
@@ -358,12 +401,16 @@ def build(settings: Settings, force: bool = False,
         metrics = build_metrics(dataset.interactions, positions, (neighbour_scores, neighbour_rows),
                                 catalog["category"].astype(str).to_numpy(), settings)
     with stages("cooccurrence"):
-        baskets = cooccurrence.basket_matrix(dataset.interactions, positions)
-        co = cooccurrence.co_counts(baskets)
+        if lines is None:
+            baskets = cooccurrence.basket_matrix(dataset.interactions, positions)
+            co, n_baskets = cooccurrence.co_counts(baskets), baskets.shape[0]
+            state = increment.state_of(dataset.interactions, co) if hold_out is None else None
+        else:
+            co, n_baskets = distributed.co_counts(client, lines, positions)
+            state = BuildState(co, distributed.basket_ids(lines), distributed.latest_baskets(lines))
         model = metrics.get("cooccurrence_model") or served_model(settings, None)
         similarity = cooccurrence.fit_table(co, settings.copurchase, model)
-        popularity = cooccurrence.popularity(co, baskets.shape[0])
-        state = increment.state_of(dataset.interactions, co) if hold_out is None else None
+        popularity = cooccurrence.popularity(co, n_baskets)
     if metrics["methods"]:
         if metrics["tuned"]:
             log.info("blend weights chosen on %d validation baskets: %s (HitRate@10 %.3f; configured %s: %.3f)",
@@ -376,7 +423,9 @@ def build(settings: Settings, force: bool = False,
     else:
         log.warning("basket completion not measured: %s", metrics["not_measured"])
     with stages("histories"):
-        histories, personal = serving_histories(dataset.interactions, positions, metrics.get("personal"), forgotten)
+        histories, personal = serving_histories(
+            dataset.interactions, positions, metrics.get("personal"), forgotten,
+            None if lines is None else lambda decay: distributed.histories(client, lines, positions, decay, forgotten))
     stages.close()
     timings = stages.timings
     if personal:
@@ -412,7 +461,11 @@ def build(settings: Settings, force: bool = False,
                    "rejected_by_reason": rejected_by_reason(dataset.report.rejected),
                    "product_fields": ({**dataset.report.rules, "listed_in": str(rejects_dir / "product_fields.csv")}
                                       if dataset.report.rules else None)},
-        "items": len(catalog), "baskets": int(baskets.shape[0]), "interactions": len(dataset.interactions),
+        "items": len(catalog), "baskets": int(n_baskets),
+        "interactions": len(dataset.interactions) if lines is None else lines.count,
+        "build_engine": ({"engine": "local"} if client is None else
+                         {**distributed.describe(client, settings.build),
+                          "quality_check_lines": len(dataset.interactions)}),
         "embedding_model": MODEL_NAME, "embedding_dim": int(embeddings.shape[1]),
         "embedding": {**prepared.report, "key": prepared.key, "max_tokens": settings.embedding.max_tokens},
         "products_embedded": embedded, "products_reused": len(catalog) - embedded,
@@ -439,7 +492,7 @@ def build(settings: Settings, force: bool = False,
                                                      dataset.coupons, prepared.model_dir), state)
     shutil.rmtree(encoder_work_dir(settings), ignore_errors=True)
     log.info("wrote %s: %d items, %d baskets, index %s, embedded %d (reused %d)", settings.models_dir,
-             len(catalog), baskets.shape[0], manifest["index_type"], embedded, len(catalog) - embedded)
+             len(catalog), n_baskets, manifest["index_type"], embedded, len(catalog) - embedded)
     return manifest
 
 
@@ -459,8 +512,7 @@ def build_increment(settings: Settings, previous: dict, inputs: increment.Inputs
     report = ImportReport(source=f"{len(files)} new interaction file(s), checkouts after {before['up_to_seq']}")
     lines = (read_interactions(files, catalog["id"], report, settings.generic_timestamp_format,
                                settings.generic_columns, settings.generic_sheet) if files
-             else pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "timestamp" else object)
-                                for c in INTERACTION_COLUMNS}))
+             else no_lines())
     recent, forgotten = shopper_state(settings)
     checkouts = recent[recent["seq"] > before["up_to_seq"]]
     state = artefacts.read_state(directory, len(catalog))

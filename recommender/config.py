@@ -101,6 +101,25 @@ class CoPurchaseSettings:
 
 
 @dataclass(frozen=True)
+class BuildEngine:
+    """Where the build's basket-line steps run (distributed.py): "local", in the build's process, or
+    "dask", as tasks on a Dask cluster (`scheduler`'s address) or, with none, on a local cluster of
+    `workers` processes. With Dask the quality check runs on a sample of shoppers of at most
+    `check_lines` lines (all of them when there are fewer)."""
+    engine: str = "local"
+    scheduler: str | None = None
+    workers: int = 2
+    check_lines: int = 5_000_000
+    connect_timeout_s: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.engine not in ("local", "dask"):
+            raise ValueError(f"build.engine must be 'local' or 'dask', got {self.engine!r}")
+        if self.workers < 1 or self.check_lines < 1:
+            raise ValueError("build.workers and build.check_lines must be at least 1")
+
+
+@dataclass(frozen=True)
 class Limits:
     max_cart_items: int = 200
     max_results: int = 50
@@ -131,6 +150,7 @@ class Settings:
     copurchase: CoPurchaseSettings = field(default_factory=CoPurchaseSettings)
     blend: BlendWeights = field(default_factory=BlendWeights)
     tune_blend: bool = True     # the build chooses the blend's weights on this shop's own baskets
+    build: BuildEngine = field(default_factory=BuildEngine)
     fuzzy_min_score: float = 0.5
     limits: Limits = field(default_factory=Limits)
     # Words about a product ("gluten free", "organic"): name -> regular expression, matched in the
@@ -147,6 +167,13 @@ def embedding_settings(raw: dict, path: Path) -> EmbeddingSettings:
         return EmbeddingSettings(**raw)
     except (TypeError, ValueError) as exc:   # an unknown key or a value out of range
         raise config.ConfigError(f"{path}: recommender.embedding: {exc}") from exc
+
+
+def build_engine(raw: dict, path: Path) -> BuildEngine:
+    try:
+        return BuildEngine(**raw)
+    except (TypeError, ValueError) as exc:   # an unknown key or a value out of range
+        raise config.ConfigError(f"{path}: recommender.build: {exc}") from exc
 
 
 def copurchase_settings(raw: dict, path: Path) -> CoPurchaseSettings:
@@ -192,6 +219,7 @@ def load_settings(path: Path | None = None) -> Settings:
         copurchase=copurchase_settings(cooc, file.path),
         blend=BlendWeights(**{k: v for k, v in (raw.get("blend") or {}).items() if k != "tune"}),
         tune_blend=bool((raw.get("blend") or {}).get("tune", True)),
+        build=build_engine(raw.get("build") or {}, file.path),
         fuzzy_min_score=float(raw.get("mentions", {}).get("fuzzy_min_score", 0.5)),
         limits=Limits(**raw.get("limits", {})),
         attributes=attribute_patterns(raw.get("search", {}).get("attributes") or {}, file.path),

@@ -34,10 +34,15 @@ def load_generic(catalog_path: Path, interactions_path: Path, timestamp_format: 
                         f"reads {CATALOG_COLUMNS}, the interactions {INTERACTION_COLUMNS}")
     files = table_files(interactions_path)
     report = ImportReport(source=f"generic ({Path(catalog_path).name}, {Path(interactions_path).name})")
-    catalog = validate_catalog(map_columns(read_table(catalog_path, sheet), _known(columns, CATALOG_COLUMNS),
-                                           CATALOG_COLUMNS, "catalog"), report)
+    catalog = read_catalog(catalog_path, report, columns, sheet)
     interactions = read_interactions(files, catalog["id"], report, timestamp_format, columns, sheet)
     return Dataset(catalog=catalog, interactions=interactions, report=report)
+
+
+def read_catalog(path: Path, report: ImportReport, columns: dict[str, str] | None = None,
+                 sheet: str | int | None = None) -> pd.DataFrame:
+    return validate_catalog(map_columns(read_table(path, sheet), _known(columns or {}, CATALOG_COLUMNS),
+                                        CATALOG_COLUMNS, "catalog"), report)
 
 
 def read_interactions(files: list[Path], known_ids: pd.Series, report: ImportReport, timestamp_format: str | None,

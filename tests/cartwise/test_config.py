@@ -85,6 +85,11 @@ def test_a_renamed_key_is_named_not_ignored(tmp_path):
     path.write_text("recommender: {cooccurrence: {lambda: 10}}\n")
     with pytest.raises(config.ConfigError, match="recommender.cooccurrence: .*unexpected keyword argument 'lambda'"):
         load_settings(path)
+    path.write_text("recommender: {build: {engine: spark}}\n")
+    with pytest.raises(config.ConfigError, match="recommender.build: build.engine must be 'local' or 'dask'"):
+        load_settings(path)
+    path.write_text("recommender: {build: {engine: dask, scheduler: 'tcp://10.0.0.5:8786'}}\n")
+    assert load_settings(path).build.scheduler == "tcp://10.0.0.5:8786"
 
 
 def test_an_attribute_pattern_that_is_not_a_regular_expression_is_named_at_start(tmp_path):

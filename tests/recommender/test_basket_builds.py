@@ -1,5 +1,6 @@
-"""Incremental builds: a day's new baskets folded into the last build give what a full build on all
-the baskets gives, and anything that cannot be folded in exactly makes a full build instead."""
+"""The basket side of the build beyond one full local build: a day's new baskets folded into the last
+build give what a full build on all the baskets gives (anything that cannot be folded in exactly
+makes a full build instead), and the build on a Dask cluster writes what the local build writes."""
 import dataclasses
 import json
 import shutil
@@ -10,6 +11,8 @@ import pytest
 
 from recommender import artefacts
 from recommender.build import build, shopper_state, with_recent
+from recommender.catalog import DataError
+from recommender.config import BuildEngine
 from recommender.evaluation.splits import ranked_lines, shopper_histories
 from recommender.importers import load_dataset
 from recommender.shopper_state import ShopperState
@@ -127,3 +130,48 @@ def test_what_cannot_be_folded_in_exactly_is_reported_or_rebuilt(daily_shop):
     manifest = build(settings)
     assert manifest["increments"] == []
     assert manifest["full_build"]["because"].startswith("1 interaction file(s) built before changed")
+
+
+def test_the_build_on_a_dask_cluster_writes_what_the_local_build_writes(daily_shop, tmp_path):
+    """Two worker processes on loopback, the files read and validated by them, lines shuffled by
+    basket and by shopper: the same table, popularity, histories, state and import report."""
+    settings, days, later = daily_shop
+    later.to_csv(days / "2026-01-24.csv", index=False)
+    (days / "2026-01-25.csv").write_text("basket_id,user_id,product_id,timestamp,quantity\n"
+                                         "b9000,u1,no-such-product,2026-02-01T00:00:00,1\n"
+                                         "b9001,u2,milk-1,2026-02-01T00:00:00,0\n")
+    ShopperState(settings.state_db).add("u3", "web-1", ["chips-1", "salsa-2"])
+    local = build(settings)
+    on_dask = dataclasses.replace(settings, models_dir=tmp_path / "dask",
+                                  build=dataclasses.replace(settings.build, engine="dask", workers=2))
+    shutil.copytree(settings.models_dir, on_dask.models_dir)
+    manifest = build(on_dask, force=True)
+    assert manifest["build_engine"] == {"engine": "dask", "scheduler": "local cluster", "workers": 2,
+                                        "quality_check_lines": local["interactions"]}
+    for key in ("items", "baskets", "interactions", "cooccurrence_model", "cooccurrence_pairs", "recent_baskets"):
+        assert manifest[key] == local[key], key
+    assert manifest["import"]["rejected_by_reason"] == local["import"]["rejected_by_reason"] == {
+        "interactions: product_id not in the catalog": 1, "interactions: quantity not a positive number": 1}
+    assert manifest["import"]["rows_read"] == local["import"]["rows_read"]
+    assert json.dumps(manifest["metrics"]) == json.dumps(local["metrics"])
+    assert manifest["personal"] == local["personal"]
+
+    table, popularity, histories = served(settings)
+    dask_table, dask_popularity, dask_histories = served(on_dask)
+    np.testing.assert_allclose(dask_table, table, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dask_popularity, popularity, rtol=1e-6)
+    assert_same_histories(dask_histories, histories)
+    n = len(artefacts.read(settings.models_dir, settings.index).catalog)
+    mine, theirs = artefacts.read_state(settings.models_dir, n), artefacts.read_state(on_dask.models_dir, n)
+    assert (mine.co != theirs.co).nnz == 0
+    assert sorted(mine.baskets) == sorted(theirs.baskets)
+    same_unit = [state.latest.sort_index().astype("datetime64[ns]") for state in (mine, theirs)]
+    pd.testing.assert_series_equal(*same_unit, check_index_type=False)
+
+
+def test_a_scheduler_that_cannot_be_reached_is_named(daily_shop):
+    settings, _, _ = daily_shop
+    unreachable = dataclasses.replace(settings, build=BuildEngine(engine="dask", scheduler="tcp://127.0.0.1:9",
+                                                                  connect_timeout_s=1))
+    with pytest.raises(DataError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        build(unreachable, force=True)
