@@ -111,8 +111,11 @@ def folded_histories(old: ShopperHistories, lines: pd.DataFrame, positions: dict
     """The histories after `lines` (all later than each shopper's built baskets): old weights
     times decay**(the shopper's new baskets), plus decay**(baskets since) for each new one."""
     ranked = ranked_lines(lines, positions)
-    if ranked is None:
-        return old
+    if ranked is None:   # no new line names a shopper: every row as it was, read to be written again
+        shape = (len(old), len(positions))
+        rows = (old.weights.indices[:], np.asarray(old.weights.indptr))
+        return ShopperHistories.of(old.shoppers, sp.csr_matrix((old.weights.data[:], *rows), shape=shape),
+                                   sp.csr_matrix((old.counts[:].astype(np.float32), *rows), shape=shape), old.decay)
     ranked = ranked[~ranked["user_id"].isin(forgotten)]
     decay = old.decay
     new = make_split(ranked, positions, holdout=0, decay=decay)

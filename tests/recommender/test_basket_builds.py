@@ -118,6 +118,14 @@ def test_what_cannot_be_folded_in_exactly_is_reported_or_rebuilt(daily_shop):
     assert step["rejected"] == 2
     assert step["rejected_by_reason"] == {"interactions: basket already built (the next full build reads it)": 2}
 
+    histories = served(settings)[2]
+    guests = pd.DataFrame({"basket_id": ["g1", "g1"], "user_id": ["", ""], "product_id": ["milk-1", "cereal-1"],
+                           "timestamp": ["2026-02-01T00:00:00"] * 2, "quantity": ["1", "1"]})
+    guests.to_csv(days / "2026-01-24b.csv", index=False)   # a guest's basket: co-purchase learns, no history moves
+    step = build(settings)["increments"][-1]
+    assert step["baskets"] == 1 and step["lines"] == 2
+    assert_same_histories(served(settings)[2], histories)
+
     early = pd.DataFrame({"basket_id": ["late-b"], "user_id": ["u1"], "product_id": ["milk-1"],
                           "timestamp": ["2026-01-02T00:00:00"], "quantity": ["1"]})
     early.to_csv(days / "2026-01-25.csv", index=False)   # dated before u1's later baskets
