@@ -155,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
                                     "rebuild_s": round(rebuild_s, 1), "rebuild_exit_code": rebuild_code,
                                     "share_of_rebuild": round(seconds / rebuild_s, 3)}
             rows.append(row)
-            print(f"{made['products']} products, {made['lines']} lines: build {seconds:.0f} s, exit {code}, "
-                  f"peak {max(row['peak_mb'].values(), default=0)} MB", file=sys.stderr)
+            print(f"{made['products']} products, {made['lines']} lines: build {row['build_s']:.0f} s, exit "
+                  f"{row['exit_code']}, peak {max(row['peak_mb'].values(), default=0)} MB", file=sys.stderr)
     columns = {"products": lambda r: f"{r['products']:,}", "basket lines": lambda r: f"{r['lines']:,}",
                "build s": lambda r: f"{r['build_s']:.0f}" if not r["exit_code"] else f"failed ({r['exit_code']})"}
     for stage in STAGES:
