@@ -39,7 +39,7 @@ from .evaluation.completion import choose_decay, served_model
 from .evaluation.splits import ranked_lines, shopper_histories
 from .history import ShopperHistories
 from .importers import load_dataset
-from .importers.generic import read_catalog, read_interactions
+from .importers.generic import check_columns, read_catalog, read_interactions
 from .importers.tables import read_table, table_files
 from .plausibility import IMPLAUSIBLE_FACTOR, implausible_sizes, without_size
 from .product_types import infer_product_types
@@ -341,12 +341,13 @@ def import_baskets(settings: Settings, client, hold_out: Callable[[pd.DataFrame]
         lines = with_recent(dataset.interactions, recent, dataset.catalog["id"])
         dataset = dataclasses.replace(dataset, interactions=hold_out(lines) if hold_out else lines)
         return dataset, None, forgotten, recent
-    if settings.source != "generic" or settings.generic_interactions is None:
+    if settings.source != "generic" or settings.generic_interactions is None or settings.generic_catalog is None:
         raise DataError("recommender.build.engine dask reads recommender.generic.catalog and .interactions (a file or "
                         "a folder of them); use engine: local for other sources")
     report = ImportReport(source=f"generic ({settings.generic_catalog.name}, {settings.generic_interactions.name}) "
                                  "on Dask")
-    catalog = read_catalog(settings.generic_catalog, report, settings.generic_columns, settings.generic_sheet)
+    catalog = read_catalog(settings.generic_catalog, report, check_columns(settings.generic_columns),
+                           settings.generic_sheet)
     lines = distributed.read_lines(client, table_files(settings.generic_interactions), catalog["id"], settings,
                                    with_recent(no_lines(), recent, catalog["id"]), report.source)
     for table, n in report.rows_read.items():

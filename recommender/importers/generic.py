@@ -27,16 +27,21 @@ from .tables import map_columns, read_table, table_files
 def load_generic(catalog_path: Path, interactions_path: Path, timestamp_format: str | None = None,
                  columns: dict[str, str] | None = None, sheet: str | int | None = None) -> Dataset:
     """`columns` maps Cartwise's names to the files' headers; each table takes the names it reads."""
-    columns = columns or {}
-    unknown = sorted(set(columns) - set(CATALOG_COLUMNS) - set(INTERACTION_COLUMNS))
-    if unknown:
-        raise DataError(f"recommender.generic.columns maps {unknown}, which Cartwise does not use; the catalog "
-                        f"reads {CATALOG_COLUMNS}, the interactions {INTERACTION_COLUMNS}")
+    columns = check_columns(columns or {})
     files = table_files(interactions_path)
     report = ImportReport(source=f"generic ({Path(catalog_path).name}, {Path(interactions_path).name})")
     catalog = read_catalog(catalog_path, report, columns, sheet)
     interactions = read_interactions(files, catalog["id"], report, timestamp_format, columns, sheet)
     return Dataset(catalog=catalog, interactions=interactions, report=report)
+
+
+def check_columns(columns: dict[str, str]) -> dict[str, str]:
+    """The mapping, once no name in it is one Cartwise does not read (a typo must not go unheard)."""
+    unknown = sorted(set(columns) - set(CATALOG_COLUMNS) - set(INTERACTION_COLUMNS))
+    if unknown:
+        raise DataError(f"recommender.generic.columns maps {unknown}, which Cartwise does not use; the catalog "
+                        f"reads {CATALOG_COLUMNS}, the interactions {INTERACTION_COLUMNS}")
+    return columns
 
 
 def read_catalog(path: Path, report: ImportReport, columns: dict[str, str] | None = None,
