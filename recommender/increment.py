@@ -68,14 +68,20 @@ def why_full(previous: dict | None, now: Inputs, directory: Path) -> str | None:
     return None
 
 
-def latest_baskets(lines: pd.DataFrame) -> pd.Series:
-    """Shopper id -> the time of their latest basket (a basket's time is its first line's), for
-    lines with a shopper and a time."""
+def basket_times(lines: pd.DataFrame) -> pd.DataFrame:
+    """Each basket of a known shopper (lines with a shopper and a time): user_id and `when`, the
+    basket's first line's time (as importers.histories.orders_of dates it)."""
     known = lines[lines["user_id"].astype(str).ne("") & lines["timestamp"].notna()]
-    if known.empty:
-        return pd.Series(dtype="datetime64[ns]", name="latest").rename_axis("user_id")
     baskets = known.groupby("basket_id").agg(user_id=("user_id", "first"), when=("timestamp", "min"))
-    return pd.to_datetime(baskets.groupby("user_id")["when"].max()).rename("latest")
+    return baskets.assign(when=pd.to_datetime(baskets["when"]))
+
+
+def latest_baskets(lines: pd.DataFrame, times: pd.DataFrame | None = None) -> pd.Series:
+    """Shopper id -> the time of their latest basket (`times`: basket_times(lines), when already made)."""
+    times = basket_times(lines) if times is None else times
+    if times.empty:
+        return pd.Series(dtype="datetime64[ns]", name="latest").rename_axis("user_id")
+    return times.groupby("user_id")["when"].max().rename("latest")
 
 
 def state_of(lines: pd.DataFrame, co: sp.csr_matrix) -> BuildState:
@@ -91,15 +97,12 @@ def not_yet_built(lines: pd.DataFrame, state: BuildState, report: ImportReport) 
     return lines[~built].reset_index(drop=True)
 
 
-def check_order(lines: pd.DataFrame, latest: pd.Series) -> None:
-    """Every new basket of a shopper must be later than their built ones, else NotIncremental."""
-    new = latest_baskets(lines)
-    if new.empty or latest.empty:
+def check_order(times: pd.DataFrame, latest: pd.Series) -> None:
+    """Every new basket (`times`: basket_times of the new lines) must be later than its shopper's
+    built ones, else NotIncremental."""
+    if times.empty or latest.empty:
         return
-    known = lines[lines["user_id"].astype(str).ne("") & lines["timestamp"].notna()]
-    baskets = known.groupby("basket_id").agg(user_id=("user_id", "first"), when=("timestamp", "min"))
-    baskets["before"] = baskets["user_id"].map(latest)
-    early = baskets[pd.to_datetime(baskets["when"]) <= baskets["before"]]
+    early = times[times["when"] <= times["user_id"].map(latest)]
     if len(early):
         basket, row = next(iter(early.iterrows()))
         raise NotIncremental(f"{len(early)} new basket(s) are not later than their shopper's built ones (e.g. "
@@ -152,7 +155,8 @@ def fold(lines: pd.DataFrame, state: BuildState, histories: ShopperHistories | N
          model: str, copurchase: CoPurchaseSettings, forgotten: set[str]) -> Folded:
     """New basket lines (validated, none of a built basket) folded into the last build's state.
     `histories`: the last build's, None when it served none (the next full build may)."""
-    check_order(lines, state.latest)
+    times = basket_times(lines)
+    check_order(times, state.latest)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     baskets = cooccurrence.basket_matrix(lines, positions)
@@ -167,7 +171,7 @@ def fold(lines: pd.DataFrame, state: BuildState, histories: ShopperHistories | N
     folded = (folded_histories(histories, lines, positions, forgotten) if histories is not None
               else ShopperHistories.empty(len(positions)))
     timings["histories_s"] = time.perf_counter() - started
-    latest = pd.concat([state.latest, latest_baskets(lines)]).groupby(level=0).max().rename("latest")
+    latest = pd.concat([state.latest, latest_baskets(lines, times)]).groupby(level=0).max().rename("latest")
     new_state = BuildState(co, pd.concat([state.baskets, pd.Series(lines["basket_id"].astype(str).unique())],
                                          ignore_index=True), latest.rename_axis("user_id"))
     return Folded(similarity, cooccurrence.popularity(co, total), folded, new_state, baskets.shape[0], timings)
