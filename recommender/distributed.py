@@ -33,7 +33,6 @@ from .evaluation.splits import ranked_lines, shopper_histories
 from .history import ShopperHistories
 from .importers.generic import read_interactions
 
-log = logging.getLogger("recommender.distributed")
 KEPT = pd.DataFrame({"basket_id": pd.Series(dtype=object), "user_id": pd.Series(dtype=object),
                      "product_id": pd.Series(dtype=object), "timestamp": pd.Series(dtype="datetime64[ns]"),
                      "quantity": pd.Series(dtype=float)})

@@ -19,7 +19,6 @@ new counts); it is reported, and the next full build reads it.
 """
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +33,6 @@ from .catalog import ImportReport
 from .config import CoPurchaseSettings
 from .evaluation.splits import make_split, ranked_lines
 from .history import ShopperHistories
-
-log = logging.getLogger("recommender.increment")
 
 
 class NotIncremental(Exception):
