@@ -12,7 +12,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
 import platform
 import shutil
 import sys
@@ -25,6 +24,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import psutil
 from tqdm import tqdm
 
 from cartwise.money import Currency
@@ -36,7 +36,7 @@ from .config import Settings, load_settings
 from .embeddings import MODEL_NAME, Encoder
 from .evaluation import build_metrics
 from .evaluation.completion import choose_decay, served_model
-from .evaluation.splits import ranked_lines, shopper_histories
+from .evaluation.splits import check_sample, ranked_lines, shopper_histories
 from .history import ShopperHistories
 from .importers import load_dataset
 from .importers.generic import check_columns, read_catalog, read_interactions
@@ -243,22 +243,18 @@ def with_product_types(catalog: pd.DataFrame, embeddings: np.ndarray, settings: 
     return catalog, report
 
 
-def serving_histories(interactions: pd.DataFrame, positions: dict[str, int], check: dict | None,
-                      forgotten: set[str], made_on_dask: Callable[[float], ShopperHistories] | None = None
-                      ) -> tuple[ShopperHistories, dict | None]:
-    """Every shopper's history for the service (but those forgotten on request), with the decay
-    chosen on all baskets (as the check chose it on the earlier ones) and the blend share the check
-    tuned; none when the check found no shopper to tune on (a shop whose baskets name no one, or a
-    new shop). On Dask, `interactions` is the check's sample, and the histories of all come from
-    `made_on_dask(decay)`."""
+def serving_histories(checked: pd.DataFrame, positions: dict[str, int], check: dict | None,
+                      made: Callable[[float], ShopperHistories]) -> tuple[ShopperHistories, dict | None]:
+    """Every shopper's history for the service, `made(decay)` from all the lines, with the decay
+    chosen on the quality check's lines (all their baskets, where the check chose it on the
+    earlier ones) and the blend share the check tuned; none when the check found no shopper to
+    tune on (a shop whose baskets name no one, or a new shop)."""
     if check is None:
         return ShopperHistories.empty(len(positions)), None
-    ranked = ranked_lines(interactions, positions)
-    decay, by_decay = choose_decay(ranked, positions)
+    decay, by_decay = choose_decay(ranked_lines(checked, positions), positions)
     if decay is None:
         return ShopperHistories.empty(len(positions)), None
-    histories = (made_on_dask(decay) if made_on_dask is not None
-                 else shopper_histories(ranked[~ranked["user_id"].isin(forgotten)], positions, decay))
+    histories = made(decay)
     return histories, {"decay": decay, "validation_recall_by_decay": by_decay, "weights": check["weights"],
                        "shoppers": len(histories)}
 
@@ -297,12 +293,18 @@ class Stages:
 
 
 def resident_mb() -> int:
-    """This process's resident memory now (Linux's /proc; 0 where there is none)."""
+    """Resident memory of this process and its children (the Dask build's local workers are
+    children), summed: shared library pages count once per process, so it errs high."""
     try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
+        me = psutil.Process()
+        processes = [me, *me.children(recursive=True)]
+    except psutil.Error:
         return 0
-    return pages * os.sysconf("SC_PAGE_SIZE") // 2**20
+    total = 0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):   # a worker may exit between listing and reading
+            total += process.memory_info().rss
+    return total // 2**20
 
 
 def build(settings: Settings, force: bool = False,
@@ -332,15 +334,16 @@ def build(settings: Settings, force: bool = False,
 
 
 def import_baskets(settings: Settings, client, hold_out: Callable[[pd.DataFrame], pd.DataFrame] | None
-                   ) -> tuple[Dataset, distributed.Lines | None, set[str], pd.DataFrame]:
+                   ) -> tuple[Dataset, distributed.Lines | None, pd.DataFrame, set[str], pd.DataFrame]:
     """The dataset (on Dask, its interactions are the quality check's sample and the lines of all
-    stay with the workers), the lines on Dask, the shoppers forgotten, and the checkouts recorded."""
+    stay with the workers), the lines on Dask, the quality check's lines (splits.check_sample), the
+    shoppers forgotten, and the checkouts recorded."""
     recent, forgotten = shopper_state(settings)
     if client is None:
         dataset = load_dataset(settings)
         lines = with_recent(dataset.interactions, recent, dataset.catalog["id"])
         dataset = dataclasses.replace(dataset, interactions=hold_out(lines) if hold_out else lines)
-        return dataset, None, forgotten, recent
+        return dataset, None, check_sample(dataset.interactions, settings.build.check_lines), forgotten, recent
     if settings.source != "generic" or settings.generic_interactions is None or settings.generic_catalog is None:
         raise DataError("recommender.build.engine dask reads recommender.generic.catalog and .interactions (a file or "
                         "a folder of them); use engine: local for other sources")
@@ -354,7 +357,7 @@ def import_baskets(settings: Settings, client, hold_out: Callable[[pd.DataFrame]
         lines.report.rows_read[table], lines.report.rows_kept[table] = n, report.rows_kept[table]
     lines.report.rejected[:0] = report.rejected
     sample = distributed.sample(lines, settings.build.check_lines)
-    return Dataset(catalog=catalog, interactions=sample, report=lines.report), lines, forgotten, recent
+    return Dataset(catalog=catalog, interactions=sample, report=lines.report), lines, sample, forgotten, recent
 
 
 def no_lines() -> pd.DataFrame:
@@ -367,7 +370,7 @@ def full_build(settings: Settings, inputs: increment.Inputs, because: str | None
     """Every stage from the data; `client`: a Dask client for the basket-line steps, None to run them here."""
     stages = Stages()
     with stages("import"):
-        dataset, lines, forgotten, recent = import_baskets(settings, client, hold_out)
+        dataset, lines, checked, forgotten, recent = import_baskets(settings, client, hold_out)
     log.info(dataset.report.summary())
     if dataset.catalog.empty:   # nothing to embed or index: say why instead of failing further on
         reasons = sorted({r for frame in dataset.report.rejected for r in frame.get("reject_reason", [])})
@@ -399,7 +402,7 @@ def full_build(settings: Settings, inputs: increment.Inputs, because: str | None
         neighbour_scores, neighbour_rows = neighbour_table(index, embeddings, settings.index.neighbours)
     positions = {pid: i for i, pid in enumerate(catalog["id"])}
     with stages("evaluate"):   # first: it chooses the co-purchase model on validation baskets
-        metrics = build_metrics(dataset.interactions, positions, (neighbour_scores, neighbour_rows),
+        metrics = build_metrics(checked, positions, (neighbour_scores, neighbour_rows),
                                 catalog["category"].astype(str).to_numpy(), settings)
     with stages("cooccurrence"):
         if lines is None:
@@ -424,9 +427,14 @@ def full_build(settings: Settings, inputs: increment.Inputs, because: str | None
     else:
         log.warning("basket completion not measured: %s", metrics["not_measured"])
     with stages("histories"):
-        histories, personal = serving_histories(
-            dataset.interactions, positions, metrics.get("personal"), forgotten,
-            None if lines is None else lambda decay: distributed.histories(client, lines, positions, decay, forgotten))
+        if lines is None:
+            def made(decay: float) -> ShopperHistories:
+                ranked = ranked_lines(dataset.interactions, positions)
+                return shopper_histories(ranked[~ranked["user_id"].isin(forgotten)], positions, decay)
+        else:
+            def made(decay: float) -> ShopperHistories:
+                return distributed.histories(client, lines, positions, decay, forgotten)
+        histories, personal = serving_histories(checked, positions, metrics.get("personal"), made)
     stages.close()
     timings = stages.timings
     if personal:
@@ -464,9 +472,8 @@ def full_build(settings: Settings, inputs: increment.Inputs, because: str | None
                                       if dataset.report.rules else None)},
         "items": len(catalog), "baskets": int(n_baskets),
         "interactions": len(dataset.interactions) if lines is None else lines.count,
-        "build_engine": ({"engine": "local"} if client is None else
-                         {**distributed.describe(client, settings.build),
-                          "quality_check_lines": len(dataset.interactions)}),
+        "build_engine": {**({"engine": "local"} if client is None else distributed.describe(client, settings.build)),
+                         "quality_check_lines": len(checked)},
         "embedding_model": MODEL_NAME, "embedding_dim": int(embeddings.shape[1]),
         "embedding": {**prepared.report, "key": prepared.key, "max_tokens": settings.embedding.max_tokens},
         "products_embedded": embedded, "products_reused": len(catalog) - embedded,

@@ -104,8 +104,8 @@ class CoPurchaseSettings:
 class BuildEngine:
     """Where the build's basket-line steps run (distributed.py): "local", in the build's process, or
     "dask", as tasks on a Dask cluster (`scheduler`'s address) or, with none, on a local cluster of
-    `workers` processes. With Dask the quality check runs on a sample of shoppers of at most
-    `check_lines` lines (all of them when there are fewer)."""
+    `workers` processes. On either engine the quality check runs on a sample of shoppers of at
+    most `check_lines` lines (all of them when there are fewer; evaluation.splits.check_sample)."""
     engine: str = "local"
     scheduler: str | None = None
     workers: int = 2

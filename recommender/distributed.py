@@ -29,7 +29,7 @@ from dask.distributed import Client, LocalCluster
 from . import cooccurrence
 from .catalog import INTERACTION_COLUMNS, DataError, ImportReport
 from .config import BuildEngine, Settings
-from .evaluation.splits import ranked_lines, shopper_histories
+from .evaluation.splits import ranked_lines, shopper_histories, shoppers_drawn
 from .history import ShopperHistories
 from .importers.generic import read_interactions
 
@@ -103,17 +103,11 @@ def read_lines(client: Client, files: list[Path], known_ids: pd.Series, settings
 
 
 def sample(lines: Lines, limit: int) -> pd.DataFrame:
-    """The lines of a sample of shoppers (guests' baskets by basket) of about `limit` lines, drawn
-    by a hash so that every run draws the same; all the lines when there are no more than `limit`."""
+    """The quality check's lines, drawn as the local build draws them (splits.shoppers_drawn)."""
     if lines.count <= limit:
         return lines.frame.compute().reset_index(drop=True)
     share = limit / lines.count
-
-    def drawn(part: pd.DataFrame) -> pd.DataFrame:
-        who = part["user_id"].where(part["user_id"].ne(""), "basket " + part["basket_id"])
-        return part[pd.util.hash_pandas_object(who, index=False).to_numpy() % 1_000_000 < share * 1_000_000]
-
-    return lines.frame.map_partitions(drawn, meta=KEPT).compute().reset_index(drop=True)
+    return lines.frame.map_partitions(shoppers_drawn, share, meta=KEPT).compute().reset_index(drop=True)
 
 
 def _part_counts(part: pd.DataFrame, positions: dict[str, int]) -> tuple[sp.csr_matrix, int]:

@@ -82,3 +82,23 @@ def shopper_histories(ranked: pd.DataFrame, position: dict[str, int], decay: flo
     split = make_split(ranked, position, holdout=0, decay=decay)
     counts = make_split(ranked, position, holdout=0, decay=1.0).history
     return ShopperHistories.of(split.users, split.history, counts, decay)
+
+
+def shoppers_drawn(lines: pd.DataFrame, share: float) -> pd.DataFrame:
+    """The lines of about `share` of the shoppers (a guest's basket counts as one shopper), drawn by
+    a hash of who they are, so that every run, and every part of the lines on a cluster, draws the
+    same shoppers and each drawn shopper keeps every basket."""
+    if share >= 1:
+        return lines
+    who = lines["user_id"].where(lines["user_id"].ne(""), "basket " + lines["basket_id"].astype(str))
+    drawn = pd.util.hash_pandas_object(who.astype(str), index=False).to_numpy() % 1_000_000 < share * 1_000_000
+    return lines[drawn]
+
+
+def check_sample(lines: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """What the build's quality check reads: all the lines up to `limit`, else the shoppers drawn
+    to make about that many (its figures are estimates; their cost would otherwise grow with every
+    line a shop ever sold)."""
+    if len(lines) <= limit:
+        return lines
+    return shoppers_drawn(lines, limit / len(lines)).reset_index(drop=True)

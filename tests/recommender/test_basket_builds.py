@@ -5,15 +5,16 @@ import dataclasses
 import json
 import shutil
 
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
 
-from recommender import artefacts
+from recommender import artefacts, distributed
 from recommender.build import build, shopper_state, with_recent
-from recommender.catalog import DataError
+from recommender.catalog import DataError, ImportReport
 from recommender.config import BuildEngine
-from recommender.evaluation.splits import ranked_lines, shopper_histories
+from recommender.evaluation.splits import check_sample, ranked_lines, shopper_histories
 from recommender.importers import load_dataset
 from recommender.shopper_state import ShopperState
 from tests.fixture_shop import write_shop
@@ -175,6 +176,34 @@ def test_the_build_on_a_dask_cluster_writes_what_the_local_build_writes(daily_sh
     assert sorted(mine.baskets) == sorted(theirs.baskets)
     same_unit = [state.latest.sort_index().astype("datetime64[ns]") for state in (mine, theirs)]
     pd.testing.assert_series_equal(*same_unit, check_index_type=False)
+
+
+def test_a_shop_with_more_lines_than_the_check_reads_is_checked_on_whole_shoppers_drawn_alike(daily_shop):
+    """Beyond build.check_lines, the quality check reads a hash-drawn share of the shoppers, each
+    with every line (a guest's basket counts as a shopper); the Dask build draws the same ones from
+    its partitions, and the table and histories still come from every line."""
+    settings, days, _ = daily_shop
+    guests = pd.read_csv(days / "2026-01-01.csv", dtype=str).head(300)
+    guests.assign(user_id="", basket_id="g" + guests["basket_id"]).to_csv(days / "2026-01-02.csv", index=False)
+    lines = load_dataset(settings).interactions
+    limit = len(lines) // 3
+    sample = check_sample(lines, limit)
+    assert check_sample(lines, len(lines)) is lines
+    assert 0.5 * limit < len(sample) < 1.5 * limit
+    who = lines["user_id"].where(lines["user_id"].ne(""), lines["basket_id"])
+    drawn = set(sample["user_id"].where(sample["user_id"].ne(""), sample["basket_id"]))
+    assert len(lines[who.isin(drawn)]) == len(sample)
+    assert sample["user_id"].eq("").any() and sample["user_id"].ne("").any()
+
+    parts = distributed.Lines(dd.from_pandas(lines, npartitions=4), len(lines), ImportReport(source="test"))
+    pd.testing.assert_frame_equal(distributed.sample(parts, limit), sample, check_dtype=False)
+
+    manifest = build(dataclasses.replace(settings, build=dataclasses.replace(settings.build, check_lines=limit)),
+                     force=True)
+    assert manifest["build_engine"] == {"engine": "local", "quality_check_lines": len(sample)}
+    assert manifest["interactions"] == len(lines)
+    served_to = artefacts.read(settings.models_dir, settings.index).histories.shoppers
+    assert set(served_to) == set(lines.loc[lines["user_id"].ne(""), "user_id"]) > set(sample["user_id"]) - {""}
 
 
 def test_a_scheduler_that_cannot_be_reached_is_named(daily_shop):
