@@ -352,10 +352,7 @@ def import_baskets(settings: Settings, client, hold_out: Callable[[pd.DataFrame]
     catalog = read_catalog(settings.generic_catalog, report, check_columns(settings.generic_columns),
                            settings.generic_sheet)
     lines = distributed.read_lines(client, table_files(settings.generic_interactions), catalog["id"], settings,
-                                   with_recent(no_lines(), recent, catalog["id"]), report.source)
-    for table, n in report.rows_read.items():
-        lines.report.rows_read[table], lines.report.rows_kept[table] = n, report.rows_kept[table]
-    lines.report.rejected[:0] = report.rejected
+                                   with_recent(no_lines(), recent, catalog["id"]), report)
     sample = distributed.sample(lines, settings.build.check_lines)
     return Dataset(catalog=catalog, interactions=sample, report=lines.report), lines, sample, forgotten, recent
 

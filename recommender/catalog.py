@@ -32,6 +32,14 @@ class ImportReport:
     rules: dict = field(default_factory=dict)            # how fields were chosen where rows disagreed, counted
     disagreements: pd.DataFrame | None = None            # the products whose rows disagreed, and the choice
 
+    def add(self, other: ImportReport) -> None:
+        """Count another part's rows in (a file read elsewhere, e.g. by a Dask worker)."""
+        for table, n in other.rows_read.items():
+            self.rows_read[table] = self.rows_read.get(table, 0) + n
+        for table, n in other.rows_kept.items():
+            self.rows_kept[table] = self.rows_kept.get(table, 0) + n
+        self.rejected.extend(other.rejected)
+
     @property
     def rejected_count(self) -> int:
         return sum(len(r) for r in self.rejected)

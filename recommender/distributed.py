@@ -62,6 +62,12 @@ def describe(client: Client, engine: BuildEngine) -> dict:
             "workers": len(client.scheduler_info()["workers"])}
 
 
+def _shared(client: Client, value: object):
+    """`value` on every worker, as one future. Scattered bare, a dict would become a future per key:
+    a graph of the catalog's size that the scheduler spent minutes ordering at 100k products."""
+    return client.scatter([value], broadcast=True)[0]
+
+
 @dataclass
 class Lines:
     frame: dd.DataFrame        # every validated line, held by the workers
@@ -85,20 +91,16 @@ def _conform(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_lines(client: Client, files: list[Path], known_ids: pd.Series, settings: Settings,
-               extra: pd.DataFrame, source: str) -> Lines:
+               extra: pd.DataFrame, report: ImportReport) -> Lines:
     """The files' lines read and validated by the workers, a task per file, plus `extra` (the
-    service's checkouts, already validated); kept in the workers' memory."""
-    ids = client.scatter(known_ids, broadcast=True)
+    service's checkouts, already validated); kept in the workers' memory. Each file's rows are
+    counted into `report`."""
+    ids = _shared(client, known_ids)
     parts = [dask.delayed(_read_file, nout=2)(path, ids, settings) for path in files]
     frame = dd.from_delayed([p[0] for p in parts] + [dask.delayed(_conform)(extra)], meta=KEPT, verify_meta=False)
     frame = client.persist(frame)
-    report = ImportReport(source=source)
     for part in client.compute([p[1] for p in parts], sync=True):
-        for table, n in part.rows_read.items():
-            report.rows_read[table] = report.rows_read.get(table, 0) + n
-        for table, n in part.rows_kept.items():
-            report.rows_kept[table] = report.rows_kept.get(table, 0) + n
-        report.rejected.extend(part.rejected)
+        report.add(part)
     return Lines(frame, int(frame.shape[0].compute()), report)
 
 
@@ -122,7 +124,7 @@ def _add(a: tuple[sp.csr_matrix, int], b: tuple[sp.csr_matrix, int]) -> tuple[sp
 def co_counts(client: Client, lines: Lines, positions: dict[str, int]) -> tuple[sp.csr_matrix, int]:
     """The co-counts of every basket and how many baskets there are: a partition's baskets are whole
     after the shuffle, so the partitions' counts add up to the whole's."""
-    at = client.scatter(positions, broadcast=True)
+    at = _shared(client, positions)
     by_basket = lines.frame[["basket_id", "product_id"]].shuffle("basket_id")
     parts = [dask.delayed(_part_counts)(p, at) for p in by_basket.to_delayed()]
     while len(parts) > 1:   # a tree, so no worker sums them all
@@ -166,7 +168,7 @@ def histories(client: Client, lines: Lines, positions: dict[str, int], decay: fl
               forgotten: set[str]) -> ShopperHistories:
     """Every shopper's history: a shopper's lines are in one partition after the shuffle, so each
     partition makes whole rows, stacked here in the order the local build writes them."""
-    at = client.scatter(positions, broadcast=True)
+    at = _shared(client, positions)
     by_shopper = lines.frame.shuffle("user_id")
     parts = client.compute([dask.delayed(_part_histories)(p, at, decay, forgotten) for p in by_shopper.to_delayed()],
                            sync=True)
