@@ -24,7 +24,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from dask.distributed import Client, LocalCluster
+from dask.distributed import Client, Future, LocalCluster
 
 from . import cooccurrence
 from .catalog import INTERACTION_COLUMNS, DataError, ImportReport
@@ -62,7 +62,7 @@ def describe(client: Client, engine: BuildEngine) -> dict:
             "workers": len(client.scheduler_info()["workers"])}
 
 
-def _shared(client: Client, value: object):
+def _shared(client: Client, value: object) -> Future:
     """`value` on every worker, as one future. Scattered bare, a dict would become a future per key:
     a graph of the catalog's size that the scheduler spent minutes ordering at 100k products."""
     return client.scatter([value], broadcast=True)[0]
