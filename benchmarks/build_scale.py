@@ -72,9 +72,9 @@ def scaled_shop(products: int, lines: int, out: Path, lines_per_file: int = 1_00
                              "timestamp": when})
 
     rng = np.random.default_rng(seed)
+    copies_of_orders = math.ceil(lines / len(orders))
     per_file = max(1, round(lines_per_file / len(orders)))
-    rounds = np.array_split(rng.permutation(math.ceil(lines / len(orders))),
-                            math.ceil(math.ceil(lines / len(orders)) / per_file))
+    rounds = np.array_split(rng.permutation(copies_of_orders), math.ceil(copies_of_orders / per_file))
     written, baskets, shoppers = 0, 0, 0
     for number, chosen in enumerate(tqdm(rounds, desc="basket files", unit="file")):
         part = pd.concat([copy(int(r)) for r in chosen], ignore_index=True).iloc[:lines - written]
@@ -178,12 +178,12 @@ def main(argv: list[str] | None = None) -> int:
                 added = next_day(lines_file, args.day_share)
                 seconds, code, manifest = run_build(config, folder / "day.log", force=False)
                 step = (manifest.get("increments") or [{}])[-1]
-                # The fair comparison: the same lines rebuilt in full, product vectors reused (as a
-                # shop's full rebuild with an unchanged catalog reuses them).
                 row["increment"] = {"lines": added, "build_s": round(seconds, 1), "exit_code": code,
                                     "folded": bool(step), "stages_s": step.get("timings_s", {}),
                                     "share_of_full": round(seconds / row["build_s"], 3)}
                 if args.rebuild:
+                    # The fair comparison: the same lines rebuilt in full, product vectors reused (as
+                    # a shop's full rebuild with an unchanged catalog reuses them).
                     rebuild_s, rebuild_code, _ = run_build(config, folder / "rebuild.log")
                     row["increment"].update(rebuild_s=round(rebuild_s, 1), rebuild_exit_code=rebuild_code,
                                             share_of_rebuild=round(seconds / rebuild_s, 3))
