@@ -118,7 +118,9 @@ def _compiled(model_file: Path):
     if not model_file.exists():
         raise FileNotFoundError(f"{model_file} is missing: run `make minilm`")
     import openvino as ov
-    compiled = ov.Core().compile_model(str(model_file), "CPU")
+    # f32 everywhere: on a CPU with AVX512-BF16 or AMX OpenVINO would pick bf16, and the vectors, the
+    # thresholds chosen on them and the held-out figures would then change with the machine.
+    compiled = ov.Core().compile_model(str(model_file), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
     return compiled, compiled.output(0)
 
 
