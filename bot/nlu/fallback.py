@@ -9,6 +9,11 @@ part of tests/nlu_heldout (see `make nlu-heldout`).
 A message matching one of `product_questions` ("do you sell ...?") goes to `product_question_intent`
 when that is the likeliest meaning other than declining, at any confidence (see
 `product_questions.py`).
+
+A message whose top intent has a training example within `near_example` cosine of it (the intent
+classifier's `nearest_example`) keeps that intent below the threshold: it says what a known
+example says, however the classifier spread its confidence. "Out of scope" is not kept this way,
+so an unsure shopper still gets the "Did you mean" buttons rather than a refusal.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from .nearest_examples import NEAREST, near_known_example
 from .product_questions import compile_patterns, search_instead
 
 PRODUCT_QUESTION = "product_question"   # set on a message sent to search by its wording
@@ -35,6 +41,7 @@ class ShopFallbackClassifier(FallbackClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {**FallbackClassifier.get_default_config(), "lenient_intents": [], "lenient_threshold": 1.0,
+                "near_example": None,
                 "product_questions": [], "product_question_intent": "search_products"}
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -63,5 +70,7 @@ class ShopFallbackClassifier(FallbackClassifier):
         intent = message.data.get(INTENT) or {}
         if (intent.get(INTENT_NAME_KEY) in self.component_config["lenient_intents"]
                 and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.component_config["lenient_threshold"]):
+            return False
+        if near_known_example(intent.get(INTENT_NAME_KEY), intent.get(NEAREST), self.component_config["near_example"]):
             return False
         return super()._should_fallback(message)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.nlu.nearest_examples import NEAREST
 from bot.nlu.product_questions import compile_patterns
 from tests.nlu_heldout.heldout import (
     CHOOSE_WITH_MARGIN,
@@ -40,6 +41,7 @@ from tests.nlu_heldout.heldout import (
 
 ROOT = Path(__file__).resolve().parents[2]
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 19)]
+NEAR_EXAMPLES = [None, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75]   # None: the threshold alone decides
 
 
 def fallback_settings(config_file: Path) -> Fallback:
@@ -49,7 +51,7 @@ def fallback_settings(config_file: Path) -> Fallback:
     return Fallback(float(c.get("threshold", 0.3)), float(c.get("ambiguity_threshold", 0.1)),
                     frozenset(c.get("lenient_intents", [])), float(c.get("lenient_threshold", 1.0)),
                     compile_patterns(c.get("product_questions", [])),
-                    c.get("product_question_intent", "search_products"))
+                    c.get("product_question_intent", "search_products"), c.get("near_example"))
 
 
 async def parse_all(model: Path, texts: Sequence[str]) -> list[dict]:
@@ -66,31 +68,47 @@ def ranking_of(parsed: dict) -> Ranking:
     return [(r["name"], r["confidence"]) for r in parsed.get("intent_ranking", []) if r["name"] != FALLBACK]
 
 
+def closeness_of(parsed: dict) -> float:
+    """The classifier's top intent's closeness to its nearest training example."""
+    ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != FALLBACK]
+    return ranking[0].get(NEAREST, 0.0) if ranking else 0.0
+
+
 def deployed_intent(parsed: dict) -> str:
     return (parsed.get("intent") or {}).get("name") or FALLBACK
 
 
-def plot(points: Sequence[Point], chosen: Point, configured: float, path: Path) -> None:
+def plot(points: Sequence[Point], chosen: Point, configured: Fallback, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.plot([p.out_of_scope_rejected for p in points], [p.in_scope_accepted for p in points], "o-", ms=3)
-    for p in points[::3]:
-        ax.annotate(f"{p.threshold:.2f}", (p.out_of_scope_rejected, p.in_scope_accepted), fontsize=7,
-                    textcoords="offset points", xytext=(4, -8))
+    for near in dict.fromkeys(p.near_example for p in points):   # one curve per closeness, threshold along it
+        if near not in (None, configured.near_example, chosen.near_example):
+            continue
+        curve = [p for p in points if p.near_example == near]
+        ax.plot([p.out_of_scope_rejected for p in curve], [p.in_scope_accepted for p in curve], "o-", ms=3,
+                label="threshold alone" if near is None else f"and kept from closeness {near:.2f}")
+        for p in curve[::3]:
+            ax.annotate(f"{p.threshold:.2f}", (p.out_of_scope_rejected, p.in_scope_accepted), fontsize=7,
+                        textcoords="offset points", xytext=(4, -8))
     ax.plot([chosen.out_of_scope_rejected], [chosen.in_scope_accepted], "r*", ms=12,
-            label=f"chosen on validation: {chosen.threshold:.2f} (configured {configured:.2f})")
+            label=f"chosen on validation: {describe(chosen.threshold, chosen.near_example)} "
+                  f"(configured {describe(configured.threshold, configured.near_example)})")
     ax.set_xlabel("out-of-scope messages declined")
     ax.set_ylabel("in-scope messages given the right intent")
-    ax.set_title("Fallback threshold trade-off (held-out validation part)")
+    ax.set_title("Fallback trade-off (held-out validation part)")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def describe(threshold: float, near_example: float | None) -> str:
+    return f"{threshold:.2f}" + ("" if near_example is None else f", closeness {near_example:.2f}")
 
 
 def clarified(examples: Sequence[Example], parsed: Sequence[dict], floor: float) -> tuple[int, int]:
@@ -139,15 +157,16 @@ def main(argv: list[str] | None = None) -> int:
     # The sweep simulates the fallback classifier (heldout.decide); at the configured settings it must
     # decide as the deployed model did, or its curve describes some other bot.
     drift = [p["text"] for part in parsed.values() for p in part
-             if decide(ranking_of(p), fallback, p["text"]) != deployed_intent(p)]
+             if decide(ranking_of(p), fallback, p["text"], closeness_of(p)) != deployed_intent(p)]
     if drift:
         print(f"heldout.decide disagrees with the deployed parse on {len(drift)} messages, e.g. {drift[:3]}",
               file=sys.stderr)
         return 2
-    points = sweep(parts["validation"], [ranking_of(p) for p in parsed["validation"]], fallback, THRESHOLDS)
+    points = sweep(parts["validation"], [ranking_of(p) for p in parsed["validation"]], fallback, THRESHOLDS,
+                   [closeness_of(p) for p in parsed["validation"]], NEAR_EXAMPLES)
     chosen = choose_threshold(points, Goals().out_of_scope_rejection + CHOOSE_WITH_MARGIN)
     args.out.mkdir(parents=True, exist_ok=True)
-    plot(points, chosen, fallback.threshold, args.out / "tradeoff.png")
+    plot(points, chosen, fallback, args.out / "tradeoff.png")
 
     test = reports.get("test", reports["validation"])
     from actions.config import settings
@@ -156,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     offers = {part: clarified(parts[part], parsed[part], floor) for part in parts}
     lines = summary_rows(reports) + [f"{'in-scope fallbacks offered the right meaning':44}"
                                      + "".join(f"{f'{hit} of {n}':>12}" for hit, n in offers.values())]
-    lines += ["", f"fallback threshold: configured {fallback.threshold:.2f}, best on validation {chosen.threshold:.2f} "
+    lines += ["", f"fallback threshold: configured {describe(fallback.threshold, fallback.near_example)}, "
+              f"best on validation {describe(chosen.threshold, chosen.near_example)} "
               f"(in-scope right {chosen.in_scope_accepted:.3f}, out-of-scope declined "
               f"{chosen.out_of_scope_rejected:.3f}); ambiguity {fallback.ambiguity:.2f}; "
               f"{', '.join(sorted(fallback.lenient_intents)) or 'no intent'} from {fallback.lenient_threshold:.2f}", "",

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.nlu.nearest_examples import near_known_example
 from bot.nlu.product_questions import search_instead
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -77,18 +78,23 @@ class Fallback:
     lenient_threshold: float = 1.0
     product_questions: tuple[re.Pattern[str], ...] = ()
     product_question_intent: str = "search_products"
+    near_example: float | None = None
 
 
-def decide(ranking: Ranking, fallback: Fallback, text: str = "") -> str:
+def decide(ranking: Ranking, fallback: Fallback, text: str = "", closeness: float = 0.0) -> str:
     """What the fallback classifier makes of a ranking: the top intent, or the fallback when the top
     confidence is under the threshold or the top two are within `ambiguity` of each other (a lenient
-    intent only needs its lower threshold); a product question in `text` goes to search first."""
+    intent only needs its lower threshold, and an intent whose nearest training example is within
+    `near_example` cosine of the message, `closeness`, is kept); a product question in `text` goes
+    to search first."""
     if not ranking or ranking[0][0] is None:
         return FALLBACK
     if search_instead(text, ranking, fallback.product_questions, fallback.product_question_intent):
         return fallback.product_question_intent
     (top, confidence), rest = ranking[0], ranking[1:]
     if top in fallback.lenient_intents and confidence >= fallback.lenient_threshold:
+        return top
+    if near_known_example(top, closeness, fallback.near_example):
         return top
     if confidence < fallback.threshold or (rest and confidence - rest[0][1] < fallback.ambiguity):
         return FALLBACK
@@ -171,11 +177,11 @@ class Goals:
 
 # What main reaches today on the test part, less a little: CI fails below it, so the NLU never
 # silently gets worse while it works toward Goals(). Raise it when the figures rise.
-# The validation part has 60 out-of-scope messages (one is 1.7 %): the threshold must decline this
+# The validation part has 77 out-of-scope messages (one is 1.3 %): the threshold must decline this
 # many of them so that the test part, measured once, keeps the goal of 0.85.
 CHOOSE_WITH_MARGIN = 0.05
-FLOOR = Goals(in_scope_accuracy=0.84, false_rejection=0.11, out_of_scope_rejection=0.87, intent_recall=0.5,
-              non_grocery_accuracy=0.82)   # 0.850 since the validation rule moved the threshold to 0.45
+FLOOR = Goals(in_scope_accuracy=0.86, false_rejection=0.10, out_of_scope_rejection=0.90, intent_recall=0.5,
+              non_grocery_accuracy=0.80)   # main: 0.883 / 0.087 / 0.955 / 0.825 on session 19's 583 messages
 
 
 @dataclass(frozen=True)
@@ -183,27 +189,34 @@ class Point:
     threshold: float
     in_scope_accepted: float     # in-scope messages given their right intent
     out_of_scope_rejected: float
+    near_example: float | None = None
 
 
 def sweep(examples: Sequence[Example], rankings: Sequence[Ranking], fallback: Fallback,
-          thresholds: Iterable[float]) -> list[Point]:
-    """The trade-off between answering shoppers and declining what is not shopping, per threshold
-    (the other settings as configured)."""
+          thresholds: Iterable[float], closeness: Sequence[float] | None = None,
+          near_examples: Iterable[float | None] | None = None) -> list[Point]:
+    """The trade-off between answering shoppers and declining what is not shopping, per threshold and
+    nearest-example closeness (`closeness`: each message's top intent's; the other settings as
+    configured; without `near_examples`, the configured one)."""
+    closeness = closeness or [0.0] * len(examples)
     points = []
-    for t in thresholds:
-        settings = replace(fallback, threshold=t)
-        report = score(examples, [decide(r, settings, e.text) for e, r in zip(examples, rankings)])
-        points.append(Point(round(t, 3), report.in_scope_accuracy, report.out_of_scope_rejection))
+    for near in (fallback.near_example,) if near_examples is None else near_examples:
+        for t in thresholds:
+            settings = replace(fallback, threshold=t, near_example=near)
+            decided = [decide(r, settings, e.text, c) for e, r, c in zip(examples, rankings, closeness, strict=True)]
+            report = score(examples, decided)
+            points.append(Point(round(t, 3), report.in_scope_accuracy, report.out_of_scope_rejection, near))
     return points
 
 
 def choose_threshold(points: Sequence[Point], min_out_of_scope_rejected: float) -> Point:
     """The threshold that answers the most shoppers rightly while declining at least
     `min_out_of_scope_rejected` of the rest; among equals the middle one, so the choice does not sit
-    on the edge of a plateau. With none declining enough, the one that declines most."""
+    on the edge of a plateau (thresholds ordered within each closeness, which keeps the sweep's
+    order). With none declining enough, the one that declines most."""
     feasible = [p for p in points if p.out_of_scope_rejected >= min_out_of_scope_rejected]
     if not feasible:
         return max(points, key=lambda p: (p.out_of_scope_rejected, p.in_scope_accepted))
     best = max(p.in_scope_accepted for p in feasible)
-    tied = sorted((p for p in feasible if p.in_scope_accepted == best), key=lambda p: p.threshold)
+    tied = [p for p in feasible if p.in_scope_accepted == best]
     return tied[len(tied) // 2]

@@ -20,6 +20,7 @@ from tests.nlu_heldout.heldout import (
     load,
     parse_lines,
     score,
+    sweep,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +95,10 @@ def test_decide_follows_the_fallback_classifier():
     assert decide([("search_products", 0.32), ("greet", 0.30)], lenient) == "search_products"
     assert decide([("search_products", 0.29), ("greet", 0.05)], lenient) == FALLBACK
     assert decide([("cancel_order", 0.35), ("greet", 0.05)], lenient) == FALLBACK
+    near = Fallback(0.4, 0.05, near_example=0.6)
+    assert decide([("show_cart", 0.3), ("greet", 0.05)], near, "basket?", closeness=0.62) == "show_cart"
+    assert decide([("show_cart", 0.3), ("greet", 0.05)], near, "basket?", closeness=0.58) == FALLBACK
+    assert decide([("out_of_scope", 0.3), ("greet", 0.05)], near, "weather?", closeness=0.9) == FALLBACK
 
 
 def test_a_product_question_goes_to_search_when_search_is_the_likeliest_shopping_meaning():
@@ -130,6 +135,16 @@ def test_the_threshold_chosen_answers_most_while_declining_enough():
     assert choose_threshold(points, 0.85).threshold == 0.4   # the middle of the best plateau that declines enough
     assert choose_threshold(points, 0.91).threshold == 0.5
     assert choose_threshold(points, 0.99).threshold == 0.6   # nothing declines enough: the one declining most
+
+
+def test_the_sweep_tries_each_closeness_and_the_choice_can_fall_on_one():
+    examples = parse_lines(["show_cart | basket?", "greet | hi", "out_of_scope | weather?"])
+    rankings = [[("show_cart", 0.3), ("greet", 0.1)], [("greet", 0.9)], [("help", 0.35), ("greet", 0.1)]]
+    points = sweep(examples, rankings, Fallback(0.4, 0.05), [0.2, 0.4], closeness=[0.7, 0.9, 0.5],
+                   near_examples=[None, 0.6])
+    assert [(p.near_example, p.threshold) for p in points] == [(None, 0.2), (None, 0.4), (0.6, 0.2), (0.6, 0.4)]
+    chosen = choose_threshold(points, 1.0)   # "weather?" declined and "basket?" kept: only the closeness does both
+    assert (chosen.near_example, chosen.threshold, chosen.in_scope_accepted) == (0.6, 0.4, 1.0)
 
 
 def product_question_patterns() -> list[str]:
