@@ -51,6 +51,10 @@ NOT_HERE_BELOW = 0.50
 # "protein powder"), with no product closer than this.
 MODIFIER_NOT_HERE_BELOW = 0.45
 ALTERNATIVES = 3           # at most this many "closest" products with a "not here" answer
+# A word no product uses that leaves at least UNREAD_SAME of the first UNREAD_PAGE products in place
+# when taken out of the query was not read by the search: the answer says it did not filter on it.
+UNREAD_PAGE = 5
+UNREAD_SAME = 0.6
 PRODUCT_CACHE = 8192     # products whose fields are kept ready (~1 KB each)
 SORT_POOL = 2000         # "cheapest X" orders at most this many of the most relevant matches by price
 # A need ("ingredients for tacos") looks wider than a product search: up to NEED_POOL relevant
@@ -139,6 +143,25 @@ GLUE_WORDS = frozenset({"and", "the", "for", "with", "all", "other"})
 def content_words(text: str) -> list[str]:
     """The words that name things (singular, 3+ letters), in order."""
     return [w for w in (singular(w) for w in re.findall(r"[a-z]{3,}", text.lower())) if w not in GLUE_WORDS]
+
+
+def unread_modifiers(text: str, vocabulary: set[str]) -> tuple[str, ...]:
+    """Words before the thing asked for that no product of the catalog uses ("spicy" in "spicy
+    salsa", "plant based" in "plant based milk"), runs of them kept together, as typed. The search
+    cannot have honoured them, so the answer must say so. The last word is the thing itself, which
+    the embedding may find under another name ("nappies"), so it is never one of them."""
+    words = re.findall(r"[a-z]{3,}", text.lower())
+    last = max((i for i, w in enumerate(words) if singular(w) not in GLUE_WORDS), default=-1)
+    runs: list[str] = []
+    after_unknown = False
+    for word in words[:last]:
+        unknown = singular(word) not in GLUE_WORDS and singular(word) not in vocabulary
+        if unknown and after_unknown:
+            runs[-1] += " " + word
+        elif unknown:
+            runs.append(word)
+        after_unknown = unknown
+    return tuple(runs)
 
 
 def catalog_vocabulary(catalog) -> set[str]:
@@ -380,8 +403,23 @@ class Recommender:
             hits, reasons = self._spread(text, query_vec, with_attributes if not unmet else mask, hits[0][0], k)
             return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet, need=True,
                                 reasons={r: reasons[r] for r, _ in hits[offset:offset + k] if r in reasons})
+        said["unchecked"] += self._unread(text, hits, with_attributes if not unmet else mask)
         hits = self._ordered(hits, parsed.sort)
         return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet)
+
+    def _unread(self, text: str, hits: list[tuple[int, float]], mask: np.ndarray) -> tuple[str, ...]:
+        """The words no product uses (unread_modifiers) that leave the first page mostly as it is
+        without them ("spicy" in "spicy salsa"): the search did not read them, and the answer says
+        so. One that changes the page ("loo" in "loo roll": bread rolls without it) was read as
+        part of a name."""
+        page = {r for r, _ in hits[:UNREAD_PAGE]}
+        unread = []
+        for words in unread_modifiers(text, self.vocabulary) if page else ():
+            rest = without(text, [re.compile(rf"\b{re.escape(words)}\b", re.I)])
+            alone = self._relevant(self.encoder.query(rest), mask, UNREAD_PAGE, UNREAD_PAGE, 0.0)[0] if rest else []
+            if len(page & {r for r, _ in alone[:UNREAD_PAGE]}) >= UNREAD_SAME * len(page):
+                unread.append(words)
+        return tuple(unread)
 
     def is_need(self, query: str, text: str) -> bool:
         """A need or occasion (the shop's cue patterns, read in the whole query), unless what is

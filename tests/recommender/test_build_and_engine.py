@@ -246,12 +246,25 @@ def test_attribute_words_filter_where_products_show_them_and_are_named_where_non
     assert unmet.unmet == ("dark roast",) and "pasta-1" in {engine.ids[r] for r, _ in unmet.items}
 
 
+def test_a_word_no_product_uses_is_named_when_the_search_could_not_read_it(engine):
+    from recommender.engine import unread_modifiers
+    spicy = engine.search("spicy salsa", SearchFilters(), k=5)
+    assert spicy.unchecked == ("spicy",) and spicy.items and not spicy.not_here
+    assert {engine.product(r)["category"] for r, _ in spicy.items} == {"Salsa"}
+    assert engine.search("chunky salsa", SearchFilters(), k=5).unchecked == ()   # the catalog's own word
+    words = {"salsa", "milk", "chip"}
+    assert unread_modifiers("spicy and smoky salsa", words) == ("spicy", "smoky")
+    assert unread_modifiers("plant based milk", words) == ("plant based",)
+    assert unread_modifiers("nappies", words) == ()   # the thing asked for: the embedding may know it by another name
+
+
 def test_a_need_gets_one_of_each_thing_with_why_and_a_product_type_keeps_its_own(engine):
     """The shipped need cues on the fixture shop: "chips and salsa night" is chips, salsa and what they
     are bought with (sour cream, cheese), not three bags of tortilla chips; "tortilla chips" is only chips."""
     night = engine.search("stuff for a chips and salsa night", SearchFilters(), k=4)
     categories = [engine.product(r)["category"] for r, _ in night.items]
     assert night.need and len(set(categories)) == 4, categories
+    assert night.unchecked == ()   # an occasion's words ("night") are not filters it skipped
     assert {"Tortilla Chips", "Salsa"} <= set(categories) and {"Sour Cream", "Shredded Cheese"} & set(categories)
     assert set(night.reasons) == {r for r, _ in night.items}
     assert any(reason.startswith("Often bought with") for reason in night.reasons.values())
