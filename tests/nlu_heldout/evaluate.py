@@ -2,8 +2,9 @@
 
 `rasa test nlu` scores the classifier's top intent and so hides the fallback; this parses every
 message through the trained model (FallbackClassifier included) and counts a fallback or an
-"out of scope" as a rejection. The validation part chooses the fallback threshold (printed next to
-the configured one, with the trade-off plotted); the test part is only measured, and with `--check`
+"out of scope" as a rejection. The validation part chooses the fallback threshold and the closeness
+to a known example that keeps an intent under it (printed next to the configured ones, with the
+trade-off plotted); the test part is only measured, and with `--check`
 its figures are gated on issue 16's goals (`--check goals`) or on what main reached (`--check floor`, CI).
 
     python -m tests.nlu_heldout.evaluate [--model PATH] [--out results/nlu_heldout] [--check goals|floor]
