@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
 
 from . import artefacts
 from .blend import (
@@ -138,6 +139,14 @@ class CartAnswer:
 
 
 GLUE_WORDS = frozenset({"and", "the", "for", "with", "all", "other"})
+# Words that praise, size, count or say whose rather than what ("nice", "big", "dozen", "usual"):
+# no catalog filters on them, so a search that did not read them has nothing to own up to.
+NOT_ATTRIBUTES = frozenset({
+    "nice", "good", "great", "lovely", "tasty", "yummy", "delicious", "decent", "quality", "best", "better",
+    "favourite", "favorite", "perfect", "proper", "fancy", "posh", "special", "cheap", "cheaper", "cheapest",
+    "big", "bigger", "small", "smaller", "large", "little", "huge", "tiny", "mini", "dozen", "pair", "bunch",
+    "lot", "lots", "plenty", "extra", "usual", "normal", "everyday", "same", "really", "super", "pretty",
+    "kind", "sort", "type", "today", "tonight", "week", "weekly"})
 
 
 def content_words(text: str) -> list[str]:
@@ -149,13 +158,15 @@ def unread_modifiers(text: str, vocabulary: set[str]) -> tuple[str, ...]:
     """Words before the thing asked for that no product of the catalog uses ("spicy" in "spicy
     salsa", "plant based" in "plant based milk"), runs of them kept together, as typed. The search
     cannot have honoured them, so the answer must say so. The last word is the thing itself, which
-    the embedding may find under another name ("nappies"), so it is never one of them."""
+    the embedding may find under another name ("nappies"), so it is never one of them; nor is a
+    word that praises, sizes or counts ("some nice bread", "a few bananas"), which no shop filters on."""
     words = re.findall(r"[a-z]{3,}", text.lower())
     last = max((i for i, w in enumerate(words) if singular(w) not in GLUE_WORDS), default=-1)
     runs: list[str] = []
     after_unknown = False
     for word in words[:last]:
-        unknown = singular(word) not in GLUE_WORDS and singular(word) not in vocabulary
+        unknown = singular(word) not in vocabulary and not (
+            singular(word) in GLUE_WORDS or word in ENGLISH_STOP_WORDS or word in NOT_ATTRIBUTES)
         if unknown and after_unknown:
             runs[-1] += " " + word
         elif unknown:

@@ -256,6 +256,7 @@ def test_a_word_no_product_uses_is_named_when_the_search_could_not_read_it(engin
     assert unread_modifiers("spicy and smoky salsa", words) == ("spicy", "smoky")
     assert unread_modifiers("plant based milk", words) == ("plant based",)
     assert unread_modifiers("nappies", words) == ()   # the thing asked for: the embedding may know it by another name
+    assert unread_modifiers("some really nice big salsa", words) == ()   # praise, size and filler filter nothing
 
 
 def test_a_need_gets_one_of_each_thing_with_why_and_a_product_type_keeps_its_own(engine):
