@@ -105,18 +105,21 @@ class BuildEngine:
     """Where the build's basket-line steps run (distributed.py): "local", in the build's process, or
     "dask", as tasks on a Dask cluster (`scheduler`'s address) or, with none, on a local cluster of
     `workers` processes. On either engine the quality check runs on a sample of shoppers of at
-    most `check_lines` lines (all of them when there are fewer; evaluation.splits.check_sample)."""
+    most `check_lines` lines (all of them when there are fewer; evaluation.splits.check_sample). The
+    local engine makes the shoppers' histories for a hash-drawn group of shoppers of about
+    `history_part_lines` lines at a time (evaluation.splits.histories_by_parts)."""
     engine: str = "local"
     scheduler: str | None = None
     workers: int = 2
     check_lines: int = 5_000_000
+    history_part_lines: int = 5_000_000
     connect_timeout_s: float = 20.0
 
     def __post_init__(self) -> None:
         if self.engine not in ("local", "dask"):
             raise ValueError(f"build.engine must be 'local' or 'dask', got {self.engine!r}")
-        if self.workers < 1 or self.check_lines < 1:
-            raise ValueError("build.workers and build.check_lines must be at least 1")
+        if self.workers < 1 or self.check_lines < 1 or self.history_part_lines < 1:
+            raise ValueError("build.workers, build.check_lines and build.history_part_lines must be at least 1")
 
 
 @dataclass(frozen=True)

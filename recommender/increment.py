@@ -31,7 +31,7 @@ from . import artefacts, cooccurrence
 from .artefacts import BuildState
 from .catalog import ImportReport
 from .config import CoPurchaseSettings
-from .evaluation.splits import make_split, ranked_lines
+from .evaluation.splits import history_matrices, ranked_lines
 from .history import ShopperHistories
 
 
@@ -118,17 +118,16 @@ def folded_histories(old: ShopperHistories, lines: pd.DataFrame, positions: dict
                                    sp.csr_matrix((old.counts[:].astype(np.float32), *rows), shape=shape), old.decay)
     ranked = ranked[~ranked["user_id"].isin(forgotten)]
     decay = old.decay
-    new = make_split(ranked, positions, holdout=0, decay=decay)
-    new_counts = make_split(ranked, positions, holdout=0, decay=1.0).history.tocoo()
-    new_weights = new.history.tocoo()
-    users = sorted(set(old.shoppers) | set(new.users))
+    new_users, new_weights, new_counts = history_matrices(ranked, positions, decay)
+    new_weights, new_counts = new_weights.tocoo(), new_counts.tocoo()
+    users = sorted(set(old.shoppers) | set(new_users))
     at = {u: i for i, u in enumerate(users)}
     steps = ranked.groupby("user_id")["back"].max().add(1).reindex(old.shoppers).fillna(0).to_numpy()
     scale = np.power(np.float32(decay), steps.astype(np.float32))
     indptr = np.asarray(old.weights.indptr)
     old_rows = np.repeat(np.arange(len(old.shoppers)), np.diff(indptr))
     old_to_new = np.array([at[u] for u in old.shoppers], dtype=np.int64)
-    new_to_new = np.array([at[u] for u in new.users], dtype=np.int64)
+    new_to_new = np.array([at[u] for u in new_users], dtype=np.int64)
     rows = np.concatenate([old_to_new[old_rows], new_to_new[new_weights.row]])
     cols = np.concatenate([old.weights.indices[:], new_weights.col])
     weights = np.concatenate([old.weights.data[:] * scale[old_rows], new_weights.data]).astype(np.float32)

@@ -14,7 +14,7 @@ from recommender import artefacts, distributed
 from recommender.build import build, shopper_state, with_recent
 from recommender.catalog import DataError, ImportReport
 from recommender.config import BuildEngine
-from recommender.evaluation.splits import check_sample, ranked_lines, shopper_histories
+from recommender.evaluation.splits import check_sample, histories_by_parts, ranked_lines, shopper_histories
 from recommender.importers import load_dataset
 from recommender.shopper_state import ShopperState
 from tests.fixture_shop import write_shop
@@ -204,6 +204,24 @@ def test_a_shop_with_more_lines_than_the_check_reads_is_checked_on_whole_shopper
     assert manifest["interactions"] == len(lines)
     served_to = artefacts.read(settings.models_dir, settings.index).histories.shoppers
     assert set(served_to) == set(lines.loc[lines["user_id"].ne(""), "user_id"]) > set(sample["user_id"]) - {""}
+
+
+def test_histories_made_a_group_of_shoppers_at_a_time_are_the_histories_made_at_once(daily_shop):
+    settings, _, _ = daily_shop
+    dataset = load_dataset(settings)
+    positions = {pid: i for i, pid in enumerate(dataset.catalog["id"])}
+    lines = dataset.interactions
+    whole = shopper_histories(ranked_lines(lines, positions), positions, 0.8)
+    forgotten = {whole.shoppers[0]}
+    in_parts = histories_by_parts(lines, positions, 0.8, parts=3, forgotten=forgotten)
+    assert in_parts.shoppers == whole.shoppers[1:] and in_parts.decay == 0.8
+    assert_same_histories(by_shopper(in_parts), {s: r for s, r in by_shopper(whole).items() if s not in forgotten})
+
+    build(settings)   # and through the build: three groups of shoppers serve what one would
+    at_once = by_shopper(artefacts.read(settings.models_dir, settings.index).histories)
+    build(dataclasses.replace(settings, build=dataclasses.replace(settings.build, history_part_lines=len(lines) // 3)),
+          force=True)
+    assert_same_histories(by_shopper(artefacts.read(settings.models_dir, settings.index).histories), at_once)
 
 
 def test_a_scheduler_that_cannot_be_reached_is_named(daily_shop):
