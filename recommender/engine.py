@@ -156,7 +156,7 @@ def content_words(text: str) -> list[str]:
 
 def unread_modifiers(text: str, vocabulary: set[str]) -> tuple[str, ...]:
     """Words before the thing asked for that no product of the catalog uses ("spicy" in "spicy
-    salsa", "plant based" in "plant based milk"), runs of them kept together, as typed. The search
+    salsa", "plant based" in "plant based milk"), runs of them kept together, in lower case. The search
     cannot have honoured them, so the answer must say so. The last word is the thing itself, which
     the embedding may find under another name ("nappies"), so it is never one of them; nor is a
     word that praises, sizes or counts ("some nice bread", "a few bananas"), which no shop filters on."""

@@ -6,7 +6,8 @@ later ones are not used at all, so weights tuned on validation never see a test 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -97,11 +98,14 @@ def histories_by_parts(lines: pd.DataFrame, position: dict[str, int], decay: flo
     """shopper_histories of all `lines` but the forgotten shoppers', made for one hash-drawn group of
     shoppers at a time (each shopper whole in one group): ranking the lines then holds a `parts`-th
     of them at once, which at 50M lines was the build's peak. The same histories, in the same order."""
-    group = pd.util.hash_pandas_object(lines["user_id"], index=False).to_numpy() % max(parts, 1)
+    if parts > 1:
+        group = pd.util.hash_pandas_object(lines["user_id"], index=False).to_numpy() % parts
+        groups: Iterable[pd.DataFrame] = (lines[group == part] for part in range(parts))
+    else:
+        groups = [lines]
     users: list[str] = []
     weights, counts = [], []
-    for part in range(max(parts, 1)):
-        some = lines[group == part] if parts > 1 else lines
+    for some in groups:
         ranked = ranked_lines(some[~some["user_id"].isin(forgotten)] if forgotten else some, position)
         if ranked is None:
             continue
@@ -110,7 +114,7 @@ def histories_by_parts(lines: pd.DataFrame, position: dict[str, int], decay: flo
         weights.append(part_weights)
         counts.append(part_counts)
     if not users:
-        return ShopperHistories.empty(len(position))
+        return replace(ShopperHistories.empty(len(position)), decay=decay)
     order = np.argsort(np.asarray(users, dtype=object), kind="stable")
     return ShopperHistories.of([users[i] for i in order], sp.vstack(weights).tocsr()[order],
                                sp.vstack(counts).tocsr()[order], decay)

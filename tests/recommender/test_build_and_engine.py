@@ -74,7 +74,9 @@ def test_a_shop_without_baskets_builds_and_says_quality_was_not_measured(shop, t
     empty = tmp_path / "interactions.csv"
     empty.write_text("basket_id,product_id,timestamp\n")
     models = start_from(settings.models_dir, tmp_path / "models")   # reuse the embeddings
-    manifest = build(dataclasses.replace(settings, generic_interactions=empty, models_dir=models))
+    # its own checkout store: the shared fixture shop's holds whatever checkouts other tests recorded
+    manifest = build(dataclasses.replace(settings, generic_interactions=empty, models_dir=models,
+                                         state_db=tmp_path / "state.db"))
     metrics = manifest["metrics"]
     assert metrics["cases"] == 0 and metrics["methods"] == {}
     assert metrics["not_measured"].startswith("no held-out basket with two or more products (0 basket lines")
