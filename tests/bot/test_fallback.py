@@ -8,6 +8,7 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.fallback import PRODUCT_QUESTION, ShopFallbackClassifier
+from bot.nlu.nearest_examples import NEAREST
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,8 +21,9 @@ def classifier() -> ShopFallbackClassifier:
     return ShopFallbackClassifier(config)
 
 
-def parsed(classifier: ShopFallbackClassifier, text: str, ranking: list[tuple[str, float]]) -> Message:
-    intents = [{"name": n, "confidence": c} for n, c in ranking]
+def parsed(classifier: ShopFallbackClassifier, text: str, ranking: list[tuple]) -> Message:
+    """`ranking`: (intent, confidence) or (intent, confidence, closeness to its nearest example)."""
+    intents = [{"name": n, "confidence": c, **({NEAREST: rest[0]} if rest else {})} for n, c, *rest in ranking]
     message = Message(data={"text": text, "intent": dict(intents[0]), "intent_ranking": intents})
     return classifier.process([message])[0]
 
@@ -39,3 +41,15 @@ def test_other_low_confidence_messages_still_fall_back(classifier):
     assert message.get("intent")["name"] == "nlu_fallback" and not message.get(PRODUCT_QUESTION)
     search = parsed(classifier, "lawn mowers", [("search_products", 0.31), ("out_of_scope", 0.20)])
     assert search.get("intent")["name"] == "search_products"   # the lower bar for a search
+
+
+def test_an_unsure_message_close_to_a_known_example_keeps_its_intent(classifier):
+    near = classifier.component_config["near_example"]
+    assert near is not None and classifier.component_config["threshold"] > 0.35
+
+    def decided(ranking: list[tuple[str, float, float]]) -> str:
+        return parsed(classifier, "basket?", ranking).get("intent")["name"]
+
+    assert decided([("show_cart", 0.35, near + 0.01), ("complete_cart", 0.15, 0.4)]) == "show_cart"
+    assert decided([("show_cart", 0.35, near - 0.01), ("complete_cart", 0.15, 0.4)]) == "nlu_fallback"
+    assert decided([("out_of_scope", 0.35, 0.95), ("help", 0.15, 0.4)]) == "nlu_fallback"

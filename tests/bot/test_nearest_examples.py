@@ -1,12 +1,9 @@
-"""Closeness to the nearest training example: computed, saved with the model, read back, and used by
-the fallback classifier with config.yml's settings."""
+"""Closeness to the nearest training example: computed, saved with the model and read back (the
+fallback classifier's use of it is in test_fallback.py)."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -16,11 +13,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix
 
-from bot.nlu.fallback import ShopFallbackClassifier
 from bot.nlu.intent_classifier import SentenceIntentClassifier
 from bot.nlu.nearest_examples import NEAREST, NearestExamples, near_known_example
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_each_intent_gets_the_cosine_of_its_closest_example():
@@ -69,25 +63,3 @@ def test_the_trained_classifier_ranks_with_closeness_and_keeps_it_in_the_saved_m
     ranking = {r["name"]: r[NEAREST] for r in message.get("intent_ranking")}
     assert ranking == pytest.approx({"show_cart": 1.0, "greet": 0.0})
     assert message.get("intent")[NEAREST] == pytest.approx(ranking[message.get("intent")["name"]])
-
-
-@pytest.fixture(scope="module")
-def fallback() -> ShopFallbackClassifier:
-    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    settings = next(c for c in pipeline if c["name"].endswith("ShopFallbackClassifier"))
-    return ShopFallbackClassifier({**ShopFallbackClassifier.get_default_config(),
-                                   **{k: v for k, v in settings.items() if k != "name"}})
-
-
-def _decided(fallback: ShopFallbackClassifier, ranking: list[tuple[str, float, float]]) -> str:
-    intents = [{"name": n, "confidence": c, NEAREST: near} for n, c, near in ranking]
-    message = Message(data={TEXT: "basket?", "intent": dict(intents[0]), "intent_ranking": intents})
-    return fallback.process([message])[0].get("intent")["name"]
-
-
-def test_an_unsure_message_close_to_a_known_example_keeps_its_intent(fallback):
-    near = fallback.component_config["near_example"]
-    assert near is not None and fallback.component_config["threshold"] > 0.35
-    assert _decided(fallback, [("show_cart", 0.35, near + 0.01), ("complete_cart", 0.15, 0.4)]) == "show_cart"
-    assert _decided(fallback, [("show_cart", 0.35, near - 0.01), ("complete_cart", 0.15, 0.4)]) == "nlu_fallback"
-    assert _decided(fallback, [("out_of_scope", 0.35, 0.95), ("help", 0.15, 0.4)]) == "nlu_fallback"

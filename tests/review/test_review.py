@@ -11,8 +11,8 @@ import urllib.request
 import uuid
 
 import sqlalchemy as sa
-import yaml
 
+from tests.nlu_heldout.evaluate import fallback_settings
 from tests.processes import BOT_BIN, ROOT, service_env
 from tests.stack import MODEL, Shopper, Staff
 
@@ -32,11 +32,6 @@ def listed(staff: Staff, **filters) -> list[str]:
         cursor = page["next"]
         if cursor is None:
             return found
-
-
-def fallback_threshold() -> float:
-    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    return float(next(c for c in pipeline if c["name"].endswith("FallbackClassifier"))["threshold"])
 
 
 def ours(found: list[str], conversations) -> set[str]:
@@ -61,7 +56,8 @@ def test_filters_return_the_conversations_they_should(filled):
     assert ours(listed(rita, fallback="yes"), c) == {c.confused}
     assert c.confused not in listed(rita, fallback="no")
     assert ours(listed(rita, handoff="yes"), c) == {c.human}
-    fallback_score = fallback_threshold()   # Rasa gives a fallback parse the threshold as its confidence
+    # Rasa gives a fallback parse the threshold as its confidence
+    fallback_score = fallback_settings(ROOT / "config.yml").threshold
     assert ours(listed(rita, max_confidence=f"{fallback_score + 0.05:.2f}"), c) == {c.confused}
     assert c.confused not in listed(rita, min_confidence=f"{fallback_score + 0.1:.2f}")
     shopper = [x for x in rita.call("GET", "/api/review/conversations?intent=apply_coupon")[1]["items"]
