@@ -4,7 +4,8 @@ A search for the wrong words costs the shopper one "nothing like that here" answ
 ("Sorry, I didn't get that") for a product they named costs the sale. So a message whose top
 intent is one of `lenient_intents` is kept from `lenient_threshold` up, while every other intent
 (cancel an order, apply a coupon, ...) still needs `threshold`. Both were chosen on the validation
-part of tests/nlu_heldout (see `make nlu-heldout`).
+part of tests/nlu_heldout (see `make nlu-heldout`). A message without a letter or digit ("???")
+never gets the lower bar: it names nothing to search for.
 
 A message matching one of `product_questions` ("do you sell ...?") goes to `product_question_intent`
 when that is the likeliest meaning other than declining, at any confidence (see
@@ -31,7 +32,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from .nearest_examples import NEAREST, near_known_example
-from .product_questions import compile_patterns, search_instead
+from .product_questions import compile_patterns, holds_a_word, search_instead
 
 PRODUCT_QUESTION = "product_question"   # set on a message sent to search by its wording
 
@@ -69,7 +70,8 @@ class ShopFallbackClassifier(FallbackClassifier):
             return False
         intent = message.data.get(INTENT) or {}
         if (intent.get(INTENT_NAME_KEY) in self.component_config["lenient_intents"]
-                and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.component_config["lenient_threshold"]):
+                and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.component_config["lenient_threshold"]
+                and holds_a_word(message.get(TEXT) or "")):
             return False
         if near_known_example(intent.get(INTENT_NAME_KEY), intent.get(NEAREST), self.component_config["near_example"]):
             return False

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 DECLINED = frozenset({"out_of_scope", "nlu_fallback"})
+WORD = re.compile(r"[^\W_]")   # a letter or a digit, in any script
 
 
 def compile_patterns(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
@@ -26,3 +27,9 @@ def search_instead(text: str, ranking: Sequence[tuple[str, float]], patterns: Se
         return False
     in_scope = [name for name, _ in ranking if name not in DECLINED]
     return bool(in_scope) and in_scope[0] == target
+
+
+def holds_a_word(text: str) -> bool:
+    """Whether a message could name something to search for: "???" or "!!" names nothing, though the
+    classifier, having nothing to go on, ranks search first for them."""
+    return bool(WORD.search(text))

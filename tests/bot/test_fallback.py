@@ -41,6 +41,8 @@ def test_other_low_confidence_messages_still_fall_back(classifier):
     assert message.get("intent")["name"] == "nlu_fallback" and not message.get(PRODUCT_QUESTION)
     search = parsed(classifier, "lawn mowers", [("search_products", 0.31), ("out_of_scope", 0.20)])
     assert search.get("intent")["name"] == "search_products"   # the lower bar for a search
+    marks = parsed(classifier, "???", [("search_products", 0.34), ("affirm", 0.11)])
+    assert marks.get("intent")["name"] == "nlu_fallback"        # but only for something with a word in it
 
 
 def test_an_unsure_message_close_to_a_known_example_keeps_its_intent(classifier):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.nlu.nearest_examples import near_known_example
-from bot.nlu.product_questions import search_instead
+from bot.nlu.product_questions import holds_a_word, search_instead
 
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
@@ -84,15 +84,15 @@ class Fallback:
 def decide(ranking: Ranking, fallback: Fallback, text: str = "", closeness: float = 0.0) -> str:
     """What the fallback classifier makes of a ranking: the top intent, or the fallback when the top
     confidence is under the threshold or the top two are within `ambiguity` of each other (a lenient
-    intent only needs its lower threshold, and an intent whose nearest training example is within
-    `near_example` cosine of the message, `closeness`, is kept); a product question in `text` goes
-    to search first."""
+    intent only needs its lower threshold when `text` holds a word, and an intent whose nearest
+    training example is within `near_example` cosine of the message, `closeness`, is kept); a
+    product question in `text` goes to search first."""
     if not ranking or ranking[0][0] is None:
         return FALLBACK
     if search_instead(text, ranking, fallback.product_questions, fallback.product_question_intent):
         return fallback.product_question_intent
     (top, confidence), rest = ranking[0], ranking[1:]
-    if top in fallback.lenient_intents and confidence >= fallback.lenient_threshold:
+    if top in fallback.lenient_intents and confidence >= fallback.lenient_threshold and holds_a_word(text):
         return top
     if near_known_example(top, closeness, fallback.near_example):
         return top

@@ -92,9 +92,10 @@ def test_decide_follows_the_fallback_classifier():
     assert decide([("greet", 0.50), ("thank", 0.47)], plain) == FALLBACK     # ambiguous
     assert decide([], plain) == FALLBACK
     lenient = Fallback(0.4, 0.05, frozenset({"search_products"}), 0.3)
-    assert decide([("search_products", 0.32), ("greet", 0.30)], lenient) == "search_products"
-    assert decide([("search_products", 0.29), ("greet", 0.05)], lenient) == FALLBACK
-    assert decide([("cancel_order", 0.35), ("greet", 0.05)], lenient) == FALLBACK
+    assert decide([("search_products", 0.32), ("greet", 0.30)], lenient, "socks") == "search_products"
+    assert decide([("search_products", 0.29), ("greet", 0.05)], lenient, "socks") == FALLBACK
+    assert decide([("cancel_order", 0.35), ("greet", 0.05)], lenient, "stop it") == FALLBACK
+    assert decide([("search_products", 0.32), ("greet", 0.30)], lenient, "???") == FALLBACK   # names nothing
     near = Fallback(0.4, 0.05, near_example=0.6)
     assert decide([("show_cart", 0.3), ("greet", 0.05)], near, "basket?", closeness=0.62) == "show_cart"
     assert decide([("show_cart", 0.3), ("greet", 0.05)], near, "basket?", closeness=0.58) == FALLBACK
