@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,13 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9']+", plain)) or plain
 
 
-def _training_messages() -> set[str]:
-    messages = set()
-    for path in (ROOT / "data").rglob("*.yml"):
+def _training_messages() -> list[str]:
+    messages = []
+    for path in sorted((ROOT / "data").rglob("*.yml")):
         for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []):
             for line in str(block.get("examples", "")).splitlines():
                 if line.strip().startswith("- "):
-                    messages.add(_words(line.strip()[2:]))
+                    messages.append(_words(line.strip()[2:]))
     return messages
 
 
@@ -67,9 +68,15 @@ def test_validation_and_test_parts_do_not_share_a_message(parts):
 def test_no_held_out_message_is_a_training_example(parts):
     """The held-out set measures what the model was not shown: a training example that says the same
     words as a held-out message turns that message into a recall test, so it must not exist."""
-    trained = _training_messages()
+    trained = set(_training_messages())
     shared = sorted({e.text for part in parts.values() for e in part if _words(e.text) in trained})
     assert not shared, f"in data/ and in tests/nlu_heldout/: {shared}"
+
+
+def test_no_training_example_is_written_twice():
+    """Rasa trains on one copy; a second only makes the data look bigger than it is (33 had crept in)."""
+    twice = sorted(m for m, n in Counter(_training_messages()).items() if n > 1)
+    assert not twice, f"written more than once in data/: {twice}"
 
 
 def test_a_malformed_line_is_named_with_its_place():
