@@ -180,8 +180,8 @@ class Goals:
 # The validation part has 77 out-of-scope messages (one is 1.3 %): the threshold must decline this
 # many of them so that the test part, measured once, keeps the goal of 0.85.
 CHOOSE_WITH_MARGIN = 0.05
-FLOOR = Goals(in_scope_accuracy=0.86, false_rejection=0.10, out_of_scope_rejection=0.90, intent_recall=0.5,
-              non_grocery_accuracy=0.80)   # main: 0.883 / 0.087 / 0.955 / 0.825 on session 19's 583 messages
+FLOOR = Goals(in_scope_accuracy=0.90, false_rejection=0.06, out_of_scope_rejection=0.89, intent_recall=0.5,
+              non_grocery_accuracy=0.86)   # main: 0.922 / 0.044 / 0.919 / 0.925 on session 20's 583 messages
 
 
 @dataclass(frozen=True)
