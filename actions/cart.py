@@ -7,6 +7,7 @@ from . import replies
 from .base import Context, ShopAction, brief, entity, user_text, utter_products
 from .cart_lines import add_item, cart_total, match_cart_line, parse_ordinals, parse_quantity, remove_item
 from .config import settings
+from .search_replies import say_search, search_page
 from .targets import Targets, find_targets
 
 YES_NO = replies.buttons(("Yes please", "/affirm"), ("No thanks", "/deny"))
@@ -187,6 +188,14 @@ class ActionCompleteCart(ShopAction):
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         answer = await ctx.cart_turn(k=settings().results_per_page, deals=True)
         cart, items = await ctx.cart(), answer["suggestions"]  # each suggestion carries its coupon codes
+        text = user_text(ctx.tracker)
+        if text and not cart:
+            # An empty cart has nothing to complete, but "what do I need for tacos" says what the
+            # shopping is for: when the shop's search reads the message as a need, answer that.
+            found = await search_page(ctx, text, {}, 0)
+            if found.get("need") and found["items"]:
+                say_search(ctx, dispatcher, text, {}, 0, found)
+                return
         if not items:
             dispatcher.utter_message(text="I have no suggestions for this cart right now.")
             return

@@ -319,3 +319,17 @@ def test_a_size_nothing_comes_in_is_said_and_the_other_sizes_shown(recommender):
     assert messages[0]["text"] == "I don't have “salsa” in 24 oz; here it is in other sizes."
     assert {e["product_id"] for e in messages[1]["attachment"]["payload"]["elements"]} == {"salsa-1", "salsa-2"}
     assert "size" not in slots["search_filters"]
+
+
+def test_an_empty_cart_asked_what_a_need_takes_answers_the_need(recommender):
+    """"What do I need for tacos" with nothing in the cart reads as "complete my cart" as much as a
+    search: there is nothing to complete, so the need is answered; a plain "what else" is not a need."""
+    messages, slots = turn(ActionCompleteCart(), "what do I need for a chips and salsa night?", "complete_cart")
+    assert "a few different things" in messages[0]["text"]
+    assert len({p["id"].split("-")[0] for p in slots["last_results"]}) >= 4
+    plain, _ = turn(ActionCompleteCart(), "what else should I get", "complete_cart", sender="plain-empty")
+    assert plain[0]["text"].startswith("Your cart is empty; here is what shoppers buy most:")
+    cart = {"cart": [{"id": "salsa-1", "qty": 1, "title": "Chunky Salsa, 16 oz", "price": 2.99}]}
+    full, _ = turn(ActionCompleteCart(), "what do I need for a chips and salsa night?", "complete_cart", slots=cart,
+                   sender="full-cart")
+    assert full[0]["text"].startswith("To go with your chunky salsa")
