@@ -35,6 +35,27 @@ def test_manifest_records_data_versions_and_timings(shop):
     assert popular[0]["id"] in {"salsa-1", "milk-1", "filter-1", "sauce-1", "parm-1", "chips-1"}
 
 
+def test_memory_counts_a_page_shared_with_a_forked_child_once():
+    """A child forked for a moment (the encoder's export forks a dozen) maps all of the build's
+    pages; summed resident sizes counted them twice, which made the encoder stage look like the peak."""
+    import multiprocessing
+    import time
+
+    from recommender.build import resident_mb
+
+    held = np.ones(400 * 2**20 // 8)   # 400 MB the child shares, never writes
+    before = resident_mb()
+    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,))
+    child.start()
+    try:
+        time.sleep(0.5)
+        during = resident_mb()
+    finally:
+        child.kill()
+        child.join()
+    assert held.sum() > 0 and during - before < 200
+
+
 def test_rebuild_with_unchanged_inputs_is_a_no_op(shop):
     # Built first, so checkouts other tests recorded in the shared state (inputs too) are in.
     before = build(shop[1])
