@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import platform
+import re
 import shutil
 import sys
 import threading
@@ -261,8 +262,10 @@ def serving_histories(checked: pd.DataFrame, positions: dict[str, int], check: d
 
 class Stages:
     """The build's stages: one progress bar over them (the long ones show their own inside), and
-    each one's wall time and peak resident memory for the manifest (sampled every 50 ms, because
-    the process's lifetime peak cannot say which stage reached it)."""
+    each one's wall time and peak memory for the manifest. This process's peak is the kernel's
+    high-water mark, reset at each stage's start (exact: a sampler misses a peak that comes and goes
+    between two samples, or while another thread holds the GIL, as a pandas concat does); its child
+    processes' (a Dask build's workers) is sampled every 50 ms and added."""
     NAMES = ("import", "encoder", "embed", "types", "index", "neighbours", "evaluate", "cooccurrence", "histories")
 
     def __init__(self) -> None:
@@ -270,21 +273,28 @@ class Stages:
         self.peak_mb: dict[str, int] = {}
         self.bar = tqdm(total=len(self.NAMES), desc="build", unit="stage", leave=False)
         self._peak = 0
+        self._children = 0
         self._done = threading.Event()
         threading.Thread(target=self._sample, name="build-memory", daemon=True).start()
 
     def _sample(self) -> None:
         while not self._done.wait(0.05):
-            self._peak = max(self._peak, resident_mb())
+            children = children_mb()
+            self._children = max(self._children, children)
+            self._peak = max(self._peak, own_mb() + children)
 
     @contextlib.contextmanager
     def __call__(self, name: str):
         self.bar.set_description(f"build: {name}")
         started = time.perf_counter()
-        self._peak = resident_mb()
+        reset_own_peak()
+        self._children = children_mb()
+        self._peak = own_mb() + self._children
         yield
         self.timings[f"{name}_s"] = time.perf_counter() - started
-        self.peak_mb[name] = max(self._peak, resident_mb())
+        own_peak = own_peak_mb()
+        exact = own_peak + self._children if own_peak is not None else 0
+        self.peak_mb[name] = max(self._peak, own_mb() + children_mb(), exact)
         self.bar.update()
 
     def close(self) -> None:
@@ -292,23 +302,51 @@ class Stages:
         self.bar.close()
 
 
-def resident_mb() -> int:
-    """Memory of this process and its children (the Dask build's local workers are children): their
-    proportional set sizes summed, which share a page among the processes that map it. Resident
-    sizes summed counted a shared page once per process: the encoder's export forks a dozen short
-    children, each briefly showing all of the build's pages, so the encoder stage read 8 GB at 10M
-    lines of which 2.4 GB were real. Where the system gives no proportional size, resident size."""
-    try:
-        me = psutil.Process()
-        processes = [me, *me.children(recursive=True)]
-    except psutil.Error:
-        return 0
+def _pss_mb(processes: list[psutil.Process]) -> int:
+    """Proportional set sizes summed: a page mapped by n processes counts 1/n in each. Resident
+    sizes summed counted it once per process: the encoder's export forks a dozen short children,
+    each briefly showing all of the build's pages, so the encoder stage read 8 GB at 10M lines of
+    which 2.2 GB were real. Where the system gives no proportional size, resident size."""
     total = 0
     for process in processes:
         with contextlib.suppress(psutil.Error):   # a worker may exit between listing and reading
             info = process.memory_full_info()
             total += getattr(info, "pss", info.rss)
     return total // 2**20
+
+
+def own_mb() -> int:
+    return _pss_mb([psutil.Process()])
+
+
+def children_mb() -> int:
+    """Memory of this process's children (the Dask build's local workers)."""
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return 0
+    return _pss_mb(children)
+
+
+def resident_mb() -> int:
+    """Memory of this process and its children."""
+    return own_mb() + children_mb()
+
+
+def reset_own_peak() -> None:
+    """Start this process's high-water mark again (Linux: writing 5 to clear_refs resets VmHWM)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def own_peak_mb() -> int | None:
+    """This process's resident high-water mark since reset_own_peak, where the system keeps one."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return int(found.group(1)) // 1024 if found else None
 
 
 def build(settings: Settings, force: bool = False,

@@ -56,6 +56,20 @@ def test_memory_counts_a_page_shared_with_a_forked_child_once():
     assert held.sum() > 0 and during - before < 200
 
 
+def test_a_stage_counts_memory_that_came_and_went_inside_it():
+    """The kernel's high-water mark, reset per stage: a peak between two samples is not missed."""
+    from recommender.build import Stages, own_mb
+
+    stages = Stages()
+    before = own_mb()
+    with stages("import"):
+        assert np.ones(300 * 2**20 // 8).sum() > 0   # 300 MB, gone before the stage ends
+    with stages("encoder"):
+        pass
+    stages.close()
+    assert stages.peak_mb["import"] - before >= 250 > stages.peak_mb["encoder"] - before
+
+
 def test_rebuild_with_unchanged_inputs_is_a_no_op(shop):
     # Built first, so checkouts other tests recorded in the shared state (inputs too) are in.
     before = build(shop[1])
