@@ -316,6 +316,7 @@ def _pss_mb(processes: list[psutil.Process]) -> int:
 
 
 def own_mb() -> int:
+    """Memory of this process now."""
     return _pss_mb([psutil.Process()])
 
 
