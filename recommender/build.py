@@ -306,7 +306,7 @@ def _pss_mb(processes: list[psutil.Process]) -> int:
     """Proportional set sizes summed: a page mapped by n processes counts 1/n in each. Resident
     sizes summed counted it once per process: the encoder's export forks a dozen short children,
     each briefly showing all of the build's pages, so the encoder stage read 8 GB at 10M lines of
-    which 2.2 GB were real. Where the system gives no proportional size, resident size."""
+    which at most 3.3 GB were real. Where the system gives no proportional size, resident size."""
     total = 0
     for process in processes:
         with contextlib.suppress(psutil.Error):   # a worker may exit between listing and reading
