@@ -294,7 +294,7 @@ class Stages:
         self.timings[f"{name}_s"] = time.perf_counter() - started
         own_peak = own_peak_mb()
         exact = own_peak + self._children if own_peak is not None else 0
-        self.peak_mb[name] = max(self._peak, own_mb() + children_mb(), exact)
+        self.peak_mb[name] = max(self._peak, resident_mb(), exact)
         self.bar.update()
 
     def close(self) -> None:
