@@ -133,9 +133,12 @@ def score(examples: Sequence[Example], decided: Sequence[str]) -> Report:
     pairs = list(zip(examples, decided, strict=True))
     inside = [(e, d) for e, d in pairs if e.in_scope]
     outside = [(e, d) for e, d in pairs if not e.in_scope]
-    by_label: dict[str, list[bool]] = {}
+    # Recall per intent: a message that is truly either of two intents counts for each of them
+    # (answered rightly by either); a pair of intents is not an intent with a recall of its own.
+    by_intent: dict[str, list[bool]] = {}
     for e, d in pairs:
-        by_label.setdefault(e.label, []).append(is_right(e, d))
+        for intent in e.intents:
+            by_intent.setdefault(intent, []).append(is_right(e, d))
     return Report(
         n=len(pairs),
         accuracy=_share([is_right(e, d) for e, d in pairs]),
@@ -146,7 +149,7 @@ def score(examples: Sequence[Example], decided: Sequence[str]) -> Report:
         out_of_scope_rejection=_share([d in REJECTIONS for _, d in outside]),
         non_grocery_n=sum(e.non_grocery for e in examples),
         non_grocery_accuracy=_share([is_right(e, d) for e, d in pairs if e.non_grocery]),
-        recall={label: (_share(hits), len(hits)) for label, hits in sorted(by_label.items())},
+        recall={intent: (_share(hits), len(hits)) for intent, hits in sorted(by_intent.items())},
         misses=[(e.label, d, e.text) for e, d in pairs if not is_right(e, d)],
     )
 

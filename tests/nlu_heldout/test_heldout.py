@@ -137,6 +137,14 @@ def test_fallback_counts_against_in_scope_and_for_out_of_scope():
     assert any("false rejection" in u for u in unmet) and any("search_products recall" in u for u in unmet)
 
 
+def test_a_message_that_is_either_of_two_intents_counts_for_each_of_them():
+    examples = parse_lines(["add_to_cart | put it in", "choose_product | the red one",
+                            "add_to_cart/choose_product | I'll go for the big one"])
+    report = score(examples, ["add_to_cart", FALLBACK, "choose_product"])
+    assert report.recall == {"add_to_cart": (1.0, 2), "choose_product": (0.5, 2)}
+    assert not any("/" in u for u in Goals().unmet(report))
+
+
 def test_the_threshold_chosen_answers_most_while_declining_enough():
     points = [Point(0.2, 0.95, 0.70), Point(0.3, 0.93, 0.86), Point(0.4, 0.93, 0.90), Point(0.5, 0.93, 0.92),
               Point(0.6, 0.80, 0.97)]
