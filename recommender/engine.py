@@ -214,6 +214,7 @@ class Recommender:
         self.ids = cat["id"].astype(str).to_numpy()
         self.position = {pid: i for i, pid in enumerate(self.ids)}
         self.titles = cat["title"].to_numpy()
+        self.real_words = encoder.whole_words() if encoder else frozenset()
         self.name_words = WordIndex.of(cat["title"].astype(str) + " " + cat["category"].astype(str))   # "but not"
         self.attributes = {name: re.compile(pattern, re.I) for name, pattern in settings.attributes.items()}
         # Each attribute word's products, found now: the first search naming one would otherwise scan
@@ -252,7 +253,7 @@ class Recommender:
                          for f in PUBLIC_FIELDS}
         self.vocabulary = catalog_vocabulary(cat)
         self.speller = Speller.of(cat["title"].astype(str) + " " + cat["category"].astype(str) + " "
-                                  + cat["description"].astype(str), encoder.whole_words() if encoder else ())
+                                  + cat["description"].astype(str), self.real_words)
         # Reading a product's ten fields costs ~10 us and every card shown needs one; suggestions
         # keep coming back to the same best sellers, so the recent ones are remembered.
         self._product_fields = functools.lru_cache(maxsize=PRODUCT_CACHE)(self._read_product)
@@ -519,8 +520,15 @@ class Recommender:
         description, which may mention what a product goes with."""
         found = np.zeros(len(self.ids), dtype=bool)
         for words in filter(None, (content_words(phrase) for phrase in phrases)):
-            found |= functools.reduce(np.logical_and, (self.name_words.starting_with(w) for w in words))
+            found |= functools.reduce(np.logical_and, (self._naming_word(w) for w in words))
         return found
+
+    def _naming_word(self, word: str) -> np.ndarray:
+        """Products whose name holds `word` or a label's shortening of it ("Choc Chip" for
+        "without chocolate")."""
+        names = self.name_words
+        return functools.reduce(np.logical_or, (names.starting_with(a) for a in names.abbreviations_of(
+            word, self.real_words)), names.starting_with(word))
 
     def similar(self, product_id: str, k: int) -> list[tuple[int, float]]:
         row = self.rows_for([product_id])[0]

@@ -44,6 +44,17 @@ class WordIndex:
         return cls(vocabulary[order], np.searchsorted(words, np.arange(len(order) + 1)),
                    (keys % max(len(texts), 1)).astype(np.int32), len(texts))
 
+    def abbreviations_of(self, word: str, real_words: frozenset[str], shortest: int = 4) -> list[str]:
+        """The index's words that shorten `word` as labels do ("choc" for "chocolate"): a first part of
+        it at least `shortest` letters long that is no word in its own right ("pine" is, for
+        "pineapple"; `real_words`: the language model's whole words)."""
+        return [word[:n] for n in range(shortest, len(word))
+                if word[:n] not in real_words and self._holds(word[:n])]
+
+    def _holds(self, word: str) -> bool:
+        at = np.searchsorted(self.words, word)
+        return bool(at < len(self.words) and self.words[at] == word)
+
     def starting_with(self, prefix: str) -> np.ndarray:
         """A mask of the products with a word that starts with `prefix` ("chip": chips, chipotle)."""
         low, high = np.searchsorted(self.words, [prefix, prefix + "\uffff"])

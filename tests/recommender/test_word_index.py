@@ -19,3 +19,12 @@ def test_words_of_a_phrase_are_found_together_in_any_order():
     index = WordIndex.of(TEXTS)
     both = index.starting_with("chicken") & index.starting_with("soup")
     assert np.flatnonzero(both).tolist() == [2]
+
+
+def test_a_label_shortening_of_a_word_is_found_but_a_real_word_is_not_one():
+    index = WordIndex.of(pd.Series(["Cookies Choc Chip", "Pine Nuts", "Chocolate Milk", "Veg Soup"]))
+    real = frozenset({"pine", "chocolate", "nuts"})
+    assert index.abbreviations_of("chocolate", real) == ["choc"]
+    assert index.abbreviations_of("pineapple", real) == []     # "pine" is a word of its own
+    assert index.abbreviations_of("vegetable", real) == []     # three letters are too few to tell
+    assert index.abbreviations_of("choc", real) == []          # a word is not its own shortening
