@@ -73,6 +73,23 @@ def test_iso_timestamps_and_missing_ones_need_no_format(tmp_path):
     assert dataset.interactions["timestamp"].notna().tolist() == [True, True, False]
 
 
+def test_a_folder_of_files_is_validated_file_by_file_and_counted_whole(tmp_path):
+    catalog, _ = _shop_with_timestamps(tmp_path, [])
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    (folder / "day1.csv").write_text("basket_id,product_id,timestamp\nb1,p1,2011-01-14\nb1,ghost,2011-01-14\n")
+    (folder / "day2.csv").write_text("basket_id,product_id,timestamp\nb2,p2,2011-01-15\n,p1,2011-01-15\n"
+                                     "b3,p1,2011-01-16\n")
+    dataset = load_generic(catalog, folder)
+    assert dataset.interactions["basket_id"].tolist() == ["b1", "b2", "b3"]
+    assert dataset.report.rows_read["interactions"] == 5 and dataset.report.rows_kept["interactions"] == 3
+    assert sorted(pd.concat(dataset.report.rejected)["reject_reason"]) == ["missing basket_id",
+                                                                          "product_id not in the catalog"]
+    (folder / "day3.csv").write_text("basket_id,product_id,timestamp\nb4,p1,01/12/2010 08:26\n")
+    with pytest.raises(DataError, match=r"^day3\.csv: interactions: 1 of 1 timestamps are not ISO 8601"):
+        load_generic(catalog, folder)
+
+
 def test_missing_required_column_is_a_clear_error(tmp_path):
     (tmp_path / "c.csv").write_text("id,name\n1,Salsa\n")
     (tmp_path / "i.csv").write_text("basket_id,product_id\n")
