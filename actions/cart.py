@@ -92,13 +92,26 @@ async def settle_choice(ctx: Context, dispatcher: CollectingDispatcher, pending:
     ctx.set("offer", "complete_cart")
 
 
+async def show_chosen(ctx: Context, dispatcher: CollectingDispatcher) -> None:
+    """"The fourth one" with no question pending picks from the page last shown: that product, with
+    its card's buttons, rather than "I'm not sure what you're choosing"."""
+    shown = ctx.last_results()
+    chosen_id = pick_option(shown, user_text(ctx.tracker), entity(ctx.tracker, "product_id")) if shown else None
+    found = (await ctx.rec.lookup([chosen_id]))["items"] if chosen_id else []
+    if not found:
+        dispatcher.utter_message(text="Sorry, I'm not sure which one you mean. Say e.g. \"the second one\", "
+                                      "or tell me what you're looking for.")
+        return
+    utter_products(ctx, dispatcher, replies.product_details(found[0]), found)
+
+
 class ActionChooseProduct(ShopAction):
     NAME = "action_choose_product"
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         pending = ctx.tracker.get_slot("pending_choice")
         if not pending:
-            dispatcher.utter_message(text="Sorry, I'm not sure what you're choosing. What would you like to do?")
+            await show_chosen(ctx, dispatcher)
             return
         chosen_id = pick_option(pending["options"], user_text(ctx.tracker), entity(ctx.tracker, "product_id"))
         if chosen_id is None:

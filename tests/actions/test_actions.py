@@ -1,6 +1,7 @@
 """Actions run as Rasa would run them, against the real recommender service on loopback."""
 from actions.cart import (
     ActionAddToCart,
+    ActionChooseProduct,
     ActionCompleteCart,
     ActionRemoveFromCart,
     ActionShowCart,
@@ -49,6 +50,20 @@ def test_answer_to_which_one_is_understood_even_when_read_as_a_search(recommende
                            slots={"pending_choice": pending})
     assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("chips-1", 2)] and slots["pending_choice"] is None
     assert messages[0]["text"].startswith("Thanks, noted 2 x Tortilla Chips, 13 oz")
+
+
+def test_choosing_with_no_question_pending_shows_the_product_picked_from_the_last_page(recommender):
+    shown = [{"id": "chips-1", "title": "Tortilla Chips, 13 oz", "price": 3.49, "brand": "Fiesta"},
+             {"id": "salsa-1", "title": "Chunky Salsa, 16 oz", "price": 2.99, "brand": ""}]
+    messages, slots = turn(ActionChooseProduct(), "that second one looks right", "choose_product",
+                           slots={"last_results": shown})
+    assert messages[0]["text"].startswith("Chunky Salsa, 16 oz by ")
+    cards = messages[0]["attachment"]["payload"]["elements"]
+    assert [c["product_id"] for c in cards] == ["salsa-1"]
+    assert cards[0]["buttons"][0]["payload"] == '/add_to_cart{"product_id": "salsa-1"}'
+    assert "cart" not in slots                    # looking at a product does not put it in the cart
+    unclear, _ = turn(ActionChooseProduct(), "the blue one", "choose_product", slots={"last_results": shown})
+    assert unclear[0]["text"].startswith("Sorry, I'm not sure which one you mean.")
 
 
 def test_unknown_words_are_named(recommender):
