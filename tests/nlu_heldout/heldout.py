@@ -184,7 +184,7 @@ class Goals:
 # many of them so that the test part, measured once, keeps the goal of 0.85.
 CHOOSE_WITH_MARGIN = 0.05
 FLOOR = Goals(in_scope_accuracy=0.90, false_rejection=0.06, out_of_scope_rejection=0.89, intent_recall=0.5,
-              non_grocery_accuracy=0.86)   # main: 0.919 / 0.047 / 0.919 / 0.912 on session 20's 583 messages
+              non_grocery_accuracy=0.86)   # main: 0.910 / 0.053 / 0.934 / 0.892 on session 21's 664 messages
 
 
 @dataclass(frozen=True)
