@@ -3,6 +3,7 @@ the products. Search and its refinements answer with it, and so does "complete m
 empty cart's message names what the shopping is for."""
 from __future__ import annotations
 
+import difflib
 import re
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -43,9 +44,13 @@ def _order_words(result: dict) -> str:
 
 
 def _respelled(typed: str, spelled: str) -> str:
-    """“shampo” as “shampoo”: the words the search corrected (it replaces words one for one)."""
-    pairs = [(a, b) for a, b in zip(re.findall(r"[A-Za-z]+", typed), re.findall(r"[A-Za-z]+", spelled)) if a != b]
-    return " and ".join(f"“{a}” as “{b}”" for a, b in pairs) or f"that as “{spelled}”"
+    """“shampo” as “shampoo”, “kitchen roll” as “paper towels”: the runs of words the search read
+    otherwise (a typo is one word for one, a shopper's phrase for the catalog's may differ in length)."""
+    said, read = re.findall(r"[A-Za-z]+", typed), re.findall(r"[A-Za-z]+", spelled)
+    pairs = [(" ".join(said[i1:i2]), " ".join(read[j1:j2]))
+             for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=said, b=read, autojunk=False).get_opcodes()
+             if op != "equal"]
+    return " and ".join(f"“{a}” as “{b}”" for a, b in pairs if a and b) or f"that as “{spelled}”"
 
 
 async def search_page(ctx: Context, query: str, filters: dict, offset: int) -> dict:

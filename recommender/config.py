@@ -162,6 +162,8 @@ class Settings:
     # Patterns that make a query a need or occasion ("ingredients for tacos"): its first page is
     # spread over product types. Matched in the query only (Python's re).
     needs: tuple[str, ...] = ()
+    # Shoppers' words -> the catalog's ("nappies": diapers), used where the catalog lacks the first.
+    synonyms: dict[str, str] = field(default_factory=dict)
     currency: Currency = field(default_factory=Currency)   # the shop's (top-level `currency:`)
 
 
@@ -227,6 +229,7 @@ def load_settings(path: Path | None = None) -> Settings:
         limits=Limits(**raw.get("limits", {})),
         attributes=attribute_patterns(raw.get("search", {}).get("attributes") or {}, file.path),
         needs=need_patterns(raw.get("search", {}).get("needs") or [], file.path),
+        synonyms=synonym_pairs(raw.get("search", {}).get("synonyms") or {}, file.path),
         currency=load_currency(file),
     )
 
@@ -264,6 +267,15 @@ def attribute_patterns(raw: dict, where: Path) -> dict[str, str]:
             raise config.ConfigError(f"{where}: recommender.search.attributes.{name}: {error}") from error
         patterns[str(name)] = str(pattern)
     return patterns
+
+
+def synonym_pairs(raw: dict, where: Path) -> dict[str, str]:
+    """recommender.search.synonyms: the shopper's words -> the catalog's, both plain text."""
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip()
+                                            for k, v in raw.items()):
+        raise config.ConfigError(f"{where}: recommender.search.synonyms must map a shopper's words to the "
+                                 "catalog's, e.g. {nappies: diapers, kitchen roll: paper towels}")
+    return {k.strip(): v.strip() for k, v in raw.items()}
 
 
 def need_patterns(raw: list, where: Path) -> tuple[str, ...]:

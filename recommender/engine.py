@@ -36,6 +36,7 @@ from .mentions import Mention, MentionResolver, phrase_key, singular
 from .query_parser import SIZE_TOLERANCE, QueryConstraints, Size, parse_query, parse_size, without
 from .spelling import Speller
 from .spread import is_need, need_scores, spread_order
+from .synonyms import Synonyms
 from .vector_index import search as index_search
 from .word_index import WordIndex
 
@@ -101,7 +102,7 @@ class SearchResult:
     unmet: tuple[str, ...] = ()         # attribute words some products have, but none like the query
     unmet_size: str | None = None       # a size nothing like the query comes in: `items` are other sizes
     need: bool = False                  # an occasion or meal: the first page spreads over product types
-    spelled_as: str | None = None       # the query with typos corrected ("spagetti" -> "spaghetti"), if any
+    spelled_as: str | None = None       # the query with typos corrected and synonyms read ("nappies" -> "diapers")
     reasons: dict[int, str] = field(default_factory=dict)   # catalog row -> why it is there (needs)
 
 
@@ -252,6 +253,8 @@ class Recommender:
         self._columns = {f: self.ids if f == "id" else self.titles if f == "title" else _field_column(cat[f])
                          for f in PUBLIC_FIELDS}
         self.vocabulary = catalog_vocabulary(cat)
+        self.synonyms = Synonyms.of(settings.synonyms, self._names_a_product,
+                                    lambda meant: set(content_words(meant)) <= self.vocabulary)
         self.speller = Speller.of(cat["title"].astype(str) + " " + cat["category"].astype(str) + " "
                                   + cat["description"].astype(str), self.real_words)
         # Reading a product's ten fields costs ~10 us and every card shown needs one; suggestions
@@ -345,7 +348,7 @@ class Recommender:
         return self._attribute_rows[name]
 
     def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
-        spelled = self.speller.correct(query)
+        spelled = self.synonyms.apply(self.speller.correct(query))
         parsed = parse_query(spelled, self.known_colors, self.attributes, self.settings.currency)
         # A query that is exactly a category's name ("ground coffee") wants that category only, and
         # a size that size. When that leaves nothing, the size goes first ("64 oz orange juice": the
@@ -522,6 +525,12 @@ class Recommender:
         for words in filter(None, (content_words(phrase) for phrase in phrases)):
             found |= functools.reduce(np.logical_and, (self._naming_word(w) for w in words))
         return found
+
+    def _names_a_product(self, phrase: str) -> bool:
+        """Whether some product's name and type hold every word of `phrase` as a word of its own."""
+        words = content_words(phrase)
+        return not words or bool(functools.reduce(
+            np.logical_and, (self.name_words.naming(w, singular) for w in words)).any())
 
     def _naming_word(self, word: str) -> np.ndarray:
         """Products whose name holds `word` or a label's shortening of it ("Choc Chip" for

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +55,17 @@ class WordIndex:
     def _holds(self, word: str) -> bool:
         at = np.searchsorted(self.words, word)
         return bool(at < len(self.words) and self.words[at] == word)
+
+    def naming(self, word: str, singular: Callable[[str], str]) -> np.ndarray:
+        """A mask of the products with `word` itself in any number ("chip": chips, not chipotle;
+        "mince": not mincemeat), `singular` reducing the index's words as `word` was reduced."""
+        stem = word[:-1] or word   # "berry" is in "berries"
+        low, high = np.searchsorted(self.words, [stem, stem + "\uffff"])
+        mask = np.zeros(self.size, dtype=bool)
+        for at in range(low, high):
+            if singular(self.words[at]) == word:
+                mask[self.rows[self.starts[at]:self.starts[at + 1]]] = True
+        return mask
 
     def starting_with(self, prefix: str) -> np.ndarray:
         """A mask of the products with a word that starts with `prefix` ("chip": chips, chipotle)."""

@@ -114,8 +114,10 @@ ACTION_TIMEOUT_S = 5
 KEPT_ORDER_FORMAT = r"\bORD-\d{4}-\d{4}-\d{4}\b"
 
 
-def _project_needs(project: Path) -> list[str]:
-    return list(config.load(project / "cartwise.yml").section("recommender")["search"]["needs"])
+def _project_search(project: Path) -> dict:
+    """The shipped need cues ("stuff for a party" is a need) and shoppers' words ("crisps")."""
+    search = config.load(project / "cartwise.yml").section("recommender")["search"]
+    return {"needs": list(search["needs"]), "synonyms": dict(search["synonyms"])}
 
 
 def write_config(
@@ -143,7 +145,7 @@ def write_config(
   cooccurrence: {{neighbours: 50, shrinkage: 2}}
   blend: {{tune: false}}   # 600 baskets are too few to choose weights on: tests see the configured blend
   index: {{neighbours: 20}}   # narrower than the 27 products, so complete-the-cart reads the table
-  search: {{needs: {json.dumps(_project_needs(project))}}}   # the shipped cues: "stuff for a party" is a need
+  search: {json.dumps(_project_search(project))}
 actions:
   port: {ports['actions']}
   recommender_url: http://127.0.0.1:{ports['recommender']}

@@ -250,7 +250,7 @@ async def search(request: web.Request) -> web.Response:
             "unmet": list(result.unmet),   # attribute words some products show, none like the query
             "unmet_size": result.unmet_size,   # a size nothing like the query comes in: items are other sizes
             "need": result.need,   # an occasion or meal: the first page spreads over product types
-            "spelled_as": result.spelled_as,   # the query with typos corrected against the catalog's words
+            "spelled_as": result.spelled_as,   # typos corrected and synonyms read, against the catalog's words
             "items": [product_json(request, engine, row, score=round(score, 4),
                                    **({"reason": result.reasons[row]} if row in result.reasons else {}))
                       for row, score in result.items],

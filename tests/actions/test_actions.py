@@ -146,6 +146,12 @@ def test_a_typo_is_searched_as_the_catalog_word_and_the_shopper_is_told(recommen
     assert not any("I read" in (m.get("text") or "") for m in cheaper)   # said once, not at every refine
 
 
+def test_a_shoppers_own_word_for_a_product_is_read_as_the_shops_and_the_shopper_is_told(recommender):
+    messages, slots = turn(ActionSearchProducts(), "got any crisps", "search_products")
+    assert messages[0]["text"] == "(I read “crisps” as “potato chips”.)"
+    assert {p["id"].split("-")[0] for p in slots["last_results"]} == {"potato"}
+
+
 def test_search_then_cheaper_stays_cheaper(recommender):
     _, slots = turn(ActionSearchProducts(), "ground coffee", "search_products")
     assert {p["id"] for p in slots["last_results"]} >= {"coffee-1", "coffee-2", "coffee-3"}

@@ -102,3 +102,13 @@ def test_an_attribute_pattern_that_is_not_a_regular_expression_is_named_at_start
     with pytest.raises(config.ConfigError, match="recommender.search.attributes.decaf"):
         load_settings(path)
     assert "gluten free" in load_settings().attributes   # the project's file names the common ones
+
+
+def test_synonyms_must_map_words_to_words(tmp_path):
+    from recommender.config import load_settings
+    path = tmp_path / "cartwise.yml"
+    for bad in ("[nappies, diapers]", "{nappies: ''}", "{nappies: [diapers]}"):
+        path.write_text(f"recommender: {{search: {{synonyms: {bad}}}}}\n")
+        with pytest.raises(config.ConfigError, match="recommender.search.synonyms must map a shopper's words"):
+            load_settings(path)
+    assert load_settings().synonyms["kitchen roll"] == "paper towels"   # the project's file lists the common ones

@@ -317,6 +317,12 @@ def test_a_typo_is_searched_as_the_catalog_word_and_said(engine):
     assert engine.search("tortilla chips", SearchFilters(), k=3).spelled_as is None
 
 
+def test_a_shoppers_own_word_is_searched_as_the_catalogs_and_said(engine):
+    crisps = engine.search("crisps", SearchFilters(), k=3)   # cartwise.yml's synonyms: crisps -> potato chips
+    assert crisps.spelled_as == "potato chips" and not crisps.not_here
+    assert {engine.product(r)["category"] for r, _ in crisps.items} == {"Potato Chips"}
+
+
 def test_a_catalog_with_no_usable_product_is_refused_with_the_reasons(shop, tmp_path):
     import pytest
 

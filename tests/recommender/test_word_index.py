@@ -28,3 +28,11 @@ def test_a_label_shortening_of_a_word_is_found_but_a_real_word_is_not_one():
     assert index.abbreviations_of("pineapple", real) == []     # "pine" is a word of its own
     assert index.abbreviations_of("vegetable", real) == []     # three letters are too few to tell
     assert index.abbreviations_of("choc", real) == []          # a word is not its own shortening
+
+
+def test_a_word_itself_in_any_number_is_not_a_longer_word_that_starts_with_it():
+    from recommender.mentions import singular
+    index = WordIndex.of(TEXTS)
+    assert index.naming("chip", singular).tolist() == [True, False, False, True, False]   # not chipotle
+    assert index.naming("soup", singular).tolist() == [False, False, True, False, False]
+    assert not index.naming("chick", singular).any()
