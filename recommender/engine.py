@@ -348,7 +348,8 @@ class Recommender:
         return self._attribute_rows[name]
 
     def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
-        spelled = self.synonyms.apply(self.speller.correct(query))
+        # The shop's own list first: the speller would guess "mince" is "minced" before it is read.
+        spelled = self.speller.correct(self.synonyms.apply(query))
         parsed = parse_query(spelled, self.known_colors, self.attributes, self.settings.currency)
         # A query that is exactly a category's name ("ground coffee") wants that category only, and
         # a size that size. When that leaves nothing, the size goes first ("64 oz orange juice": the
