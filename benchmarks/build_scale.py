@@ -160,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (INSTACART / "order_lines_593_users.csv").exists():
         raise SystemExit(f"needs the Instacart data in {INSTACART} (see ../shared/data/README.md)")
+    if args.work:   # a folder named for the shops and builds is made, not a reason to stop
+        args.work.mkdir(parents=True, exist_ok=True)
     rows = []
     with tempfile.TemporaryDirectory(dir=args.work) as work:
         for products, lines in args.scale or [(100_000, 1_000_000), (100_000, 10_000_000)]:

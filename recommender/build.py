@@ -452,6 +452,7 @@ def full_build(settings: Settings, inputs: increment.Inputs, because: str | None
         if lines is None:
             baskets = cooccurrence.basket_matrix(dataset.interactions, positions)
             co, n_baskets = cooccurrence.co_counts(baskets), baskets.shape[0]
+            del baskets   # the fit reads the co-counts only (at 50M lines the matrix holds 0.4 GB)
             state = increment.state_of(dataset.interactions, co) if hold_out is None else None
         else:
             co, n_baskets = distributed.co_counts(client, lines, positions)

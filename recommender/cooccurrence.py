@@ -20,15 +20,20 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.linalg import lapack
 
+from .catalog import positions_in
 from .config import CoPurchaseSettings
 
 
 def basket_matrix(interactions: pd.DataFrame, item_position: dict[str, int]) -> sp.csr_matrix:
     """Binary baskets x items matrix (an item bought twice in one basket counts once), baskets in
     order of first appearance. Factorised on the Arrow column, not sorted as Python strings by
-    np.unique: at 10M lines 0.65 s against 26 s."""
-    items = interactions["product_id"].map(item_position).to_numpy()
-    basket_rows, baskets = pd.factorize(interactions["basket_id"])
+    np.unique: at 10M lines 0.65 s against 26 s. Every line's product must be in `item_position`."""
+    items = positions_in(interactions["product_id"], item_position)
+    if (items < 0).any():
+        raise KeyError(f"{int((items < 0).sum())} basket line(s) name a product that is not in the catalog")
+    codes, baskets = pd.factorize(interactions["basket_id"])
+    basket_rows = codes.astype(np.int32)   # half the memory of pandas' int64 codes at 50M lines
+    del codes
     matrix = sp.csr_matrix(
         (np.ones(len(items), dtype=np.float32), (basket_rows, items)),
         shape=(len(baskets), len(item_position)),

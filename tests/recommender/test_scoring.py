@@ -1,6 +1,7 @@
 """Co-purchase similarity and the blend, on small hand-made data."""
 import numpy as np
 import pandas as pd
+import pytest
 import scipy.sparse as sp
 
 from recommender.blend import (
@@ -13,6 +14,7 @@ from recommender.blend import (
     history_scores,
     reason_text,
 )
+from recommender.catalog import positions_in
 from recommender.config import BlendWeights
 from recommender.cooccurrence import (
     basket_matrix,
@@ -53,6 +55,18 @@ def test_duplicate_lines_in_a_basket_count_once():
     matrix = basket_matrix(data, POS)
     assert matrix.sum() == 2
     np.testing.assert_allclose(popularity(co_counts(matrix), matrix.shape[0])[:2], [1.0, 1.0])
+
+
+def test_a_line_of_a_product_not_in_the_catalog_is_refused_with_a_count():
+    data = baskets([["chips", "salsa"], ["chips", "caviar"], ["truffles"]])
+    with pytest.raises(KeyError, match="2 basket line"):
+        basket_matrix(data, POS)
+
+
+def test_positions_in_maps_ids_whatever_order_the_positions_were_given_in():
+    ids = pd.Series(["salsa", "caviar", "chips", None, "salsa"], dtype=object)
+    assert positions_in(ids, {"salsa": 7, "chips": 2}).tolist() == [7, -1, 2, -1, 7]
+    assert positions_in(pd.Series([], dtype="string"), POS).tolist() == []
 
 
 def test_top_k_keeps_the_largest_per_row():
