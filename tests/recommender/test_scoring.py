@@ -67,6 +67,7 @@ def test_positions_in_maps_ids_whatever_order_the_positions_were_given_in():
     ids = pd.Series(["salsa", "caviar", "chips", None, "salsa"], dtype=object)
     assert positions_in(ids, {"salsa": 7, "chips": 2}).tolist() == [7, -1, 2, -1, 7]
     assert positions_in(pd.Series([], dtype="string"), POS).tolist() == []
+    assert positions_in(ids, {}).tolist() == [-1] * 5
 
 
 def test_top_k_keeps_the_largest_per_row():
