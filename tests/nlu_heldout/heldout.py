@@ -180,11 +180,11 @@ class Goals:
 
 # What main reaches today on the test part, less a little: CI fails below it, so the NLU never
 # silently gets worse while it works toward Goals(). Raise it when the figures rise.
-# The validation part has 77 out-of-scope messages (one is 1.3 %): the threshold must decline this
+# The validation part has 90 out-of-scope messages (one is 1.1 %): the threshold must decline this
 # many of them so that the test part, measured once, keeps the goal of 0.85.
 CHOOSE_WITH_MARGIN = 0.05
 # Session 22's 77 new test messages lowered main's figures with no change to the model; the floor
-# keeps about a message or six of margin under them, as before.
+# keeps five or six messages of margin under them.
 FLOOR = Goals(in_scope_accuracy=0.89, false_rejection=0.065, out_of_scope_rejection=0.89, intent_recall=0.5,
               non_grocery_accuracy=0.86)   # main: 0.901 / 0.057 / 0.929 / 0.877 on session 22's 741 messages
 
