@@ -324,17 +324,14 @@ def _memory_mb(processes: list[psutil.Process]) -> tuple[int, int]:
     return shared // 2**20, private // 2**20
 
 
-def _pss_mb(processes: list[psutil.Process]) -> int:
-    return _memory_mb(processes)[0]
-
-
 def own_mb() -> int:
     """Memory of this process now."""
-    return _pss_mb([psutil.Process()])
+    return _memory_mb([psutil.Process()])[0]
 
 
 def children_memory_mb() -> tuple[int, int]:
-    """This process's children's (the Dask build's local workers) memory: proportional and private."""
+    """This process's children's memory (a Dask build's local workers, the encoder export's forks):
+    proportional and private."""
     try:
         children = psutil.Process().children(recursive=True)
     except psutil.Error:
@@ -342,14 +339,9 @@ def children_memory_mb() -> tuple[int, int]:
     return _memory_mb(children)
 
 
-def children_mb() -> int:
-    """Memory of this process's children, proportional sizes."""
-    return children_memory_mb()[0]
-
-
 def resident_mb() -> int:
     """Memory of this process and its children."""
-    return own_mb() + children_mb()
+    return own_mb() + children_memory_mb()[0]
 
 
 def reset_own_peak() -> None:
