@@ -32,7 +32,7 @@ from cartwise.money import Currency
 
 from . import artefacts, cooccurrence, distributed, encoder_runtime, increment
 from .artefacts import Artefacts, BuildState
-from .catalog import INTERACTION_COLUMNS, DataError, Dataset, ImportReport, product_text, require_columns
+from .catalog import INTERACTION_COLUMNS, DataError, Dataset, ImportReport, join_lines, product_text, require_columns
 from .config import Settings, load_settings
 from .embeddings import MODEL_NAME, Encoder
 from .evaluation import build_metrics
@@ -94,7 +94,7 @@ def with_recent(interactions: pd.DataFrame, recent: pd.DataFrame, known_ids: pd.
                           "timestamp": pd.to_datetime((recent["at"] * 1e6).round().astype("int64"), unit="us")
                           .astype(interactions["timestamp"].dtype),
                           "quantity": 1})
-    return pd.concat([interactions, lines], ignore_index=True)
+    return join_lines([interactions, lines])
 
 
 def rejected_by_reason(rejected: list[pd.DataFrame]) -> dict[str, int]:

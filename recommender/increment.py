@@ -68,9 +68,10 @@ def why_full(previous: dict | None, now: Inputs, directory: Path) -> str | None:
 def basket_times(lines: pd.DataFrame) -> pd.DataFrame:
     """Each basket of a known shopper (lines with a shopper and a time): user_id and `when`, the
     basket's first line's time (as importers.histories.orders_of dates it)."""
-    known = lines[lines["user_id"].astype(str).ne("") & lines["timestamp"].notna()]
+    known = lines[lines["user_id"].ne("") & lines["timestamp"].notna()]
     baskets = known.groupby("basket_id").agg(user_id=("user_id", "first"), when=("timestamp", "min"))
-    return baskets.assign(when=pd.to_datetime(baskets["when"]))
+    # Shopper ids as strings, whether the lines' were categories (compact_lines) or not.
+    return baskets.assign(user_id=baskets["user_id"].astype(str), when=pd.to_datetime(baskets["when"]))
 
 
 def latest_baskets(lines: pd.DataFrame, times: pd.DataFrame | None = None) -> pd.Series:
@@ -82,7 +83,7 @@ def latest_baskets(lines: pd.DataFrame, times: pd.DataFrame | None = None) -> pd
 
 
 def state_of(lines: pd.DataFrame, co: sp.csr_matrix) -> BuildState:
-    return BuildState(co, pd.Series(lines["basket_id"].astype(str).unique()), latest_baskets(lines))
+    return BuildState(co, pd.Series(lines["basket_id"].unique()).astype(str), latest_baskets(lines))
 
 
 def not_yet_built(lines: pd.DataFrame, state: BuildState, report: ImportReport) -> pd.DataFrame:

@@ -119,9 +119,11 @@ def shoppers_drawn(lines: pd.DataFrame, share: float) -> pd.DataFrame:
     same shoppers and each drawn shopper keeps every basket."""
     if share >= 1:
         return lines
-    who = lines["user_id"].where(lines["user_id"].ne(""), "basket " + lines["basket_id"].astype(str))
-    drawn = pd.util.hash_pandas_object(who.astype(str), index=False).to_numpy() % 1_000_000 < share * 1_000_000
-    return lines[drawn]
+    who = pd.util.hash_pandas_object(lines["user_id"], index=False).to_numpy().copy()
+    guest = lines["user_id"].eq("").to_numpy()
+    if guest.any():
+        who[guest] = pd.util.hash_pandas_object("basket " + lines["basket_id"][guest].astype(str), index=False)
+    return lines[who % 1_000_000 < share * 1_000_000]
 
 
 def check_sample(lines: pd.DataFrame, limit: int) -> pd.DataFrame:

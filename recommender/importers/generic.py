@@ -18,6 +18,8 @@ from ..catalog import (
     DataError,
     Dataset,
     ImportReport,
+    compact_lines,
+    join_lines,
     validate_catalog,
     validate_interactions,
 )
@@ -54,7 +56,8 @@ def read_interactions(files: list[Path], known_ids: pd.Series, report: ImportRep
                       columns: dict[str, str] | None = None, sheet: str | int | None = None) -> pd.DataFrame:
     """The basket lines of these files, validated against the catalog's ids one file at a time: the
     copies validating makes (about four times the lines' size) are then one file's, not all files'
-    at once, which had set the whole build's peak at 50M lines (13.5 GB)."""
+    at once, which had set the whole build's peak at 50M lines (13.5 GB). Each file's ids become
+    categories (`compact_lines`) before the next is read."""
     if not files:
         raise DataError("no interactions file to read")
     mapping = _known(columns or {}, INTERACTION_COLUMNS)
@@ -63,12 +66,12 @@ def read_interactions(files: list[Path], known_ids: pd.Series, report: ImportRep
         part = ImportReport(source=str(path))
         raw = map_columns(read_table(path, sheet), mapping, INTERACTION_COLUMNS, f"interactions ({path.name})")
         try:
-            kept.append(validate_interactions(raw, known_ids, part, timestamp_format))
+            kept.append(compact_lines(validate_interactions(raw, known_ids, part, timestamp_format)))
         except DataError as exc:   # which of a folder's files holds the problem
             raise DataError(f"{path.name}: {exc}") from exc
         del raw
         report.add(part)
-    return pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
+    return join_lines(kept)
 
 
 def _known(columns: dict[str, str], known: list[str]) -> dict[str, str]:

@@ -190,6 +190,7 @@ def test_a_shop_with_more_lines_than_the_check_reads_is_checked_on_whole_shopper
     sample = check_sample(lines, limit)
     assert check_sample(lines, len(lines)) is lines
     assert 0.5 * limit < len(sample) < 1.5 * limit
+    lines, sample = lines.astype({"user_id": str, "basket_id": str}), sample.astype({"user_id": str, "basket_id": str})
     who = lines["user_id"].where(lines["user_id"].ne(""), lines["basket_id"])
     drawn = set(sample["user_id"].where(sample["user_id"].ne(""), sample["basket_id"]))
     assert len(lines[who.isin(drawn)]) == len(sample)
