@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..catalog import positions_in
+from ..catalog import as_strings, positions_in
 from ..history import ShopperHistories, decayed
 from ..importers.histories import orders_of
 
@@ -39,7 +39,7 @@ def ranked_lines(interactions: pd.DataFrame, position: dict[str, int]) -> pd.Dat
     """A shop's basket lines as ranked orders (`basket_ranks`), only those of a shopper with a time
     and a product in `position`; None when no line has both (no one's history to learn)."""
     lines = interactions.dropna(subset=["user_id", "timestamp"])
-    lines = lines[lines["product_id"].astype(str).isin(position) & lines["user_id"].astype(str).ne("")]
+    lines = lines[(positions_in(lines["product_id"], position) >= 0) & as_strings(lines["user_id"]).ne("").to_numpy()]
     if lines.empty:
         return None
     return basket_ranks(orders_of(lines).drop_duplicates(["basket_id", "product_id"]))

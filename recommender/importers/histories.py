@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..catalog import Dataset, ImportReport
+from ..catalog import Dataset, ImportReport, as_strings
 
 
 @dataclass
@@ -51,10 +51,10 @@ def orders_of(lines: pd.DataFrame) -> pd.DataFrame:
     first = lines.groupby("basket_id")["timestamp"].transform("min")
     orders = pd.DataFrame(
         {
-            "user_id": lines["user_id"].astype(str),
-            "basket_id": lines["basket_id"].astype(str),
+            "user_id": as_strings(lines["user_id"]),
+            "basket_id": as_strings(lines["basket_id"]),
             "when": first,
-            "product_id": lines["product_id"].astype(str),
+            "product_id": as_strings(lines["product_id"]),
         }
     )
     rank = orders.drop_duplicates("basket_id").sort_values(["user_id", "when", "basket_id"])

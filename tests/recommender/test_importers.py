@@ -3,7 +3,7 @@ import tracemalloc
 import pandas as pd
 import pytest
 
-from recommender.catalog import ID_COLUMNS, DataError, compact_lines, join_lines, positions_in
+from recommender.catalog import ID_COLUMNS, DataError, as_strings, compact_lines, join_lines, positions_in
 from recommender.importers.completejourney import (
     catalog_from_frames,
     clean_label,
@@ -185,6 +185,8 @@ def test_compact_lines_hold_the_same_ids_in_a_third_of_the_memory():
     compact = compact_lines(lines)
     assert compact.memory_usage(deep=True).sum() < 0.5 * lines.memory_usage(deep=True).sum()
     pd.testing.assert_frame_equal(compact.astype({c: str for c in ID_COLUMNS}), lines)
+    for column in ID_COLUMNS:
+        pd.testing.assert_series_equal(as_strings(compact[column]), lines[column])
     positions = {f"product-{k}": k for k in range(0, 997, 2)}
     assert (positions_in(compact["product_id"], positions) == positions_in(lines["product_id"], positions)).all()
     assert (compact["user_id"].eq("") == lines["user_id"].eq("")).all()
