@@ -29,7 +29,7 @@ import scipy.sparse as sp
 
 from . import artefacts, cooccurrence
 from .artefacts import BuildState
-from .catalog import ImportReport
+from .catalog import ImportReport, as_strings
 from .config import CoPurchaseSettings
 from .evaluation.splits import history_matrices, ranked_lines
 from .history import ShopperHistories
@@ -71,7 +71,7 @@ def basket_times(lines: pd.DataFrame) -> pd.DataFrame:
     known = lines[lines["user_id"].ne("") & lines["timestamp"].notna()]
     baskets = known.groupby("basket_id").agg(user_id=("user_id", "first"), when=("timestamp", "min"))
     # Shopper ids as strings, whether the lines' were categories (compact_lines) or not.
-    return baskets.assign(user_id=baskets["user_id"].astype(str), when=pd.to_datetime(baskets["when"]))
+    return baskets.assign(user_id=as_strings(baskets["user_id"]), when=pd.to_datetime(baskets["when"]))
 
 
 def latest_baskets(lines: pd.DataFrame, times: pd.DataFrame | None = None) -> pd.Series:
@@ -83,12 +83,12 @@ def latest_baskets(lines: pd.DataFrame, times: pd.DataFrame | None = None) -> pd
 
 
 def state_of(lines: pd.DataFrame, co: sp.csr_matrix) -> BuildState:
-    return BuildState(co, pd.Series(lines["basket_id"].unique()).astype(str), latest_baskets(lines))
+    return BuildState(co, as_strings(pd.Series(lines["basket_id"].unique())), latest_baskets(lines))
 
 
 def not_yet_built(lines: pd.DataFrame, state: BuildState, report: ImportReport) -> pd.DataFrame:
     """The lines whose basket is new; the others are reported as rejected."""
-    built = lines["basket_id"].astype(str).isin(set(state.baskets))
+    built = as_strings(lines["basket_id"]).isin(set(state.baskets))
     if built.any():
         report.rejected.append(lines[built].assign(
             table="interactions", reject_reason="basket already built (the next full build reads it)"))
@@ -169,6 +169,6 @@ def fold(lines: pd.DataFrame, state: BuildState, histories: ShopperHistories | N
               else ShopperHistories.empty(len(positions)))
     timings["histories_s"] = time.perf_counter() - started
     latest = pd.concat([state.latest, latest_baskets(lines, times)]).groupby(level=0).max().rename("latest")
-    new_state = BuildState(co, pd.concat([state.baskets, pd.Series(lines["basket_id"].astype(str).unique())],
+    new_state = BuildState(co, pd.concat([state.baskets, as_strings(pd.Series(lines["basket_id"].unique()))],
                                          ignore_index=True), latest.rename_axis("user_id"))
     return Folded(similarity, cooccurrence.popularity(co, total), folded, new_state, baskets.shape[0], timings)

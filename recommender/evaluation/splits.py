@@ -39,7 +39,7 @@ def ranked_lines(interactions: pd.DataFrame, position: dict[str, int]) -> pd.Dat
     """A shop's basket lines as ranked orders (`basket_ranks`), only those of a shopper with a time
     and a product in `position`; None when no line has both (no one's history to learn)."""
     lines = interactions.dropna(subset=["user_id", "timestamp"])
-    lines = lines[(positions_in(lines["product_id"], position) >= 0) & as_strings(lines["user_id"]).ne("").to_numpy()]
+    lines = lines[(positions_in(lines["product_id"], position) >= 0) & lines["user_id"].ne("").to_numpy()]
     if lines.empty:
         return None
     return basket_ranks(orders_of(lines).drop_duplicates(["basket_id", "product_id"]))
@@ -122,7 +122,7 @@ def shoppers_drawn(lines: pd.DataFrame, share: float) -> pd.DataFrame:
     who = pd.util.hash_pandas_object(lines["user_id"], index=False).to_numpy().copy()
     guest = lines["user_id"].eq("").to_numpy()
     if guest.any():
-        who[guest] = pd.util.hash_pandas_object("basket " + lines["basket_id"][guest].astype(str), index=False)
+        who[guest] = pd.util.hash_pandas_object("basket " + as_strings(lines["basket_id"][guest]), index=False)
     return lines[who % 1_000_000 < share * 1_000_000]
 
 
