@@ -256,6 +256,17 @@ def as_strings(values: pd.Series) -> pd.Series:
                      name=values.name)
 
 
+def sort_keys(values: pd.Series) -> np.ndarray:
+    """Integers that order as the values do and are equal where they are (-1 where missing), to
+    sort and group lines by without a string per line: a compact column's codes (`joined_categories`
+    sorts its categories), else the values factorized in order."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        if values.cat.categories.is_monotonic_increasing:   # computed once: the Index caches it
+            return values.cat.codes.to_numpy()
+        values = as_strings(values)
+    return pd.factorize(values, sort=True)[0]
+
+
 def _arrow_strings(values: pd.Series | pd.Index) -> pa.Array:
     strings = values if isinstance(values.dtype, pd.StringDtype) else values.astype("str")
     arrow = pa.array(strings.array)

@@ -123,7 +123,7 @@ def folded_histories(old: ShopperHistories, lines: pd.DataFrame, positions: dict
     new_weights, new_counts = new_weights.tocoo(), new_counts.tocoo()
     users = sorted(set(old.shoppers) | set(new_users))
     at = {u: i for i, u in enumerate(users)}
-    steps = ranked.groupby("user_id")["back"].max().add(1).reindex(old.shoppers).fillna(0).to_numpy()
+    steps = ranked.groupby("user_id", observed=True)["back"].max().add(1).reindex(old.shoppers).fillna(0).to_numpy()
     scale = np.power(np.float32(decay), steps.astype(np.float32))
     indptr = np.asarray(old.weights.indptr)
     old_rows = np.repeat(np.arange(len(old.shoppers)), np.diff(indptr))

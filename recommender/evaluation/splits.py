@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..catalog import as_strings, positions_in
+from ..catalog import as_strings, positions_in, sort_keys
 from ..history import ShopperHistories, decayed
-from ..importers.histories import orders_of
+from ..importers.histories import orders_of, positions_in_runs
 
 
 @dataclass
@@ -28,11 +28,15 @@ class Split:
 
 
 def basket_ranks(orders: pd.DataFrame) -> pd.DataFrame:
-    """Orders with `back`: 0 for a user's last basket, 1 for the one before, ..."""
-    baskets = orders.drop_duplicates("basket_id")[["user_id", "basket_id", "seq"]]
-    baskets = baskets.assign(back=baskets.groupby("user_id")["seq"].rank(method="first", ascending=False)
-                             .astype(int) - 1)
-    return orders.merge(baskets[["basket_id", "back"]], on="basket_id")
+    """Orders with `back`: 0 for a user's last basket (highest seq), 1 for the one before, ...;
+    worked out on integer keys, as `orders_of` numbers them."""
+    basket, user = sort_keys(orders["basket_id"]), sort_keys(orders["user_id"])
+    seq = orders["seq"].to_numpy()
+    _, first, of_basket = np.unique(basket, return_index=True, return_inverse=True)
+    order = np.lexsort((first, -seq[first], user[first]))    # latest first; a tie in the order met
+    back = np.empty(len(first), dtype=np.int64)
+    back[order] = positions_in_runs(user[first][order])
+    return orders.reset_index(drop=True).assign(back=back[of_basket])
 
 
 def ranked_lines(interactions: pd.DataFrame, position: dict[str, int]) -> pd.DataFrame | None:
@@ -51,11 +55,11 @@ def make_split(ranked: pd.DataFrame, position: dict[str, int], holdout: int, dec
     item = positions_in(ranked["product_id"], position)
     back = ranked["back"].to_numpy()
     past = back >= holdout
-    basket_rows, basket_codes = pd.factorize(ranked["basket_id"].to_numpy()[past])
+    basket_rows, basket_codes = pd.factorize(sort_keys(ranked["basket_id"])[past])
     train = sp.csr_matrix((np.ones(past.sum(), np.float32), (basket_rows, item[past])),
                           shape=(len(basket_codes), n_items))
     train.data[:] = 1.0
-    depth = ranked.groupby("user_id")["back"].max()
+    depth = ranked.groupby("user_id", observed=True)["back"].max()
     users = sorted(depth.index[depth >= holdout - 1 + min_history])
     rows = positions_in(ranked["user_id"], {u: i for i, u in enumerate(users)})
     mine = rows >= 0

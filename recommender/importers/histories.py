@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from ..catalog import Dataset, ImportReport, as_strings
+from ..catalog import Dataset, ImportReport, as_strings, sort_keys
 
 
 @dataclass
@@ -42,21 +43,31 @@ class OrderHistories:
         if tx["user_id"].isna().all() or tx["timestamp"].isna().all():
             raise ValueError("this dataset has no user ids or timestamps: it has no order histories")
         items = dataset.catalog[["id", "title", "category", "department"]].fillna("")
-        return cls.validated(items, orders_of(tx), ImportReport(source=dataset.report.source))
+        orders = orders_of(tx)
+        for column in ("user_id", "basket_id", "product_id"):   # the harness reads them as text
+            orders[column] = as_strings(orders[column])
+        return cls.validated(items, orders, ImportReport(source=dataset.report.source))
 
 
 def orders_of(lines: pd.DataFrame) -> pd.DataFrame:
     """Basket lines (user_id, basket_id, product_id, timestamp) as orders: user_id, basket_id, seq
-    (each user's baskets numbered by time), product_id."""
-    first = lines.groupby("basket_id")["timestamp"].transform("min")
-    orders = pd.DataFrame(
-        {
-            "user_id": as_strings(lines["user_id"]),
-            "basket_id": as_strings(lines["basket_id"]),
-            "when": first,
-            "product_id": as_strings(lines["product_id"]),
-        }
-    )
-    rank = orders.drop_duplicates("basket_id").sort_values(["user_id", "when", "basket_id"])
-    rank["seq"] = rank.groupby("user_id").cumcount() + 1
-    return orders.merge(rank[["basket_id", "seq"]], on="basket_id")[["user_id", "basket_id", "seq", "product_id"]]
+    (each user's baskets numbered by time, then basket id), product_id, the lines in their order.
+    A basket is its first line's shopper's and is dated by its earliest line. Worked out on integer
+    keys (`sort_keys`): compact lines' ids stay categories, none is made a string."""
+    basket, user = sort_keys(lines["basket_id"]), sort_keys(lines["user_id"])
+    earliest = lines["timestamp"].groupby(basket).transform("min").to_numpy()
+    when = np.where(pd.isna(earliest), np.iinfo(np.int64).max, earliest.view(np.int64))   # undated last
+    _, first, of_basket = np.unique(basket, return_index=True, return_inverse=True)
+    order = np.lexsort((basket[first], when[first], user[first]))
+    seq = np.empty(len(first), dtype=np.int64)
+    seq[order] = positions_in_runs(user[first][order]) + 1
+    return pd.DataFrame({"user_id": lines["user_id"].array, "basket_id": lines["basket_id"].array,
+                         "seq": seq[of_basket], "product_id": lines["product_id"].array})
+
+
+def positions_in_runs(keys: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal keys (sorted keys: within each group)."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return np.arange(len(keys)) - np.repeat(starts, np.diff(np.r_[starts, len(keys)]))

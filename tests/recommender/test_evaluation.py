@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse as sp
 
 from recommender import cooccurrence
-from recommender.catalog import DataError
+from recommender.catalog import DataError, as_strings, compact_lines
 from recommender.evaluation import components, metrics
 from recommender.evaluation.harness import (
     Fold,
@@ -18,7 +18,7 @@ from recommender.evaluation.harness import (
     run_protocols,
     weight_grid,
 )
-from recommender.evaluation.splits import basket_ranks, make_split
+from recommender.evaluation.splits import basket_ranks, make_split, ranked_lines
 from recommender.importers.instacart import load_instacart
 
 SHARED_INSTACART = Path(__file__).resolve().parents[3] / "shared" / "data" / "instacart"
@@ -68,6 +68,29 @@ def test_leave_last_basket_out_split():
     assert milk == pytest.approx(1 + 0.5)                         # b2 (latest history) 1, b1 one step back 0.5
     validation = make_split(ranked, POSITION, holdout=2, decay=0.5)
     assert validation.targets[0] == {POSITION["milk"]} and validation.train.shape[0] == 2   # b1, b4
+
+
+LINES = pd.DataFrame([  # basket, shopper, product, time: b2 and b10 at one time, b4 dated by its first line
+    ("b1", "u1", "milk", "2026-01-01"), ("b1", "u1", "bread", "2026-01-01"), ("b4", "u1", "eggs", "2026-01-05"),
+    ("b10", "u1", "milk", "2026-01-03"), ("b2", "u1", "tea", "2026-01-03"), ("b4", "u1", "milk", "2026-01-02"),
+    ("b5", "u2", "tea", "2026-01-01"), ("b5", "u2", "tea", "2026-01-01"), ("b6", "u2", "jam", None),
+    ("b7", "", "tea", "2026-01-01"),
+], columns=["basket_id", "user_id", "product_id", "timestamp"]).astype({"timestamp": "datetime64[ns]"})
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["strings", "categories"])
+def test_ranked_lines_number_each_shoppers_baskets_by_time_then_basket_id(compact):
+    lines = compact_lines(LINES) if compact else LINES
+    ranked = ranked_lines(lines, POSITION)
+    baskets = ranked.drop_duplicates("basket_id")
+    by_basket = baskets.set_index(as_strings(baskets["basket_id"]))
+    # u1: b1 (Jan 1), b4 (its first line Jan 2), then b10 before b2 (same time, "b10" < "b2" as text)
+    assert by_basket["seq"].to_dict() == {"b1": 1, "b4": 2, "b10": 3, "b2": 4, "b5": 1}
+    assert by_basket["back"].to_dict() == {"b1": 3, "b4": 2, "b10": 1, "b2": 0, "b5": 0}
+    assert len(ranked) == 7            # b5's tea once; b6 (no time) and b7 (no shopper) are nobody's history
+    assert list(as_strings(ranked["product_id"])) == ["milk", "bread", "eggs", "milk", "tea", "milk", "tea"]
+    if compact:   # the ids stay categories: no line's id was made a string to rank it
+        assert all(isinstance(ranked[c].dtype, pd.CategoricalDtype) for c in ("user_id", "basket_id", "product_id"))
 
 
 def test_completion_never_suggests_the_cart_and_counts_ties_against_the_method():
