@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from ..history import buy_again_lists
 from . import components, metrics
-from .splits import Split, make_split
+from .splits import Split, held_out
 
 CURVE_KS = (1, 2, 5, 10, 15, 20, 30, 40, 50)
 DECAYS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)   # buy-again decay candidates, chosen on validation
@@ -193,13 +193,9 @@ def tune_decay(
 ) -> tuple[float, dict[float, float]]:
     """Buy-again's decay (its only parameter) with the best mean validation Recall@10 of the
     buy-again lists the service serves (`history.buy_again_lists`)."""
-    found = {}
-    for decay in candidates:
-        values = []
-        for holdout in holdouts:
-            split = make_split(ranked, position, holdout=holdout, decay=decay)
-            values.append(_recall_at(10, split.targets)(buy_again_lists(split.history, 10)))
-        found[decay] = float(np.mean(values))
+    held = [held_out(ranked, position, holdout) for holdout in holdouts]   # the same for every decay
+    found = {decay: float(np.mean([_recall_at(10, h.targets)(buy_again_lists(h.history(decay), 10)) for h in held]))
+             for decay in candidates}
     return max(found, key=found.get), found
 
 

@@ -49,29 +49,49 @@ def ranked_lines(interactions: pd.DataFrame, position: dict[str, int]) -> pd.Dat
     return basket_ranks(orders_of(lines).drop_duplicates(["basket_id", "product_id"]))
 
 
-def make_split(ranked: pd.DataFrame, position: dict[str, int], holdout: int, decay: float,
-               min_history: int = 1) -> Split:
-    n_items = len(position)
+@dataclass
+class HeldOut:
+    """A split's shoppers, their history lines and their targets, before any decay weighs the lines:
+    what choosing the decay reads for each candidate (make_split's history, without its baskets)."""
+    users: list[str]
+    rows: np.ndarray            # per history line, the shopper's row
+    items: np.ndarray
+    steps: np.ndarray           # baskets between the line's and the target
+    targets: list[set[int]]
+    n_items: int
+
+    def history(self, decay: float) -> sp.csr_matrix:
+        return decayed(self.rows, self.items, self.steps, decay, (len(self.users), self.n_items))
+
+
+def held_out(ranked: pd.DataFrame, position: dict[str, int], holdout: int, min_history: int = 1) -> HeldOut:
     item = positions_in(ranked["product_id"], position)
     back = ranked["back"].to_numpy()
-    past = back >= holdout
-    basket_rows, basket_codes = pd.factorize(sort_keys(ranked["basket_id"])[past])
-    train = sp.csr_matrix((np.ones(past.sum(), np.float32), (basket_rows, item[past])),
-                          shape=(len(basket_codes), n_items))
-    train.data[:] = 1.0
     depth = ranked.groupby("user_id", observed=True)["back"].max()
     users = sorted(depth.index[depth >= holdout - 1 + min_history])
     rows = positions_in(ranked["user_id"], {u: i for i, u in enumerate(users)})
     mine = rows >= 0
-    hist = mine & past
-    history = decayed(rows[hist], item[hist], back[hist] - holdout, decay, (len(users), n_items))
-    seen = history.copy()
-    seen.data[:] = 1.0
+    hist = mine & (back >= holdout)
     is_target = mine & (back == holdout - 1)
     targets: list[set[int]] = [set() for _ in users]
     for r, i in zip(rows[is_target].tolist(), item[is_target].tolist()):
         targets[r].add(i)
-    return Split(train, users, history, seen, targets)
+    return HeldOut(users, rows[hist], item[hist], back[hist] - holdout, targets, len(position))
+
+
+def make_split(ranked: pd.DataFrame, position: dict[str, int], holdout: int, decay: float,
+               min_history: int = 1) -> Split:
+    item = positions_in(ranked["product_id"], position)
+    past = ranked["back"].to_numpy() >= holdout
+    basket_rows, basket_codes = pd.factorize(sort_keys(ranked["basket_id"])[past])
+    train = sp.csr_matrix((np.ones(past.sum(), np.float32), (basket_rows, item[past])),
+                          shape=(len(basket_codes), len(position)))
+    train.data[:] = 1.0
+    held = held_out(ranked, position, holdout, min_history)
+    history = held.history(decay)
+    seen = history.copy()
+    seen.data[:] = 1.0
+    return Split(train, held.users, history, seen, held.targets)
 
 
 def history_matrices(ranked: pd.DataFrame, position: dict[str, int],
