@@ -106,7 +106,7 @@ class BuildEngine:
     "dask", as tasks on a Dask cluster (`scheduler`'s address) or, with none, on a local cluster of
     `workers` processes. On either engine the quality check runs on a sample of shoppers of at
     most `check_lines` lines (all of them when there are fewer; evaluation.splits.check_sample). The
-    local engine makes the shoppers' histories for a hash-drawn group of shoppers of about
+    local engine makes the shoppers' histories for a range of shoppers of about
     `history_part_lines` lines at a time (evaluation.splits.histories_by_parts)."""
     engine: str = "local"
     scheduler: str | None = None

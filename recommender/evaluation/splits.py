@@ -6,7 +6,6 @@ later ones are not used at all, so weights tuned on validation never see a test 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -112,17 +111,16 @@ def shopper_histories(ranked: pd.DataFrame, position: dict[str, int], decay: flo
 
 def histories_by_parts(lines: pd.DataFrame, position: dict[str, int], decay: float, parts: int,
                        forgotten: frozenset[str] | set[str] = frozenset()) -> ShopperHistories:
-    """shopper_histories of all `lines` but the forgotten shoppers', made for one hash-drawn group of
-    shoppers at a time (each shopper whole in one group): ranking the lines then holds a `parts`-th
-    of them at once, which at 50M lines was the build's peak. The same histories, in the same order."""
-    if parts > 1:
-        group = pd.util.hash_pandas_object(lines["user_id"], index=False).to_numpy() % parts
-        groups: Iterable[pd.DataFrame] = (lines[group == part] for part in range(parts))
-    else:
-        groups = [lines]
+    """shopper_histories of all `lines` but the forgotten shoppers', made for one range of shoppers
+    (in id order, about a `parts`-th of the lines) at a time: ranking the lines then holds a
+    `parts`-th of them at once, which at 50M lines was the build's peak. Each range's shoppers
+    come sorted and the ranges follow one another, so the parts stack into the histories made at
+    once, in the same order, without reordering millions of rows."""
+    keys = sort_keys(lines["user_id"])
     users: list[str] = []
     weights, counts = [], []
-    for some in groups:
+    for low, high in shopper_ranges(keys, parts):
+        some = lines[(keys >= low) & (keys < high)] if parts > 1 else lines
         ranked = ranked_lines(some[~some["user_id"].isin(forgotten)] if forgotten else some, position)
         if ranked is None:
             continue
@@ -132,9 +130,19 @@ def histories_by_parts(lines: pd.DataFrame, position: dict[str, int], decay: flo
         counts.append(part_counts)
     if not users:
         return replace(ShopperHistories.empty(len(position)), decay=decay)
-    order = np.argsort(np.asarray(users, dtype=object), kind="stable")
-    return ShopperHistories.of([users[i] for i in order], sp.vstack(weights).tocsr()[order],
-                               sp.vstack(counts).tocsr()[order], decay)
+    return ShopperHistories.of(users, sp.vstack(weights, format="csr"), sp.vstack(counts, format="csr"), decay)
+
+
+def shopper_ranges(keys: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """[low, high) ranges of shopper keys (`sort_keys`, -1: none) holding about a `parts`-th of the
+    lines each; a shopper is never split."""
+    lines_per_key = np.bincount(keys if len(keys) and keys.min() >= 0 else keys[keys >= 0])
+    if parts <= 1 or not len(lines_per_key):
+        return [(0, len(lines_per_key))]
+    upto = np.cumsum(lines_per_key)
+    cuts = np.searchsorted(upto, upto[-1] * np.arange(1, parts) / parts, side="right") + 1
+    bounds = np.unique(np.r_[0, np.minimum(cuts, len(lines_per_key)), len(lines_per_key)])
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
 
 
 def shoppers_drawn(lines: pd.DataFrame, share: float) -> pd.DataFrame:
