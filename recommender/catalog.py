@@ -261,10 +261,49 @@ def sort_keys(values: pd.Series) -> np.ndarray:
     sort and group lines by without a string per line: a compact column's codes (`joined_categories`
     sorts its categories), else the values factorized in order."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        if values.cat.categories.is_monotonic_increasing:   # computed once: the Index caches it
+        if in_order(values.cat.categories):
             return values.cat.codes.to_numpy()
         values = as_strings(values)
     return pd.factorize(values, sort=True)[0]
+
+
+def in_order(categories: pd.Index) -> bool:
+    """Whether the categories are sorted, compared in Arrow (20M basket ids: 0.1 s). pandas'
+    is_monotonic_increasing builds and keeps a Python string per category: 1.7 GB for those ids."""
+    text = _arrow_strings(categories)
+    return len(text) < 2 or pc.all(pc.less_equal(text.slice(0, len(text) - 1), text.slice(1))).as_py()
+
+
+def key_labels(values: pd.Series, keys: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """The values' text (held by Arrow) for some of their `sort_keys`: a compact column's categories
+    by code, else the sorted distinct values."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and in_order(values.cat.categories):
+        labels = _arrow_strings(values.cat.categories)
+    else:
+        labels = pa.array(pd.Series(pd.unique(as_strings(values).dropna())).sort_values().array)
+    return pd.array(labels.take(pa.array(keys)), dtype="str")
+
+
+def first_lines(keys: np.ndarray, chunk: int = 1_000_000) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (`sort_keys` of a column with none missing) in order, and the line where
+    each first appears: what np.unique(return_index=True) gives, in one pass instead of a sort
+    (2 s a 10M lines), holding no array the length of the lines."""
+    if len(keys) and keys.min() < 0:
+        raise ValueError("first_lines needs keys >= 0 (a missing id has none)")
+    size = int(keys.max()) + 1 if len(keys) else 0
+    first = np.full(size, len(keys), dtype=np.int64)
+    for start in range(0, len(keys), chunk):
+        np.minimum.at(first, keys[start:start + chunk], np.arange(start, min(start + chunk, len(keys))))
+    held = np.flatnonzero(first < len(keys))
+    return held, first[held]
+
+
+def rank_in(keys: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Each key's position in `held` (sorted, holding every key; from `first_lines`), by a table of
+    keys: np.searchsorted took 1.5 s for 5M lines, this 0.04 s."""
+    table = np.zeros(int(held[-1]) + 1 if len(held) else 0, dtype=np.int32 if len(held) < 2**31 else np.int64)
+    table[held] = np.arange(len(held))
+    return table[keys]
 
 
 def _arrow_strings(values: pd.Series | pd.Index) -> pa.Array:

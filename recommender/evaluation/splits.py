@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..catalog import as_strings, positions_in, sort_keys
+from ..catalog import as_strings, first_lines, positions_in, rank_in, sort_keys
 from ..history import ShopperHistories, decayed
 from ..importers.histories import orders_of, positions_in_runs
 
@@ -31,7 +31,8 @@ def basket_ranks(orders: pd.DataFrame) -> pd.DataFrame:
     worked out on integer keys, as `orders_of` numbers them."""
     basket, user = sort_keys(orders["basket_id"]), sort_keys(orders["user_id"])
     seq = orders["seq"].to_numpy()
-    _, first, of_basket = np.unique(basket, return_index=True, return_inverse=True)
+    baskets, first = first_lines(basket)
+    of_basket = rank_in(basket, baskets)
     order = np.lexsort((first, -seq[first], user[first]))    # latest first; a tie in the order met
     back = np.empty(len(first), dtype=np.int64)
     back[order] = positions_in_runs(user[first][order])

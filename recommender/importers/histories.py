@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..catalog import Dataset, ImportReport, as_strings, sort_keys
+from ..catalog import Dataset, ImportReport, as_strings, first_lines, rank_in, sort_keys
 
 
 @dataclass
@@ -57,8 +57,9 @@ def orders_of(lines: pd.DataFrame) -> pd.DataFrame:
     basket, user = sort_keys(lines["basket_id"]), sort_keys(lines["user_id"])
     earliest = lines["timestamp"].groupby(basket).transform("min").to_numpy()
     when = np.where(pd.isna(earliest), np.iinfo(np.int64).max, earliest.view(np.int64))   # undated last
-    _, first, of_basket = np.unique(basket, return_index=True, return_inverse=True)
-    order = np.lexsort((basket[first], when[first], user[first]))
+    baskets, first = first_lines(basket)
+    of_basket = rank_in(basket, baskets)
+    order = np.lexsort((baskets, when[first], user[first]))
     seq = np.empty(len(first), dtype=np.int64)
     seq[order] = positions_in_runs(user[first][order]) + 1
     return pd.DataFrame({"user_id": lines["user_id"].array, "basket_id": lines["basket_id"].array,
