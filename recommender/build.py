@@ -454,11 +454,11 @@ def full_build(settings: Settings, inputs: increment.Inputs, because: str | None
     with stages("evaluate"):   # first: it chooses the co-purchase model on validation baskets
         metrics = build_metrics(checked, positions, (neighbour_scores, neighbour_rows),
                                 catalog["category"].astype(str).to_numpy(), settings)
+    # The local engine's basket-line steps hold about `part_lines` lines' work at a time.
+    parts = -(-len(dataset.interactions) // settings.build.part_lines)
     with stages("cooccurrence"):
         if lines is None:
-            baskets = cooccurrence.basket_matrix(dataset.interactions, positions)
-            co, n_baskets = cooccurrence.co_counts(baskets), baskets.shape[0]
-            del baskets   # the fit reads the co-counts only (at 50M lines the matrix holds 0.4 GB)
+            co, n_baskets = cooccurrence.basket_co_counts(dataset.interactions, positions, parts)
             state = increment.state_of(dataset.interactions, co) if hold_out is None else None
         else:
             co, n_baskets = distributed.co_counts(client, lines, positions)
@@ -479,9 +479,7 @@ def full_build(settings: Settings, inputs: increment.Inputs, because: str | None
         log.warning("basket completion not measured: %s", metrics["not_measured"])
     with stages("histories"):
         if lines is None:
-            # Ranking every line at once set the peak at 50M lines (17.8 GB): a group of shoppers at a time.
-            parts = -(-len(dataset.interactions) // settings.build.history_part_lines)
-
+            # Ranking every line at once set the peak at 50M lines (17.8 GB): a range of shoppers at a time.
             def made(decay: float) -> ShopperHistories:
                 return histories_by_parts(dataset.interactions, positions, decay, parts, forgotten)
         else:

@@ -284,6 +284,18 @@ def key_labels(values: pd.Series, keys: np.ndarray) -> pd.api.extensions.Extensi
     return pd.array(labels.take(pa.array(keys)), dtype="str")
 
 
+def key_ranges(keys: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """[low, high) ranges of `sort_keys` (-1: none) holding about a `parts`-th of the lines each,
+    in key order; a key's lines are never split between two ranges."""
+    lines_per_key = np.bincount(keys if len(keys) and keys.min() >= 0 else keys[keys >= 0])
+    if parts <= 1 or not len(lines_per_key):
+        return [(0, len(lines_per_key))]
+    upto = np.cumsum(lines_per_key)
+    cuts = np.searchsorted(upto, upto[-1] * np.arange(1, parts) / parts, side="right") + 1
+    bounds = np.unique(np.r_[0, np.minimum(cuts, len(lines_per_key)), len(lines_per_key)])
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+
+
 def first_lines(keys: np.ndarray, chunk: int = 1_000_000) -> tuple[np.ndarray, np.ndarray]:
     """The distinct keys (`sort_keys` of a column with none missing) in order, and the line where
     each first appears: what np.unique(return_index=True) gives, in one pass instead of a sort

@@ -106,20 +106,21 @@ class BuildEngine:
     "dask", as tasks on a Dask cluster (`scheduler`'s address) or, with none, on a local cluster of
     `workers` processes. On either engine the quality check runs on a sample of shoppers of at
     most `check_lines` lines (all of them when there are fewer; evaluation.splits.check_sample). The
-    local engine makes the shoppers' histories for a range of shoppers of about
-    `history_part_lines` lines at a time (evaluation.splits.histories_by_parts)."""
+    local engine makes the co-purchase counts for a range of baskets, and the shoppers' histories
+    for a range of shoppers, of about `part_lines` lines at a time (cooccurrence.basket_co_counts,
+    evaluation.splits.histories_by_parts)."""
     engine: str = "local"
     scheduler: str | None = None
     workers: int = 2
     check_lines: int = 5_000_000
-    history_part_lines: int = 5_000_000
+    part_lines: int = 5_000_000
     connect_timeout_s: float = 20.0
 
     def __post_init__(self) -> None:
         if self.engine not in ("local", "dask"):
             raise ValueError(f"build.engine must be 'local' or 'dask', got {self.engine!r}")
-        if self.workers < 1 or self.check_lines < 1 or self.history_part_lines < 1:
-            raise ValueError("build.workers, build.check_lines and build.history_part_lines must be at least 1")
+        if self.workers < 1 or self.check_lines < 1 or self.part_lines < 1:
+            raise ValueError("build.workers, build.check_lines and build.part_lines must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,9 @@ def embedding_settings(raw: dict, path: Path) -> EmbeddingSettings:
 
 
 def build_engine(raw: dict, path: Path) -> BuildEngine:
+    if "history_part_lines" in raw:   # its name until the co-purchase counts were made in parts too
+        raise config.ConfigError(f"{path}: recommender.build.history_part_lines is now `part_lines` (it sizes the "
+                                 "co-purchase counts' parts as well as the histories')")
     try:
         return BuildEngine(**raw)
     except (TypeError, ValueError) as exc:   # an unknown key or a value out of range

@@ -20,20 +20,22 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.linalg import lapack
 
-from .catalog import positions_in
+from .catalog import first_lines, key_ranges, positions_in, rank_in, sort_keys
 from .config import CoPurchaseSettings
 
 
 def basket_matrix(interactions: pd.DataFrame, item_position: dict[str, int]) -> sp.csr_matrix:
     """Binary baskets x items matrix (an item bought twice in one basket counts once), baskets in
-    order of first appearance. Factorised on the Arrow column, not sorted as Python strings by
-    np.unique: at 10M lines 0.65 s against 26 s. Every line's product must be in `item_position`."""
+    order of their ids. Rows are numbered from the ids' integer keys (`sort_keys`: a compact
+    column's codes), int32 and in one pass: 0.9 s at 10.5M lines, where pandas' factorize took
+    1.8 s. Every line's product must be in `item_position`."""
     items = positions_in(interactions["product_id"], item_position)
     if (items < 0).any():
         raise KeyError(f"{int((items < 0).sum())} basket line(s) name a product that is not in the catalog")
-    codes, baskets = pd.factorize(interactions["basket_id"])
-    basket_rows = codes.astype(np.int32)   # half the memory of pandas' int64 codes at 50M lines
-    del codes
+    keys = sort_keys(interactions["basket_id"])
+    baskets, _ = first_lines(keys)
+    basket_rows = rank_in(keys, baskets)
+    del keys
     matrix = sp.csr_matrix(
         (np.ones(len(items), dtype=np.float32), (basket_rows, items)),
         shape=(len(baskets), len(item_position)),
@@ -48,6 +50,24 @@ def co_counts(baskets: sp.csr_matrix) -> sp.csr_matrix:
     co = (baskets.T @ baskets).tocsr().astype(np.float32)
     co.sort_indices()
     return co
+
+
+def basket_co_counts(interactions: pd.DataFrame, item_position: dict[str, int],
+                     parts: int = 1) -> tuple[sp.csr_matrix, int]:
+    """co_counts of all the baskets, and how many baskets there are, made for a range of baskets
+    (about a `parts`-th of the lines) at a time: counts add up, and the whole baskets x items matrix
+    with its transpose was the co-purchase stage's peak at 200M lines."""
+    keys = sort_keys(interactions["basket_id"])
+    co, baskets = None, 0
+    for low, high in key_ranges(keys, parts):
+        matrix = basket_matrix(interactions[(keys >= low) & (keys < high)] if parts > 1 else interactions,
+                               item_position)
+        counts = co_counts(matrix)
+        co = counts if co is None else co + counts
+        baskets += matrix.shape[0]
+        del matrix, counts
+    co.sort_indices()
+    return co, baskets
 
 
 def item_counts(co: sp.csr_matrix) -> np.ndarray:

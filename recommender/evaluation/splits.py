@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..catalog import as_strings, first_lines, positions_in, rank_in, sort_keys
+from ..catalog import as_strings, first_lines, key_ranges, positions_in, rank_in, sort_keys
 from ..history import ShopperHistories, decayed
 from ..importers.histories import orders_of, positions_in_runs
 
@@ -120,7 +120,7 @@ def histories_by_parts(lines: pd.DataFrame, position: dict[str, int], decay: flo
     keys = sort_keys(lines["user_id"])
     users: list[str] = []
     weights, counts = [], []
-    for low, high in shopper_ranges(keys, parts):
+    for low, high in key_ranges(keys, parts):
         some = lines[(keys >= low) & (keys < high)] if parts > 1 else lines
         ranked = ranked_lines(some[~some["user_id"].isin(forgotten)] if forgotten else some, position)
         if ranked is None:
@@ -132,18 +132,6 @@ def histories_by_parts(lines: pd.DataFrame, position: dict[str, int], decay: flo
     if not users:
         return replace(ShopperHistories.empty(len(position)), decay=decay)
     return ShopperHistories.of(users, sp.vstack(weights, format="csr"), sp.vstack(counts, format="csr"), decay)
-
-
-def shopper_ranges(keys: np.ndarray, parts: int) -> list[tuple[int, int]]:
-    """[low, high) ranges of shopper keys (`sort_keys`, -1: none) holding about a `parts`-th of the
-    lines each; a shopper is never split."""
-    lines_per_key = np.bincount(keys if len(keys) and keys.min() >= 0 else keys[keys >= 0])
-    if parts <= 1 or not len(lines_per_key):
-        return [(0, len(lines_per_key))]
-    upto = np.cumsum(lines_per_key)
-    cuts = np.searchsorted(upto, upto[-1] * np.arange(1, parts) / parts, side="right") + 1
-    bounds = np.unique(np.r_[0, np.minimum(cuts, len(lines_per_key)), len(lines_per_key)])
-    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
 
 
 def shoppers_drawn(lines: pd.DataFrame, share: float) -> pd.DataFrame:

@@ -88,6 +88,9 @@ def test_a_renamed_key_is_named_not_ignored(tmp_path):
     path.write_text("recommender: {build: {engine: spark}}\n")
     with pytest.raises(config.ConfigError, match="recommender.build: build.engine must be 'local' or 'dask'"):
         load_settings(path)
+    path.write_text("recommender: {build: {history_part_lines: 1000000}}\n")
+    with pytest.raises(config.ConfigError, match="recommender.build.history_part_lines is now `part_lines`"):
+        load_settings(path)
     path.write_text("recommender: {build: {engine: dask, scheduler: 'tcp://10.0.0.5:8786'}}\n")
     assert load_settings(path).build.scheduler == "tcp://10.0.0.5:8786"
 

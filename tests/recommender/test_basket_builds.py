@@ -12,14 +12,13 @@ import pytest
 
 from recommender import artefacts, distributed
 from recommender.build import build, shopper_state, with_recent
-from recommender.catalog import DataError, ImportReport
+from recommender.catalog import DataError, ImportReport, key_ranges
 from recommender.config import BuildEngine
 from recommender.evaluation.splits import (
     check_sample,
     histories_by_parts,
     ranked_lines,
     shopper_histories,
-    shopper_ranges,
 )
 from recommender.importers import load_dataset
 from recommender.shopper_state import ShopperState
@@ -226,21 +225,21 @@ def test_histories_made_a_group_of_shoppers_at_a_time_are_the_histories_made_at_
 
     build(settings)   # and through the build: three groups of shoppers serve what one would
     at_once = by_shopper(artefacts.read(settings.models_dir, settings.index).histories)
-    build(dataclasses.replace(settings, build=dataclasses.replace(settings.build, history_part_lines=len(lines) // 3)),
+    build(dataclasses.replace(settings, build=dataclasses.replace(settings.build, part_lines=len(lines) // 3)),
           force=True)
     assert_same_histories(by_shopper(artefacts.read(settings.models_dir, settings.index).histories), at_once)
 
 
-def test_shopper_ranges_cover_every_shopper_once_and_share_the_lines():
+def test_key_ranges_cover_every_key_once_and_share_the_lines():
     rng = np.random.default_rng(0)
     keys = np.r_[rng.integers(0, 1000, 100_000), np.full(5_000, 7), np.full(300, -1)]   # -1: no shopper
-    ranges = shopper_ranges(keys, 4)
+    ranges = key_ranges(keys, 4)
     assert ranges[0][0] == 0 and ranges[-1][1] == keys.max() + 1
     assert all(high == low for (_, high), (low, _) in zip(ranges, ranges[1:]))   # contiguous, none split
     per_range = [int(((keys >= low) & (keys < high)).sum()) for low, high in ranges]
     assert len(ranges) == 4 and sum(per_range) == 105_000 and max(per_range) < 1.1 * 105_000 / 4
-    assert shopper_ranges(np.array([3, 3, 3]), 5) == [(0, 4)]     # one shopper: one range, however many parts
-    assert shopper_ranges(np.array([], dtype=np.int64), 3) == [(0, 0)]
+    assert key_ranges(np.array([3, 3, 3]), 5) == [(0, 4)]     # one shopper: one range, however many parts
+    assert key_ranges(np.array([], dtype=np.int64), 3) == [(0, 0)]
 
 
 def test_a_scheduler_that_cannot_be_reached_is_named(daily_shop):

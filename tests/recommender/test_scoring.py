@@ -14,9 +14,10 @@ from recommender.blend import (
     history_scores,
     reason_text,
 )
-from recommender.catalog import positions_in
+from recommender.catalog import compact_lines, positions_in
 from recommender.config import BlendWeights
 from recommender.cooccurrence import (
+    basket_co_counts,
     basket_matrix,
     co_counts,
     ease_similarity,
@@ -55,6 +56,17 @@ def test_duplicate_lines_in_a_basket_count_once():
     matrix = basket_matrix(data, POS)
     assert matrix.sum() == 2
     np.testing.assert_allclose(popularity(co_counts(matrix), matrix.shape[0])[:2], [1.0, 1.0])
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["strings", "categories"])
+def test_co_counts_made_a_range_of_baskets_at_a_time_are_the_counts_of_all(compact):
+    rng = np.random.default_rng(4)
+    rows = [list(rng.choice(list(POS), size=rng.integers(1, 5))) for _ in range(300)]
+    data = compact_lines(baskets(rows)) if compact else baskets(rows)
+    whole = co_counts(basket_matrix(data, POS))
+    for parts in (1, 4, 1000):   # 1000: more parts than baskets
+        counts, n = basket_co_counts(data, POS, parts)
+        assert n == 300 and (counts != whole).nnz == 0 and counts.dtype == np.float32
 
 
 def test_a_line_of_a_product_not_in_the_catalog_is_refused_with_a_count():
