@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
+import ctypes.util
 import dataclasses
 import hashlib
 import json
@@ -84,7 +86,8 @@ def last_seq(recent: pd.DataFrame) -> int:
 
 
 def with_recent(interactions: pd.DataFrame, recent: pd.DataFrame, known_ids: pd.Series) -> pd.DataFrame:
-    """The source's basket lines and the shop's checkouts since (products still in the catalog)."""
+    """The source's basket lines and the shop's checkouts since (products still in the catalog).
+    The lines given are taken into the result (`join_lines`): use the result, not them."""
     recent = recent[recent["product_id"].astype(str).isin(set(known_ids))]
     if recent.empty:
         return interactions
@@ -608,6 +611,18 @@ def build_increment(settings: Settings, previous: dict, inputs: increment.Inputs
     return manifest
 
 
+def give_back_freed_arrays() -> None:
+    """Arrays over 64 KB get pages of their own, returned to the system when freed. glibc raises
+    that threshold as large blocks are freed, after which arrays come from a heap whose holes
+    (each file's freed columns) a larger array cannot reuse: importing 31.5M lines peaked at 2.4 GB
+    and kept 1.6 GB, against 1.5 and 1.2 GB so (with `join_lines` taking the parts' columns; neither
+    change alone moved the peak). Outside glibc there is nothing to set."""
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(-3, 64 * 1024)   # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the recommender's artefacts into models/.")
     parser.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
@@ -615,6 +630,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="rebuild, choosing the blend's weights on the shop's baskets, and print the comparison")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    give_back_freed_arrays()
     try:
         settings = load_settings()
         if args.tune:
