@@ -282,10 +282,11 @@ def in_order(categories: pd.Index) -> bool:
 def key_labels(values: pd.Series, keys: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """The values' text (held by Arrow) for some of their `sort_keys`: a compact column's categories
     by code, else the sorted distinct values."""
-    if isinstance(values.dtype, pd.CategoricalDtype) and in_order(values.cat.categories):
+    categories = isinstance(values.dtype, pd.CategoricalDtype)
+    if categories and in_order(values.cat.categories):
         labels = _arrow_strings(values.cat.categories)
-    else:
-        labels = pa.array(pd.Series(pd.unique(as_strings(values).dropna())).sort_values().array)
+    else:   # the distinct values in the order sort_keys numbers them
+        labels = _arrow_strings(pd.Index(pd.factorize(as_strings(values) if categories else values, sort=True)[1]))
     return pd.array(labels.take(pa.array(keys)), dtype="str")
 
 

@@ -55,8 +55,9 @@ def orders_of(lines: pd.DataFrame) -> pd.DataFrame:
     A basket is its first line's shopper's and is dated by its earliest line. Worked out on integer
     keys (`sort_keys`): compact lines' ids stay categories, none is made a string."""
     basket, user = sort_keys(lines["basket_id"]), sort_keys(lines["user_id"])
-    earliest = lines["timestamp"].groupby(basket).transform("min").to_numpy()
-    when = np.where(pd.isna(earliest), np.iinfo(np.int64).max, earliest.view(np.int64))   # undated last
+    earliest = lines["timestamp"].groupby(basket).transform("min")
+    # times as int64 (with a time zone or not), undated baskets last
+    when = np.where(earliest.isna().to_numpy(), np.iinfo(np.int64).max, getattr(earliest.array, "asi8", earliest))
     baskets, first = first_lines(basket)
     of_basket = rank_in(basket, baskets)
     order = np.lexsort((baskets, when[first], user[first]))

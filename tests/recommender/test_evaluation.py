@@ -78,9 +78,11 @@ LINES = pd.DataFrame([  # basket, shopper, product, time: b2 and b10 at one time
 ], columns=["basket_id", "user_id", "product_id", "timestamp"]).astype({"timestamp": "datetime64[ns]"})
 
 
-@pytest.mark.parametrize("compact", [False, True], ids=["strings", "categories"])
-def test_ranked_lines_number_each_shoppers_baskets_by_time_then_basket_id(compact):
-    lines = compact_lines(LINES) if compact else LINES
+@pytest.mark.parametrize("compact,zone", [(False, None), (True, None), (True, "Europe/Paris")],
+                         ids=["strings", "categories", "time zone"])
+def test_ranked_lines_number_each_shoppers_baskets_by_time_then_basket_id(compact, zone):
+    lines = LINES.assign(timestamp=LINES["timestamp"].dt.tz_localize(zone)) if zone else LINES
+    lines = compact_lines(lines) if compact else lines
     ranked = ranked_lines(lines, POSITION)
     baskets = ranked.drop_duplicates("basket_id")
     by_basket = baskets.set_index(as_strings(baskets["basket_id"]))
