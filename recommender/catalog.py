@@ -5,6 +5,7 @@ checks and the same clear report of what was rejected and why (nothing is droppe
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -300,6 +301,17 @@ def key_ranges(keys: np.ndarray, parts: int) -> list[tuple[int, int]]:
     cuts = np.searchsorted(upto, upto[-1] * np.arange(1, parts) / parts, side="right") + 1
     bounds = np.unique(np.r_[0, np.minimum(cuts, len(lines_per_key)), len(lines_per_key)])
     return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+
+
+def parts_by_id(lines: pd.DataFrame, column: str, parts: int) -> Iterator[pd.DataFrame]:
+    """The lines in about `parts` parts, ranges of `column`'s ids in id order (`key_ranges`), so
+    that every id's lines are in one part; the lines as they are when `parts` is 1 or less."""
+    if parts <= 1:
+        yield lines
+        return
+    keys = sort_keys(lines[column])
+    for low, high in key_ranges(keys, parts):
+        yield lines[(keys >= low) & (keys < high)]
 
 
 def first_lines(keys: np.ndarray, chunk: int = 1_000_000) -> tuple[np.ndarray, np.ndarray]:

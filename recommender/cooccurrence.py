@@ -20,7 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.linalg import lapack
 
-from .catalog import first_lines, key_ranges, positions_in, rank_in, sort_keys
+from .catalog import first_lines, parts_by_id, positions_in, rank_in, sort_keys
 from .config import CoPurchaseSettings
 
 
@@ -57,11 +57,9 @@ def basket_co_counts(interactions: pd.DataFrame, item_position: dict[str, int],
     """co_counts of all the baskets, and how many baskets there are, made for a range of baskets
     (about a `parts`-th of the lines) at a time: counts add up, and the whole baskets x items matrix
     with its transpose was the co-purchase stage's peak at 200M lines."""
-    keys = sort_keys(interactions["basket_id"])
     co, baskets = None, 0
-    for low, high in key_ranges(keys, parts):
-        matrix = basket_matrix(interactions[(keys >= low) & (keys < high)] if parts > 1 else interactions,
-                               item_position)
+    for some in parts_by_id(interactions, "basket_id", parts):
+        matrix = basket_matrix(some, item_position)
         counts = co_counts(matrix)
         co = counts if co is None else co + counts
         baskets += matrix.shape[0]

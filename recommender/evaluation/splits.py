@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..catalog import as_strings, first_lines, key_ranges, positions_in, rank_in, sort_keys
+from ..catalog import as_strings, parts_by_id, positions_in, sort_keys
 from ..history import ShopperHistories, decayed
-from ..importers.histories import orders_of, positions_in_runs
+from ..importers.histories import orders_of, place_among_own_baskets
 
 
 @dataclass
@@ -31,12 +31,9 @@ def basket_ranks(orders: pd.DataFrame) -> pd.DataFrame:
     worked out on integer keys, as `orders_of` numbers them."""
     basket, user = sort_keys(orders["basket_id"]), sort_keys(orders["user_id"])
     seq = orders["seq"].to_numpy()
-    baskets, first = first_lines(basket)
-    of_basket = rank_in(basket, baskets)
-    order = np.lexsort((first, -seq[first], user[first]))    # latest first; a tie in the order met
-    back = np.empty(len(first), dtype=np.int64)
-    back[order] = positions_in_runs(user[first][order])
-    return orders.reset_index(drop=True).assign(back=back[of_basket])
+    # latest first; a tie in the order met
+    back = place_among_own_baskets(basket, user, lambda baskets, first: (first, -seq[first]))
+    return orders.reset_index(drop=True).assign(back=back)
 
 
 def ranked_lines(interactions: pd.DataFrame, position: dict[str, int]) -> pd.DataFrame | None:
@@ -117,11 +114,9 @@ def histories_by_parts(lines: pd.DataFrame, position: dict[str, int], decay: flo
     `parts`-th of them at once, which at 50M lines was the build's peak. Each range's shoppers
     come sorted and the ranges follow one another, so the parts stack into the histories made at
     once, in the same order, without reordering millions of rows."""
-    keys = sort_keys(lines["user_id"])
     users: list[str] = []
     weights, counts = [], []
-    for low, high in key_ranges(keys, parts):
-        some = lines[(keys >= low) & (keys < high)] if parts > 1 else lines
+    for some in parts_by_id(lines, "user_id", parts):
         ranked = ranked_lines(some[~some["user_id"].isin(forgotten)] if forgotten else some, position)
         if ranked is None:
             continue

@@ -4,6 +4,7 @@ Built from any source: Instacart (its own importer) or a shop `Dataset` (baskets
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,18 +59,21 @@ def orders_of(lines: pd.DataFrame) -> pd.DataFrame:
     earliest = lines["timestamp"].groupby(basket).transform("min")
     # times as int64 (with a time zone or not), undated baskets last
     when = np.where(earliest.isna().to_numpy(), np.iinfo(np.int64).max, getattr(earliest.array, "asi8", earliest))
-    baskets, first = first_lines(basket)
-    of_basket = rank_in(basket, baskets)
-    order = np.lexsort((baskets, when[first], user[first]))
-    seq = np.empty(len(first), dtype=np.int64)
-    seq[order] = positions_in_runs(user[first][order]) + 1
+    seq = place_among_own_baskets(basket, user, lambda baskets, first: (baskets, when[first])) + 1
     return pd.DataFrame({"user_id": lines["user_id"].array, "basket_id": lines["basket_id"].array,
-                         "seq": seq[of_basket], "product_id": lines["product_id"].array})
+                         "seq": seq, "product_id": lines["product_id"].array})
 
 
-def positions_in_runs(keys: np.ndarray) -> np.ndarray:
-    """0, 1, 2, ... within each run of equal keys (sorted keys: within each group)."""
-    if not len(keys):
-        return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    return np.arange(len(keys)) - np.repeat(starts, np.diff(np.r_[starts, len(keys)]))
+def place_among_own_baskets(basket: np.ndarray, user: np.ndarray,
+                            order_by: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]]) -> np.ndarray:
+    """Per line, its basket's place (0, 1, ...) among its shopper's baskets (a basket is its first
+    line's shopper's). `order_by(basket keys, each basket's first line)` gives np.lexsort's keys,
+    the last the most significant, for the baskets of one shopper. Integer keys (`sort_keys`)."""
+    baskets, first = first_lines(basket)
+    owner = user[first]
+    order = np.lexsort((*order_by(baskets, first), owner))
+    owners = owner[order]
+    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else np.zeros(0, dtype=np.int64)
+    place = np.empty(len(first), dtype=np.int64)
+    place[order] = np.arange(len(owners)) - np.repeat(starts, np.diff(np.r_[starts, len(owners)]))
+    return place[rank_in(basket, baskets)]
