@@ -43,6 +43,7 @@ from tests.nlu_heldout.heldout import (
 ROOT = Path(__file__).resolve().parents[2]
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 19)]
 NEAR_EXAMPLES = [None, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75]   # None: the threshold alone decides
+LENIENT_THRESHOLDS = [0.15, 0.2, 0.25, 0.3, 0.35]         # the lower bar for a search
 
 
 def fallback_settings(config_file: Path) -> Fallback:
@@ -86,18 +87,25 @@ def plot(points: Sequence[Point], chosen: Point, configured: Fallback, path: Pat
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    for near in dict.fromkeys(p.near_example for p in points):   # one curve per closeness, threshold along it
-        if near not in (None, configured.near_example, chosen.near_example):
+    # One curve per closeness, threshold along it, at the chosen lower bar for a search; and the
+    # configured settings' curve when the choice moved that bar.
+    curves = {(near, chosen.lenient_threshold) for near in (None, configured.near_example, chosen.near_example)}
+    curves.add((configured.near_example, configured.lenient_threshold))
+    for near, lenient in sorted(curves, key=lambda c: (c[1], -1.0 if c[0] is None else c[0])):
+        curve = [p for p in points if p.near_example == near and p.lenient_threshold == lenient]
+        if not curve:
             continue
-        curve = [p for p in points if p.near_example == near]
-        ax.plot([p.out_of_scope_rejected for p in curve], [p.in_scope_accepted for p in curve], "o-", ms=3,
-                label="threshold alone" if near is None else f"and kept from closeness {near:.2f}")
+        label = "threshold alone" if near is None else f"and kept from closeness {near:.2f}"
+        ax.plot([p.out_of_scope_rejected for p in curve], [p.in_scope_accepted for p in curve],
+                "o-" if lenient == chosen.lenient_threshold else "o--", ms=3,
+                label=f"{label}; a search from {lenient:.2f}")
         for p in curve[::3]:
             ax.annotate(f"{p.threshold:.2f}", (p.out_of_scope_rejected, p.in_scope_accepted), fontsize=7,
                         textcoords="offset points", xytext=(4, -8))
+    now = describe(configured.threshold, configured.near_example, configured.lenient_threshold)
     ax.plot([chosen.out_of_scope_rejected], [chosen.in_scope_accepted], "r*", ms=12,
-            label=f"chosen on validation: {describe(chosen.threshold, chosen.near_example)} "
-                  f"(configured {describe(configured.threshold, configured.near_example)})")
+            label=f"chosen on validation: {describe(chosen.threshold, chosen.near_example, chosen.lenient_threshold)}"
+                  f"\n(configured {now})")
     ax.set_xlabel("out-of-scope messages declined")
     ax.set_ylabel("in-scope messages given the right intent")
     ax.set_title("Fallback trade-off (held-out validation part)")
@@ -108,8 +116,9 @@ def plot(points: Sequence[Point], chosen: Point, configured: Fallback, path: Pat
     plt.close(fig)
 
 
-def describe(threshold: float, near_example: float | None) -> str:
-    return f"{threshold:.2f}" + ("" if near_example is None else f", closeness {near_example:.2f}")
+def describe(threshold: float, near_example: float | None, lenient: float | None = None) -> str:
+    return (f"{threshold:.2f}" + ("" if near_example is None else f", closeness {near_example:.2f}")
+            + ("" if lenient is None else f", a search from {lenient:.2f}"))
 
 
 def clarified(examples: Sequence[Example], parsed: Sequence[dict], floor: float) -> tuple[int, int]:
@@ -164,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     points = sweep(parts["validation"], [ranking_of(p) for p in parsed["validation"]], fallback, THRESHOLDS,
-                   [closeness_of(p) for p in parsed["validation"]], NEAR_EXAMPLES)
+                   [closeness_of(p) for p in parsed["validation"]], NEAR_EXAMPLES, LENIENT_THRESHOLDS)
     chosen = choose_threshold(points, Goals().out_of_scope_rejection + CHOOSE_WITH_MARGIN)
     args.out.mkdir(parents=True, exist_ok=True)
     plot(points, chosen, fallback, args.out / "tradeoff.png")
@@ -176,11 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     offers = {part: clarified(parts[part], parsed[part], floor) for part in parts}
     lines = summary_rows(reports) + [f"{'in-scope fallbacks offered the right meaning':44}"
                                      + "".join(f"{f'{hit} of {n}':>12}" for hit, n in offers.values())]
-    lines += ["", f"fallback threshold: configured {describe(fallback.threshold, fallback.near_example)}, "
-              f"best on validation {describe(chosen.threshold, chosen.near_example)} "
+    lines += ["", f"fallback threshold: configured "
+              f"{describe(fallback.threshold, fallback.near_example, fallback.lenient_threshold)}, best on validation "
+              f"{describe(chosen.threshold, chosen.near_example, chosen.lenient_threshold)} "
               f"(in-scope right {chosen.in_scope_accepted:.3f}, out-of-scope declined "
-              f"{chosen.out_of_scope_rejected:.3f}); ambiguity {fallback.ambiguity:.2f}; "
-              f"{', '.join(sorted(fallback.lenient_intents)) or 'no intent'} from {fallback.lenient_threshold:.2f}", "",
+              f"{chosen.out_of_scope_rejected:.3f}); ambiguity {fallback.ambiguity:.2f}; lenient: "
+              f"{', '.join(sorted(fallback.lenient_intents)) or 'no intent'}", "",
               f"{'intent (' + names[-1] + ' part)':24} {'recall':>7} {'n':>4}"]
     lines += [f"{label:24} {r:7.3f} {n:4}" for label, (r, n) in sorted(test.recall.items(), key=lambda kv: kv[1][0])]
     print("\n".join(lines))

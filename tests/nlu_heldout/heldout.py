@@ -195,30 +195,36 @@ class Point:
     in_scope_accepted: float     # in-scope messages given their right intent
     out_of_scope_rejected: float
     near_example: float | None = None
+    lenient_threshold: float | None = None   # the lower bar of the lenient intents (a search)
 
 
 def sweep(examples: Sequence[Example], rankings: Sequence[Ranking], fallback: Fallback,
           thresholds: Iterable[float], closeness: Sequence[float] | None = None,
-          near_examples: Iterable[float | None] | None = None) -> list[Point]:
-    """The trade-off between answering shoppers and declining what is not shopping, per threshold and
-    nearest-example closeness (`closeness`: each message's top intent's; the other settings as
-    configured; without `near_examples`, the configured one)."""
+          near_examples: Iterable[float | None] | None = None,
+          lenient_thresholds: Iterable[float] | None = None) -> list[Point]:
+    """The trade-off between answering shoppers and declining what is not shopping, per threshold,
+    nearest-example closeness (`closeness`: each message's top intent's) and the lenient intents'
+    lower bar; a setting not swept stays as configured."""
     closeness = closeness or [0.0] * len(examples)
+    thresholds = list(thresholds)
     points = []
-    for near in (fallback.near_example,) if near_examples is None else near_examples:
-        for t in thresholds:
-            settings = replace(fallback, threshold=t, near_example=near)
-            decided = [decide(r, settings, e.text, c) for e, r, c in zip(examples, rankings, closeness, strict=True)]
-            report = score(examples, decided)
-            points.append(Point(round(t, 3), report.in_scope_accuracy, report.out_of_scope_rejection, near))
+    for lenient in (fallback.lenient_threshold,) if lenient_thresholds is None else lenient_thresholds:
+        for near in (fallback.near_example,) if near_examples is None else near_examples:
+            for t in thresholds:
+                settings = replace(fallback, threshold=t, near_example=near, lenient_threshold=lenient)
+                decided = [decide(r, settings, e.text, c)
+                           for e, r, c in zip(examples, rankings, closeness, strict=True)]
+                report = score(examples, decided)
+                points.append(Point(round(t, 3), report.in_scope_accuracy, report.out_of_scope_rejection, near,
+                                    round(lenient, 3)))
     return points
 
 
 def choose_threshold(points: Sequence[Point], min_out_of_scope_rejected: float) -> Point:
     """The threshold that answers the most shoppers rightly while declining at least
     `min_out_of_scope_rejected` of the rest; among equals the middle one, so the choice does not sit
-    on the edge of a plateau (thresholds ordered within each closeness, which keeps the sweep's
-    order). With none declining enough, the one that declines most."""
+    on the edge of a plateau (thresholds ordered within each closeness and lower bar, which keeps
+    the sweep's order). With none declining enough, the one that declines most."""
     feasible = [p for p in points if p.out_of_scope_rejected >= min_out_of_scope_rejected]
     if not feasible:
         return max(points, key=lambda p: (p.out_of_scope_rejected, p.in_scope_accepted))

@@ -163,6 +163,17 @@ def test_the_sweep_tries_each_closeness_and_the_choice_can_fall_on_one():
     assert (chosen.near_example, chosen.threshold, chosen.in_scope_accepted) == (0.6, 0.4, 1.0)
 
 
+def test_the_sweep_tries_each_lower_bar_for_a_search():
+    examples = parse_lines(["search_products | an extension lead", "out_of_scope | qwerty", "greet | hi"])
+    rankings = [[("search_products", 0.25), ("goodbye", 0.08)], [("search_products", 0.18), ("greet", 0.1)],
+                [("greet", 0.9)]]
+    lenient = Fallback(0.4, 0.05, frozenset({"search_products"}), 0.3)
+    points = sweep(examples, rankings, lenient, [0.4], lenient_thresholds=[0.15, 0.2, 0.3])
+    assert [(p.lenient_threshold, p.in_scope_accepted, p.out_of_scope_rejected) for p in points] == [
+        (0.15, 1.0, 0.0), (0.2, 1.0, 1.0), (0.3, 0.5, 1.0)]
+    assert choose_threshold(points, 1.0).lenient_threshold == 0.2   # the lead searched, the noise declined
+
+
 def product_question_patterns() -> list[str]:
     """The deployed patterns, from config.yml."""
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
