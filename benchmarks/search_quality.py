@@ -108,10 +108,13 @@ def main(argv: list[str] | None = None) -> None:
             rows, args.out, machine=machine(), catalog_items=len(catalog), summary=summary, halves=halves,
             search_ms_p50=float(np.median(latencies) * 1000), search_ms_p99=float(np.quantile(latencies, 0.99) * 1000),
             queries=[{"q": o.judged.q, "kind": o.judged.kind, "ndcg@5": o.ndcg, "honoured": o.honoured,
-                      "said_not_here": o.said_not_here, "shown": o.shown} for o in outcomes])
+                      "said_not_here": o.said_not_here, "declared_absent": o.declared_absent,
+                      "shown": o.shown} for o in outcomes])
     for name, figures in (("all", summary), *halves.items()):
         print(f"\"not here\" ({name}): recall {fmt(figures['not_here_recall'])} on absent products, precision "
-              f"{fmt(figures['not_here_precision'])}, said of present products {fmt(figures['false_not_here'])}")
+              f"{fmt(figures['not_here_precision'])}, said of present products {fmt(figures['false_not_here'])}; "
+              f"absent products answered honestly (\"not here\", or the lacking word named as not applied) "
+              f"{fmt(figures['absent_answered_honestly'])}")
     print(f"search in this process: p50 {np.median(latencies) * 1000:.1f} ms, "
           f"p99 {np.quantile(latencies, 0.99) * 1000:.1f} ms")
 

@@ -121,6 +121,9 @@ class Outcome:
     types: int                     # product types among the first five
     said_not_here: bool
     shown: list[str] = field(default_factory=list)
+    # The answer named, as a word it could not apply, what the shop lacks ("I can't check gluten
+    # free" for "gluten free flour"): honest, as issue 17 asks of an attribute the catalog cannot tell.
+    declared_absent: bool = False
 
 
 def judge(judged: Judged, answer: Answer, catalog: pd.DataFrame, texts: pd.Series) -> Outcome:
@@ -141,7 +144,9 @@ def judge(judged: Judged, answer: Answer, catalog: pd.DataFrame, texts: pd.Serie
         honoured = bool(top) and not bool(_matches(shown_texts, judged.not_).any())
     return Outcome(judged=judged, ndcg=None if judged.absent else ndcg_at(all_grades[top].tolist(), all_grades),
                    honoured=honoured, types=int(catalog["category"].iloc[top].nunique()) if top else 0,
-                   said_not_here=answer.said_not_here, shown=catalog["title"].iloc[top].tolist())
+                   said_not_here=answer.said_not_here, shown=catalog["title"].iloc[top].tolist(),
+                   declared_absent=bool(judged.absent) and any(re.search(judged.absent, u, re.I)
+                                                               for u in answer.unchecked))
 
 
 def absent_but_present(judged: Sequence[Judged], texts: pd.Series) -> list[str]:
@@ -155,7 +160,8 @@ def _mean(values: Sequence[float]) -> float | None:
 
 def summarise(outcomes: Sequence[Outcome]) -> dict:
     """Per kind: NDCG@5, share honoured, product types in the first five; overall the "not here"
-    answers' precision and recall on absent queries and false rate on present ones."""
+    answers' precision and recall on absent queries and false rate on present ones, and the share of
+    absent queries answered honestly ("not here", or what is lacking named as not applied)."""
     kinds = {}
     for kind in KINDS:
         mine = [o for o in outcomes if o.judged.kind == kind]
@@ -177,6 +183,7 @@ def summarise(outcomes: Sequence[Outcome]) -> dict:
         "kinds": kinds,
         "ndcg@5": _mean([o.ndcg for o in present if o.ndcg is not None]),
         "not_here_recall": _mean([float(o.said_not_here) for o in absent]),
+        "absent_answered_honestly": _mean([float(o.said_not_here or o.declared_absent) for o in absent]),
         "not_here_precision": _mean([float(bool(o.judged.absent)) for o in said]),
         "false_not_here": _mean([float(o.said_not_here) for o in present]),
         "honoured": _mean([float(o.honoured) for o in outcomes if o.honoured is not None]),

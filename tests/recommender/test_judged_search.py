@@ -109,6 +109,17 @@ def test_the_summary_counts_not_here_answers_against_what_is_absent():
     assert summary["kinds"]["need"]["types@5"] == 3.0 and summary["kinds"]["need"]["needs_with_enough_types"] == 1.0
 
 
+def test_an_absent_thing_is_answered_honestly_by_not_here_or_by_naming_what_is_lacking():
+    flour = Judged(q="gluten free flour", kind="absent", absent="gluten")
+    told = [judge(flour, Answer([0], False, unchecked=("gluten free",)), CATALOG, TEXTS),   # "can't check"
+            judge(flour, Answer([0], True), CATALOG, TEXTS),
+            judge(flour, Answer([0], False, unchecked=("organic",)), CATALOG, TEXTS),     # another word: silent on it
+            judge(flour, Answer([0], False), CATALOG, TEXTS)]
+    summary = summarise(told)
+    assert [o.declared_absent for o in told] == [True, False, False, False]
+    assert summary["not_here_recall"] == 0.25 and summary["absent_answered_honestly"] == 0.5
+
+
 @pytest.mark.parametrize("entry, message", [
     ("- {q: x, kind: type}", "needs a `good`"),
     ("- {q: x, kind: absent}", "names the pattern"),
