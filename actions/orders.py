@@ -9,6 +9,7 @@ for a yes; the change records who made it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -26,7 +27,7 @@ from cartwise.orders import (
 )
 
 from . import replies
-from .base import entity
+from .base import entity, user_text
 from .config import settings
 from .shopper import shopper_id
 
@@ -37,6 +38,26 @@ NO_MATCH = ("That email address and order {id} don't go together. Please check b
             "\"talk to a person\".")
 LOCKED = "That's too many tries for order {id}. Please try again in an hour, or say \"talk to a person\"."
 GUEST = "guest who gave the order's email"
+# An order number has 5 to 8 digits, as the NLU's `order_id` pattern (data/nlu/regexes.yml) reads them.
+ORDER_DIGITS = (5, 8)
+NOT_A_NUMBER = ("I can't find an order numbered {given}: order numbers have {low} to {high} digits, like 10001. "
+                "You'll find yours in your confirmation email.")
+# A number said as the order's ("order 1234", "order number is 55", "#123"), not a count ("order of 2 pizzas").
+_SAID_AS_ORDER = re.compile(r"(?:\border|#)\s*(?:number|no\.?|#)?\s*(?:is|:)?\s*#?(\d+)\b", re.I)
+
+
+def order_number_said(text: str) -> str | None:
+    """The number the shopper gave as an order's, if any, whatever its length."""
+    match = _SAID_AS_ORDER.search(text)
+    return match.group(1) if match else None
+
+
+def not_an_order_number(text: str) -> str | None:
+    """A number given as the order's that cannot be one (too short or long): the shopper must hear so,
+    not get the order talked about before, nor be asked for a number they just gave."""
+    said = order_number_said(text)
+    low, high = ORDER_DIGITS
+    return said if said is not None and not low <= len(said) <= high else None
 
 
 def open_store() -> OrderStore:
@@ -70,7 +91,13 @@ class OrderAction(Action):
         raise NotImplementedError
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        order_id = entity(tracker, "order_id") or tracker.get_slot("order_id")
+        order_id = entity(tracker, "order_id")
+        wrong = None if order_id else not_an_order_number(user_text(tracker))
+        if wrong:
+            low, high = ORDER_DIGITS
+            dispatcher.utter_message(text=NOT_A_NUMBER.format(given=wrong, low=low, high=high))
+            return _cleared()
+        order_id = order_id or tracker.get_slot("order_id")
         if not order_id:
             dispatcher.utter_message(text=ASK_NUMBER)
             return [SlotSet("offer", None)]

@@ -3,16 +3,19 @@ or changes one; a cancel or return waits for a yes and records who said it."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
+import yaml
 
 from actions.config import settings
 from actions.conversation import ActionHandleAffirm, ActionHandleDeny, ActionLeaveEmail
-from actions.orders import ActionCancelOrder, ActionOrderStatus, ActionReturnOrder
+from actions.orders import ORDER_DIGITS, ActionCancelOrder, ActionOrderStatus, ActionReturnOrder, order_number_said
 from cartwise import identity
 from cartwise.orders import OrderStore
 from tests.actions.conftest import turn
 
+ROOT = Path(__file__).resolve().parents[2]
 DEMO_ORDERS = ["10001", "10002", "10003", "10004", "10005"]
 ITEM_WORDS = ["Coffee", "Chips", "Diapers", "Wines", "Pasta", "$"]   # anything of an order's contents
 
@@ -109,3 +112,33 @@ def test_a_yes_from_a_conversation_that_is_not_the_owners_changes_nothing(recomm
     messages, _ = turn(ActionHandleAffirm(), "yes", "affirm", slots=pending, sender="someone-else")
     assert messages[0]["text"] == "I can't change that order from this chat. Which order do you mean?"
     assert OrderStore(settings().orders_db).get("10003").status == "delivered"
+
+
+@pytest.mark.parametrize("text, said", [("order 1234", "1234"), ("my order number is 55", "55"),
+                                        ("where's #123456789", "123456789"), ("order no. 12", "12"),
+                                        ("cancel my order of 2 pizzas", None), ("I ordered 3 days ago", None),
+                                        ("reorder 4", None), ("where is order 10001", "10001")])
+def test_a_number_given_as_an_orders_is_read_and_a_count_is_not(text, said):
+    assert order_number_said(text) == said
+
+
+def test_a_number_that_cannot_be_an_order_is_said_so_not_swapped_for_the_last_order(recommender):
+    owner = token("demo")
+    before = {"order_id": "10001"}   # the order talked about earlier in this conversation
+    for action, intent in ((ActionOrderStatus(), "order_status"), (ActionCancelOrder(), "cancel_order")):
+        messages, slots = turn(action, "what about order 1234", intent, slots=before, metadata=owner,
+                               sender="owner-wrong-number")
+        assert messages[0]["text"] == ("I can't find an order numbered 1234: order numbers have 5 to 8 digits, "
+                                       "like 10001. You'll find yours in your confirmation email.")
+        assert "order_id" not in slots and not slots.get("pending_order_change") and len(messages) == 1
+    fresh, _ = turn(ActionCancelOrder(), "I want to cancel order 55", "cancel_order", sender="guest-wrong-number")
+    assert fresh[0]["text"].startswith("I can't find an order numbered 55")   # not "What's the order number?"
+    store = OrderStore(settings().orders_db)
+    assert store.get("10001").status != "cancelled"
+    store.close()
+
+
+def test_the_order_number_length_is_the_nlus():
+    pattern = next(r for r in yaml.safe_load((ROOT / "data" / "nlu" / "regexes.yml").read_text())["nlu"]
+                   if r.get("regex") == "order_id")["examples"]
+    assert f"[0-9]{{{ORDER_DIGITS[0]},{ORDER_DIGITS[1]}}}" in pattern
