@@ -63,6 +63,17 @@ _FILLER = re.compile(
     r"do you have|search for|search|please|some|any)\b",
     re.I,
 )
+# How a shopper asks, not what for: "do you sell shoes?", "we ran out of milk", "have you got any
+# coats I could see?". Left in, they were echoed as the thing looked for ("I don't think we have
+# “do you sell shoes”") and pulled the search towards their own words.
+_ASKING = re.compile(
+    r"\b(?:(?:do|does|did) (?:you|u|ya|you guys|this shop|this store|your shop|your store|the shop|the store) "
+    r"(?:sell|carry|stock|have|do|offer)|(?:have|has) (?:you|u) got|(?:is|are) there|"
+    r"(?:where )?(?:can|could|do) (?:i|we) (?:buy|get|order|find)|(?:any )?chance (?:you|u) (?:sell|carry|stock|have)|"
+    r"(?:i'?m|i am|we'?re|we are) (?:all |completely )?out of|(?:i|we)(?:'ve| have)? (?:ran|run) out of|"
+    r"(?:i|we) (?:could|can) see|in stock|for sale|(?:here|from you)(?=\s*[?!.]*$))",
+    re.I,
+)
 # Words stand for a number only before big units: "a gallon of milk" is a size, "a pack of gum" is not.
 _WORD_AMOUNT = {"a": 1.0, "an": 1.0, "one": 1.0, "half a": 0.5, "half": 0.5}
 _SIZE = re.compile(
@@ -195,7 +206,7 @@ def parse_query(query: str, colors: frozenset[str] = frozenset(),
     exclude = tuple(m.group(1).strip().lower() for m in ruled_out)
     for m in reversed(ruled_out):
         text = _cut(text, m)
-    text = _FILLER.sub(" ", text)
+    text = _ASKING.sub(" ", _FILLER.sub(" ", text))
     text = re.sub(r"\s+", " ", re.sub(r"[?!.,]+$", "", text.strip())).strip(" ,.")
     return QueryConstraints(text=text, min_price=min_price, max_price=max_price, brand=brand, size=size, color=color,
                             sort=sort, exclude=exclude, attributes=attributes_in(text, attributes or {}))

@@ -107,3 +107,20 @@ def test_prices_are_read_in_the_shops_currency(currency, query, text, max_price,
 def test_a_range_in_euros_after_the_number():
     parsed = parse_query("candles between 5€ and 10€", currency=currency_of("EUR"))
     assert (parsed.text, parsed.min_price, parsed.max_price) == ("candles", 5.0, 10.0)
+
+
+@pytest.mark.parametrize("query,text", [
+    ("do you sell shoes?", "shoes"),
+    ("does this shop carry lawn mowers", "lawn mowers"),
+    ("have you got any coats I could see?", "coats"),
+    ("we ran out of milk", "milk"),
+    ("I'm out of diapers", "diapers"),
+    ("any chance you stock tahini?", "tahini"),
+    ("are there eggs in stock", "eggs"),
+    ("can I buy wine here?", "wine"),
+    ("where can I get a kettle", "a kettle"),
+    ("here and there rugs", "here and there rugs"),   # "here" is a name's word unless it ends the question
+    ("out of office mug", "out of office mug"),        # "out of" without someone who ran out
+])
+def test_how_a_shopper_asks_is_not_what_they_ask_for(query, text):
+    assert parse_query(query).text == text
