@@ -371,6 +371,8 @@ def test_a_thing_the_shop_lacks_is_not_here_even_when_another_of_its_words_is_th
     assert stroller.not_here and len(stroller.items) <= 3
     assert not engine.search("chunky salsa", SearchFilters(), k=5).not_here
     assert not engine.search("stuff for a chips and salsa night", SearchFilters(), k=5).not_here   # a need
+    guests = engine.search("having friends over saturday, need snacks", SearchFilters(), k=5)
+    assert guests.need and not guests.not_here and guests.items   # an occasion: its words name no product
 
 
 def test_without_not_and_no_rule_out_what_follows_by_its_words(engine):
