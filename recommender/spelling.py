@@ -5,7 +5,8 @@ longer, becomes the closest catalog word within one edit (two from nine letters 
 neighbouring letters is one edit, as in "diapres"); on a tie, the word more products use. A word
 that is a catalog word plus a last letter is left alone: shoppers drop a last letter ("coffe")
 more than they add one, and "matcha" is not "match". Nor is a correction that changes the first
-letter ("mower" is not "power"): typos rarely do. Shorter words are left
+letter ("mower" is not "power"): typos rarely do; nor one that changes only an ending that makes
+another word ("cooker" is not "cooked"). Shorter words are left
 alone: "pop" or "tea" one letter away from another word is usually a different word, and so is a
 word the language model knows whole ("grade" is not a typo of "grape", nor "chair" of "hair": its
 WordPiece vocabulary, 30k tokens, holds common English words whole and typos only in pieces). Pure
@@ -25,11 +26,19 @@ from rapidfuzz.distance import OSA
 from .mentions import singular
 
 MIN_LENGTH = 5
+# Endings that make another word of the same stem: "cooker" is not a typo of "cooked", nor "blender"
+# of "blended" (an appliance is not an adjective; a grocery names many things "cooked" or "smoked").
+WORD_ENDINGS = frozenset({"er", "ed", "en", "es"})
 _WORD = re.compile(r"[A-Za-z]+")
 
 
 def max_edits(word: str) -> int:
     return 0 if len(word) < MIN_LENGTH else 1 if len(word) < 9 else 2
+
+
+def another_ending(word: str, other: str) -> bool:
+    """Whether the two are one stem with different endings of WORD_ENDINGS ("smoker", "smoked")."""
+    return word[:-2] == other[:-2] and {word[-2:], other[-2:]} <= WORD_ENDINGS
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ class Speller:
         if not limit or word in self.known or singular(word) in self.known:
             return word
         found = process.extractOne(word, self.words, scorer=OSA.distance, score_cutoff=limit)
-        if not found or found[0] == word[:-1] or found[0][0] != word[0]:
+        if not found or found[0] == word[:-1] or found[0][0] != word[0] or another_ending(word, found[0]):
             return word
         return found[0]
 

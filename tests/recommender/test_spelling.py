@@ -5,7 +5,8 @@ import pytest
 
 from recommender.spelling import Speller
 
-CATALOG = ["Power Strip | Household", "Spaghetti Dry, 16 oz | Pasta", "Ground Coffee | Coffee",
+CATALOG = ["Power Strip | Household", "Cooked Ham | Deli", "Blended Juice | Juice",
+           "Spaghetti Dry, 16 oz | Pasta", "Ground Coffee | Coffee",
            "Baby Diapers | Diapers", "Cereal | Cereal",
            "Strawberries | Berries", "Matches | Household", "Grapes | Fruit", "Hair Spray | Hair", "Cherries | Fruit"]
 REAL_WORDS = {"grade", "chair"}   # words a tokenizer knows whole (it splits "matcha" and typos into pieces)
@@ -26,6 +27,7 @@ def test_a_typo_becomes_the_catalog_word_it_is_one_edit_from(speller, typed, mea
 @pytest.mark.parametrize("text", ["sushi grade tuna", "office chair",   # real words, not typos of grape / hair
                                   "matcha",          # a catalog word plus a last letter: another word
                                   "lawn mower",      # "power" is one edit away, but typos keep the first letter
+                                  "slow cooker", "blender",   # another ending, another word: not "cooked"
                                   "cheerios",        # two edits from cherries: too far for eight letters
                                   "tea", "pop",      # short words are left alone
                                   "kimchi", "spaghetti 16 oz, under $5!"])
