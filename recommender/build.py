@@ -96,7 +96,7 @@ def with_recent(interactions: pd.DataFrame, recent: pd.DataFrame, known_ids: pd.
                           # whole microseconds: the same instant whichever unit the lines' dates came in
                           "timestamp": pd.to_datetime((recent["at"] * 1e6).round().astype("int64"), unit="us")
                           .astype(interactions["timestamp"].dtype),
-                          "quantity": 1})
+                          "quantity": np.ones(len(recent), dtype=interactions["quantity"].dtype)})
     return join_lines([interactions, lines])
 
 

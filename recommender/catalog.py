@@ -204,8 +204,13 @@ ID_COLUMNS = ["basket_id", "user_id", "product_id"]
 def compact_lines(lines: pd.DataFrame) -> pd.DataFrame:
     """Basket lines with each id column as categories: a line then holds three int32 codes, not
     three strings, 22 bytes a line against 62 (5M Instacart-made lines), which is most of what a
-    large build holds from import to the end. The values, comparisons and groups are the same."""
-    return lines.assign(**{c: joined_categories([lines[c]]) for c in ID_COLUMNS if c in lines})
+    large build holds from import to the end. The values, comparisons and groups are the same.
+    The quantity is held as float32 (whole counts exact to 2**24): after validation no step reads
+    more of it than that it is positive, and float64 was 8 of a line's 30 bytes."""
+    compact = {c: joined_categories([lines[c]]) for c in ID_COLUMNS if c in lines}
+    if "quantity" in lines:
+        compact["quantity"] = lines["quantity"].astype(np.float32)
+    return lines.assign(**compact)
 
 
 def join_lines(parts: list[pd.DataFrame]) -> pd.DataFrame:
