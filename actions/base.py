@@ -114,6 +114,16 @@ class Context:
     def last_results(self) -> list[dict]:
         return list(self.tracker.get_slot("last_results") or [])
 
+    def focus_on(self, product_id: str) -> None:
+        """The one product this answer is about: "it" in the next message, while the same list is shown."""
+        self.set("in_focus", {"id": product_id, "among": [p.get("id") for p in self.last_results()]})
+
+    def in_focus(self) -> str | None:
+        """The product the last answer was about, unless another list has been shown since (then
+        "it" could be any of that list)."""
+        focus = self.tracker.get_slot("in_focus") or {}
+        return focus.get("id") if focus.get("among") == [p.get("id") for p in self.last_results()] else None
+
 
 class ShopAction(Action):
     """Subclasses set NAME and implement act()."""

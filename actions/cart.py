@@ -147,6 +147,8 @@ class ActionAddToCart(ShopAction):
         if added:
             ctx.set_cart(cart)
             dispatcher.utter_message(text=added_text(cart, added), buttons=CART_BUTTONS)
+            if len(added) == 1:
+                ctx.focus_on(added[0][0]["id"])
 
 
 class ActionRemoveFromCart(ShopAction):

@@ -96,6 +96,8 @@ class ActionProductInfo(ShopAction):
             )
             return
         dispatcher.utter_message(text="\n".join(replies.product_details(p) for p in targets.products[:3]))
+        if len(targets.products) == 1:
+            ctx.focus_on(targets.products[0]["id"])
 
 
 class ActionCompareProducts(ShopAction):

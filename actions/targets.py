@@ -25,8 +25,9 @@ async def find_targets(ctx: Context, use_words: bool = True) -> Targets:
         ids = [product_id]
     else:
         ids = [shown[i]["id"] for i in parse_ordinals(text, len(shown))]
-        if not ids and len(shown) == 1 and refers_to_previous(text):
-            ids = [shown[0]["id"]]
+        if not ids and refers_to_previous(text):   # "it": the product just talked about, or the only one shown
+            focus = ctx.in_focus()
+            ids = [focus] if focus else [shown[0]["id"]] if len(shown) == 1 else []
     if ids:
         found = await ctx.rec.lookup(ids)
         out.products = found["items"]

@@ -354,3 +354,21 @@ def test_an_empty_cart_asked_what_a_need_takes_answers_the_need(recommender):
     full, _ = turn(ActionCompleteCart(), "what do I need for a chips and salsa night?", "complete_cart", slots=cart,
                    sender="full-cart")
     assert full[0]["text"].startswith("To go with your chunky salsa")
+
+
+def test_it_is_the_product_just_talked_about_while_the_same_page_is_shown(recommender):
+    from actions.shopping import ActionProductInfo
+    shown = [{"id": "chips-1", "title": "Tortilla Chips, 13 oz", "price": 3.49, "brand": "Fiesta"},
+             {"id": "salsa-1", "title": "Chunky Salsa, 16 oz", "price": 2.99, "brand": ""}]
+    info = ActionProductInfo()
+    first, slots = turn(info, "tell me about the second one", "product_info", slots={"last_results": shown})
+    assert first[0]["text"].startswith("Chunky Salsa, 16 oz by ")
+    focus = slots["in_focus"]
+    again, _ = turn(info, "is it in stock?", "product_info", slots={"last_results": shown, "in_focus": focus})
+    assert again[0]["text"].startswith("Chunky Salsa, 16 oz by ")
+    added, slots = turn(ActionAddToCart(), "add it", "add_to_cart", slots={"last_results": shown, "in_focus": focus})
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("salsa-1", 1)]
+    # Another page since: "it" could be any of it, so the bot asks rather than guess.
+    other = [{"id": "coffee-1", "title": "Ground Coffee", "price": 5.0, "brand": ""}, shown[0]]
+    unsure, _ = turn(info, "is it in stock?", "product_info", slots={"last_results": other, "in_focus": focus})
+    assert unsure[0]["text"].startswith("Which product would you like to know about?")

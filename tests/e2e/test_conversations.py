@@ -64,6 +64,11 @@ def test_search_refine_and_add_by_button(stack):
     shown = [e["metadata"] for e in shopper.tracker()["events"] if e["event"] == "bot" and e["metadata"].get("shown")]
     assert shown[-1]["shown"] == [c["product_id"] for c in cheaper]
     assert re.fullmatch(r"[0-9a-f]{12}", shown[-1]["recommender_version"])
+    # "it" is the product just talked about, on the same page
+    second = cheaper[1] if len(cheaper) > 1 else cheaper[0]
+    about = "the second one" if len(cheaper) > 1 else "the first one"
+    assert shopper.text(f"tell me about {about}").startswith(second["title"])
+    assert shopper.text("is it in stock?").startswith(second["title"])
 
 
 def test_search_answers_say_what_they_are(stack):
@@ -113,6 +118,7 @@ def test_orders_are_only_their_owners(stack):
     guest = Shopper(stack, "orders-guest")
     assert guest.text("where is my order 10001?").startswith("To keep orders private, I need to check that order "
                                                              "10001 is yours")
+    assert guest.text("what about order 1234").startswith("I can't find an order numbered 1234")   # not 10001 again
     assert "don't go together" in guest.text("it's someone@example.com")
     assert "has shipped" in guest.text("demo@example.com")
     assert guest.text("please cancel order 10002").startswith("To keep orders private")   # one order's email
