@@ -184,7 +184,8 @@ def test_compact_lines_hold_the_same_ids_in_about_a_third_of_the_memory():
         {c: str for c in ID_COLUMNS})
     compact = compact_lines(lines)
     assert compact.memory_usage(deep=True).sum() < 0.4 * lines.memory_usage(deep=True).sum()
-    pd.testing.assert_frame_equal(compact.astype({c: str for c in ID_COLUMNS}), lines)
+    assert compact["quantity"].dtype == "float32"   # the same whole counts in half the bytes
+    pd.testing.assert_frame_equal(compact.astype({**{c: str for c in ID_COLUMNS}, "quantity": float}), lines)
     for column in ID_COLUMNS:
         pd.testing.assert_series_equal(as_strings(compact[column]), lines[column])
     positions = {f"product-{k}": k for k in range(0, 997, 2)}
