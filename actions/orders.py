@@ -42,8 +42,14 @@ GUEST = "guest who gave the order's email"
 ORDER_DIGITS = (5, 8)
 NOT_A_NUMBER = ("I can't find an order numbered {given}: order numbers have {low} to {high} digits, like 10001. "
                 "You'll find yours in your confirmation email.")
-# A number said as the order's ("order 1234", "order number is 55", "#123"), not a count ("order of 2 pizzas").
-_SAID_AS_ORDER = re.compile(r"(?:\border|#)\s*(?:number|no\.?|#)?\s*(?:is|:)?\s*#?(\d+)\b", re.I)
+# A number said as the order's ("order 1234", "order number is 55", "#123"), not a count or a time
+# ("order of 2 pizzas", "an order 2 weeks ago", "order 3 more").
+_SAID_AS_ORDER = re.compile(
+    r"(?:\border|#)\s*(?:number|no\.?|#)?\s*(?:is|:)?\s*#?(\d+)\b"
+    r"(?!\s*(?:more|x\b|of\b|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|years?|items?|things?|times?|"
+    r"pieces?|pcs|packs?|bags?|boxes?|bottles?|cans?|ago)\b)",
+    re.I,
+)
 
 
 def order_number_said(text: str) -> str | None:

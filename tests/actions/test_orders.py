@@ -117,7 +117,8 @@ def test_a_yes_from_a_conversation_that_is_not_the_owners_changes_nothing(recomm
 @pytest.mark.parametrize("text, said", [("order 1234", "1234"), ("my order number is 55", "55"),
                                         ("where's #123456789", "123456789"), ("order no. 12", "12"),
                                         ("cancel my order of 2 pizzas", None), ("I ordered 3 days ago", None),
-                                        ("reorder 4", None), ("where is order 10001", "10001")])
+                                        ("reorder 4", None), ("where is order 10001", "10001"),
+                                        ("I placed an order 2 weeks ago", None), ("order 3 more bags", None)])
 def test_a_number_given_as_an_orders_is_read_and_a_count_is_not(text, said):
     assert order_number_said(text) == said
 
