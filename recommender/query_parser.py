@@ -116,8 +116,12 @@ def parse_size(text: object) -> Size | None:
 
 # Price words order the matches instead of bounding them: "cheap cereal" wants the cheapest cereals
 # first, "best value paper towels" the lowest price per unit. ("cheaper" alone is the bot's refine.)
-_CHEAPEST = re.compile(r"\b(cheapest|cheap|budget|inexpensive|least expensive|lowest[- ]priced?|low[- ]cost)\b", re.I)
-_BEST_VALUE = re.compile(r"\b(best value|best deal|value for money|best price per (?:oz|ounce|unit))\b", re.I)
+_CHEAPEST = re.compile(r"\b(cheapest|cheap|budget|inexpensive|affordable|least expensive|lowest[- ]priced?|"
+                       r"low[- ]cost|lowest price)\b", re.I)
+_PER_UNIT = r"(?:oz|ounce|lb|pound|kg|kilo|g|gram|l|litre|liter|unit|roll|sheet|count|ct|item|load)"
+_BEST_VALUE = re.compile(r"\b(best value|(?:the )?best deal|(?:good |great )?value for money|"
+                         r"(?:most |more )?economical|thrifty|(?:the )?(?:best|most) bang for (?:the|your|my) buck|"
+                         rf"(?:best|lowest|cheapest) (?:price |cost )?per {_PER_UNIT})\b", re.I)
 # An exclusion the shopper states: "chips but not potato chips", "crackers except cheese crackers",
 # "cookies without chocolate", "frozen pizza not premium". A bare "not" / "no" only after a word,
 # so that "no, ..." answering the bot is not one.
