@@ -5,7 +5,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from . import replies
 from .base import Context, ShopAction, brief, entity, user_text, utter_products
-from .cart_lines import add_item, cart_total, match_cart_line, parse_ordinals, parse_quantity, remove_item
+from .cart_lines import (
+    add_item,
+    cart_total,
+    match_cart_line,
+    parse_ordinals,
+    parse_quantity,
+    parse_total,
+    remove_item,
+    set_quantity,
+)
 from .config import settings
 from .search_replies import say_search, search_page
 from .targets import Targets, find_targets
@@ -27,11 +36,13 @@ def ask_to_choose(ctx: Context, dispatcher: CollectingDispatcher, mention: dict)
                  for o in options])
 
 
-def added_text(cart: list[dict], added: list[tuple[dict, int]]) -> str:
+def added_text(cart: list[dict], added: list[tuple[dict, int]], changed: bool = False) -> str:
+    """"Added 2 x ...", or for a total the shopper set on a line already there "Now 3 x ..."."""
     what = ", ".join(f"{qty} x {p['title']}" for p, qty in added)
     count = sum(line["qty"] for line in cart)
     return (
-        f"Added {what}. Your cart now has {count} item{'s' if count != 1 else ''} ({replies.money(cart_total(cart))})."
+        f"{'Now' if changed else 'Added'} {what}. Your cart now has {count} item{'s' if count != 1 else ''} "
+        f"({replies.money(cart_total(cart))})."
     )
 
 
@@ -127,7 +138,8 @@ class ActionAddToCart(ShopAction):
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         targets = await find_targets(ctx)
-        stated = parse_quantity(user_text(ctx.tracker))
+        text = user_text(ctx.tracker)
+        total, stated = parse_total(text), parse_quantity(text)
         if not targets.products:
             report_unresolved(dispatcher, targets)
             if targets.ambiguous:
@@ -136,17 +148,22 @@ class ActionAddToCart(ShopAction):
                 dispatcher.utter_message(text="Which product should I add? Say e.g. \"add the first one\" or name it.")
             return
         cart = await ctx.cart()
+        one = len(targets.products) == 1
+        changed = one and total is not None and any(line["id"] == str(targets.products[0]["id"]) for line in cart)
         added = []
         for product, qty in zip(targets.products, targets.quantities):
             if product.get("stock", -1) == 0:
                 dispatcher.utter_message(text=f"Sorry, {product['title']} is out of stock.")
                 continue
-            qty = stated if stated and len(targets.products) == 1 else qty
-            cart = add_item(cart, product, qty)
+            if one and total is not None:
+                qty, cart = total, set_quantity(cart, product, total)
+            else:
+                qty = stated if stated and one else qty
+                cart = add_item(cart, product, qty)
             added.append((product, qty))
         if added:
             ctx.set_cart(cart)
-            dispatcher.utter_message(text=added_text(cart, added), buttons=CART_BUTTONS)
+            dispatcher.utter_message(text=added_text(cart, added, changed), buttons=CART_BUTTONS)
             if len(added) == 1:
                 ctx.focus_on(added[0][0]["id"])
 

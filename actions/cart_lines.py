@@ -69,6 +69,14 @@ def add_item(cart: list[dict], product: dict, qty: int) -> list[dict]:
     return out + [cart_line(product, min(qty, MAX_QTY))]
 
 
+def set_quantity(cart: list[dict], product: dict, qty: int) -> list[dict]:
+    """The product's line holding exactly `qty` (added when the cart lacks it)."""
+    qty = min(qty, MAX_QTY)
+    if not any(line["id"] == str(product["id"]) for line in cart):
+        return add_item(cart, product, qty)
+    return [{**line, "qty": qty} if line["id"] == str(product["id"]) else dict(line) for line in cart]
+
+
 def remove_item(cart: list[dict], product_id: str, qty: int | None = None) -> list[dict]:
     """Remove `qty` units (all of them when None)."""
     out = []
@@ -120,6 +128,27 @@ def parse_quantity(text: str) -> int | None:
         if re.search(rf"\b{word}\b", lowered):
             return value
     return None
+
+
+_AMOUNT = r"(\d{1,3}|one|a single|" + "|".join(_NUMBER_WORDS) + ")"
+# Words that set a line's total rather than add to it: "actually make that 3", "change it to 2",
+# "I only want one", "4 in total". Without them "make that 3" added three more.
+_SET_TOTAL = re.compile(
+    r"\b(?:make (?:it|that|them|those|this)|(?:change|set) (?:it|that|them|this|the (?:quantity|amount|number))"
+    r"(?: to)?|(?:i )?only (?:want|need)|(?:i )?(?:want|need) only|just)\s+(?:to\s+)?" + _AMOUNT + r"\b"
+    r"|\b" + _AMOUNT + r"\s+(?:instead|in total|altogether|total)\b", re.I)
+
+
+def parse_total(text: str) -> int | None:
+    """The quantity a line should now hold, when the shopper sets one ("make that 3"); None when
+    the text adds or says no amount."""
+    m = _SET_TOTAL.search(text)
+    if not m:
+        return None
+    amount = (m.group(1) or m.group(2)).lower()
+    if amount.isdigit():
+        return max(1, min(int(amount), MAX_QTY))
+    return 1 if amount in ("one", "a single") else _NUMBER_WORDS[amount]
 
 
 def match_cart_line(cart: list[dict], text: str) -> dict | None:

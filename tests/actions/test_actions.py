@@ -185,6 +185,24 @@ def test_add_by_ordinal_and_by_button(recommender):
     assert "cart" not in slots                        # out of stock: not added
 
 
+def test_a_total_the_shopper_sets_replaces_the_quantity_instead_of_adding(recommender):
+    shown = [{"id": "pasta-1", "title": "Spaghetti, 16 oz", "price": 1.29, "brand": "Store brand"},
+             {"id": "sauce-1", "title": "Marinara Pasta Sauce, 24 oz", "price": 3.79, "brand": "Roma"}]
+    slots = {"last_results": shown}
+
+    def say(text):   # one turn, its slots kept for the next as the tracker would
+        messages, changed = turn(ActionAddToCart(), text, "add_to_cart", slots=slots)
+        slots.update(changed)
+        return messages, [(line["id"], line["qty"]) for line in slots["cart"]]
+
+    assert say("add the second one")[1] == [("sauce-1", 1)]
+    messages, cart = say("actually make that 3")      # "that": the product just added
+    assert cart == [("sauce-1", 3)]
+    assert messages[0]["text"].startswith("Now 3 x Marinara Pasta Sauce, 24 oz. Your cart now has 3 items")
+    assert say("I only want one")[1] == [("sauce-1", 1)]
+    assert say("add 2 of the first")[1] == [("sauce-1", 1), ("pasta-1", 2)]
+
+
 def test_remove_by_words(recommender):
     messages, slots = turn(ActionRemoveFromCart(), "remove the salsa", "remove_from_cart",
                            slots={"cart": [CHIPS, SALSA]})
@@ -323,6 +341,14 @@ def test_a_size_the_shop_cannot_check_is_said_not_silently_applied(recommender):
     messages, slots = turn(ActionSearchProducts(), "chunky salsa 6 pack", "search_products")
     assert messages[0]["text"] == "I can't check size 6 pack in this shop, so I haven't filtered on it."
     assert messages[1]["attachment"]["payload"]["elements"] and "size" not in slots["search_filters"]
+
+
+def test_only_a_word_the_shop_cannot_check_gets_a_question_not_unrelated_products(recommender):
+    messages, slots = turn(ActionSearchProducts(), "anything vegan?", "search_products")
+    assert [m["text"] for m in messages] == [
+        "I can't tell which products are vegan in this shop, so I can't pick them out. "
+        "What kind of product are you looking for?"]
+    assert "last_results" not in slots
 
 
 def test_the_reply_says_how_the_list_is_ordered_and_what_was_ruled_out(recommender):

@@ -11,8 +11,10 @@ from actions.cart_lines import (
     match_cart_line,
     parse_ordinals,
     parse_quantity,
+    parse_total,
     read_cart,
     remove_item,
+    set_quantity,
 )
 from actions.config import HandoffRules
 from actions.config import settings as action_settings
@@ -56,6 +58,23 @@ def test_add_remove_and_total():
     assert [(l["id"], l["qty"]) for l in remove_item(cart, "s1", 1)] == [("s1", 2), ("c1", 1)]
     assert [l["id"] for l in remove_item(cart, "s1")] == ["c1"]
     assert add_item([], SALSA, 500)[0]["qty"] == 99
+
+
+@pytest.mark.parametrize("text,total", [
+    ("actually make that 3", 3), ("change it to 2", 2), ("make it five instead", 5), ("I only want one", 1),
+    ("set the quantity to 12", 12), ("4 in total", 4), ("just two please", 2),
+    ("add 2 of those", None), ("just add the first one", None), ("add one more of the first", None),
+    ("make it cheaper", None),
+])
+def test_a_set_total_is_told_from_an_amount_to_add(text, total):
+    assert parse_total(text) == total
+
+
+def test_set_quantity_replaces_or_adds_a_line():
+    cart = add_item(add_item([], SALSA, 2), CHIPS, 1)
+    assert [(l["id"], l["qty"]) for l in set_quantity(cart, SALSA, 5)] == [("s1", 5), ("c1", 1)]
+    assert [(l["id"], l["qty"]) for l in set_quantity([], SALSA, 3)] == [("s1", 3)]
+    assert set_quantity(cart, SALSA, 500)[0]["qty"] == 99
 
 
 @pytest.mark.parametrize(
