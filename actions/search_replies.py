@@ -76,6 +76,11 @@ def say_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filte
     told = ctx.tracker.get_slot("last_query") == query   # a refine of the search already told
     if result.get("spelled_as") and not offset and not told:   # say it: a wrong guess is seen and retyped
         dispatcher.utter_message(text=f"(I read {_respelled(query, result['spelled_as'])}.)")
+    if result.get("unchecked") and not items and not result["query_text"] and not result.get("not_here"):
+        # "anything vegan?": nothing asked for but what the catalog cannot tell
+        dispatcher.utter_message(text=f"I can't tell which products are {' or '.join(result['unchecked'])} in "
+                                      "this shop, so I can't pick them out. What kind of product are you looking for?")
+        return
     if result.get("unchecked"):   # the catalog cannot tell: say so rather than pretend it filtered
         dispatcher.utter_message(text=f"I can't check {' or '.join(result['unchecked'])} in this shop, "
                                       "so I haven't filtered on it.")

@@ -33,7 +33,7 @@ from .encoder_runtime import served_encoder
 from .history import top_bought, with_baskets
 from .labels import Labels
 from .mentions import Mention, MentionResolver, phrase_key, singular
-from .query_parser import SIZE_TOLERANCE, QueryConstraints, Size, parse_query, parse_size, without
+from .query_parser import SIZE_TOLERANCE, QueryConstraints, Size, names_nothing, parse_query, parse_size, without
 from .spelling import Speller
 from .spread import is_need, need_scores, spread_order
 from .synonyms import Synonyms
@@ -147,7 +147,9 @@ NOT_ATTRIBUTES = frozenset({
     "favourite", "favorite", "perfect", "proper", "fancy", "posh", "special", "cheap", "cheaper", "cheapest",
     "big", "bigger", "small", "smaller", "large", "little", "huge", "tiny", "mini", "dozen", "pair", "bunch",
     "lot", "lots", "plenty", "extra", "usual", "normal", "everyday", "same", "really", "super", "pretty",
-    "kind", "sort", "type", "today", "tonight", "week", "weekly"})
+    "kind", "sort", "type", "today", "tonight", "week", "weekly",
+    # hedges: "something for dinner, maybe pasta" said "I can't check maybe"
+    "maybe", "possibly", "probably", "ideally", "preferably", "actually", "honestly", "definitely"})
 
 
 def content_words(text: str) -> list[str]:
@@ -391,12 +393,17 @@ class Recommender:
         # An attribute no product shows cannot be checked: search without its words, and say so.
         shown = tuple(a for a in parsed.attributes if self.with_attribute(a).any())
         unknown = tuple(a for a in parsed.attributes if a not in shown)
-        text = without(parsed.text, (self.attributes[a] for a in unknown)) or parsed.text
+        text = without(parsed.text, (self.attributes[a] for a in unknown))
+        # "anything vegan?", "organic options": attribute words and placeholders name no product
+        text = "" if names_nothing(without(text, (self.attributes[a] for a in shown))) else text
         said = {"unchecked": unchecked + unknown, "sort": parsed.sort, "excluded": parsed.exclude,
                 "spelled_as": spelled if spelled != query else None}
         with_attributes = mask.copy()
         for a in shown:
             with_attributes &= self.with_attribute(a)
+        if not text and unknown and not (shown or parsed.sort or f.min_price or f.max_price or f.brand or f.size):
+            # only a word the catalog cannot tell ("anything vegan?"): best sellers would be no answer
+            return SearchResult(text, f, [], 0, **said)
         if not text:   # only constraints ("something under $5"): best sellers that fit
             rows = [int(r) for r in np.argsort(-self.art.popularity, kind="stable") if with_attributes[r]]
             ranked = self._ordered([(r, 0.0) for r in rows], parsed.sort)

@@ -130,6 +130,18 @@ _EXCLUDE = re.compile(r"(?:\b(?:but not|but no|except(?: for)?|other than|apart 
                       r"([a-z][a-z' -]*?)\s*(?=$|[,.;!?]|\s+(?:and|or|under|over|below|above|for)\b)", re.I)
 
 
+# Words that stand for "a product" without naming one: "something under $5", "anything vegan?",
+# "any organic options". A text of only these (and "a", "some") asks for no product in particular.
+_PLACEHOLDERS = frozenset({"a", "an", "the", "some", "any", "something", "anything", "stuff", "thing", "things",
+                           "product", "products", "item", "items", "option", "options", "suggestion",
+                           "suggestions", "idea", "ideas", "whatever", "else"})
+
+
+def names_nothing(text: str) -> bool:
+    """Whether the text names no product: empty, or only placeholder words ("something")."""
+    return all(word in _PLACEHOLDERS for word in re.findall(r"[a-z]+", text.lower()))
+
+
 @dataclass(frozen=True)
 class QueryConstraints:
     text: str
@@ -212,5 +224,6 @@ def parse_query(query: str, colors: frozenset[str] = frozenset(),
         text = _cut(text, m)
     text = _ASKING.sub(" ", _FILLER.sub(" ", text))
     text = re.sub(r"\s+", " ", re.sub(r"[?!.,]+$", "", text.strip())).strip(" ,.")
+    text = "" if names_nothing(text) else text
     return QueryConstraints(text=text, min_price=min_price, max_price=max_price, brand=brand, size=size, color=color,
                             sort=sort, exclude=exclude, attributes=attributes_in(text, attributes or {}))

@@ -115,9 +115,11 @@ KEPT_ORDER_FORMAT = r"\bORD-\d{4}-\d{4}-\d{4}\b"
 
 
 def _project_search(project: Path) -> dict:
-    """The shipped need cues ("stuff for a party" is a need) and shoppers' words ("crisps")."""
+    """The shipped need cues ("stuff for a party" is a need), shoppers' words ("crisps") and
+    attribute words ("vegan")."""
     search = config.load(project / "cartwise.yml").section("recommender")["search"]
-    return {"needs": list(search["needs"]), "synonyms": dict(search["synonyms"])}
+    return {"needs": list(search["needs"]), "synonyms": dict(search["synonyms"]),
+            "attributes": dict(search["attributes"])}
 
 
 def write_config(

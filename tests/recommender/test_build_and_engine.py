@@ -308,6 +308,13 @@ def test_attribute_words_filter_where_products_show_them_and_are_named_where_non
     assert {engine.ids[r] for r, _ in gluten.items} >= {"pasta-1", "pasta-2"}
     unmet = engine.search("dark roast spaghetti", SearchFilters(), k=5)   # dark roast exists, not as pasta
     assert unmet.unmet == ("dark roast",) and "pasta-1" in {engine.ids[r] for r, _ in unmet.items}
+    # "something"/"anything" name no product: only the price, or only a word the catalog cannot tell
+    cheap = engine.search("something under $3", SearchFilters(), k=5)
+    assert cheap.items and not cheap.not_here and all(engine.product(r)["price"] <= 3 for r, _ in cheap.items)
+    only_unknown = engine.search("anything gluten free?", SearchFilters(), k=5)
+    assert (only_unknown.items, only_unknown.unchecked, only_unknown.not_here) == ([], ("gluten free",), False)
+    dark_any = engine.search("any dark roast options", SearchFilters(), k=5)
+    assert [engine.ids[r] for r, _ in dark_any.items] == ["coffee-2"]
 
 
 def test_a_word_no_product_uses_is_named_when_the_search_could_not_read_it(engine):
@@ -321,6 +328,7 @@ def test_a_word_no_product_uses_is_named_when_the_search_could_not_read_it(engin
     assert unread_modifiers("plant based milk", words) == ("plant based",)
     assert unread_modifiers("nappies", words) == ()   # the thing asked for: the embedding may know it by another name
     assert unread_modifiers("some really nice big salsa", words) == ()   # praise, size and filler filter nothing
+    assert unread_modifiers("maybe some salsa", words) == ()   # a hedge is no word about the product
 
 
 def test_a_need_gets_one_of_each_thing_with_why_and_a_product_type_keeps_its_own(engine):

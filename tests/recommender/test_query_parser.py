@@ -77,6 +77,14 @@ def test_price_words_order_and_exclusions_are_read(query, text, sort, exclude):
     assert (parsed.text, parsed.sort, parsed.exclude) == (text, sort, exclude)
 
 
+@pytest.mark.parametrize("query,text", [
+    ("something under $5", ""), ("anything cheap?", ""), ("any options", ""),
+    ("something for dinner", "something for dinner"), ("anything organic", "anything organic"),
+])
+def test_a_text_of_placeholder_words_asks_for_no_product(query, text):
+    assert parse_query(query).text == text
+
+
 def test_attribute_words_are_named_and_can_be_taken_out():
     import re
 
