@@ -9,6 +9,7 @@ from .cart import pick_option, settle_choice
 from .cart_lines import refers_to_previous
 from .config import settings
 from .search_replies import show_search
+from .sizes import size_wanted
 from .targets import find_targets
 
 
@@ -62,6 +63,21 @@ class ActionRefineSearch(ShopAction):
         await show_search(ctx, dispatcher, query, filters, offset)
 
 
+async def show_other_sizes(ctx: Context, dispatcher: CollectingDispatcher, product: dict, direction: str) -> None:
+    """"Does it come in a bigger size?": the same kind of product in other sizes, or why there is none."""
+    found = await ctx.rec.sizes(product["id"], settings().results_per_page, direction)
+    wanted = {"bigger": "bigger sizes", "smaller": "smaller sizes"}.get(direction, "other sizes")
+    if found["size"] is None:
+        dispatcher.utter_message(text=f"I don't know the size of {product['title']}, so I can't find it in {wanted}.")
+        return
+    what = f"{product.get('category') or product['title'].split(',')[0]} in {wanted} than {found['size']}"
+    if not found["items"]:
+        dispatcher.utter_message(text=f"Sorry, I don't have {what}.")
+        return
+    utter_products(ctx, dispatcher, replies.products_text(f"{what}:", found["items"]), found["items"])
+    ctx.set("last_results", [brief(p) for p in found["items"]])
+
+
 class ActionMoreLikeThis(ShopAction):
     NAME = "action_more_like_this"
 
@@ -71,6 +87,10 @@ class ActionMoreLikeThis(ShopAction):
             dispatcher.utter_message(text="Which product? Say e.g. \"more like the first one\".")
             return
         base = targets.products[0]
+        direction = size_wanted(user_text(ctx.tracker))
+        if direction:   # "any others like the first one but bigger"
+            await show_other_sizes(ctx, dispatcher, base, direction)
+            return
         items = (await ctx.rec.similar(base["id"], settings().results_per_page))["items"]
         if not items:
             dispatcher.utter_message(text=f"I have nothing quite like {base['title']}.")
@@ -94,6 +114,10 @@ class ActionProductInfo(ShopAction):
             dispatcher.utter_message(
                 text="Which product would you like to know about? Say e.g. \"how much is the first one\" or name it."
             )
+            return
+        direction = size_wanted(user_text(ctx.tracker))
+        if direction and len(targets.products) == 1:
+            await show_other_sizes(ctx, dispatcher, targets.products[0], direction)
             return
         dispatcher.utter_message(text="\n".join(replies.product_details(p) for p in targets.products[:3]))
         if len(targets.products) == 1:

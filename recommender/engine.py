@@ -553,6 +553,25 @@ class Recommender:
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0])
                 if r >= 0 and r != row and self.available[r]][:k]
 
+    def other_sizes(self, product_id: str, k: int, direction: str = "other") -> tuple[str | None, list[int]]:
+        """The product's size as the catalog writes it, and its own type (category) in stock in
+        other sizes of the same kind of unit: `bigger` from the next size up, `smaller` from the next
+        size down, `other` nearest first; its own brand before others, then cheapest. ("Does it come
+        in a bigger size?") No size to read, no other sizes."""
+        row = self.rows_for([product_id])[0]
+        value, unit = self.size_values[row], self.size_units.codes[row]
+        if not np.isfinite(value) or value <= 0:   # none, or none this shop's units can read
+            return None, []
+        rows = np.flatnonzero((self.categories.codes == self.categories.codes[row]) & self.available
+                              & (self.size_units.codes == unit) & (self.size_values > 0))
+        ratio = self.size_values[rows] / value
+        keep = {"bigger": ratio > 1 + SIZE_TOLERANCE, "smaller": ratio < 1 - SIZE_TOLERANCE}.get(
+            direction, np.abs(ratio - 1) > SIZE_TOLERANCE)
+        rows, ratio = rows[keep], ratio[keep]
+        other_brand = self.brands.codes[rows] != self.brands.codes[row]
+        order = np.lexsort((self.prices[rows], np.abs(np.log(ratio)), other_brand))
+        return self.product(row)["size"], [int(r) for r in rows[order][:k]]
+
     def popular(self, k: int, exclude: set[int] | None = None) -> list[int]:
         exclude = exclude or set()
         out = []

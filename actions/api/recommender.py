@@ -88,6 +88,10 @@ class RecommenderClient:
     async def similar(self, product_id: str, k: int) -> dict:
         return await self._call("POST", "/similar", {"product_id": product_id, "k": k})
 
+    async def sizes(self, product_id: str, k: int, direction: str) -> dict:
+        """The product's own size and its type in other sizes (POST /sizes)."""
+        return await self._call("POST", "/sizes", {"product_id": product_id, "k": k, "direction": direction})
+
     async def cart(self, cart: list[dict], k: int, shopper_id: str | None, deals: bool,
                    suggestion_ids: list[str] | None = None) -> dict:
         """One cart turn: the priced lines (the `cart` slot's shape), `k` suggestions with their

@@ -270,6 +270,18 @@ async def similar(request: web.Request) -> web.Response:
     return web.json_response({"items": [product_json(request, engine, r, score=round(s, 4)) for r, s in hits]})
 
 
+async def sizes(request: web.Request) -> web.Response:
+    engine = request[ENGINE_KEY]
+    body = await parse(request, schemas.SizesRequest)
+    _check_limits(engine, k=body.k)
+    try:
+        size, rows = engine.other_sizes(body.product_id, body.k, body.direction)
+    except UnknownProducts:
+        raise ApiError(404, "unknown_product", f"No product with id {body.product_id!r}.") from None
+    request.app[SERVED].labels("sizes").inc(len(rows))
+    return web.json_response({"size": size, "items": [product_json(request, engine, r) for r in rows]})
+
+
 async def complete_cart(request: web.Request) -> web.Response:
     engine = request[ENGINE_KEY]
     body = await parse(request, schemas.CartRequest)
@@ -517,6 +529,7 @@ def create_app(
     app.router.add_get("/openapi.yaml", openapi)
     app.router.add_post("/search", search)
     app.router.add_post("/similar", similar)
+    app.router.add_post("/sizes", sizes)
     app.router.add_post("/cart", cart)
     app.router.add_post("/complete-cart", complete_cart)
     app.router.add_post("/buy-again", buy_again)

@@ -1,6 +1,8 @@
 """Request bodies of the HTTP API. Unknown fields and wrong types are rejected with a clear 400."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 from ..query_parser import parse_size
@@ -52,6 +54,12 @@ class SearchRequest(_Body):
 class SimilarRequest(_Body):
     product_id: StrictStr = Field(min_length=1)
     k: StrictInt = Field(default=5, ge=1)
+
+
+class SizesRequest(_Body):
+    product_id: StrictStr = Field(min_length=1)
+    k: StrictInt = Field(default=5, ge=1)
+    direction: Literal["bigger", "smaller", "other"] = "other"
 
 
 class CartRequest(_Body):

@@ -398,3 +398,21 @@ def test_it_is_the_product_just_talked_about_while_the_same_page_is_shown(recomm
     other = [{"id": "coffee-1", "title": "Ground Coffee", "price": 5.0, "brand": ""}, shown[0]]
     unsure, _ = turn(info, "is it in stock?", "product_info", slots={"last_results": other, "in_focus": focus})
     assert unsure[0]["text"].startswith("Which product would you like to know about?")
+
+
+def test_a_bigger_size_is_the_same_kind_of_product_in_bigger_sizes(recommender):
+    from actions.shopping import ActionMoreLikeThis, ActionProductInfo
+    shown = [{"id": "chips-2", "title": "Tortilla Chips, 9 oz", "price": 1.99, "brand": "Store brand"},
+             {"id": "milk-1", "title": "Whole Milk, 1 gal", "price": 3.29, "brand": "Store brand"}]
+    messages, slots = turn(ActionProductInfo(), "does the first one come in a bigger size?", "product_info",
+                           slots={"last_results": shown})
+    assert messages[0]["text"].startswith("Tortilla Chips in bigger sizes than 9 oz:\n1. Tortilla Chips, 13 oz")
+    assert [p["id"] for p in slots["last_results"]] == ["chips-1", "chips-3"]   # "add the first one" means these
+    none, _ = turn(ActionProductInfo(), "what sizes does the second one come in?", "product_info",
+                   slots={"last_results": shown})
+    assert none[0]["text"] == "Sorry, I don't have Milk in other sizes than 1 gal."
+    own, _ = turn(ActionProductInfo(), "what size is the first one?", "product_info", slots={"last_results": shown})
+    assert own[0]["text"].startswith("Tortilla Chips, 9 oz by Store brand")   # its own size: the details
+    like, _ = turn(ActionMoreLikeThis(), "any others like the first one but bigger", "more_like_this",
+                   slots={"last_results": shown})
+    assert like[0]["text"].startswith("Tortilla Chips in bigger sizes than 9 oz:")

@@ -70,6 +70,17 @@ def test_a_set_total_is_told_from_an_amount_to_add(text, total):
     assert parse_total(text) == total
 
 
+@pytest.mark.parametrize("text,wanted", [
+    ("does it come in a bigger size?", "bigger"), ("got a family size one?", "bigger"),
+    ("is there a smaller pack", "smaller"), ("what sizes does it come in", "other"),
+    ("is it available in a different size", "other"),
+    ("what size is the second one", None), ("what size are the eggs", None), ("how much is it", None),
+])
+def test_a_question_for_another_size_is_told_from_one_about_its_own(text, wanted):
+    from actions.sizes import size_wanted
+    assert size_wanted(text) == wanted
+
+
 def test_set_quantity_replaces_or_adds_a_line():
     cart = add_item(add_item([], SALSA, 2), CHIPS, 1)
     assert [(l["id"], l["qty"]) for l in set_quantity(cart, SALSA, 5)] == [("s1", 5), ("c1", 1)]

@@ -124,6 +124,18 @@ def test_a_cart_turn_without_deals_or_suggestions_only_prices_the_cart(service):
     assert body["cart"]["lines"][0]["qty"] == 2 and body["cart"]["unknown"] == []
 
 
+def test_other_sizes_of_a_product_own_type_in_stock_nearest_first(service):
+    status, bigger = post(service, "/sizes", {"product_id": "chips-2", "direction": "bigger"})
+    assert status == 200 and bigger["size"] == "9 oz"
+    assert [p["id"] for p in bigger["items"]] == ["chips-1", "chips-3"]   # 13 oz, then 16 oz
+    _, smaller = post(service, "/sizes", {"product_id": "chips-3", "direction": "smaller", "k": 1})
+    assert [p["id"] for p in smaller["items"]] == ["chips-1"]
+    _, salsa = post(service, "/sizes", {"product_id": "salsa-2", "direction": "bigger"})
+    assert [p["id"] for p in salsa["items"]] == ["salsa-1"]   # the 16 oz out of stock is not offered
+    _, none = post(service, "/sizes", {"product_id": "milk-1"})
+    assert none == {"size": "1 gal", "items": []}
+
+
 def test_resolve_mentions_over_http(service):
     status, body = post(service, "/resolve-mentions", {"text": "I have 2 bags of tortilla chips and salsa verde"})
     assert status == 200
@@ -150,6 +162,8 @@ def test_resolve_mentions_over_http(service):
         ("/cart", {"cart": [{"id": f"p{i}"} for i in range(201)]}, None, 422, "cart_too_large"),
         ("/cart", {"cart": [{"id": "chips-1"}], "deals": "yes"}, None, 400, "invalid_request"),
         ("/similar", {"product_id": "nope"}, None, 404, "unknown_product"),
+        ("/sizes", {"product_id": "nope"}, None, 404, "unknown_product"),
+        ("/sizes", {"product_id": "chips-1", "direction": "wider"}, None, 400, "invalid_request"),
         ("/coupons/validate", {"code": "SAVE10", "cart": [{"id": "ghost"}]}, None, 422, "unknown_products"),
         ("/resolve-mentions", {"text": "x" * 3000}, None, 422, "text_too_long"),
         ("/nowhere", {}, None, 404, "not_found"),
@@ -182,6 +196,7 @@ def test_openapi_documents_every_route(service):
         "/metrics",
         "/search",
         "/similar",
+        "/sizes",
         "/cart",
         "/complete-cart",
         "/buy-again",
