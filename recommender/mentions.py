@@ -16,6 +16,7 @@ from typing import Callable, Literal
 
 import numpy as np
 import spacy
+from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -101,7 +102,10 @@ def label_phrases(label: str) -> set[str]:
         head_noun = head_word(words)
         if head_noun:
             phrases.add(head_noun)
-    return {p for p in phrases if len(p) >= 3 and singular(p) not in GENERIC_HEADS}
+    # Not a phrase of only English stop words: "Better For You" is no product called "you" (every
+    # "do you have a bigger one?" named it), nor "Yogurt Not Multi-Packs" one called "not".
+    return {p for p in phrases if len(p) >= 3 and singular(p) not in GENERIC_HEADS
+            and not set(p.split()) <= ENGLISH_STOP_WORDS}
 
 
 def phrase_key(text: str) -> str:

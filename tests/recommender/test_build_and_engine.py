@@ -216,6 +216,8 @@ def test_fuzzy_fallback_and_unresolved_words(engine):
 def test_label_phrases_and_singulars():
     assert label_phrases("Tortilla/Nacho Chips") == {"tortilla nacho chips", "tortilla chips", "nacho chips",
                                                      "tortilla", "chips"}
+    assert label_phrases("Better For You") == {"better for you"}   # "do you have ..." names no product
+    assert "not" not in label_phrases("Yogurt Not Multi-Packs")
     assert [singular(w) for w in ("berries", "loaves", "tomatoes", "chips", "glass")] == \
         ["berry", "loaf", "tomato", "chip", "glass"]
 
