@@ -71,7 +71,14 @@ def say_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filte
                result: dict) -> None:
     """The page as the shopper reads it: what was understood, what could not be done, the products."""
     applied = {**filters, **{k: v for k, v in result["filters"].items() if v is not None}}
-    what = f"“{result['query_text'] or query}”{_constraint_words(applied)}{_order_words(result)}"
+    constraints, order = _constraint_words(applied), _order_words(result)
+    if result["query_text"]:
+        named = f"“{result['query_text']}”"
+    elif constraints or order:   # "something under $2" names no product: not the price said twice
+        named = "products"
+    else:
+        named = f"“{query}”"
+    what = f"{named}{constraints}{order}"
     items = result["items"]
     told = ctx.tracker.get_slot("last_query") == query   # a refine of the search already told
     if result.get("spelled_as") and not offset and not told:   # say it: a wrong guess is seen and retyped

@@ -343,12 +343,15 @@ def test_a_size_the_shop_cannot_check_is_said_not_silently_applied(recommender):
     assert messages[1]["attachment"]["payload"]["elements"] and "size" not in slots["search_filters"]
 
 
-def test_only_a_word_the_shop_cannot_check_gets_a_question_not_unrelated_products(recommender):
+def test_a_query_naming_no_product_gets_best_sellers_that_fit_or_a_question(recommender):
     messages, slots = turn(ActionSearchProducts(), "anything vegan?", "search_products")
     assert [m["text"] for m in messages] == [
         "I can't tell which products are vegan in this shop, so I can't pick them out. "
         "What kind of product are you looking for?"]
     assert "last_results" not in slots
+    cheap, slots = turn(ActionSearchProducts(), "something under $3", "search_products")
+    assert cheap[0]["text"].startswith("Here is what I found for products under $3.00 (1-")
+    assert slots["last_results"] and all(p["price"] <= 3 for p in slots["last_results"])
 
 
 def test_the_reply_says_how_the_list_is_ordered_and_what_was_ruled_out(recommender):
