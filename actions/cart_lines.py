@@ -127,6 +127,11 @@ def parse_quantity(text: str) -> int | None:
     for word, value in _NUMBER_WORDS.items():
         if re.search(rf"\b{word}\b", lowered):
             return value
+    # "one" is mostly a pronoun ("the first one", "add one under $5"); right after a verb that takes
+    # out, or before "less", it counts: "remove one" took every unit of the line out.
+    if re.search(r"\b(?:remove|take|drop|delete)\s+(?:just\s+|only\s+)?(?:one|a single)\b"
+                 r"|\bone (?:less|fewer)\b", lowered):
+        return 1
     return None
 
 

@@ -117,6 +117,10 @@ def test_ordinals(text, shown, expected):
         ("add two under $5", 2),
         ("order 10002", None),
         ("a dozen of them", 12),
+        ("remove one", 1),
+        ("take one of the wipes out", 1),
+        ("one less of the chips", 1),
+        ("remove the first one", None),
     ],
 )
 def test_quantities(text, expected):
