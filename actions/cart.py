@@ -12,6 +12,7 @@ from .cart_lines import (
     parse_ordinals,
     parse_quantity,
     parse_total,
+    refers_to_previous,
     remove_item,
     set_quantity,
 )
@@ -213,6 +214,14 @@ class ActionShowCart(ShopAction):
         )
 
 
+async def _products_meant(ctx: Context, text: str) -> list[dict]:
+    """The shown products a message points at ("what goes with them?", "what goes with the
+    first one?"), at most three; none when it points at nothing shown."""
+    if not text or not ctx.last_results() or not (refers_to_previous(text) or parse_ordinals(text, 5)):
+        return []
+    return (await find_targets(ctx)).products[:3]
+
+
 class ActionCompleteCart(ShopAction):
     NAME = "action_complete_cart"
     DEGRADED = "my suggestions are not answering right now."
@@ -228,12 +237,16 @@ class ActionCompleteCart(ShopAction):
             if found.get("need") and found["items"]:
                 say_search(ctx, dispatcher, text, {}, 0, found)
                 return
+        shown = await _products_meant(ctx, text) if not cart else []
+        if shown:   # "what goes with them?" after a search, before anything is in the cart
+            items = (await ctx.rec.cart([{"id": p["id"], "qty": 1} for p in shown], settings().results_per_page,
+                                        ctx.shopper, deals=False))["suggestions"]
         if not items:
             dispatcher.utter_message(text="I have no suggestions for this cart right now.")
             return
-        if cart:
-            names = ", ".join(line["title"].split(",")[0].lower() for line in cart[:3])
-            intro = f"To go with your {names}, you might like:"
+        if cart or shown:
+            names = ", ".join(dict.fromkeys(line["title"].split(",")[0].lower() for line in (cart or shown)[:3]))
+            intro = f"To go with your {names}, you might like:" if cart else f"To go with {names}, you might like:"
         else:
             intro = ("Your cart is empty; here is what you often buy:" if answer.get("personal")
                      else "Your cart is empty; here is what shoppers buy most:")
