@@ -134,6 +134,8 @@ def test_a_range_in_euros_after_the_number():
     ("where can I get a kettle", "a kettle"),
     ("here and there rugs", "here and there rugs"),   # "here" is a name's word unless it ends the question
     ("out of office mug", "out of office mug"),        # "out of" without someone who ran out
+    ("what about wipes?", "wipes"),
+    ("and how about some bread", "bread"),
 ])
 def test_how_a_shopper_asks_is_not_what_they_ask_for(query, text):
     assert parse_query(query).text == text
