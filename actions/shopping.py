@@ -1,6 +1,8 @@
 """Finding products: search, refinements, similar items, product details, comparisons."""
 from __future__ import annotations
 
+import re
+
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import replies
@@ -33,6 +35,19 @@ class ActionSearchProducts(ShopAction):
         await show_search(ctx, dispatcher, query, {}, 0)
 
 
+_PER_UNIT = re.compile(r"\bper (?!cent\b)[a-z]+|\bbest value\b|\bunit price\b|\bvalue for money\b", re.I)
+_CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest price[ds]?)\b", re.I)
+
+
+def price_order(text: str) -> str | None:
+    """The order a "cheaper" turn asks the same search for: "best value" (price per unit: "which
+    is the cheapest per nappy?"), "cheapest" ("which one is the cheapest?"), or None (only
+    cheaper than these)."""
+    if _PER_UNIT.search(text):
+        return "best value"
+    return "cheapest" if _CHEAPEST.search(text) else None
+
+
 class ActionRefineSearch(ShopAction):
     """'cheaper', 'another brand', 'show more': change the last search and run it again."""
 
@@ -48,6 +63,11 @@ class ActionRefineSearch(ShopAction):
         intent = ctx.tracker.latest_message.get("intent", {}).get("name")
         filters = dict(ctx.tracker.get_slot("search_filters") or {})
         offset = 0
+        order = price_order(user_text(ctx.tracker)) if intent == "refine_cheaper" else None
+        if order:   # the same search, ordered by price or price per unit (the search reads the words)
+            filters.pop("offset", None)
+            await show_search(ctx, dispatcher, f"{order} {re.sub(r'^(?:cheapest|best value) ', '', query)}", filters, 0)
+            return
         if intent == "refine_cheaper":  # below the middle of what was shown: cheaper, still relevant
             prices = sorted(p["price"] for p in shown)
             filters["max_price"] = round(prices[(len(prices) - 1) // 2] - 0.01, 2)

@@ -419,3 +419,25 @@ def test_a_bigger_size_is_the_same_kind_of_product_in_bigger_sizes(recommender):
     like, _ = turn(ActionMoreLikeThis(), "any others like the first one but bigger", "more_like_this",
                    slots={"last_results": shown})
     assert like[0]["text"].startswith("Tortilla Chips in bigger sizes than 9 oz:")
+
+
+def test_remove_one_takes_one_unit_and_what_goes_with_a_shown_product_needs_no_cart(recommender):
+    two = [{"id": "salsa-1", "qty": 2, "title": "Chunky Salsa, 16 oz", "price": 2.99}]
+    messages, slots = turn(ActionRemoveFromCart(), "remove one", "remove_from_cart", slots={"cart": two})
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("salsa-1", 1)]
+    assert messages[0]["text"].startswith("Removed 1 x Chunky Salsa")
+    shown = [{"id": "chips-1", "title": "Tortilla Chips, 13 oz", "price": 3.49, "brand": "Fiesta"}]
+    messages, slots = turn(ActionCompleteCart(), "what goes with it?", "complete_cart", slots={"last_results": shown})
+    assert messages[0]["text"].startswith("To go with tortilla chips, you might like:")
+    suggested = [p["id"] for p in slots["last_results"]]
+    assert "chips-1" not in suggested and "salsa-1" in suggested   # the planted chips-and-salsa baskets
+
+
+def test_which_is_the_cheapest_orders_the_same_search_by_price_or_by_price_per_unit(recommender):
+    _, slots = turn(ActionSearchProducts(), "tortilla chips", "search_products")
+    cheapest, slots = turn(ActionRefineSearch(), "which one is the cheapest?", "refine_cheaper", slots=slots)
+    assert cheapest[0]["text"].startswith("Here is what I found for “tortilla chips”, cheapest first")
+    prices = [p["price"] for p in slots["last_results"]]
+    assert prices == sorted(prices) and len(prices) == 3          # all of them, not only those under the middle
+    value, _ = turn(ActionRefineSearch(), "and the cheapest per ounce?", "refine_cheaper", slots=slots)
+    assert value[0]["text"].startswith("Here is what I found for “tortilla chips”, lowest price per unit first")
