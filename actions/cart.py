@@ -1,6 +1,8 @@
 """The cart: learn it from words, show it, add and remove, clarify, and complete it."""
 from __future__ import annotations
 
+import re
+
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import replies
@@ -217,8 +219,11 @@ class ActionShowCart(ShopAction):
 async def _products_meant(ctx: Context, text: str) -> list[dict]:
     """The shown products a message points at ("what goes with them?", "what goes with the
     first one?"), at most three; none when it points at nothing shown."""
-    if not text or not ctx.last_results() or not (refers_to_previous(text) or parse_ordinals(text, 5)):
+    shown = ctx.last_results()
+    if not text or not shown or not (refers_to_previous(text) or parse_ordinals(text, len(shown))):
         return []
+    if re.search(r"\b(?:them|these|those|they)\b", text, re.I) and not parse_ordinals(text, len(shown)):
+        return (await ctx.rec.lookup([p["id"] for p in shown[:3]]))["items"]   # the page, by its first few
     return (await find_targets(ctx)).products[:3]
 
 

@@ -80,7 +80,8 @@ def say_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filte
         named = f"“{query}”"
     what = f"{named}{constraints}{order}"
     items = result["items"]
-    told = ctx.tracker.get_slot("last_query") == query   # a refine of the search already told
+    last = ctx.tracker.get_slot("last_query")
+    told = bool(last) and last in query   # a refine of the search already told ("cheapest " + it too)
     if result.get("spelled_as") and not offset and not told:   # say it: a wrong guess is seen and retyped
         dispatcher.utter_message(text=f"(I read {_respelled(query, result['spelled_as'])}.)")
     if result.get("unchecked") and not items and not result["query_text"] and not result.get("not_here"):

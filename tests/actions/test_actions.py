@@ -431,6 +431,9 @@ def test_remove_one_takes_one_unit_and_what_goes_with_a_shown_product_needs_no_c
     assert messages[0]["text"].startswith("To go with tortilla chips, you might like:")
     suggested = [p["id"] for p in slots["last_results"]]
     assert "chips-1" not in suggested and "salsa-1" in suggested   # the planted chips-and-salsa baskets
+    page = shown + [{"id": "chips-2", "title": "Tortilla Chips, 9 oz", "price": 1.99, "brand": "Store brand"}]
+    messages, _ = turn(ActionCompleteCart(), "what goes with them?", "complete_cart", slots={"last_results": page})
+    assert messages[0]["text"].startswith("To go with tortilla chips, you might like:")
 
 
 def test_which_is_the_cheapest_orders_the_same_search_by_price_or_by_price_per_unit(recommender):
@@ -441,3 +444,6 @@ def test_which_is_the_cheapest_orders_the_same_search_by_price_or_by_price_per_u
     assert prices == sorted(prices) and len(prices) == 3          # all of them, not only those under the middle
     value, _ = turn(ActionRefineSearch(), "and the cheapest per ounce?", "refine_cheaper", slots=slots)
     assert value[0]["text"].startswith("Here is what I found for “tortilla chips”, lowest price per unit first")
+    _, slots = turn(ActionSearchProducts(), "crisps", "search_products")
+    again, _ = turn(ActionRefineSearch(), "which is cheapest?", "refine_cheaper", slots=slots)
+    assert again[0]["text"].startswith("Here is what I found for “potato chips”, cheapest first")   # told once
