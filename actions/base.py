@@ -141,8 +141,10 @@ class ShopAction(Action):
         s = settings()
         async with RecommenderClient(s.recommender_urls, s.recommender_timeout_s, s.service_token) as rec:
             ctx = Context(tracker, rec, self.NAME)
+            coupon_note = CollectingDispatcher()
             try:
                 await self.act(ctx, dispatcher)
+                await recheck_coupon(ctx, coupon_note)
             except RecommenderUnavailable as exc:
                 metrics.DEGRADED.labels(self.NAME).inc()
                 log.warning("%s: recommender unavailable (%s); answering from the popular cache", self.NAME, exc)
@@ -155,10 +157,22 @@ class ShopAction(Action):
             first.utter_message(json_message=replies.cart_sync(ctx.changed_cart))
         if ctx.unreadable:
             first.utter_message(text=replies.unreadable_lines(ctx.unreadable, rest=bool(ctx._cart)))
-        dispatcher.messages[:0] = first.messages
+        dispatcher.messages[:0] = first.messages + coupon_note.messages
         if not any(e.get("event") == "slot" and e.get("name") == "offer" for e in ctx.events):
             ctx.events.append(SlotSet("offer", None))
         return ctx.events
+
+
+async def recheck_coupon(ctx: Context, note: CollectingDispatcher) -> None:
+    """A cart this turn changed may no longer qualify for the coupon applied before (the coffee it
+    was for taken out): say so and take the coupon off, rather than keep showing it applied."""
+    code = ctx.tracker.get_slot("applied_coupon")
+    if not code or ctx.changed_cart is None:
+        return
+    result = await ctx.rec.validate_coupon(code, ctx.changed_cart, ctx.shopper)
+    if result["status"] != "valid":
+        ctx.set("applied_coupon", None)
+        note.utter_message(text=f"Your coupon no longer applies, so I've taken it off: {result['message']}")
 
 
 async def current_cart(tracker: Tracker) -> tuple[list[dict], list[EventType]]:

@@ -447,3 +447,17 @@ def test_which_is_the_cheapest_orders_the_same_search_by_price_or_by_price_per_u
     _, slots = turn(ActionSearchProducts(), "crisps", "search_products")
     again, _ = turn(ActionRefineSearch(), "which is cheapest?", "refine_cheaper", slots=slots)
     assert again[0]["text"].startswith("Here is what I found for “potato chips”, cheapest first")   # told once
+
+
+def test_a_coupon_the_cart_no_longer_qualifies_for_is_taken_off_and_said(recommender):
+    cart = [{"id": "coffee-1", "qty": 1, "title": "Ground Coffee Medium Roast, 12 oz", "price": 8.99},
+            {"id": "milk-1", "qty": 1, "title": "Whole Milk, 1 gal", "price": 3.29}]
+    messages, slots = turn(ActionRemoveFromCart(), "remove the milk", "remove_from_cart",
+                           slots={"cart": cart, "applied_coupon": "COFFEE20"})
+    assert "applied_coupon" not in slots and messages[0]["text"].startswith("Removed Whole Milk")   # still applies
+    messages, slots = turn(ActionRemoveFromCart(), "remove the coffee", "remove_from_cart",
+                           slots={"cart": cart[:1], "applied_coupon": "COFFEE20"})
+    texts = [m["text"] for m in messages]
+    assert texts[0] == ("Your coupon no longer applies, so I've taken it off: "
+                        "COFFEE20 needs an item from Ground Coffee in your cart.")
+    assert texts[1].startswith("Removed Ground Coffee") and slots["applied_coupon"] is None
