@@ -27,14 +27,18 @@ CART_BUTTONS = replies.buttons(("Complete my cart", "/complete_cart"), ("Show my
                                ("Any deals?", "/ask_deals"))
 
 
-def ask_to_choose(ctx: Context, dispatcher: CollectingDispatcher, mention: dict) -> None:
-    """An ambiguous mention: keep it pending and offer its options as quick replies."""
+def ask_to_choose(ctx: Context, dispatcher: CollectingDispatcher, mention: dict, later: list[dict] = ()) -> None:
+    """An ambiguous mention: keep it pending and offer its options as quick replies. The mentions
+    `later` wait their turn ("milk, eggs and bread": which milk, then which bread), not dropped."""
     options = mention["options"][:4]
+    queued = [{"text": m["text"], "qty": m.get("qty", 1), "options": [brief(o) for o in m["options"][:4]]}
+              for m in later]
     ctx.set("pending_choice", {"text": mention["text"], "qty": mention.get("qty", 1),
-                               "options": [brief(o) for o in options]})
+                               "options": [brief(o) for o in options], "next": queued})
     listed = "\n".join(f"{i}. {o['title']} ({replies.money(o['price'])})" for i, o in enumerate(options, 1))
+    then = f" (Then the {', '.join(m['text'] for m in queued)}.)" if queued else ""
     dispatcher.utter_message(
-        text=f"Which {mention['text']} do you mean?\n{listed}",
+        text=f"Which {mention['text']} do you mean?{then}\n{listed}",
         buttons=[{"title": o["title"], "payload": replies.payload("choose_product", product_id=str(o["id"]))}
                  for o in options])
 
@@ -72,7 +76,7 @@ class ActionUpdateCartFromWords(ShopAction):
             dispatcher.utter_message(text="Got it. " + replies.cart_summary(cart, cart_total(cart)))
         report_unresolved(dispatcher, targets)
         if targets.ambiguous:
-            ask_to_choose(ctx, dispatcher, targets.ambiguous[0])
+            ask_to_choose(ctx, dispatcher, targets.ambiguous[0], targets.ambiguous[1:])
         elif targets.products:
             dispatcher.utter_message(text="Would you like suggestions to complete your cart?", buttons=YES_NO)
             ctx.set("offer", "complete_cart")
@@ -102,6 +106,10 @@ async def settle_choice(ctx: Context, dispatcher: CollectingDispatcher, pending:
     dispatcher.utter_message(
         text=f"Thanks, noted {pending['qty']} x {product['title']}. " + replies.cart_summary(cart, cart_total(cart))
     )
+    waiting = pending.get("next") or []
+    if waiting:
+        ask_to_choose(ctx, dispatcher, waiting[0], waiting[1:])
+        return
     dispatcher.utter_message(text="Would you like suggestions to complete your cart?", buttons=YES_NO)
     ctx.set("offer", "complete_cart")
 
@@ -129,9 +137,8 @@ class ActionChooseProduct(ShopAction):
             return
         chosen_id = pick_option(pending["options"], user_text(ctx.tracker), entity(ctx.tracker, "product_id"))
         if chosen_id is None:
-            ask_to_choose(
-                ctx, dispatcher, {"text": pending["text"], "qty": pending["qty"], "options": pending["options"]}
-            )
+            ask_to_choose(ctx, dispatcher, {"text": pending["text"], "qty": pending["qty"],
+                                            "options": pending["options"]}, pending.get("next") or [])
             return
         await settle_choice(ctx, dispatcher, pending, chosen_id)
 
@@ -146,7 +153,7 @@ class ActionAddToCart(ShopAction):
         if not targets.products:
             report_unresolved(dispatcher, targets)
             if targets.ambiguous:
-                ask_to_choose(ctx, dispatcher, targets.ambiguous[0])
+                ask_to_choose(ctx, dispatcher, targets.ambiguous[0], targets.ambiguous[1:])
             elif not targets.unresolved:
                 dispatcher.utter_message(text="Which product should I add? Say e.g. \"add the first one\" or name it.")
             return
@@ -164,11 +171,15 @@ class ActionAddToCart(ShopAction):
                 qty = stated if stated and one else qty
                 cart = add_item(cart, product, qty)
             added.append((product, qty))
+        report_unresolved(dispatcher, targets)   # "add milk and eggs": neither is dropped unsaid
         if added:
             ctx.set_cart(cart)
-            dispatcher.utter_message(text=added_text(cart, added, changed), buttons=CART_BUTTONS)
+            dispatcher.utter_message(text=added_text(cart, added, changed),
+                                     buttons=None if targets.ambiguous else CART_BUTTONS)
             if len(added) == 1:
                 ctx.focus_on(added[0][0]["id"])
+        if targets.ambiguous:
+            ask_to_choose(ctx, dispatcher, targets.ambiguous[0], targets.ambiguous[1:])
 
 
 class ActionRemoveFromCart(ShopAction):

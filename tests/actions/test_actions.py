@@ -42,6 +42,22 @@ def test_ambiguous_mention_asks_which_one(recommender):
     assert slots["pending_choice"]["qty"] == 1 and "cart" not in slots
 
 
+def test_a_second_unclear_item_waits_its_turn_and_add_keeps_what_it_could_not_place(recommender):
+    salsa = {"text": "salsa", "qty": 1, "options": [
+        {"id": "salsa-1", "title": "Chunky Salsa, 16 oz", "price": 2.99, "brand": "Fiesta"},
+        {"id": "salsa-2", "title": "Salsa Verde, 12 oz", "price": 3.49, "brand": "Casa"}]}
+    pending = {"text": "chips", "qty": 1, "options": [
+        {"id": "potato-1", "title": "Potato Chips, 8 oz", "price": 2.99, "brand": "Crunchy"},
+        {"id": "chips-1", "title": "Tortilla Chips, 13 oz", "price": 3.49, "brand": "Fiesta"}], "next": [salsa]}
+    messages, slots = turn(ActionChooseProduct(), "the second", "choose_product", slots={"pending_choice": pending})
+    assert messages[0]["text"].startswith("Thanks, noted 1 x Tortilla Chips, 13 oz")
+    assert messages[1]["text"].startswith("Which salsa do you mean?")       # then the next, not dropped
+    assert slots["pending_choice"]["text"] == "salsa" and slots["pending_choice"]["next"] == []
+    messages, slots = turn(ActionAddToCart(), "add milk and chips", "add_to_cart")
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("milk-1", 1)]
+    assert messages[0]["text"].startswith("Added 1 x Whole Milk") and messages[-1]["text"].startswith("Which chips")
+
+
 def test_answer_to_which_one_is_understood_even_when_read_as_a_search(recommender):
     pending = {"text": "chips", "qty": 2, "options": [
         {"id": "potato-1", "title": "Potato Chips, 8 oz", "price": 2.99, "brand": "Crunchy"},
