@@ -10,7 +10,7 @@ from .base import Context, ShopAction, brief, user_text, utter_products
 from .cart import pick_option, settle_choice
 from .cart_lines import refers_to_previous
 from .config import settings
-from .search_replies import show_search
+from .search_replies import say_search, search_page, show_search
 from .sizes import size_wanted
 from .targets import find_targets
 
@@ -32,7 +32,13 @@ class ActionSearchProducts(ShopAction):
         if chosen:  # "the potato chips" answering "which chips?" reads like a search; it is an answer
             await settle_choice(ctx, dispatcher, pending, chosen)
             return
-        await show_search(ctx, dispatcher, query, {}, 0)
+        result = await search_page(ctx, query, {}, 0)
+        last = ctx.tracker.get_slot("last_query")
+        if not result["query_text"] and last and refers_to_previous(query):
+            # "any of them gluten free?" names no product but points at the last search's
+            query = f"{last} {query}"
+            result = await search_page(ctx, query, {}, 0)
+        say_search(ctx, dispatcher, query, {}, 0, result)
 
 
 _PER_UNIT = re.compile(r"\bper (?!cent\b)[a-z]+|\bbest value\b|\bunit price\b|\bvalue for money\b", re.I)

@@ -71,7 +71,8 @@ _ASKING = re.compile(
     r"(?:sell|carry|stock|have|do|offer)|(?:have|has) (?:you|u) got|(?:is|are) there|"
     r"(?:where )?(?:can|could|do) (?:i|we) (?:buy|get|order|find)|(?:any )?chance (?:you|u) (?:sell|carry|stock|have)|"
     r"(?:i'?m|i am|we'?re|we are) (?:all |completely )?out of|(?:i|we)(?:'ve| have)? (?:ran|run) out of|"
-    r"(?:i|we) (?:could|can) see|in stock|for sale|(?:here|from you)(?=\s*[?!.]*$)|^(?:and )?(?:what|how) about)",
+    r"(?:i|we) (?:could|can) see|in stock|for sale|(?:here|from you)(?=\s*[?!.]*$)|^(?:and )?(?:what|how) about|"
+    r"\b(?:(?:any|some|all|which|none|each|one|either) )?of (?:them|these|those|the above)\b)",
     re.I,
 )
 # Words stand for a number only before big units: "a gallon of milk" is a size, "a pack of gum" is not.

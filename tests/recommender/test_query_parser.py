@@ -136,6 +136,8 @@ def test_a_range_in_euros_after_the_number():
     ("out of office mug", "out of office mug"),        # "out of" without someone who ran out
     ("what about wipes?", "wipes"),
     ("and how about some bread", "bread"),
+    ("any of them gluten free?", "gluten free"),
+    ("which of these decaf?", "decaf"),
 ])
 def test_how_a_shopper_asks_is_not_what_they_ask_for(query, text):
     assert parse_query(query).text == text
