@@ -6,7 +6,7 @@ later ones are not used at all, so weights tuned on validation never see a test 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -114,19 +114,13 @@ def histories_by_parts(lines: pd.DataFrame, position: dict[str, int], decay: flo
     `parts`-th of them at once, which at 50M lines was the build's peak. Each range's shoppers
     come sorted and the ranges follow one another, so the parts stack into the histories made at
     once, in the same order, without reordering millions of rows."""
-    users: list[str] = []
-    weights, counts = [], []
+    made: list[ShopperHistories] = []
     for some in parts_by_id(lines, "user_id", parts):
         ranked = ranked_lines(some[~some["user_id"].isin(forgotten)] if forgotten else some, position)
-        if ranked is None:
-            continue
-        part_users, part_weights, part_counts = history_matrices(ranked, position, decay)
-        users += part_users
-        weights.append(part_weights)
-        counts.append(part_counts)
-    if not users:
-        return replace(ShopperHistories.empty(len(position)), decay=decay)
-    return ShopperHistories.of(users, sp.vstack(weights, format="csr"), sp.vstack(counts, format="csr"), decay)
+        if ranked is not None:
+            made.append(ShopperHistories.of(*history_matrices(ranked, position, decay), decay))
+        del ranked
+    return ShopperHistories.stacked(made, len(position), decay)
 
 
 def shoppers_drawn(lines: pd.DataFrame, share: float) -> pd.DataFrame:
