@@ -144,7 +144,6 @@ class ShopAction(Action):
             coupon_note = CollectingDispatcher()
             try:
                 await self.act(ctx, dispatcher)
-                await recheck_coupon(ctx, coupon_note)
             except RecommenderUnavailable as exc:
                 metrics.DEGRADED.labels(self.NAME).inc()
                 log.warning("%s: recommender unavailable (%s); answering from the popular cache", self.NAME, exc)
@@ -152,6 +151,10 @@ class ShopAction(Action):
             except RecommenderRejected as exc:   # e.g. a product id the catalog no longer has
                 log.warning("%s: recommender refused the request: %s", self.NAME, exc)
                 dispatcher.utter_message(text=f"Sorry, I couldn't do that: {exc} Could you try again another way?")
+            try:   # apart: a turn answered well is not apologised for when only this check fails
+                await recheck_coupon(ctx, coupon_note)
+            except (RecommenderUnavailable, RecommenderRejected) as exc:
+                log.warning("%s: could not re-check the applied coupon (%s); it stays applied", self.NAME, exc)
         first = CollectingDispatcher()   # before the turn's reply, which keeps its quick replies last
         if ctx.changed_cart is not None and tracker.get_latest_input_channel() not in TEXT_ONLY_CHANNELS:
             first.utter_message(json_message=replies.cart_sync(ctx.changed_cart))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -27,13 +28,16 @@ CART_BUTTONS = replies.buttons(("Complete my cart", "/complete_cart"), ("Show my
                                ("Any deals?", "/ask_deals"))
 
 
-def ask_to_choose(ctx: Context, dispatcher: CollectingDispatcher, mention: dict, later: list[dict] = ()) -> None:
+def ask_to_choose(ctx: Context, dispatcher: CollectingDispatcher, mention: dict, later: Sequence[dict] = (),
+                  adds: bool = False) -> None:
     """An ambiguous mention: keep it pending and offer its options as quick replies. The mentions
-    `later` wait their turn ("milk, eggs and bread": which milk, then which bread), not dropped."""
+    `later` wait their turn ("milk, eggs and bread": which milk, then which bread), not dropped.
+    `adds`: the choice adds its quantity to the cart ("add milk"), else it states what the cart
+    holds ("I have milk")."""
     options = mention["options"][:4]
     queued = [{"text": m["text"], "qty": m.get("qty", 1), "options": [brief(o) for o in m["options"][:4]]}
               for m in later]
-    ctx.set("pending_choice", {"text": mention["text"], "qty": mention.get("qty", 1),
+    ctx.set("pending_choice", {"text": mention["text"], "qty": mention.get("qty", 1), "adds": adds,
                                "options": [brief(o) for o in options], "next": queued})
     listed = "\n".join(f"{i}. {o['title']} ({replies.money(o['price'])})" for i, o in enumerate(options, 1))
     then = f" (Then the {', '.join(m['text'] for m in queued)}.)" if queued else ""
@@ -69,8 +73,7 @@ class ActionUpdateCartFromWords(ShopAction):
         targets = await find_targets(ctx)
         cart = await ctx.cart()
         for product, qty in zip(targets.products, targets.quantities):
-            cart = remove_item(cart, str(product["id"]))
-            cart = add_item(cart, product, qty)  # words state the quantity held, not an addition
+            cart = set_quantity(cart, product, qty)  # words state the quantity held, not an addition
         if targets.products:
             ctx.set_cart(cart)
             dispatcher.utter_message(text="Got it. " + replies.cart_summary(cart, cart_total(cart)))
@@ -100,15 +103,18 @@ def pick_option(options: list[dict], text: str, product_id: str | None = None) -
 
 async def settle_choice(ctx: Context, dispatcher: CollectingDispatcher, pending: dict, chosen_id: str) -> None:
     product = (await ctx.rec.lookup([chosen_id]))["items"][0]
-    cart = add_item(remove_item(await ctx.cart(), chosen_id), product, int(pending["qty"]))
-    ctx.set_cart(cart)
+    qty, adds = int(pending["qty"]), bool(pending.get("adds"))
     ctx.set("pending_choice", None)
-    dispatcher.utter_message(
-        text=f"Thanks, noted {pending['qty']} x {product['title']}. " + replies.cart_summary(cart, cart_total(cart))
-    )
+    if adds and product.get("stock", -1) == 0:
+        dispatcher.utter_message(text=f"Sorry, {product['title']} is out of stock.")
+    else:
+        cart = (add_item if adds else set_quantity)(await ctx.cart(), product, qty)
+        ctx.set_cart(cart)
+        noted = f"Thanks, noted {qty} x {product['title']}. " + replies.cart_summary(cart, cart_total(cart))
+        dispatcher.utter_message(text=added_text(cart, [(product, qty)]) if adds else noted)
     waiting = pending.get("next") or []
     if waiting:
-        ask_to_choose(ctx, dispatcher, waiting[0], waiting[1:])
+        ask_to_choose(ctx, dispatcher, waiting[0], waiting[1:], adds)
         return
     dispatcher.utter_message(text="Would you like suggestions to complete your cart?", buttons=YES_NO)
     ctx.set("offer", "complete_cart")
@@ -138,7 +144,8 @@ class ActionChooseProduct(ShopAction):
         chosen_id = pick_option(pending["options"], user_text(ctx.tracker), entity(ctx.tracker, "product_id"))
         if chosen_id is None:
             ask_to_choose(ctx, dispatcher, {"text": pending["text"], "qty": pending["qty"],
-                                            "options": pending["options"]}, pending.get("next") or [])
+                                            "options": pending["options"]}, pending.get("next") or [],
+                          bool(pending.get("adds")))
             return
         await settle_choice(ctx, dispatcher, pending, chosen_id)
 
@@ -153,7 +160,7 @@ class ActionAddToCart(ShopAction):
         if not targets.products:
             report_unresolved(dispatcher, targets)
             if targets.ambiguous:
-                ask_to_choose(ctx, dispatcher, targets.ambiguous[0], targets.ambiguous[1:])
+                ask_to_choose(ctx, dispatcher, targets.ambiguous[0], targets.ambiguous[1:], adds=True)
             elif not targets.unresolved:
                 dispatcher.utter_message(text="Which product should I add? Say e.g. \"add the first one\" or name it.")
             return
@@ -179,7 +186,7 @@ class ActionAddToCart(ShopAction):
             if len(added) == 1:
                 ctx.focus_on(added[0][0]["id"])
         if targets.ambiguous:
-            ask_to_choose(ctx, dispatcher, targets.ambiguous[0], targets.ambiguous[1:])
+            ask_to_choose(ctx, dispatcher, targets.ambiguous[0], targets.ambiguous[1:], adds=True)
 
 
 class ActionRemoveFromCart(ShopAction):

@@ -58,6 +58,20 @@ def test_a_second_unclear_item_waits_its_turn_and_add_keeps_what_it_could_not_pl
     assert messages[0]["text"].startswith("Added 1 x Whole Milk") and messages[-1]["text"].startswith("Which chips")
 
 
+def test_choosing_for_an_add_adds_to_the_line_already_there_and_stating_the_cart_sets_it(recommender):
+    messages, slots = turn(ActionAddToCart(), "add chips", "add_to_cart", slots={"cart": [CHIPS]})
+    assert messages[-1]["text"].startswith("Which chips do you mean?") and slots["pending_choice"]["adds"]
+    messages, slots = turn(ActionChooseProduct(), "the tortilla chips", "choose_product",
+                           slots={"cart": [CHIPS], "pending_choice": slots["pending_choice"]})
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("chips-1", 3)]     # two there, one more
+    assert messages[0]["text"].startswith("Added 1 x Tortilla Chips, 13 oz. Your cart now has 3 items")
+    messages, slots = turn(ActionUpdateCartFromWords(), "I have chips", "inform_cart", slots={"cart": [CHIPS]})
+    messages, slots = turn(ActionChooseProduct(), "the tortilla chips", "choose_product",
+                           slots={"cart": [CHIPS], "pending_choice": slots["pending_choice"]})
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("chips-1", 1)]     # "I have chips": one bag
+    assert messages[0]["text"].startswith("Thanks, noted 1 x Tortilla Chips")
+
+
 def test_answer_to_which_one_is_understood_even_when_read_as_a_search(recommender):
     pending = {"text": "chips", "qty": 2, "options": [
         {"id": "potato-1", "title": "Potato Chips, 8 oz", "price": 2.99, "brand": "Crunchy"},
