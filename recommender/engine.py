@@ -420,7 +420,7 @@ class Recommender:
             unmet = shown
             hits, not_here = self._relevant(query_vec, mask, wanted, offset + k, below)
         if not_here:   # closest alternatives, on one page: there is nothing to page through
-            alternatives = hits[:ALTERNATIVES] if offset == 0 else []
+            alternatives = self._ordered(hits[:ALTERNATIVES], parsed.sort) if offset == 0 else []
             return SearchResult(text, f, alternatives, len(alternatives), **said, not_here=True)
         if need and hits:
             hits, reasons = self._spread(text, query_vec, with_attributes if not unmet else mask, hits[0][0], k)

@@ -64,14 +64,15 @@ _FILLER = re.compile(
     re.I,
 )
 # How a shopper asks, not what for: "do you sell shoes?", "we ran out of milk", "have you got any
-# coats I could see?". Left in, they were echoed as the thing looked for ("I don't think we have
-# “do you sell shoes”") and pulled the search towards their own words.
+# coats I could see?", "are your eggs free range?". Left in, they were echoed as the thing looked
+# for ("I don't think we have “do you sell shoes”") and pulled the search towards their own words.
 _ASKING = re.compile(
     r"\b(?:(?:do|does|did) (?:you|u|ya|you guys|this shop|this store|your shop|your store|the shop|the store) "
     r"(?:sell|carry|stock|have|do|offer)|(?:have|has) (?:you|u) got|(?:is|are) there|"
     r"(?:where )?(?:can|could|do) (?:i|we) (?:buy|get|order|find)|(?:any )?chance (?:you|u) (?:sell|carry|stock|have)|"
     r"(?:i'?m|i am|we'?re|we are) (?:all |completely )?out of|(?:i|we)(?:'ve| have)? (?:ran|run) out of|"
-    r"(?:i|we) (?:could|can) see|in stock|for sale|(?:here|from you)(?=\s*[?!.]*$)|^(?:and )?(?:what|how) about|"
+    r"(?:i|we) (?:could|can) see|in stock|for sale|(?:here|from you)(?=\s*[?!.]*$)|^\s*(?:and )?(?:what|how) about|"
+    r"^\s*(?:are|is) (?:all (?:of )?)?(?:your|the|these|those|they|this|that|it)\b|"
     r"\b(?:(?:any|some|all|which|none|each|one|either) )?of (?:them|these|those|the above)\b)",
     re.I,
 )

@@ -317,6 +317,8 @@ def test_attribute_words_filter_where_products_show_them_and_are_named_where_non
     assert (only_unknown.items, only_unknown.unchecked, only_unknown.not_here) == ([], ("gluten free",), False)
     dark_any = engine.search("any dark roast options", SearchFilters(), k=5)
     assert [engine.ids[r] for r, _ in dark_any.items] == ["coffee-2"]
+    asked = engine.search("is your coffee dark roast?", SearchFilters(), k=5)   # asked as a yes/no question
+    assert [engine.ids[r] for r, _ in asked.items] == ["coffee-2"] and asked.query_text == "coffee dark roast"
 
 
 def test_a_word_no_product_uses_is_named_when_the_search_could_not_read_it(engine):
@@ -325,6 +327,9 @@ def test_a_word_no_product_uses_is_named_when_the_search_could_not_read_it(engin
     assert spicy.unchecked == ("spicy",) and spicy.items and not spicy.not_here
     assert {engine.product(r)["category"] for r, _ in spicy.items} == {"Salsa"}
     assert engine.search("chunky salsa", SearchFilters(), k=5).unchecked == ()   # the catalog's own word
+    fair = engine.search("is your coffee fair trade?", SearchFilters(), k=5)   # the shop's vocabulary: said whole
+    assert fair.unchecked == ("fair trade",) and fair.query_text == "coffee"
+    assert engine.product(fair.items[0][0])["category"] == "Ground Coffee"
     words = {"salsa", "milk", "chip"}
     assert unread_modifiers("spicy and smoky salsa", words) == ("spicy", "smoky")
     assert unread_modifiers("plant based milk", words) == ("plant based",)

@@ -138,6 +138,10 @@ def test_a_range_in_euros_after_the_number():
     ("and how about some bread", "bread"),
     ("any of them gluten free?", "gluten free"),
     ("which of these decaf?", "decaf"),
+    ("are your eggs free range?", "eggs free range"),
+    ("is the salmon wild caught", "salmon wild caught"),
+    ("are they organic?", "organic"),
+    ("this is it bread", "this is it bread"),          # "is it" asks only at the start
 ])
 def test_how_a_shopper_asks_is_not_what_they_ask_for(query, text):
     assert parse_query(query).text == text
