@@ -116,6 +116,12 @@ def refers_to_previous(text: str) -> bool:
     return re.search(r"\b(it|this|that|these|those|them|one)\b", text.lower()) is not None
 
 
+def refers_to_page(text: str) -> bool:
+    """'are they in stock?', 'how many are left?': a question about every product just shown."""
+    return re.search(r"\b(?:they|them|these|those|all)\b|\bhow many (?:are|have you|do you|of)\b",
+                     text.lower()) is not None
+
+
 def parse_quantity(text: str) -> int | None:
     """An explicit quantity ('add 2 of those', 'three of the first'); None when none is stated."""
     lowered = re.sub(r"\$\s*\d+(?:\.\d+)?", " ", text.lower())           # prices are not quantities

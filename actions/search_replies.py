@@ -98,7 +98,8 @@ def say_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filte
     if result.get("unmet_size"):   # nothing like it in that size: say so, show the sizes there are
         dispatcher.utter_message(text=f"I don't have “{result['query_text'] or query}” in {result['unmet_size']}; "
                                       "here it is in other sizes.")
-    not_here = f"Sorry, I don't think we have {what} in this shop."
+    # the thing that is not here, without how it was to be ordered ("cheapest first" goes with the list)
+    not_here = f"Sorry, I don't think we have {named}{constraints} in this shop."
     if result.get("not_here") and not items:
         dispatcher.utter_message(text=not_here)
         return
@@ -107,7 +108,7 @@ def say_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filte
         dispatcher.utter_message(text=f"I couldn't find {more}products for {what}. Could you try other words?")
         return
     if result.get("not_here"):   # said plainly: what follows is offered as an alternative, not a match
-        intro = f"{not_here} The closest I have:"
+        intro = f"{not_here} The closest I have{f' ({order[2:]})' if order else ''}:"
     elif result.get("need") and not offset:   # one of each thing, each with why it is there
         intro = f"For {what}, a few different things ({len(items)} of {result['total']}):"
     else:

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from . import replies
 from .base import Context, ShopAction, brief, user_text, utter_products
 from .cart import pick_option, settle_choice
-from .cart_lines import refers_to_previous
+from .cart_lines import refers_to_page, refers_to_previous
 from .config import settings
 from .search_replies import say_search, search_page, show_search
 from .sizes import size_wanted
@@ -132,6 +132,10 @@ class ActionProductInfo(ShopAction):
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         targets = await find_targets(ctx)
+        shown = ctx.last_results()
+        unclear_words = [m for m in targets.ambiguous if not m.get("shown")]
+        if not targets.products and not unclear_words and shown and refers_to_page(user_text(ctx.tracker)):
+            targets.products = (await ctx.rec.lookup([p["id"] for p in shown]))["items"]
         if targets.ambiguous and not targets.products:
             names = ", ".join(o["title"] for o in targets.ambiguous[0]["options"])
             dispatcher.utter_message(text=f"Which {targets.ambiguous[0]['text']} do you mean? I have: {names}.")
@@ -145,7 +149,8 @@ class ActionProductInfo(ShopAction):
         if direction and len(targets.products) == 1:
             await show_other_sizes(ctx, dispatcher, targets.products[0], direction)
             return
-        dispatcher.utter_message(text="\n".join(replies.product_details(p) for p in targets.products[:3]))
+        page = targets.products[:settings().results_per_page]
+        dispatcher.utter_message(text="\n".join(replies.product_details(p) for p in page))
         if len(targets.products) == 1:
             ctx.focus_on(targets.products[0]["id"])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .base import Context, entity, user_text
-from .cart_lines import parse_ordinals, refers_to_previous
+from .cart_lines import parse_ordinals, parse_quantity, refers_to_previous
 
 
 @dataclass
@@ -42,4 +42,8 @@ async def find_targets(ctx: Context, use_words: bool = True) -> Targets:
                 out.ambiguous.append(mention)
             else:
                 out.unresolved.append(mention["text"])
+    if not out.products and not out.ambiguous and len(shown) > 1 and refers_to_previous(text):
+        # "add two of those" with a page shown and nothing named: which of them, not "can't find those"
+        out.unresolved = []
+        out.ambiguous = [{"text": "one", "qty": parse_quantity(text) or 1, "options": shown, "shown": True}]
     return out

@@ -157,6 +157,12 @@ def test_a_product_the_shop_does_not_sell_is_said_to_be_missing_and_the_closest_
     assert "Here is what I found" not in text
     if slots.get("last_results"):   # closest alternatives, never presented as a match
         assert "The closest I have:" in text and len(slots["last_results"]) <= 3
+    cheapest, slots = turn(ActionSearchProducts(), "cheapest headphones", "search_products")
+    text = cheapest[0]["text"]   # the thing missing is said alone; the order goes with the alternatives
+    assert text.startswith("Sorry, I don't think we have “headphones” in this shop. "
+                           "The closest I have (cheapest first):")
+    prices = [p["price"] for p in slots["last_results"]]
+    assert prices and prices == sorted(prices)
 
 
 def test_a_need_is_answered_with_different_things_each_with_why(recommender):
@@ -434,7 +440,25 @@ def test_it_is_the_product_just_talked_about_while_the_same_page_is_shown(recomm
     # Another page since: "it" could be any of it, so the bot asks rather than guess.
     other = [{"id": "coffee-1", "title": "Ground Coffee", "price": 5.0, "brand": ""}, shown[0]]
     unsure, _ = turn(info, "is it in stock?", "product_info", slots={"last_results": other, "in_focus": focus})
-    assert unsure[0]["text"].startswith("Which product would you like to know about?")
+    assert unsure[0]["text"] == "Which one do you mean? I have: Ground Coffee, Tortilla Chips, 13 oz."
+    # "add two of those" with a page shown: which of them, then two of the one chosen
+    messages, slots = turn(ActionAddToCart(), "add two of those", "add_to_cart", slots={"last_results": shown})
+    assert messages[-1]["text"].startswith("Which one do you mean?\n1. Tortilla Chips, 13 oz")
+    assert "couldn't find" not in " ".join(m["text"] for m in messages) and "cart" not in slots
+    messages, slots = turn(ActionChooseProduct(), "the second one", "choose_product",
+                           slots={"last_results": shown, "pending_choice": slots["pending_choice"]})
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("salsa-1", 2)]
+
+
+def test_a_question_about_them_all_answers_for_every_product_shown(recommender):
+    from actions.shopping import ActionProductInfo
+    shown = [{"id": "chips-1", "title": "Tortilla Chips, 13 oz", "price": 3.49, "brand": "Fiesta"},
+             {"id": "salsa-1", "title": "Chunky Salsa, 16 oz", "price": 2.99, "brand": ""}]
+    for text in ("how many are left?", "are they in stock?"):
+        messages, slots = turn(ActionProductInfo(), text, "product_info", slots={"last_results": shown})
+        lines = messages[0]["text"].split("\n")
+        assert [line.split(" by ")[0] for line in lines] == ["Tortilla Chips, 13 oz", "Chunky Salsa, 16 oz"]
+        assert "in_focus" not in slots
 
 
 def test_a_bigger_size_is_the_same_kind_of_product_in_bigger_sizes(recommender):
