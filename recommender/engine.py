@@ -684,4 +684,23 @@ class Recommender:
 
     # -- mentions -----------------------------------------------------------------------
     def resolve_mentions(self, text: str) -> list[Mention]:
-        return self.mentions.resolve(text)
+        found = self.mentions.resolve(text)
+        checked = [self._widened_checked(text, m) for m in found]
+        # "chunky salsa" is widened from "chunky" (a soup's word) and from "salsa": only the second stands
+        standing = {m.text for m in checked if m.status != "unresolved"}
+        return [m for m, was in zip(checked, found) if m is was or m.text not in standing]
+
+    def _widened_checked(self, text: str, mention: Mention) -> Mention:
+        """A category's phrase widened by the shopper's other words ("salsa verde" found by "salsa")
+        stands only when the search for all of them agrees: its best match is here and named by the
+        phrase. "lasagne sheets" and "pasta sheets", found by "sheets", put fabric softener sheets in
+        the cart; they are now products not found, said as such."""
+        phrase = text[mention.start:mention.end]
+        if mention.method != "phrase" or mention.status != "resolved" or phrase_key(mention.text) == phrase_key(phrase):
+            return mention
+        scores, rows = self._search(self.encoder.query(mention.text), 1)
+        best, row = (float(scores[0][0]), int(rows[0][0])) if len(rows[0]) and rows[0][0] >= 0 else (0.0, -1)
+        if row >= 0 and best >= self.not_here_below(mention.text, need=False) and all(
+                self.name_words.naming(w, singular)[row] for w in content_words(phrase)):
+            return mention
+        return dataclasses.replace(mention, status="unresolved", method="none", options=())

@@ -207,6 +207,14 @@ def test_mentions_with_quantities_and_ambiguity(engine):
     assert {engine.product(o)["category"] for o in chips[0].options} == {"Tortilla Chips", "Potato Chips"}
 
 
+def test_a_phrase_widened_by_another_thing_is_not_that_phrase(engine):
+    # "filters" names the coffee filters; "oil filters" are not coffee filters, and nothing is put in a cart for them
+    oil, = engine.resolve_mentions("add the oil filters")
+    assert (oil.text, oil.status, oil.options) == ("oil filters", "unresolved", ())
+    filters, = engine.resolve_mentions("add the coffee filters")
+    assert filters.status == "resolved" and engine.ids[filters.options[0]] == "filter-1"
+
+
 def test_fuzzy_fallback_and_unresolved_words(engine):
     mentions = engine.resolve_mentions("some spaghetti noodles and a xylophone")
     assert mentions[0].method in ("phrase", "embedding") and engine.ids[mentions[0].options[0]].startswith("pasta")
