@@ -89,8 +89,15 @@ def say_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filte
         dispatcher.utter_message(text=f"I can't tell which products are {' or '.join(result['unchecked'])} in "
                                       "this shop, so I can't pick them out. What kind of product are you looking for?")
         return
-    if result.get("unchecked"):   # the catalog cannot tell: say so rather than pretend it filtered
-        dispatcher.utter_message(text=f"I can't check {' or '.join(result['unchecked'])} in this shop, "
+    allergens = result.get("allergens") or []
+    if allergens:   # safety first: what was done about it, and that the label is the shopper's to read
+        named_out = [a for a in allergens if a in (result.get("excluded") or [])]
+        left_out = f" I've left out products named with {' or '.join(named_out)}." if named_out else ""
+        dispatcher.utter_message(text=f"About the {' and '.join(allergens)} allergy: I only go by product names "
+                                      f"and descriptions, so please check each label before you buy.{left_out}")
+    unchecked = [u for u in result.get("unchecked") or [] if not any(a.rstrip("s") in u for a in allergens)]
+    if unchecked:   # the catalog cannot tell: say so rather than pretend it filtered
+        dispatcher.utter_message(text=f"I can't check {' or '.join(unchecked)} in this shop, "
                                       "so I haven't filtered on it.")
     if result.get("unmet"):   # the shop has such products, only none of this kind
         dispatcher.utter_message(text=f"None of the products like {what} is marked {' or '.join(result['unmet'])}, "

@@ -98,6 +98,7 @@ class SearchResult:
     unchecked: tuple[str, ...] = ()     # constraints the catalog cannot check, left out (said in replies)
     sort: str | None = None             # "price" or "unit_price": matches ordered so, not by relevance
     excluded: tuple[str, ...] = ()      # phrases ruled out ("but not potato chips")
+    allergens: tuple[str, ...] = ()     # allergies said ("allergic to nuts"): the reply asks to check labels
     not_here: bool = False              # nothing like the query here: `items` are the closest alternatives
     unmet: tuple[str, ...] = ()         # attribute words some products have, but none like the query
     unmet_size: str | None = None       # a size nothing like the query comes in: `items` are other sizes
@@ -388,16 +389,20 @@ class Recommender:
                        k: int, offset: int) -> SearchResult:
         f, unchecked = self.checkable(filters)
         mask = self._filter_mask(f)
-        if parsed.exclude:
-            mask &= ~self._naming(parsed.exclude)
         # An attribute no product shows cannot be checked: search without its words, and say so.
         shown = tuple(a for a in parsed.attributes if self.with_attribute(a).any())
         unknown = tuple(a for a in parsed.attributes if a not in shown)
+        # An allergen no shown attribute filters out ("nut free" where no product says it) is ruled
+        # out by name at least: no "Mixed Nuts" for "I'm allergic to nuts".
+        excluded = tuple(dict.fromkeys(parsed.exclude + tuple(
+            a for a in parsed.allergens if not any(self.attributes[s].search(f"without {a}") for s in shown))))
+        if excluded:
+            mask &= ~self._naming(excluded)
         text = without(parsed.text, (self.attributes[a] for a in unknown))
         # "anything vegan?", "organic options": attribute words and placeholders name no product
         text = "" if names_nothing(without(text, (self.attributes[a] for a in shown))) else text
-        said = {"unchecked": unchecked + unknown, "sort": parsed.sort, "excluded": parsed.exclude,
-                "spelled_as": spelled if spelled != query else None}
+        said = {"unchecked": unchecked + unknown, "sort": parsed.sort, "excluded": excluded,
+                "allergens": parsed.allergens, "spelled_as": spelled if spelled != query else None}
         with_attributes = mask.copy()
         for a in shown:
             with_attributes &= self.with_attribute(a)

@@ -59,7 +59,8 @@ def price_patterns(currency: Currency) -> list[tuple[str, re.Pattern[str]]]:
 _BRAND = re.compile(r"\b(?:(?:from|by)\s+)?(store brand|private label|brand\s+\d+)\b", re.I)
 _FILLER = re.compile(
     r"\b(what (?:do|should|would) (?:i|we) (?:need|buy|get)(?: for)?|(?:ingredients|stuff|things|supplies|everything)"
-    r"(?: (?:for|to make))?|i want|i need|i'm looking for|im looking for|looking for|show me|find me|find|"
+    r"(?: (?:for|to make))?|i want|i need|^\s*(?:need|want|get me)(?= )|i'm looking for|im looking for|looking for|"
+    r"show me|find me|find|"
     r"do you have|search for|search|please|some|any)\b",
     re.I,
 )
@@ -155,6 +156,7 @@ class QueryConstraints:
     sort: str | None = None                 # "price" (cheapest first) or "unit_price" (best value first)
     exclude: tuple[str, ...] = ()           # phrases the shopper ruled out ("potato chips")
     attributes: tuple[str, ...] = ()        # attribute words named ("gluten free"), still in `text`
+    allergens: tuple[str, ...] = ()         # "allergic to nuts": nuts, said in `text` as "without nuts"
 
 
 def _cut(text: str, match: re.Match[str]) -> str:
@@ -173,10 +175,29 @@ def without(text: str, patterns: Iterable[re.Pattern[str]]) -> str:
     return re.sub(r"\s+", " ", text).strip(" ,.-")
 
 
+# An allergy or intolerance says what the products must be without: "I'm allergic to nuts, any
+# snacks?" and "nut allergy snacks" are read as "snacks without nuts", which the attribute words
+# turn into "nut free" (filtered where the catalog shows it, said as unchecked where not) and other
+# allergens into an exclusion ("egg allergy cake mix": no product named with egg), never a search for them.
+_ALLERGENS = r"(?:tree )?nuts?|peanuts?|dairy|milk|lactose|gluten|wheat|eggs?|soy|sesame|shellfish|fish"
+_ALLERGY = re.compile(rf"\b(?:(?:i'?m|i am|we'?re|we are|(?:my |our )?\w+ (?:is|are)) )?(?:allergic|intolerant) to "
+                      rf"(?:the )?({_ALLERGENS})\b|\b(?:(?:has|have) an? )?({_ALLERGENS}) "
+                      r"(?:allergy|allergies|intolerance|intolerant)\b", re.I)
+
+
+def _without_allergens(text: str) -> tuple[str, tuple[str, ...]]:
+    """The text with its allergies said as "without X" at the end, and the allergens."""
+    allergens = tuple(dict.fromkeys((m.group(1) or m.group(2)).lower() for m in _ALLERGY.finditer(text)))
+    if not allergens:
+        return text, ()
+    rest = re.sub(r"\s+", " ", _ALLERGY.sub(" ", text)).strip(" ,.?!")
+    return " ".join([rest, *(f"without {a}" for a in allergens)]).strip(), allergens
+
+
 def parse_query(query: str, colors: frozenset[str] = frozenset(),
                 attributes: Mapping[str, re.Pattern[str]] | None = None,
                 currency: Currency = Currency()) -> QueryConstraints:
-    text = query
+    text, allergens = _without_allergens(query)
     min_price = max_price = None
     for kind, pattern in price_patterns(currency):
         match = pattern.search(text)
@@ -228,4 +249,5 @@ def parse_query(query: str, colors: frozenset[str] = frozenset(),
     text = re.sub(r"\s+", " ", re.sub(r"[?!.,]+$", "", text.strip())).strip(" ,.")
     text = "" if names_nothing(text) else text
     return QueryConstraints(text=text, min_price=min_price, max_price=max_price, brand=brand, size=size, color=color,
-                            sort=sort, exclude=exclude, attributes=attributes_in(text, attributes or {}))
+                            sort=sort, exclude=exclude, attributes=attributes_in(text, attributes or {}),
+                            allergens=allergens)

@@ -246,6 +246,7 @@ async def search(request: web.Request) -> web.Response:
             "unchecked": list(result.unchecked),   # constraints this catalog cannot check, not applied
             "sort": result.sort,
             "excluded": list(result.excluded),
+            "allergens": list(result.allergens),   # allergies said: products are not checked for them
             "not_here": result.not_here,   # nothing like the query: items are the closest alternatives
             "unmet": list(result.unmet),   # attribute words some products show, none like the query
             "unmet_size": result.unmet_size,   # a size nothing like the query comes in: items are other sizes

@@ -329,6 +329,13 @@ def test_attribute_words_filter_where_products_show_them_and_are_named_where_non
     assert [engine.ids[r] for r, _ in asked.items] == ["coffee-2"] and asked.query_text == "coffee dark roast"
 
 
+def test_an_allergy_rules_out_what_is_named_with_it_where_no_attribute_filters_it(engine):
+    creamer = engine.search("I'm allergic to milk, any coffee creamer?", SearchFilters(), k=5)
+    assert creamer.allergens == ("milk",) and creamer.excluded == ("milk",)
+    assert creamer.items and "milk-1" not in {engine.ids[r] for r, _ in creamer.items}
+    assert engine.ids[creamer.items[0][0]] == "creamer-1"
+
+
 def test_a_word_no_product_uses_is_named_when_the_search_could_not_read_it(engine):
     from recommender.engine import unread_modifiers
     spicy = engine.search("spicy salsa", SearchFilters(), k=5)

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from cartwise.money import currency_of
@@ -142,6 +144,24 @@ def test_a_range_in_euros_after_the_number():
     ("is the salmon wild caught", "salmon wild caught"),
     ("are they organic?", "organic"),
     ("this is it bread", "this is it bread"),          # "is it" asks only at the start
+    ("need some cat food", "cat food"),
+    ("want bread", "bread"),
+    ("wanted poster frame", "wanted poster frame"),
 ])
 def test_how_a_shopper_asks_is_not_what_they_ask_for(query, text):
     assert parse_query(query).text == text
+
+
+@pytest.mark.parametrize("query,text,allergens", [
+    ("I'm allergic to nuts, what snacks can I have", "what snacks can I have without nuts", ("nuts",)),
+    ("egg allergy cake mix", "cake mix", ("egg",)),            # no "egg free" word: "without egg" rules it out
+    ("lactose intolerant milk", "milk without lactose", ("lactose",)),
+    ("hay fever allergy relief", "hay fever allergy relief", ()),   # an allergy product, not an allergen
+    ("allergy tablets", "allergy tablets", ()),
+])
+def test_an_allergy_is_read_as_without_it(query, text, allergens):
+    attributes = {"nut free": re.compile(r"\bnut[- ]?free\b|\b(?:no|without) nuts?\b", re.I),
+                  "lactose free": re.compile(r"\blactose[- ]?free\b|\b(?:no|without) lactose\b", re.I)}
+    parsed = parse_query(query, attributes=attributes)
+    assert (parsed.text, parsed.allergens) == (text, allergens)
+
