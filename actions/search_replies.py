@@ -93,7 +93,7 @@ def say_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filte
     if allergens:   # safety first: what was done about it, and that the label is the shopper's to read
         named_out = [a for a in allergens if a in (result.get("excluded") or [])]
         left_out = f" I've left out products named with {' or '.join(named_out)}." if named_out else ""
-        dispatcher.utter_message(text=f"About the {' and '.join(allergens)} allergy: I only go by product names "
+        dispatcher.utter_message(text=f"About the allergy to {' and '.join(allergens)}: I only go by product names "
                                       f"and descriptions, so please check each label before you buy.{left_out}")
     unchecked = [u for u in result.get("unchecked") or [] if not any(a.rstrip("s") in u for a in allergens)]
     if unchecked:   # the catalog cannot tell: say so rather than pretend it filtered

@@ -689,23 +689,30 @@ class Recommender:
 
     # -- mentions -----------------------------------------------------------------------
     def resolve_mentions(self, text: str) -> list[Mention]:
-        found = self.mentions.resolve(text)
-        checked = [self._widened_checked(text, m) for m in found]
-        # "chunky salsa" is widened from "chunky" (a soup's word) and from "salsa": only the second stands
-        standing = {m.text for m in checked if m.status != "unresolved"}
-        return [m for m, was in zip(checked, found) if m is was or m.text not in standing]
+        checked = [self._widened_checked(text, m) for m in self.mentions.resolve(text)]
+        return [m for m in checked if not any(other is not m and _covers(other, m) for other in checked)]
 
     def _widened_checked(self, text: str, mention: Mention) -> Mention:
         """A category's phrase widened by the shopper's other words ("salsa verde" found by "salsa")
-        stands only when the search for all of them agrees: its best match is here and named by the
-        phrase. "lasagne sheets" and "pasta sheets", found by "sheets", put fabric softener sheets in
-        the cart; they are now products not found, said as such."""
+        is what the search for all of them finds, among the products the phrase names: "toilet
+        paper", found by "toilet", is toilet tissue, not a bathroom tool. When the search finds
+        nothing so named, or nothing here, it is a product not found: "lasagne sheets" and "pasta
+        sheets", found by "sheets", had put fabric softener sheets in the cart."""
         phrase = text[mention.start:mention.end]
         if mention.method != "phrase" or mention.status != "resolved" or phrase_key(mention.text) == phrase_key(phrase):
             return mention
-        scores, rows = self._search(self.encoder.query(mention.text), 1)
-        best, row = (float(scores[0][0]), int(rows[0][0])) if len(rows[0]) and rows[0][0] >= 0 else (0.0, -1)
-        if row >= 0 and best >= self.not_here_below(mention.text, need=False) and all(
-                self.name_words.naming(w, singular)[row] for w in content_words(phrase)):
-            return mention
-        return dataclasses.replace(mention, status="unresolved", method="none", options=())
+        found = self.search(mention.text, SearchFilters(), k=5)
+        words = content_words(phrase)
+        named = [] if found.not_here else [
+            row for row, _ in found.items if all(self.name_words.naming(w, singular)[row] for w in words)]
+        if not named:
+            return dataclasses.replace(mention, status="unresolved", method="none", options=())
+        return dataclasses.replace(mention, options=tuple(named))
+
+
+def _covers(wider: Mention, mention: Mention) -> bool:
+    """Whether `wider`, standing, already says what `mention` does: "toilet paper" the "paper" in
+    it, and a second "chunky salsa" (widened from "chunky" and from "salsa") that found nothing."""
+    words, wide = set(mention.text.lower().split()), set(wider.text.lower().split())
+    return wider.status != "unresolved" and (words < wide or (words == wide and mention.status == "unresolved"))
+

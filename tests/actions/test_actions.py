@@ -167,7 +167,7 @@ def test_a_product_the_shop_does_not_sell_is_said_to_be_missing_and_the_closest_
 
 def test_an_allergy_is_answered_with_what_was_left_out_and_a_word_about_labels(recommender):
     messages, slots = turn(ActionSearchProducts(), "I'm allergic to milk, any coffee creamer?", "search_products")
-    assert messages[0]["text"] == ("About the milk allergy: I only go by product names and descriptions, so please "
+    assert messages[0]["text"] == ("About the allergy to milk: I only go by product names and descriptions, so please "
                                    "check each label before you buy. I've left out products named with milk.")
     assert "milk-1" not in [p["id"] for p in slots["last_results"]] and slots["last_results"]
 

@@ -213,6 +213,9 @@ def test_a_phrase_widened_by_another_thing_is_not_that_phrase(engine):
     assert (oil.text, oil.status, oil.options) == ("oil filters", "unresolved", ())
     filters, = engine.resolve_mentions("add the coffee filters")
     assert filters.status == "resolved" and engine.ids[filters.options[0]] == "filter-1"
+    # widened and found: the search for all the words picks among the products the phrase names
+    dark, = engine.resolve_mentions("add the dark roast coffee")
+    assert dark.status == "resolved" and engine.ids[dark.options[0]] == "coffee-2"
 
 
 def test_fuzzy_fallback_and_unresolved_words(engine):
