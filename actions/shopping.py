@@ -5,6 +5,8 @@ import re
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from cartwise.price_words import price_order
+
 from . import replies
 from .base import Context, ShopAction, brief, user_text, utter_products
 from .cart import pick_option, settle_choice
@@ -41,17 +43,12 @@ class ActionSearchProducts(ShopAction):
         say_search(ctx, dispatcher, query, {}, 0, result)
 
 
-_PER_UNIT = re.compile(r"\bper (?!cent\b)[a-z]+|\bbest value\b|\bunit price\b|\bvalue for money\b", re.I)
-_CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest price[ds]?)\b", re.I)
-
-
-def price_order(text: str) -> str | None:
-    """The order a "cheaper" turn asks the same search for: "best value" (price per unit: "which
-    is the cheapest per nappy?"), "cheapest" ("which one is the cheapest?"), or None (only
-    cheaper than these)."""
-    if _PER_UNIT.search(text):
-        return "best value"
-    return "cheapest" if _CHEAPEST.search(text) else None
+def asked_order(text: str) -> str | None:
+    """The words a "cheaper" turn puts before the same search for the order it asks: "best value"
+    (price per unit: "which is the cheapest per nappy?"), "cheapest" ("which one is the
+    cheapest?"), or None (only cheaper than these). The search reads both the same way."""
+    order = price_order(text)
+    return None if order is None else {"unit_price": "best value", "price": "cheapest"}[order[0]]
 
 
 class ActionRefineSearch(ShopAction):
@@ -69,7 +66,7 @@ class ActionRefineSearch(ShopAction):
         intent = ctx.tracker.latest_message.get("intent", {}).get("name")
         filters = dict(ctx.tracker.get_slot("search_filters") or {})
         offset = 0
-        order = price_order(user_text(ctx.tracker)) if intent == "refine_cheaper" else None
+        order = asked_order(user_text(ctx.tracker)) if intent == "refine_cheaper" else None
         if order:   # the same search, ordered by price or price per unit (the search reads the words)
             filters.pop("offset", None)
             await show_search(ctx, dispatcher, f"{order} {re.sub(r'^(?:cheapest|best value) ', '', query)}", filters, 0)

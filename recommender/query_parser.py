@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from cartwise.money import SYMBOLS, Currency
+from cartwise.price_words import price_order
 
 # Package sizes as the catalog writes them ("16 oz", "1 ga", "750 ml") and as shoppers say them
 # ("a gallon", "half gallon"), as (canonical unit, factor). Volumes and weights become ounces
@@ -117,14 +118,6 @@ def parse_size(text: object) -> Size | None:
     return Size(UNITS[bare][1], UNITS[bare][0], f"1 {bare}") if bare in UNITS else None
 
 
-# Price words order the matches instead of bounding them: "cheap cereal" wants the cheapest cereals
-# first, "best value paper towels" the lowest price per unit. ("cheaper" alone is the bot's refine.)
-_CHEAPEST = re.compile(r"\b(cheapest|cheap|budget|inexpensive|affordable|least expensive|lowest[- ]priced?|"
-                       r"low[- ]cost|lowest price)\b", re.I)
-_PER_UNIT = r"(?:oz|ounce|lb|pound|kg|kilo|g|gram|l|litre|liter|unit|roll|sheet|count|ct|item|load)"
-_BEST_VALUE = re.compile(r"\b(best value|(?:the )?best deal|(?:good |great )?value for money|"
-                         r"(?:most |more )?economical|thrifty|(?:the )?(?:best|most) bang for (?:the|your|my) buck|"
-                         rf"(?:best|lowest|cheapest) (?:price |cost )?per {_PER_UNIT})\b", re.I)
 # An exclusion the shopper states: "chips but not potato chips", "crackers except cheese crackers",
 # "cookies without chocolate", "frozen pizza not premium". A bare "not" / "no" only after a word,
 # so that "no, ..." answering the bot is not one.
@@ -232,11 +225,12 @@ def parse_query(query: str, colors: frozenset[str] = frozenset(),
         if color_match:
             color = color_match.group(1).lower()
             text = _cut(text, color_match)
+    # Price words order the matches instead of bounding them: "cheap cereal" wants the cheapest
+    # cereals first, "best value paper towels" the lowest price per unit.
     sort = None
-    for kind, pattern in (("unit_price", _BEST_VALUE), ("price", _CHEAPEST)):
-        match = pattern.search(text)
-        if match and sort is None:
-            sort, text = kind, _cut(text, match)
+    order = price_order(text)
+    if order:
+        sort, text = order[0], _cut(text, order[1])
     # "without sugar" is the attribute "sugar free" (its pattern holds the "without"): a filter, not
     # an exclusion. "but not decaf" rules decaf out.
     patterns = (attributes or {}).values()
