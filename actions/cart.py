@@ -1,7 +1,6 @@
 """The cart: learn it from words, show it, add and remove, clarify, and complete it."""
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -16,6 +15,7 @@ from .cart_lines import (
     parse_quantity,
     parse_total,
     refers_to_previous,
+    refers_to_them,
     remove_item,
     set_quantity,
 )
@@ -240,7 +240,7 @@ async def _products_meant(ctx: Context, text: str) -> list[dict]:
     shown = ctx.last_results()
     if not text or not shown or not (refers_to_previous(text) or parse_ordinals(text, len(shown))):
         return []
-    if re.search(r"\b(?:them|these|those|they)\b", text, re.I) and not parse_ordinals(text, len(shown)):
+    if refers_to_them(text) and not parse_ordinals(text, len(shown)):
         return (await ctx.rec.lookup([p["id"] for p in shown[:3]]))["items"]   # the page, by its first few
     return (await find_targets(ctx)).products[:3]
 

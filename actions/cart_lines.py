@@ -116,10 +116,17 @@ def refers_to_previous(text: str) -> bool:
     return re.search(r"\b(it|this|that|these|those|them|one)\b", text.lower()) is not None
 
 
+_THEM = r"\b(?:they|them|these|those)\b"
+
+
+def refers_to_them(text: str) -> bool:
+    """'what goes with them?': the products just shown, as a group."""
+    return re.search(_THEM, text.lower()) is not None
+
+
 def refers_to_page(text: str) -> bool:
     """'are they in stock?', 'how many are left?': a question about every product just shown."""
-    return re.search(r"\b(?:they|them|these|those|all)\b|\bhow many (?:are|have you|do you|of)\b",
-                     text.lower()) is not None
+    return re.search(rf"{_THEM}|\ball\b|\bhow many (?:are|have you|do you|of)\b", text.lower()) is not None
 
 
 def parse_quantity(text: str) -> int | None:
