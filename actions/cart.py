@@ -94,7 +94,7 @@ def pick_option(options: list[dict], text: str, product_id: str | None = None) -
     if product_id in {o["id"] for o in options}:
         return product_id
     picks = parse_ordinals(text, len(options))
-    if picks:
+    if picks and (len(picks) < len(options) or len(options) == 1):   # "both", "all of them": no one choice
         return options[picks[0]]["id"]
     words = text.lower()
     named = [o["id"] for o in options if o["title"].split(",")[0].lower() in words]

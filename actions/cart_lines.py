@@ -92,6 +92,10 @@ def cart_total(cart: list[dict]) -> float:
     return round(sum(line.get("price", 0.0) * line["qty"] for line in cart), 2)
 
 
+_EVERY_ONE = re.compile(r"\b(?:all|each|every one) of (?:them|those|these)\b|\ball (?:those|these)\b"
+                        r"|\b(?:them|those|these) all\b|\bof each\b|\bthe lot\b")
+
+
 def parse_ordinals(text: str, shown: int) -> list[int]:
     """Positions in the last shown list that the text refers to ('the first and third', 'option 2')."""
     lowered = text.lower()
@@ -105,10 +109,17 @@ def parse_ordinals(text: str, shown: int) -> list[int]:
         found.append((m.start(), shown - 1))
     if re.search(r"\bboth\b", lowered) and not found:
         found = [(0, 0), (1, 1)]
+    if _EVERY_ONE.search(lowered) and not found:   # "add all of them", "one of each": the whole page
+        found = [(i, i) for i in range(shown)]
     if re.search(r"\b(?:first|top) (?:two|2)\b", lowered):
         found = [(0, 0), (1, 1)]
     positions = [i for _, i in sorted(found)]
     return [i for i in dict.fromkeys(positions) if 0 <= i < shown]
+
+
+def quantity_each(text: str) -> int:
+    """How many of every product a message names ("two of each", "3 each"): 1 unless it says each."""
+    return (parse_quantity(text) or 1) if re.search(r"\beach\b", text.lower()) else 1
 
 
 def refers_to_previous(text: str) -> bool:

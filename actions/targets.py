@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .base import Context, entity, user_text
-from .cart_lines import parse_ordinals, parse_quantity, refers_to_previous
+from .cart_lines import parse_ordinals, parse_quantity, quantity_each, refers_to_previous
 
 
 @dataclass
@@ -31,7 +31,7 @@ async def find_targets(ctx: Context, use_words: bool = True) -> Targets:
     if ids:
         found = await ctx.rec.lookup(ids)
         out.products = found["items"]
-        out.quantities = [1] * len(out.products)
+        out.quantities = [quantity_each(text)] * len(out.products)
         return out
     if use_words and text:
         for mention in await ctx.rec.resolve_mentions(text):

@@ -457,6 +457,20 @@ def test_it_is_the_product_just_talked_about_while_the_same_page_is_shown(recomm
     assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("salsa-1", 2)]
 
 
+def test_all_of_them_adds_the_whole_page_and_each_sets_how_many(recommender):
+    from actions.cart import ActionChooseProduct
+    shown = [{"id": "chips-1", "title": "Tortilla Chips, 13 oz", "price": 3.49, "brand": "Fiesta"},
+             {"id": "salsa-1", "title": "Chunky Salsa, 16 oz", "price": 2.99, "brand": ""}]
+    _, slots = turn(ActionAddToCart(), "add all of them", "add_to_cart", slots={"last_results": shown})
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("chips-1", 1), ("salsa-1", 1)]
+    _, slots = turn(ActionAddToCart(), "two of each please", "add_to_cart", slots={"last_results": shown})
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("chips-1", 2), ("salsa-1", 2)]
+    # asked "which one?", "both" is not one of them: the question stands rather than the first being taken
+    pending = {"text": "chips", "qty": 1, "options": shown, "adds": True}
+    messages, slots = turn(ActionChooseProduct(), "both", "choose_product", slots={"pending_choice": pending})
+    assert "cart" not in slots and messages[0]["text"].startswith("Which chips do you mean?")
+
+
 def test_a_question_about_them_all_answers_for_every_product_shown(recommender):
     from actions.shopping import ActionProductInfo
     shown = [{"id": "chips-1", "title": "Tortilla Chips, 13 oz", "price": 3.49, "brand": "Fiesta"},
