@@ -421,9 +421,13 @@ class Recommender:
         below = self.not_here_below(text, need)
         hits, not_here = self._relevant(query_vec, with_attributes, wanted, offset + k, below)
         unmet = ()
-        if shown and not hits and not not_here:   # "organic baby food": organic things, but no such food
-            unmet = shown
-            hits, not_here = self._relevant(query_vec, mask, wanted, offset + k, below)
+        thing = without(text, (self.attributes[a] for a in shown))   # "ice cream" of "dairy free ice cream"
+        if shown and not not_here and not self._any_named(hits[:offset + k], thing):
+            # "organic baby food": organic things, but no such food; "dairy free ice cream": dairy free
+            # creamers, and ice cream that does not say it
+            everything = self._relevant(query_vec, mask, wanted, offset + k, below)
+            if not hits or self._any_named(everything[0][:offset + k], thing):
+                unmet, (hits, not_here) = shown, everything
         if not_here:   # closest alternatives, on one page: there is nothing to page through
             alternatives = self._ordered(hits[:ALTERNATIVES], parsed.sort) if offset == 0 else []
             return SearchResult(text, f, alternatives, len(alternatives), **said, not_here=True)
@@ -431,18 +435,20 @@ class Recommender:
             hits, reasons = self._spread(text, query_vec, with_attributes if not unmet else mask, hits[0][0], k)
             return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet, need=True,
                                 reasons={r: reasons[r] for r, _ in hits[offset:offset + k] if r in reasons})
-        said["unchecked"] += self._unread(text, hits, with_attributes if not unmet else mask)
-        hits = self._ordered(hits, parsed.sort)
+        said["unchecked"] += self._unread(text, thing, hits, with_attributes if not unmet else mask)
+        # no such thing with the attribute: the things themselves first ("Baby Food", not "Organic Herbs")
+        parts = self._named_apart(hits, thing) if unmet else (hits,)
+        hits = [h for part in parts for h in self._ordered(part, parsed.sort)]
         return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet)
 
-    def _unread(self, text: str, hits: list[tuple[int, float]], mask: np.ndarray) -> tuple[str, ...]:
+    def _unread(self, text: str, thing: str, hits: list[tuple[int, float]], mask: np.ndarray) -> tuple[str, ...]:
         """The words no product uses (unread_modifiers) that leave the first page mostly as it is
         without them ("spicy" in "spicy salsa"): the search did not read them, and the answer says
         so. One that changes the page ("loo" in "loo roll": bread rolls without it) was read as
         part of a name."""
         page = {r for r, _ in hits[:UNREAD_PAGE]}
         unread = []
-        for words in unread_modifiers(text, self.vocabulary) if page else ():
+        for words in unread_modifiers(thing, self.vocabulary) if page else ():   # not a filtered attribute's
             rest = without(text, [re.compile(rf"\b{re.escape(words)}\b", re.I)])
             alone = self._relevant(self.encoder.query(rest), mask, UNREAD_PAGE, UNREAD_PAGE, 0.0)[0] if rest else []
             if len(page & {r for r, _ in alone[:UNREAD_PAGE]}) >= UNREAD_SAME * len(page):
@@ -511,6 +517,20 @@ class Recommender:
                 return hits, not_here
             fetch *= 4
 
+    def _named_apart(self, hits: list[tuple[int, float]],
+                     thing: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """The matches whose name holds every word of the thing, and the rest."""
+        named = self._named(thing) if content_words(thing) else np.zeros(len(self.ids), dtype=bool)
+        return [h for h in hits if named[h[0]]], [h for h in hits if not named[h[0]]]
+
+    def _any_named(self, hits: list[tuple[int, float]], thing: str) -> bool:
+        """Whether any match's name holds the thing's last word (the kind of product asked for)."""
+        words = content_words(thing)
+        if not words or not hits:
+            return bool(hits)
+        named = self._named(words[-1])
+        return any(named[r] for r, _ in hits)
+
     def _ordered(self, hits: list[tuple[int, float]], sort: str | None) -> list[tuple[int, float]]:
         """Relevant matches cheapest first, or lowest price per unit first (in the unit most of
         them are measured in; those without it come after, cheapest first). Stable: equal prices
@@ -541,9 +561,11 @@ class Recommender:
 
     def _names_a_product(self, phrase: str) -> bool:
         """Whether some product's name and type hold every word of `phrase` as a word of its own."""
-        words = content_words(phrase)
-        return not words or bool(functools.reduce(
-            np.logical_and, (self.name_words.naming(w, singular) for w in words)).any())
+        return not content_words(phrase) or bool(self._named(phrase).any())
+
+    def _named(self, phrase: str) -> np.ndarray:
+        """The products whose name and type hold every word of `phrase` as a word of its own."""
+        return functools.reduce(np.logical_and, (self.name_words.naming(w, singular) for w in content_words(phrase)))
 
     def _naming_word(self, word: str) -> np.ndarray:
         """Products whose name holds `word` or a label's shortening of it ("Choc Chip" for

@@ -312,7 +312,8 @@ def test_an_exclusion_rules_its_matches_out(engine):
 def test_attribute_words_filter_where_products_show_them_and_are_named_where_none_does(shop):
     from recommender.engine import Recommender
     settings = dataclasses.replace(shop[1], attributes={
-        "dark roast": r"\bdark roast\b", "gluten free": r"\bgluten[- ]?free\b", "verde": r"\bverde\b"})
+        "dark roast": r"\bdark roast\b", "gluten free": r"\bgluten[- ]?free\b", "verde": r"\bverde\b",
+        "strong": r"\bstrong\b|\bespresso\b"})
     engine = Recommender.load(settings)
     dark = engine.search("dark roast coffee", SearchFilters(), k=5)
     assert [engine.ids[r] for r, _ in dark.items] == ["coffee-2"] and not dark.unchecked and not dark.unmet
@@ -321,6 +322,12 @@ def test_attribute_words_filter_where_products_show_them_and_are_named_where_non
     assert {engine.ids[r] for r, _ in gluten.items} >= {"pasta-1", "pasta-2"}
     unmet = engine.search("dark roast spaghetti", SearchFilters(), k=5)   # dark roast exists, not as pasta
     assert unmet.unmet == ("dark roast",) and "pasta-1" in {engine.ids[r] for r, _ in unmet.items}
+    # dark roast coffee is near "dark roast creamer", but it is no creamer: the creamer, saying it is not dark roast
+    creamer = engine.search("dark roast creamer", SearchFilters(), k=5)
+    assert creamer.unmet == ("dark roast",) and engine.ids[creamer.items[0][0]] == "creamer-1"
+    # an attribute filtered on under another word ("espresso") is not a word the search "can't check"
+    strong = engine.search("strong coffee", SearchFilters(), k=5)
+    assert [engine.ids[r] for r, _ in strong.items] == ["coffee-3"] and not strong.unchecked and not strong.unmet
     # "something"/"anything" name no product: only the price, or only a word the catalog cannot tell
     cheap = engine.search("something under $3", SearchFilters(), k=5)
     assert cheap.items and not cheap.not_here and all(engine.product(r)["price"] <= 3 for r, _ in cheap.items)
