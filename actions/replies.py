@@ -98,6 +98,23 @@ def product_details(product: dict) -> str:
     )
 
 
+def attribute_notes(product: dict, asked: list[dict]) -> str:
+    """" Marked vegan." / " Not marked organic." for the asked attributes the shop marks at all."""
+    marked = set(product.get("marked") or [])
+    return "".join(f" {'Marked' if a['attribute'] in marked else 'Not marked'} {a['attribute']}."
+                   for a in asked if a["shop_marks_it"])
+
+
+def cannot_tell(asked: list[dict], products: int) -> str | None:
+    """The asked attributes no product in the shop is marked with: not being marked says nothing."""
+    unknown = [a["attribute"] for a in asked if not a["shop_marks_it"]]
+    if not unknown:
+        return None
+    which = " or ".join(unknown)
+    return (f"I can't tell if {'it is' if products == 1 else 'they are'} {which}: no product in this shop is "
+            f"marked {which}, so please check the label.")
+
+
 def comparison(a: dict, b: dict) -> str:
     lines = [
         f"{a['title']} ({a.get('brand', '')}) vs {b['title']} ({b.get('brand', '')}):",

@@ -147,7 +147,14 @@ class ActionProductInfo(ShopAction):
             await show_other_sizes(ctx, dispatcher, targets.products[0], direction)
             return
         page = targets.products[:settings().results_per_page]
-        dispatcher.utter_message(text="\n".join(replies.product_details(p) for p in page))
+        looked = await ctx.rec.lookup([p["id"] for p in page], question=user_text(ctx.tracker))
+        asked = looked.get("asked") or []   # "is the second one vegan?": answered, or said it can't be
+        page = looked["items"] if asked else page
+        dispatcher.utter_message(text="\n".join(replies.product_details(p) + replies.attribute_notes(p, asked)
+                                                for p in page))
+        unknown = replies.cannot_tell(asked, len(page))
+        if unknown:
+            dispatcher.utter_message(text=unknown)
         if len(targets.products) == 1:
             ctx.focus_on(targets.products[0]["id"])
 

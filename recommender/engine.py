@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,16 @@ from .encoder_runtime import served_encoder
 from .history import top_bought, with_baskets
 from .labels import Labels
 from .mentions import Mention, MentionResolver, phrase_key, singular
-from .query_parser import SIZE_TOLERANCE, QueryConstraints, Size, names_nothing, parse_query, parse_size, without
+from .query_parser import (
+    SIZE_TOLERANCE,
+    QueryConstraints,
+    Size,
+    attributes_in,
+    names_nothing,
+    parse_query,
+    parse_size,
+    without,
+)
 from .spelling import Speller
 from .spread import is_need, need_scores, spread_order
 from .synonyms import Synonyms
@@ -349,6 +358,18 @@ class Recommender:
     def with_attribute(self, name: str) -> np.ndarray:
         """Products whose title, category or description shows the attribute word `name`."""
         return self._attribute_rows[name]
+
+    def attributes_asked(self, question: str) -> tuple[str, ...]:
+        """The attribute words a question about products names ("is it vegan?", "are they organic?")."""
+        return attributes_in(question, self.attributes)
+
+    def marks(self, attribute: str) -> bool:
+        """Whether any product shows the attribute: if none does, the catalog cannot tell it."""
+        return bool(self.with_attribute(attribute).any())
+
+    def marked(self, row: int, attributes: Iterable[str]) -> tuple[str, ...]:
+        """Those of `attributes` that product `row` shows in its title, type or description."""
+        return tuple(a for a in attributes if self.with_attribute(a)[row])
 
     def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
         # The shop's own list first: the speller would guess "mince" is "minced" before it is read.

@@ -119,8 +119,10 @@ class RecommenderClient:
     async def resolve_mentions(self, text: str) -> list[dict[str, Any]]:
         return (await self._call("POST", "/resolve-mentions", {"text": text}))["mentions"]
 
-    async def lookup(self, ids: list[str]) -> dict:
-        return await self._call("POST", "/products/lookup", {"ids": ids})
+    async def lookup(self, ids: list[str], question: str | None = None) -> dict:
+        """The products; with a question ("is it vegan?"), also which attributes it asks about each shows."""
+        body: dict[str, Any] = {"ids": ids, **({"question": question} if question else {})}
+        return await self._call("POST", "/products/lookup", body)
 
 
 def _ids(cart: list[dict]) -> list[dict]:

@@ -479,13 +479,18 @@ async def lookup(request: web.Request) -> web.Response:
     """Several products at once; unknown ids are listed, not an error (a page's cart may be stale)."""
     engine = request[ENGINE_KEY]
     body = await parse(request, schemas.LookupRequest)
+    _check_limits(engine, text=body.question)
     known = [i for i in body.ids if i in engine.position]
-    return web.json_response(
-        {
-            "items": [product_json(request, engine, engine.position[i]) for i in known],
-            "unknown": [i for i in body.ids if i not in engine.position],
-        }
-    )
+    asked = engine.attributes_asked(body.question) if body.question else ()
+    answer: dict[str, Any] = {
+        "items": [product_json(request, engine, engine.position[i],
+                               **({"marked": list(engine.marked(engine.position[i], asked))} if asked else {}))
+                  for i in known],
+        "unknown": [i for i in body.ids if i not in engine.position],
+    }
+    if body.question is not None:
+        answer["asked"] = [{"attribute": a, "shop_marks_it": engine.marks(a)} for a in asked]
+    return web.json_response(answer)
 
 
 async def popular(request: web.Request) -> web.Response:

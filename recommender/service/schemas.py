@@ -114,3 +114,4 @@ class MentionsRequest(_Body):
 
 class LookupRequest(_Body):
     ids: list[StrictStr] = Field(max_length=200)
+    question: StrictStr | None = Field(default=None, description="'is it vegan?': which attribute words it asks about")

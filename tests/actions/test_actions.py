@@ -471,6 +471,18 @@ def test_all_of_them_adds_the_whole_page_and_each_sets_how_many(recommender):
     assert "cart" not in slots and messages[0]["text"].startswith("Which chips do you mean?")
 
 
+def test_a_question_about_an_attribute_says_what_the_shop_can_tell(recommender):
+    from actions.shopping import ActionProductInfo
+    shown = [{"id": "chips-1", "title": "Tortilla Chips, 13 oz", "price": 3.49, "brand": "Fiesta"},
+             {"id": "salsa-1", "title": "Chunky Salsa, 16 oz", "price": 2.99, "brand": ""}]
+    messages, _ = turn(ActionProductInfo(), "is the second one vegan?", "product_info", slots={"last_results": shown})
+    assert messages[0]["text"].startswith("Chunky Salsa, 16 oz by ")
+    assert messages[1]["text"] == ("I can't tell if it is vegan: no product in this shop is marked vegan, "
+                                   "so please check the label.")
+    plain, _ = turn(ActionProductInfo(), "how much is the second one?", "product_info", slots={"last_results": shown})
+    assert len(plain) == 1
+
+
 def test_a_question_about_them_all_answers_for_every_product_shown(recommender):
     from actions.shopping import ActionProductInfo
     shown = [{"id": "chips-1", "title": "Tortilla Chips, 13 oz", "price": 3.49, "brand": "Fiesta"},

@@ -296,3 +296,12 @@ def test_replies_and_order_texts_are_in_the_shops_currency(tmp_path, monkeypatch
         action_settings.cache_clear()
     order = Order("10009", "shopper", "processing", dt.date(2026, 12, 1), None, None, 12.5, ("Teapot",))
     assert cancel_decision(order, currency_of("EUR"))[1].endswith("You'll be refunded €12.50.")
+
+
+def test_attribute_notes_say_marked_or_not_only_where_the_shop_marks_it():
+    asked = [{"attribute": "organic", "shop_marks_it": True}, {"attribute": "vegan", "shop_marks_it": True},
+             {"attribute": "kosher", "shop_marks_it": False}]
+    assert replies.attribute_notes({"marked": ["organic"]}, asked) == " Marked organic. Not marked vegan."
+    assert replies.cannot_tell(asked, 2) == ("I can't tell if they are kosher: no product in this shop is marked kosher, "
+                                     "so please check the label.")
+    assert replies.cannot_tell(asked[:2], 1) is None

@@ -315,6 +315,10 @@ def test_attribute_words_filter_where_products_show_them_and_are_named_where_non
         "dark roast": r"\bdark roast\b", "gluten free": r"\bgluten[- ]?free\b", "verde": r"\bverde\b",
         "strong": r"\bstrong\b|\bespresso\b"})
     engine = Recommender.load(settings)
+    asked = engine.attributes_asked("is the dark roast one gluten free?")
+    assert asked == ("dark roast", "gluten free") and [engine.marks(a) for a in asked] == [True, False]
+    assert engine.marked(engine.position["coffee-2"], asked) == ("dark roast",)
+    assert engine.marked(engine.position["coffee-1"], asked) == ()
     dark = engine.search("dark roast coffee", SearchFilters(), k=5)
     assert [engine.ids[r] for r, _ in dark.items] == ["coffee-2"] and not dark.unchecked and not dark.unmet
     gluten = engine.search("gluten free pasta", SearchFilters(), k=5)

@@ -218,6 +218,14 @@ def test_openapi_documents_every_route(service):
 def test_lookup_and_placeholder_image(service):
     status, body = post(service, "/products/lookup", {"ids": ["milk-1", "ghost"]})
     assert [p["id"] for p in body["items"]] == ["milk-1"] and body["unknown"] == ["ghost"]
+    assert "asked" not in body and "marked" not in body["items"][0]
+    # a question about them names attribute words: none is shown by any product here, so it can't be told
+    status, asked = post(service, "/products/lookup", {"ids": ["milk-1"], "question": "is it organic and vegan?"})
+    assert status == 200 and asked["asked"] == [{"attribute": "organic", "shop_marks_it": False},
+                                                {"attribute": "vegan", "shop_marks_it": False}]
+    assert asked["items"][0]["marked"] == []
+    status, error = post(service, "/products/lookup", {"ids": ["milk-1"], "question": 5})
+    assert status == 400 and error["error"] == "invalid_request"
     status, svg = call(service, "/images/milk-1.svg")
     assert status == 200 and svg.startswith(b"<svg") and b"Whole Milk" in svg
 
