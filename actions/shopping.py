@@ -10,7 +10,7 @@ from cartwise.price_words import price_order
 from . import replies
 from .base import Context, ShopAction, brief, user_text, utter_products
 from .cart import pick_option, settle_choice
-from .cart_lines import refers_to_page, refers_to_previous
+from .cart_lines import refers_to_page, refers_to_previous, refers_to_them
 from .config import settings
 from .search_replies import say_search, search_page, show_search
 from .sizes import size_wanted
@@ -36,9 +36,9 @@ class ActionSearchProducts(ShopAction):
             return
         result = await search_page(ctx, query, {}, 0)
         last = ctx.tracker.get_slot("last_query")
-        if not result["query_text"] and last and refers_to_previous(query):
-            # "any of them gluten free?" names no product but points at the last search's
-            query = f"{last} {query}"
+        if not result["query_text"] and last and (refers_to_previous(query) or refers_to_them(query)):
+            # "any of them gluten free?", "are they organic?" name no product but point at the last search's
+            query = f"{query.rstrip('?!. ')} {last}"   # the asking frame ("are they") stays first, where it is read
             result = await search_page(ctx, query, {}, 0)
         say_search(ctx, dispatcher, query, {}, 0, result)
 

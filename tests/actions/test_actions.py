@@ -396,6 +396,8 @@ def test_a_query_naming_no_product_gets_best_sellers_that_fit_or_a_question(reco
     messages, slots = turn(ActionSearchProducts(), "any of them gluten free?", "search_products", slots=slots)
     assert messages[0]["text"] == "I can't check gluten free in this shop, so I haven't filtered on it."
     assert messages[1]["text"].startswith("Here is what I found for “pasta”")   # the search pointed at
+    they, _ = turn(ActionSearchProducts(), "are they gluten free?", "search_products", slots=slots)
+    assert they[1]["text"].startswith("Here is what I found for “pasta”")
     cheap, slots = turn(ActionSearchProducts(), "something under $3", "search_products")
     assert cheap[0]["text"].startswith("Here is what I found for products under $3.00 (1-")
     assert slots["last_results"] and all(p["price"] <= 3 for p in slots["last_results"])
