@@ -13,6 +13,7 @@ from .cart import pick_option, settle_choice
 from .cart_lines import refers_to_page, refers_to_previous, refers_to_them
 from .config import settings
 from .search_replies import say_search, search_page, show_search
+from .shopping_list import listed_products, say_list
 from .sizes import size_wanted
 from .targets import find_targets
 
@@ -40,6 +41,10 @@ class ActionSearchProducts(ShopAction):
             # "any of them gluten free?", "are they organic?" name no product but point at the last search's
             query = f"{query.rstrip('?!. ')} {last}"   # the asking frame ("are they") stays first, where it is read
             result = await search_page(ctx, query, {}, 0)
+        listed, missing = await listed_products(ctx, query, result)
+        if listed:
+            say_list(ctx, dispatcher, query, listed, missing)
+            return
         say_search(ctx, dispatcher, query, {}, 0, result)
 
 

@@ -172,6 +172,19 @@ def test_an_allergy_is_answered_with_what_was_left_out_and_a_word_about_labels(r
     assert "milk-1" not in [p["id"] for p in slots["last_results"]] and slots["last_results"]
 
 
+def test_a_shopping_list_gets_one_of_each_and_add_all_puts_them_in(recommender):
+    messages, slots = turn(ActionSearchProducts(), "I need salsa, sour cream and tortilla chips", "search_products")
+    assert messages[0]["text"].startswith("Here is one of each from your list:")
+    reasons = [e["reason"] for e in messages[0]["attachment"]["payload"]["elements"]]
+    assert reasons == ["For “salsa”", "For “sour cream”", "For “tortilla chips”"]
+    assert [b["title"] for b in messages[1]["buttons"]][0] == "Add all of them"
+    _, added = turn(ActionAddToCart(), "add all of them", "add_to_cart", slots={"last_results": slots["last_results"]})
+    assert [l["id"].split("-")[0] for l in added["cart"]] == ["salsa", "sour", "chips"]
+    # one thing, or a list with a price, is one search
+    one, _ = turn(ActionSearchProducts(), "salsa and chips under $3", "search_products")
+    assert one[0]["text"].startswith("Here is what I found for")
+
+
 def test_a_need_is_answered_with_different_things_each_with_why(recommender):
     messages, slots = turn(ActionSearchProducts(), "stuff for a chips and salsa night", "search_products")
     assert messages[0]["text"].startswith("For “a chips and salsa night”, a few different things")

@@ -1,0 +1,45 @@
+"""A shopping list in one message ("I need eggs, milk and bread"): one product for each thing named.
+
+A single search for the whole list mixes its things (eggs, then a fruit bread, then eggs again); the
+cart's mention resolver already splits a message into the things it names, so a list is answered as
+one page with the likeliest product for each, which "add all of them" then puts in the cart.
+"""
+from __future__ import annotations
+
+import re
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from . import replies
+from .base import Context, brief, utter_products
+
+_LISTED = re.compile(r",|;|&|\band\b|\bplus\b", re.I)   # two things or more, as people list them
+_FILTERED = ("min_price", "max_price", "brand", "size", "color")
+ADD_ALL = replies.buttons(("Add all of them", "add all of them"), ("Show my cart", "/show_cart"))
+
+
+async def listed_products(ctx: Context, query: str, result: dict) -> tuple[list[dict], list[str]]:
+    """The likeliest product for each thing a list names, with the reason "For “eggs”", and the
+    things not found; nothing when the message is one search: a need ("tacos and burritos" is for
+    the search's spread), an order, a filter or an exclusion ("cheap eggs and milk", "allergic to
+    milk, any creamer?"), or fewer than two things."""
+    if (not _LISTED.search(query) or result.get("need") or result.get("sort") or result.get("allergens")
+            or result.get("excluded") or any(result["filters"].get(k) for k in _FILTERED)):
+        return [], []
+    mentions = await ctx.rec.resolve_mentions(query)
+    found = [m for m in mentions if m["status"] != "unresolved" and m["options"]]
+    if len(found) < 2:
+        return [], []
+    return ([{**m["options"][0], "reason": f"For “{m['text']}”"} for m in found],
+            [m["text"] for m in mentions if m["status"] == "unresolved"])
+
+
+def say_list(ctx: Context, dispatcher: CollectingDispatcher, query: str, products: list[dict],
+             missing: list[str]) -> None:
+    if missing:
+        dispatcher.utter_message(text=f"I couldn't find {', '.join(f'“{m}”' for m in missing)} in our shop.")
+    intro = "Here is one of each from your list:"
+    utter_products(ctx, dispatcher, replies.products_text(intro, products), products, ADD_ALL)
+    ctx.set("last_results", [brief(p) for p in products])
+    ctx.set("last_query", query)
+    ctx.set("search_filters", {"offset": 0})
