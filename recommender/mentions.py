@@ -43,6 +43,9 @@ STOP_WORDS = {
     "already", "currently", "right", "now", "just", "me", "to", "add", "remove", "put", "want", "need",
     "please", "too", "as", "well", "for", "what", "else", "do", "am", "buying", "few", "couple", "one",
     "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "stuff", "things", "items",
+    # what people say they did with the things ("I grabbed rice"); not "pop" or "chuck", which are products
+    "added", "grabbed", "took", "taken", "picked", "chucked", "threw", "thrown", "popped", "placed", "selected",
+    "include", "included", "bung", "tossed",
 } | UNIT_WORDS
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,

@@ -11,6 +11,10 @@ A message matching one of `product_questions` ("do you sell ...?") goes to `prod
 when that is the likeliest meaning other than declining, at any confidence (see
 `product_questions.py`).
 
+A message read as telling the cart (`cart_statement_intent`) whose words say nothing of a cart
+(`cart_words`) is a shopping list: `product_question_intent` takes the top place when it is the next
+likeliest meaning, and the usual bars apply to it.
+
 A message whose top intent has a training example within `near_example` cosine of it (the intent
 classifier's `nearest_example`) keeps that intent below the threshold: it says what a known
 example says, however the classifier spread its confidence. "Out of scope" is not kept this way,
@@ -18,6 +22,7 @@ so an unsure shopper still gets the "Did you mean" buttons rather than a refusal
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -32,7 +37,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from .nearest_examples import NEAREST, near_known_example
-from .product_questions import compile_patterns, holds_a_word, search_instead
+from .product_questions import cart_not_stated, compile_patterns, holds_a_word, search_instead
 
 PRODUCT_QUESTION = "product_question"   # set on a message sent to search by its wording
 
@@ -43,16 +48,29 @@ class ShopFallbackClassifier(FallbackClassifier):
     def get_default_config() -> dict[str, Any]:
         return {**FallbackClassifier.get_default_config(), "lenient_intents": [], "lenient_threshold": 1.0,
                 "near_example": None,
-                "product_questions": [], "product_question_intent": "search_products"}
+                "product_questions": [], "product_question_intent": "search_products",
+                "cart_statement_intent": None, "cart_words": None}
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         self._product_questions = compile_patterns(self.component_config["product_questions"])
+        words = self.component_config["cart_words"]
+        self._cart_words = re.compile(words, re.I) if words else None
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._product_question_to_search(message)
+            self._shopping_list_to_search(message)
         return super().process(messages)
+
+    def _shopping_list_to_search(self, message: Message) -> None:
+        target = self.component_config["product_question_intent"]
+        ranking = message.data.get(INTENT_RANKING_KEY) or []
+        pairs = [(r.get(INTENT_NAME_KEY), r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for r in ranking]
+        if cart_not_stated(message.get(TEXT) or "", pairs, self.component_config["cart_statement_intent"],
+                           self._cart_words, target):
+            message.data[INTENT] = dict(ranking[1])
+            message.data[INTENT_RANKING_KEY] = [ranking[1], ranking[0], *ranking[2:]]
 
     def _product_question_to_search(self, message: Message) -> None:
         target = self.component_config["product_question_intent"]

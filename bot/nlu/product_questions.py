@@ -1,4 +1,5 @@
-"""Questions about a product, in any shop: "do you sell lawn mowers?", "where can I buy a kettle?".
+"""Questions about a product, in any shop: "do you sell lawn mowers?", "where can I buy a kettle?";
+and lists of things to buy ("I need eggs, milk and bread") that the classifier reads as telling the cart.
 
 The classifier learns search phrasings from examples, and a product it has never seen can pull
 such a question towards "out of scope" ("do you sell books" sat next to "recommend me a book").
@@ -33,3 +34,15 @@ def holds_a_word(text: str) -> bool:
     """Whether a message could name something to search for: "???" or "!!" names nothing, though the
     classifier, having nothing to go on, ranks search first for them."""
     return bool(WORD.search(text))
+
+
+def cart_not_stated(text: str, ranking: Sequence[tuple[str, float]], cart_intent: str | None,
+                    cart_words: re.Pattern[str] | None, target: str) -> bool:
+    """Whether a message read as telling the cart (`cart_intent`) says nothing of a cart and is a list
+    of things to buy for `target` (the search) instead: the classifier learnt "a list of groceries"
+    from the cart examples ("my cart has milk and eggs"), but only the words that say the things are
+    in the cart already (`cart_words`: "have", "got", "in my basket") make it a statement about the
+    cart. Only when `target` is the next likeliest meaning."""
+    if cart_intent is None or cart_words is None or len(ranking) < 2 or ranking[0][0] != cart_intent:
+        return False
+    return ranking[1][0] == target and not cart_words.search(text)

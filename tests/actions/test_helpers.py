@@ -302,6 +302,6 @@ def test_attribute_notes_say_marked_or_not_only_where_the_shop_marks_it():
     asked = [{"attribute": "organic", "shop_marks_it": True}, {"attribute": "vegan", "shop_marks_it": True},
              {"attribute": "kosher", "shop_marks_it": False}]
     assert replies.attribute_notes({"marked": ["organic"]}, asked) == " Marked organic. Not marked vegan."
-    assert replies.cannot_tell(asked, 2) == ("I can't tell if they are kosher: no product in this shop is marked kosher, "
-                                     "so please check the label.")
+    assert replies.cannot_tell(asked, 2) == ("I can't tell if they are kosher: no product in this shop is marked "
+                                             "kosher, so please check the label.")
     assert replies.cannot_tell(asked[:2], 1) is None

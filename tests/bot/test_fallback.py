@@ -55,3 +55,15 @@ def test_an_unsure_message_close_to_a_known_example_keeps_its_intent(classifier)
     assert decided([("show_cart", 0.35, near + 0.01), ("complete_cart", 0.15, 0.4)]) == "show_cart"
     assert decided([("show_cart", 0.35, near - 0.01), ("complete_cart", 0.15, 0.4)]) == "nlu_fallback"
     assert decided([("out_of_scope", 0.35, 0.95), ("help", 0.15, 0.4)]) == "nlu_fallback"
+
+
+def test_a_list_that_says_nothing_of_a_cart_is_a_search(classifier):
+    listed = parsed(classifier, "I need eggs, milk and bread", [("inform_cart", 0.54), ("search_products", 0.38)])
+    assert listed.get("intent") == {"name": "search_products", "confidence": 0.38}
+    assert [i["name"] for i in listed.get("intent_ranking")] == ["search_products", "inform_cart"]
+    for text in ("I have eggs, milk and bread", "my basket has eggs and milk", "I've grabbed eggs and milk"):
+        told = parsed(classifier, text, [("inform_cart", 0.54), ("search_products", 0.38)])
+        assert told.get("intent")["name"] == "inform_cart", text
+    # only when a search is the next likeliest meaning
+    other = parsed(classifier, "eggs and milk please", [("inform_cart", 0.54), ("add_to_cart", 0.38)])
+    assert other.get("intent")["name"] == "inform_cart"

@@ -188,7 +188,7 @@ CHOOSE_WITH_MARGIN = 0.05
 # Session 28's data cost 3 of the 106 non-grocery messages (0.887 -> 0.858; README, "Held-out NLU"): that
 # floor is now the goal itself.
 FLOOR = Goals(in_scope_accuracy=0.89, false_rejection=0.065, out_of_scope_rejection=0.89, intent_recall=0.5,
-              non_grocery_accuracy=0.85)   # main: 0.897 / 0.060 / 0.921 / 0.868 on session 29's 747 messages
+              non_grocery_accuracy=0.85)   # main: 0.895 / 0.061 / 0.921 / 0.868 on session 29's 747 messages
 
 
 @dataclass(frozen=True)

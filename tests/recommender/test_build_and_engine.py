@@ -205,6 +205,9 @@ def test_mentions_with_quantities_and_ambiguity(engine):
     chips = engine.resolve_mentions("chips")
     assert chips[0].status == "ambiguous"
     assert {engine.product(o)["category"] for o in chips[0].options} == {"Tortilla Chips", "Potato Chips"}
+    # what the shopper did with them is no part of the thing's name
+    grabbed = engine.resolve_mentions("I grabbed penne rigate and took whole milk")
+    assert [(m.text, m.status) for m in grabbed] == [("penne rigate", "resolved"), ("whole milk", "resolved")]
 
 
 def test_a_phrase_widened_by_another_thing_is_not_that_phrase(engine):
