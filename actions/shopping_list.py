@@ -13,25 +13,34 @@ from rasa_sdk.executor import CollectingDispatcher
 from . import replies
 from .base import Context, brief, utter_products
 
-_LISTED = re.compile(r",|;|&|\band\b|\bplus\b", re.I)   # two things or more, as people list them
+# A list, as people write one: commas, or "and" after a verb of buying ("I need eggs and milk").
+# A bare "x and y" is often one thing ("sweet and sour sauce", "bread and butter pickles").
+_LISTED = re.compile(r"[,;]|\b(?:need|needs|get|want|buy|buying|after|grab|list)\b.*(?:\band\b|&|\bplus\b)", re.I)
 _FILTERED = ("min_price", "max_price", "brand", "size", "color")
 ADD_ALL = replies.buttons(("Add all of them", "add all of them"), ("Show my cart", "/show_cart"))
 
 
 async def listed_products(ctx: Context, query: str, result: dict) -> tuple[list[dict], list[str]]:
-    """The likeliest product for each thing a list names, with the reason "For “eggs”", and the
-    things not found; nothing when the message is one search: a need ("tacos and burritos" is for
-    the search's spread), an order, a filter or an exclusion ("cheap eggs and milk", "allergic to
-    milk, any creamer?"), or fewer than two things."""
+    """The likeliest product for each thing a list names (the cart's resolver's first option, else
+    the search's first match), with the reason "For “eggs”", and the things not found; nothing when
+    the message is one search: a need ("tacos and burritos" is for the search's spread), an order, a
+    filter or an exclusion ("cheap eggs and milk", "allergic to milk, any creamer?"), or fewer than
+    two different products."""
     if (not _LISTED.search(query) or result.get("need") or result.get("sort") or result.get("allergens")
             or result.get("excluded") or any(result["filters"].get(k) for k in _FILTERED)):
         return [], []
-    mentions = await ctx.rec.resolve_mentions(query)
-    found = [m for m in mentions if m["status"] != "unresolved" and m["options"]]
-    if len(found) < 2:
-        return [], []
-    return ([{**m["options"][0], "reason": f"For “{m['text']}”"} for m in found],
-            [m["text"] for m in mentions if m["status"] == "unresolved"])
+    products: dict[str, dict] = {}   # by id: "half and half" is not two of one melon
+    missing = []
+    for mention in await ctx.rec.resolve_mentions(query):
+        options = mention["options"] if mention["status"] != "unresolved" else []
+        if not options:   # the cart's resolver knows no shop synonyms ("nappies"): the search does
+            found = await ctx.rec.search(mention["text"], 1, 0, {})
+            options = [] if found.get("not_here") else found["items"]
+        if options:
+            products.setdefault(str(options[0]["id"]), {**options[0], "reason": f"For “{mention['text']}”"})
+        else:
+            missing.append(mention["text"])
+    return (list(products.values()), missing) if len(products) >= 2 else ([], [])
 
 
 def say_list(ctx: Context, dispatcher: CollectingDispatcher, query: str, products: list[dict],

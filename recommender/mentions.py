@@ -38,7 +38,8 @@ GENERIC_HEADS = UNIT_WORDS | {
 # Colour and similar qualifiers that trail a head noun in labels ("Fluid Milk White Only").
 QUALIFIERS = {"white", "red", "green", "yellow", "brown", "black", "whole", "plain", "sliced", "shelled"}
 STOP_WORDS = {
-    "i", "i've", "ive", "have", "has", "got", "get", "bought", "my", "cart", "basket", "in", "the", "a",
+    "i", "i've", "ive", "we", "we've", "our", "us", "have", "has", "got", "get", "bought", "my", "cart", "basket",
+    "in", "the", "a",
     "an", "some", "of", "also", "there", "is", "are", "there's", "theres", "and", "with", "plus", "it",
     "already", "currently", "right", "now", "just", "me", "to", "add", "remove", "put", "want", "need",
     "please", "too", "as", "well", "for", "what", "else", "do", "am", "buying", "few", "couple", "one",

@@ -42,6 +42,12 @@ from .product_questions import cart_not_stated, compile_patterns, holds_a_word, 
 PRODUCT_QUESTION = "product_question"   # set on a message sent to search by its wording
 
 
+def _ranked(message: Message) -> tuple[list[dict], list[tuple[str, float]]]:
+    """The message's intent ranking, and its (intent, confidence) pairs."""
+    ranking = message.data.get(INTENT_RANKING_KEY) or []
+    return ranking, [(r.get(INTENT_NAME_KEY), r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for r in ranking]
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class ShopFallbackClassifier(FallbackClassifier):
     @staticmethod
@@ -65,8 +71,7 @@ class ShopFallbackClassifier(FallbackClassifier):
 
     def _shopping_list_to_search(self, message: Message) -> None:
         target = self.component_config["product_question_intent"]
-        ranking = message.data.get(INTENT_RANKING_KEY) or []
-        pairs = [(r.get(INTENT_NAME_KEY), r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for r in ranking]
+        ranking, pairs = _ranked(message)
         if cart_not_stated(message.get(TEXT) or "", pairs, self.component_config["cart_statement_intent"],
                            self._cart_words, target):
             message.data[INTENT] = dict(ranking[1])
@@ -74,8 +79,7 @@ class ShopFallbackClassifier(FallbackClassifier):
 
     def _product_question_to_search(self, message: Message) -> None:
         target = self.component_config["product_question_intent"]
-        ranking = message.data.get(INTENT_RANKING_KEY) or []
-        pairs = [(r.get(INTENT_NAME_KEY), r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for r in ranking]
+        ranking, pairs = _ranked(message)
         if not search_instead(message.get(TEXT) or "", pairs, self._product_questions, target):
             return
         chosen = next(r for r in ranking if r.get(INTENT_NAME_KEY) == target)

@@ -180,9 +180,14 @@ def test_a_shopping_list_gets_one_of_each_and_add_all_puts_them_in(recommender):
     assert [b["title"] for b in messages[1]["buttons"]][0] == "Add all of them"
     _, added = turn(ActionAddToCart(), "add all of them", "add_to_cart", slots={"last_results": slots["last_results"]})
     assert [l["id"].split("-")[0] for l in added["cart"]] == ["salsa", "sour", "chips"]
-    # one thing, or a list with a price, is one search
-    one, _ = turn(ActionSearchProducts(), "salsa and chips under $3", "search_products")
-    assert one[0]["text"].startswith("Here is what I found for")
+    # a list with a price, or a bare "x and y" (often one thing: "sweet and sour sauce"), is one search
+    for text in ("I need salsa and chips under $3", "salsa and sour cream"):
+        one, _ = turn(ActionSearchProducts(), text, "search_products")
+        assert one[0]["text"].startswith("Here is what I found for"), text
+    # a thing the cart's resolver does not know by that name is the search's first match
+    nappies, _ = turn(ActionSearchProducts(), "we need nappies, wipes and salsa", "search_products")
+    elements = nappies[0]["attachment"]["payload"]["elements"]
+    assert [(e["product_id"], e["reason"]) for e in elements][0] == ("diaper-1", "For “nappies”")
 
 
 def test_a_need_is_answered_with_different_things_each_with_why(recommender):
