@@ -541,7 +541,7 @@ class Recommender:
     def _named_apart(self, hits: list[tuple[int, float]],
                      thing: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         """The matches whose name holds every word of the thing, and the rest."""
-        named = self._named(thing) if content_words(thing) else np.zeros(len(self.ids), dtype=bool)
+        named = self._named(thing)
         return [h for h in hits if named[h[0]]], [h for h in hits if not named[h[0]]]
 
     def _any_named(self, hits: list[tuple[int, float]], thing: str) -> bool:
@@ -585,8 +585,10 @@ class Recommender:
         return not content_words(phrase) or bool(self._named(phrase).any())
 
     def _named(self, phrase: str) -> np.ndarray:
-        """The products whose name and type hold every word of `phrase` as a word of its own."""
-        return functools.reduce(np.logical_and, (self.name_words.naming(w, singular) for w in content_words(phrase)))
+        """The products whose name and type hold every word of `phrase` as a word of its own (all of
+        them for a phrase with no word to hold)."""
+        return functools.reduce(np.logical_and, (self.name_words.naming(w, singular) for w in content_words(phrase)),
+                                np.ones(len(self.ids), dtype=bool))
 
     def _naming_word(self, word: str) -> np.ndarray:
         """Products whose name holds `word` or a label's shortening of it ("Choc Chip" for
@@ -745,9 +747,8 @@ class Recommender:
         if mention.method != "phrase" or mention.status != "resolved" or phrase_key(mention.text) == phrase_key(phrase):
             return mention
         found = self.search(mention.text, SearchFilters(), k=5)
-        words = content_words(phrase)
-        named = [] if found.not_here else [
-            row for row, _ in found.items if all(self.name_words.naming(w, singular)[row] for w in words)]
+        names_phrase = self._named(phrase)
+        named = [] if found.not_here else [row for row, _ in found.items if names_phrase[row]]
         if not named:
             return dataclasses.replace(mention, status="unresolved", method="none", options=())
         return dataclasses.replace(mention, options=tuple(named))
