@@ -96,7 +96,11 @@ def say_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filte
         dispatcher.utter_message(text=f"About the allergy to {' and '.join(allergens)}: I only go by product names "
                                       f"and descriptions, so please check each label before you buy.{left_out}")
     unchecked = [u for u in result.get("unchecked") or [] if not any(a.rstrip("s") in u for a in allergens)]
-    if unchecked:   # the catalog cannot tell: say so rather than pretend it filtered
+    unnamed = [u for u in unchecked if u in (result.get("unnamed") or [])]
+    if unnamed:   # a word no product uses ("goat cheese"): the cheeses shown are not said to be goat
+        words = " or ".join(f"“{u}”" for u in unnamed)
+        dispatcher.utter_message(text=f"No product in this shop is described as {words}, so I haven't filtered on it.")
+    if unchecked := [u for u in unchecked if u not in unnamed]:   # the catalog cannot tell: say so
         dispatcher.utter_message(text=f"I can't check {' or '.join(unchecked)} in this shop, "
                                       "so I haven't filtered on it.")
     if result.get("unmet"):   # the shop has such products, only none of this kind

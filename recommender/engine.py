@@ -105,6 +105,7 @@ class SearchResult:
     items: list[tuple[int, float]]      # (catalog row, relevance)
     total_matches: int
     unchecked: tuple[str, ...] = ()     # constraints the catalog cannot check, left out (said in replies)
+    unnamed: tuple[str, ...] = ()       # those of them that are words no product uses ("goat" in "goat cheese")
     sort: str | None = None             # "price" or "unit_price": matches ordered so, not by relevance
     excluded: tuple[str, ...] = ()      # phrases ruled out ("but not potato chips")
     allergens: tuple[str, ...] = ()     # allergies said ("allergic to nuts"): the reply asks to check labels
@@ -456,20 +457,25 @@ class Recommender:
             hits, reasons = self._spread(text, query_vec, with_attributes if not unmet else mask, hits[0][0], k)
             return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet, need=True,
                                 reasons={r: reasons[r] for r, _ in hits[offset:offset + k] if r in reasons})
-        said["unchecked"] += self._unread(text, thing, hits, with_attributes if not unmet else mask)
+        unnamed = self._unread(text, thing, hits, with_attributes if not unmet else mask)
+        said["unchecked"] += unnamed
         # no such thing with the attribute: the things themselves first ("Baby Food", not "Organic Herbs")
         parts = self._named_apart(hits, thing) if unmet else (hits,)
         hits = [h for part in parts for h in self._ordered(part, parsed.sort)]
-        return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet)
+        return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet, unnamed=unnamed)
 
     def _unread(self, text: str, thing: str, hits: list[tuple[int, float]], mask: np.ndarray) -> tuple[str, ...]:
-        """The words no product uses (unread_modifiers) that leave the first page mostly as it is
-        without them ("spicy" in "spicy salsa"): the search did not read them, and the answer says
-        so. One that changes the page ("loo" in "loo roll": bread rolls without it) was read as
-        part of a name."""
+        """The words no product uses (unread_modifiers) that the first page cannot have honoured:
+        its best match is named for the thing asked for ("goat" in "goat cheese": a cheese, and no
+        product says goat), or it stays mostly as it is without them ("spicy" in "spicy salsa").
+        The answer says so. One that moves the page to another kind of thing ("loo" in "loo roll":
+        toilet tissue, where "roll" alone finds bread rolls) was read as part of a name."""
         page = {r for r, _ in hits[:UNREAD_PAGE]}
+        modifiers = unread_modifiers(thing, self.vocabulary) if page else ()   # not a filtered attribute's
+        if modifiers and self._any_named(hits[:1], thing):
+            return modifiers
         unread = []
-        for words in unread_modifiers(thing, self.vocabulary) if page else ():   # not a filtered attribute's
+        for words in modifiers:
             rest = without(text, [re.compile(rf"\b{re.escape(words)}\b", re.I)])
             alone = self._relevant(self.encoder.query(rest), mask, UNREAD_PAGE, UNREAD_PAGE, 0.0)[0] if rest else []
             if len(page & {r for r, _ in alone[:UNREAD_PAGE]}) >= UNREAD_SAME * len(page):

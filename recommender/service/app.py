@@ -244,6 +244,7 @@ async def search(request: web.Request) -> web.Response:
                 "categories": list(applied.categories),
             },
             "unchecked": list(result.unchecked),   # constraints this catalog cannot check, not applied
+            "unnamed": list(result.unnamed),   # those of them no product's words use ("goat" in "goat cheese")
             "sort": result.sort,
             "excluded": list(result.excluded),
             "allergens": list(result.allergens),   # allergies said: products are not checked for them

@@ -404,6 +404,15 @@ def test_a_size_the_shop_cannot_check_is_said_not_silently_applied(recommender):
     assert messages[1]["attachment"]["payload"]["elements"] and "size" not in slots["search_filters"]
 
 
+def test_a_word_no_product_uses_is_said_not_pretended(recommender):
+    """"goat cheese" where no product says goat: the cheese is shown, and the reply says the word
+    was not found rather than "I can't check", which is for attributes the catalog cannot tell."""
+    messages, _ = turn(ActionSearchProducts(), "goat cheese", "search_products")
+    assert messages[0]["text"] == "No product in this shop is described as “goat”, so I haven't filtered on it."
+    assert messages[1]["text"].startswith("Here is what I found for “goat cheese”")
+    assert messages[1]["attachment"]["payload"]["elements"][0]["title"].startswith("Shredded Mexican Cheese")
+
+
 def test_a_query_naming_no_product_gets_best_sellers_that_fit_or_a_question(recommender):
     messages, slots = turn(ActionSearchProducts(), "anything vegan?", "search_products")
     assert [m["text"] for m in messages] == [

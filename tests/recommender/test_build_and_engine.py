@@ -356,8 +356,10 @@ def test_an_allergy_rules_out_what_is_named_with_it_where_no_attribute_filters_i
 def test_a_word_no_product_uses_is_named_when_the_search_could_not_read_it(engine):
     from recommender.engine import unread_modifiers
     spicy = engine.search("spicy salsa", SearchFilters(), k=5)
-    assert spicy.unchecked == ("spicy",) and spicy.items and not spicy.not_here
+    assert spicy.unchecked == spicy.unnamed == ("spicy",) and spicy.items and not spicy.not_here
     assert {engine.product(r)["category"] for r, _ in spicy.items} == {"Salsa"}
+    goat = engine.search("goat cheese", SearchFilters(), k=5)   # cheese, none of it said to be goat
+    assert goat.unnamed == ("goat",) and engine.ids[goat.items[0][0]] == "cheese-1" and not goat.not_here
     assert engine.search("chunky salsa", SearchFilters(), k=5).unchecked == ()   # the catalog's own word
     fair = engine.search("is your coffee fair trade?", SearchFilters(), k=5)   # the shop's vocabulary: said whole
     assert fair.unchecked == ("fair trade",) and fair.query_text == "coffee"
