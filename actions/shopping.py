@@ -15,7 +15,7 @@ from .config import settings
 from .search_replies import say_search, search_page, show_search
 from .shopping_list import listed_products, say_list
 from .sizes import size_wanted
-from .targets import find_targets
+from .targets import find_targets, look_up
 
 
 class ActionSearchProducts(ShopAction):
@@ -133,11 +133,12 @@ class ActionProductInfo(ShopAction):
     NAME = "action_product_info"
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
-        targets = await find_targets(ctx)
+        question = user_text(ctx.tracker)
+        targets = await find_targets(ctx, question=question)
         shown = ctx.last_results()
         unclear_words = [m for m in targets.ambiguous if not m.get("shown")]
-        if not targets.products and not unclear_words and shown and refers_to_page(user_text(ctx.tracker)):
-            targets.products = (await ctx.rec.lookup([p["id"] for p in shown]))["items"]
+        if not targets.products and not unclear_words and shown and refers_to_page(question):
+            targets = await look_up(ctx, [p["id"] for p in shown], question)
         if targets.ambiguous and not targets.products:
             names = ", ".join(o["title"] for o in targets.ambiguous[0]["options"])
             dispatcher.utter_message(text=f"Which {targets.ambiguous[0]['text']} do you mean? I have: {names}.")
@@ -147,14 +148,14 @@ class ActionProductInfo(ShopAction):
                 text="Which product would you like to know about? Say e.g. \"how much is the first one\" or name it."
             )
             return
-        direction = size_wanted(user_text(ctx.tracker))
+        direction = size_wanted(question)
         if direction and len(targets.products) == 1:
             await show_other_sizes(ctx, dispatcher, targets.products[0], direction)
             return
-        page = targets.products[:settings().results_per_page]
-        looked = await ctx.rec.lookup([p["id"] for p in page], question=user_text(ctx.tracker))
-        asked = looked.get("asked") or []   # "is the second one vegan?": answered, or said it can't be
-        page = looked["items"] if asked else page
+        page, asked = targets.products[:settings().results_per_page], targets.asked
+        if asked is None:   # found by name: "is the rice vegan?" is asked of them now
+            looked = await look_up(ctx, [p["id"] for p in page], question)
+            page, asked = looked.products, looked.asked or []
         dispatcher.utter_message(text="\n".join(replies.product_details(p) + replies.attribute_notes(p, asked)
                                                 for p in page))
         unknown = replies.cannot_tell(asked, len(page))

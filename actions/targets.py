@@ -13,10 +13,18 @@ class Targets:
     quantities: list[int] = field(default_factory=list)     # from the words, 1 when unstated
     ambiguous: list[dict] = field(default_factory=list)     # mentions with several options
     unresolved: list[str] = field(default_factory=list)     # words that matched nothing
+    asked: list[dict] | None = None   # the question's attributes, when the products were looked up with it
 
 
-async def find_targets(ctx: Context, use_words: bool = True) -> Targets:
-    """Resolve the products the latest message points at, most specific evidence first."""
+async def look_up(ctx: Context, ids: list[str], question: str | None) -> Targets:
+    """The products by id; with the shopper's question, also what it asks of them ("is it vegan?")."""
+    found = await ctx.rec.lookup(ids, question=question)
+    return Targets(products=found["items"], asked=found.get("asked") or [] if question else None)
+
+
+async def find_targets(ctx: Context, use_words: bool = True, question: str | None = None) -> Targets:
+    """Resolve the products the latest message points at, most specific evidence first. With a
+    `question`, products found by id are looked up with it (see look_up); those found by words are not."""
     out = Targets()
     product_id = entity(ctx.tracker, "product_id")
     shown = ctx.last_results()
@@ -29,8 +37,7 @@ async def find_targets(ctx: Context, use_words: bool = True) -> Targets:
             focus = ctx.in_focus()
             ids = [focus] if focus else [shown[0]["id"]] if len(shown) == 1 else []
     if ids:
-        found = await ctx.rec.lookup(ids)
-        out.products = found["items"]
+        out = await look_up(ctx, ids, question)
         out.quantities = [quantity_each(text)] * len(out.products)
         return out
     if use_words and text:
