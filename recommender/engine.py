@@ -45,7 +45,7 @@ from .query_parser import (
 )
 from .spelling import Speller
 from .spread import is_need, need_scores, spread_order
-from .synonyms import Synonyms
+from .synonyms import Reading, Synonyms
 from .vector_index import search as index_search
 from .word_index import WordIndex
 
@@ -740,8 +740,12 @@ class Recommender:
 
     # -- mentions -----------------------------------------------------------------------
     def resolve_mentions(self, text: str) -> list[Mention]:
-        checked = [self._widened_checked(text, m) for m in self.mentions.resolve(text)]
-        return [m for m in checked if not any(other is not m and _covers(other, m) for other in checked)]
+        """The things a message names, read in the catalog's words ("add kitchen roll" is paper
+        towels, not a bread roll) and told back in the shopper's."""
+        reading = self.synonyms.read(text)
+        checked = [self._widened_checked(reading.text, m) for m in self.mentions.resolve(reading.text)]
+        kept = [m for m in checked if not any(other is not m and _covers(other, m) for other in checked)]
+        return [_in_shoppers_words(reading, m) for m in kept] if reading.spans else kept
 
     def _widened_checked(self, text: str, mention: Mention) -> Mention:
         """A category's phrase widened by the shopper's other words ("salsa verde" found by "salsa")
@@ -758,6 +762,15 @@ class Recommender:
         if not named:
             return dataclasses.replace(mention, status="unresolved", method="none", options=())
         return dataclasses.replace(mention, options=tuple(named))
+
+
+def _in_shoppers_words(reading: Reading, mention: Mention) -> Mention:
+    """A mention found in the catalog's words, placed and named as the shopper said it ("kitchen
+    roll", not "paper towels"); its text is kept when it is not a stretch of the message."""
+    start, end = reading.said_at(mention.start, mention.end)
+    at = reading.text.lower().find(mention.text.lower())
+    said = reading.said[slice(*reading.said_at(at, at + len(mention.text)))] if at >= 0 else mention.text
+    return dataclasses.replace(mention, text=said, start=start, end=end)
 
 
 def _covers(wider: Mention, mention: Mention) -> bool:

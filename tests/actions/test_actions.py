@@ -58,6 +58,15 @@ def test_a_second_unclear_item_waits_its_turn_and_add_keeps_what_it_could_not_pl
     assert messages[0]["text"].startswith("Added 1 x Whole Milk") and messages[-1]["text"].startswith("Which chips")
 
 
+def test_a_shoppers_own_word_for_a_product_adds_the_catalogs(recommender):
+    """"crisps" where the shop says potato chips (cartwise.yml's synonyms): added, not "which chips?"
+    or "I couldn't find crisps"."""
+    messages, slots = turn(ActionAddToCart(), "add two bags of crisps", "add_to_cart")
+    [line] = slots["cart"]
+    assert line["id"].startswith("potato-") and line["qty"] == 2   # the shop's best selling potato chips
+    assert messages[0]["text"].startswith("Added 2 x ") and "Potato Chips" in messages[0]["text"]
+
+
 def test_choosing_for_an_add_adds_to_the_line_already_there_and_stating_the_cart_sets_it(recommender):
     messages, slots = turn(ActionAddToCart(), "add chips", "add_to_cart", slots={"cart": [CHIPS]})
     assert messages[-1]["text"].startswith("Which chips do you mean?") and slots["pending_choice"]["adds"]

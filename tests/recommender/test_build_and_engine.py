@@ -231,6 +231,8 @@ def test_label_phrases_and_singulars():
     assert label_phrases("Tortilla/Nacho Chips") == {"tortilla nacho chips", "tortilla chips", "nacho chips",
                                                      "tortilla", "chips"}
     assert label_phrases("Better For You") == {"better for you"}   # "do you have ..." names no product
+    assert "paper towels" in label_phrases("Paper Towels & Holders")   # each side of "&" a name of its own
+    assert "bread" not in label_phrases("Bread & Butter Pickles")   # ... of two words or more: no pickles for "bread"
     assert "not" not in label_phrases("Yogurt Not Multi-Packs")
     assert [singular(w) for w in ("berries", "loaves", "tomatoes", "chips", "glass")] == \
         ["berry", "loaf", "tomato", "chip", "glass"]
@@ -397,6 +399,10 @@ def test_a_shoppers_own_word_is_searched_as_the_catalogs_and_said(engine):
     crisps = engine.search("crisps", SearchFilters(), k=3)   # cartwise.yml's synonyms: crisps -> potato chips
     assert crisps.spelled_as == "potato chips" and not crisps.not_here
     assert {engine.product(r)["category"] for r, _ in crisps.items} == {"Potato Chips"}
+    said = "add two bags of crisps"   # the cart's words too: potato chips, told back as the shopper said it
+    [mention] = engine.resolve_mentions(said)
+    assert (mention.text, said[mention.start:mention.end], mention.qty) == ("crisps", "crisps", 2)
+    assert mention.status == "resolved" and engine.product(mention.options[0])["category"] == "Potato Chips"
 
 
 def test_a_catalog_with_no_usable_product_is_refused_with_the_reasons(shop, tmp_path):
