@@ -17,6 +17,7 @@ from .base import Context, brief, utter_products
 # A bare "x and y" is often one thing ("sweet and sour sauce", "bread and butter pickles").
 _LISTED = re.compile(r"[,;]|\b(?:need|needs|get|want|buy|buying|after|grab|list)\b.*(?:\band\b|&|\bplus\b)", re.I)
 _FILTERED = ("min_price", "max_price", "brand", "size", "color")
+_WORD = re.compile(r"[a-z]+")
 ADD_ALL = replies.buttons(("Add all of them", "add all of them"), ("Show my cart", "/show_cart"))
 
 
@@ -29,11 +30,14 @@ async def listed_products(ctx: Context, query: str, result: dict) -> tuple[list[
     if (not _LISTED.search(query) or result.get("need") or result.get("sort") or result.get("allergens")
             or result.get("excluded") or any(result["filters"].get(k) for k in _FILTERED)):
         return [], []
+    mentions = await ctx.rec.resolve_mentions(query)
+    if one_thing(query, [m["text"] for m in mentions], [p["title"] for p in result["items"]]):
+        return [], []
     products: dict[str, dict] = {}   # by id: "half and half" is not two of one melon
     missing = []
-    for mention in await ctx.rec.resolve_mentions(query):
+    for mention in mentions:
         options = mention["options"] if mention["status"] != "unresolved" else []
-        if not options:   # the cart's resolver knows no shop synonyms ("nappies"): the search does
+        if not options:   # a thing the cart's resolver does not know: the search's embedding may
             found = await ctx.rec.search(mention["text"], 1, 0, {})
             options = [] if found.get("not_here") else found["items"]
         if options:
@@ -41,6 +45,24 @@ async def listed_products(ctx: Context, query: str, result: dict) -> tuple[list[
         else:
             missing.append(mention["text"])
     return (list(products.values()), missing) if len(products) >= 2 else ([], [])
+
+
+def one_thing(query: str, things: list[str], titles: list[str]) -> bool:
+    """Whether "x and y z" without a comma is one thing ("I need sweet and sour sauce", "mac and
+    cheese"): the search for the whole message shows only the last thing's kind ("sauce") and
+    nothing named for the first ("sweet"). A real pair ("eggs and milk") shows some of each,
+    and one the search reads as one kind ("toothpaste and apples": toothpaste) is not all apples."""
+    if len(things) != 2 or re.search(r"[,;]", query) or not titles:
+        return False
+    first, last = _words(things[0]), _words(" ".join(_WORD.findall(things[1].lower())[-1:]))
+    return (bool(first) and bool(last) and all(last <= _words(t) for t in titles)
+            and not any(first <= _words(t) for t in titles))
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words without a plural "s": "Pickles" and "pickle" are one word."""
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+            for w in _WORD.findall(text.lower())}
 
 
 def say_list(ctx: Context, dispatcher: CollectingDispatcher, query: str, products: list[dict],

@@ -305,3 +305,16 @@ def test_attribute_notes_say_marked_or_not_only_where_the_shop_marks_it():
     assert replies.cannot_tell(asked, 2) == ("I can't tell if they are kosher: no product in this shop is marked "
                                              "kosher, so please check the label.")
     assert replies.cannot_tell(asked[:2], 1) is None
+
+
+def test_x_and_y_z_is_one_thing_when_the_search_shows_only_the_last_things_kind():
+    from actions.shopping_list import one_thing
+    sauces = ["Oriental Soy Sauce, 10 oz", "Bbq Sauce, 21.6 oz", "Oriental Soy Sauce, 15 oz"]
+    assert one_thing("I need sweet and sour sauce", ["sweet", "sauce"], sauces)
+    assert one_thing("I need mac and cheese", ["mac", "cheese"], ["Macaroni & Cheese Dnrs, 6 oz"])
+    assert one_thing("I need bread and butter pickles", ["bread", "butter pickles"], ["Pickles, 32 oz"])
+    eggs_and_milk = ["Eggs - Large, 6 ct", "Chocolate Milk", "Eggs - Large, 12 ct"]
+    assert not one_thing("I need eggs and milk", ["eggs", "milk"], eggs_and_milk)   # some of each
+    assert not one_thing("I need toothpaste and apples", ["toothpaste", "apples"], ["Toothpaste, 4 oz"])
+    assert not one_thing("I need eggs, milk and bread", ["eggs", "milk", "bread"], eggs_and_milk)
+    assert not one_thing("I need salsa, and sauce", ["salsa", "sauce"], sauces)   # a comma: a list
