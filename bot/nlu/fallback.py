@@ -4,8 +4,10 @@ A search for the wrong words costs the shopper one "nothing like that here" answ
 ("Sorry, I didn't get that") for a product they named costs the sale. So a message whose top
 intent is one of `lenient_intents` is kept from `lenient_threshold` up, while every other intent
 (cancel an order, apply a coupon, ...) still needs `threshold`. Both were chosen on the validation
-part of tests/nlu_heldout (see `make nlu-heldout`). A message without a letter or digit ("???")
-never gets the lower bar: it names nothing to search for.
+part of tests/nlu_heldout (see `make nlu-heldout`). A message without a letter or digit ("???",
+":)", a thumbs-up) is the fallback at any confidence: it names nothing to search for, and a smiley
+read as "yes" would confirm whatever the bot had just offered (an order's cancellation); the
+fallback's buttons ask in words.
 
 A message matching one of `product_questions` ("do you sell ...?") goes to `product_question_intent`
 when that is the likeliest meaning other than declining, at any confidence (see
@@ -90,6 +92,8 @@ class ShopFallbackClassifier(FallbackClassifier):
     def _should_fallback(self, message: Message) -> bool:
         if message.get(PRODUCT_QUESTION):
             return False
+        if not holds_a_word(message.get(TEXT) or ""):   # ":)" is no "yes" to "cancel the order?"
+            return True
         intent = message.data.get(INTENT) or {}
         if (intent.get(INTENT_NAME_KEY) in self.component_config["lenient_intents"]
                 and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.component_config["lenient_threshold"]

@@ -43,6 +43,8 @@ def test_other_low_confidence_messages_still_fall_back(classifier):
     assert search.get("intent")["name"] == "search_products"   # the lower bar for a search
     marks = parsed(classifier, "???", [("search_products", 0.34), ("affirm", 0.11)])
     assert marks.get("intent")["name"] == "nlu_fallback"        # but only for something with a word in it
+    smiley = parsed(classifier, ":)", [("affirm", 0.93, 0.95), ("greet", 0.02)])
+    assert smiley.get("intent")["name"] == "nlu_fallback"       # no "yes" to an offer without a word
 
 
 def test_an_unsure_message_close_to_a_known_example_keeps_its_intent(classifier):

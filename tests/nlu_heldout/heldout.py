@@ -83,14 +83,16 @@ class Fallback:
 
 def decide(ranking: Ranking, fallback: Fallback, text: str = "", closeness: float = 0.0) -> str:
     """What the fallback classifier makes of a ranking: the top intent, or the fallback when the top
-    confidence is under the threshold or the top two are within `ambiguity` of each other (a lenient
-    intent only needs its lower threshold when `text` holds a word, and an intent whose nearest
-    training example is within `near_example` cosine of the message, `closeness`, is kept); a
-    product question in `text` goes to search first."""
+    confidence is under the threshold or the top two are within `ambiguity` of each other, or `text`
+    holds no word (a lenient intent only needs its lower threshold when it does, and an intent
+    whose nearest training example is within `near_example` cosine of the message, `closeness`, is
+    kept); a product question in `text` goes to search first."""
     if not ranking or ranking[0][0] is None:
         return FALLBACK
     if search_instead(text, ranking, fallback.product_questions, fallback.product_question_intent):
         return fallback.product_question_intent
+    if text and not holds_a_word(text):
+        return FALLBACK
     (top, confidence), rest = ranking[0], ranking[1:]
     if top in fallback.lenient_intents and confidence >= fallback.lenient_threshold and holds_a_word(text):
         return top

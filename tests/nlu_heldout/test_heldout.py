@@ -103,6 +103,7 @@ def test_decide_follows_the_fallback_classifier():
     assert decide([("search_products", 0.29), ("greet", 0.05)], lenient, "socks") == FALLBACK
     assert decide([("cancel_order", 0.35), ("greet", 0.05)], lenient, "stop it") == FALLBACK
     assert decide([("search_products", 0.32), ("greet", 0.30)], lenient, "???") == FALLBACK   # names nothing
+    assert decide([("affirm", 0.9), ("greet", 0.05)], plain, ":)") == FALLBACK   # no "yes" without a word
     near = Fallback(0.4, 0.05, near_example=0.6)
     assert decide([("show_cart", 0.3), ("greet", 0.05)], near, "basket?", closeness=0.62) == "show_cart"
     assert decide([("show_cart", 0.3), ("greet", 0.05)], near, "basket?", closeness=0.58) == FALLBACK
