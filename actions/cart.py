@@ -11,6 +11,7 @@ from .cart_lines import (
     add_item,
     cart_total,
     match_cart_line,
+    named_words,
     parse_ordinals,
     parse_quantity,
     parse_total,
@@ -201,12 +202,17 @@ class ActionRemoveFromCart(ShopAction):
         target_id = entity(ctx.tracker, "product_id")
         if target_id is None:
             line = match_cart_line(cart, text)
-            if line is None:
-                shown = ctx.last_results()
-                picks = parse_ordinals(text, len(shown))
-                target_id = shown[picks[0]]["id"] if picks else (cart[-1]["id"] if len(cart) == 1 else None)
-            else:
+            shown = ctx.last_results()
+            picks = parse_ordinals(text, len(shown)) if line is None else []
+            named = named_words(text) if line is None and not picks else []
+            if named:   # "remove the candles" with juice in the cart: not the juice
+                dispatcher.utter_message(text=f"I don't see “{' '.join(named)}” in your cart. "
+                                              + replies.cart_summary(cart, cart_total(cart)))
+                return
+            if line is not None:
                 target_id = line["id"]
+            else:   # "the second one" of a page, or "take it out" of a cart of one
+                target_id = shown[picks[0]]["id"] if picks else (cart[-1]["id"] if len(cart) == 1 else None)
         line = next((l for l in cart if l["id"] == target_id), None)
         if line is None:
             dispatcher.utter_message(

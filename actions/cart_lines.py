@@ -180,10 +180,23 @@ def parse_total(text: str) -> int | None:
     return 1 if amount in ("one", "a single") else _NUMBER_WORDS[amount]
 
 
+# Words of a removal that name no product: "take it out of my basket please", "get rid of two".
+_NOT_NAMES = frozenset({
+    "remove", "take", "out", "from", "cart", "basket", "trolley", "bag", "delete", "want", "don", "dont",
+    "the", "please", "pls", "item", "thing", "that", "this", "those", "these", "them", "one", "all", "get",
+    "rid", "drop", "off", "actually", "anymore", "any", "more", "again", "just", "can", "could", "would",
+    "you", "your", "mine", "its", "and", "need", "not", "last", "there", "here", "now", "bin", "ditch",
+    "lose", "scrap", "undo", "cancel", *_NUMBER_WORDS})
+
+
+def named_words(text: str) -> list[str]:
+    """The words of a message that could name a product ("candles" in "remove the candles")."""
+    return [w for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _NOT_NAMES]
+
+
 def match_cart_line(cart: list[dict], text: str) -> dict | None:
     """The cart line whose title shares the most words with the text ('remove the salsa')."""
-    words = {w.rstrip("s") for w in re.findall(r"[a-z]{3,}", text.lower())} - {"remove", "the", "take", "out",
-                                                                               "from", "cart", "delete", "want"}
+    words = {w.rstrip("s") for w in named_words(text)}
     best, best_overlap = None, 0
     for line in cart:
         title_words = {w.rstrip("s") for w in re.findall(r"[a-z]{3,}", str(line.get("title", "")).lower())}

@@ -277,6 +277,13 @@ def test_remove_by_words(recommender):
     messages, slots = turn(ActionRemoveFromCart(), "remove the salsa", "remove_from_cart",
                            slots={"cart": [CHIPS, SALSA]})
     assert [l["id"] for l in slots["cart"]] == ["chips-1"] and messages[0]["text"].startswith("Removed Chunky Salsa")
+    # a thing the cart does not hold is said, even in a cart of one: "take it out" alone means that one
+    messages, slots = turn(ActionRemoveFromCart(), "remove the candles", "remove_from_cart", slots={"cart": [SALSA]})
+    assert messages[0]["text"].startswith("I don't see “candles” in your cart. In your cart:")
+    assert "cart" not in slots   # nothing taken out
+    messages, slots = turn(ActionRemoveFromCart(), "take it out of my basket please", "remove_from_cart",
+                           slots={"cart": [SALSA]})
+    assert slots["cart"] == [] and messages[0]["text"].startswith("Removed Chunky Salsa")
 
 
 def test_coupon_math_and_statuses(recommender):
