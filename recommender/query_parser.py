@@ -68,6 +68,11 @@ _FILLER = re.compile(
 # How a shopper asks, not what for: "do you sell shoes?", "we ran out of milk", "have you got any
 # coats I could see?", "are your eggs free range?". Left in, they were echoed as the thing looked
 # for ("I don't think we have “do you sell shoes”") and pulled the search towards their own words.
+# A greeting before the question ("Good afternoon, I would like ...", "hey do you have ..."), not
+# one inside a name ("hello kitty stickers").
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day))(?: there)?"
+    r"(?:\s*[,!.]+|\s+(?=(?:i|we|do|does|can|could|have|any|is|are|what|where|please)\b))", re.I)
 _ASKING = re.compile(
     r"\b(?:(?:do|does|did) (?:you|u|ya|you guys|this shop|this store|your shop|your store|the shop|the store) "
     r"(?:sell|carry|stock|have|do|offer)|(?:have|has) (?:you|u) got|(?:is|are) there|"
@@ -75,7 +80,10 @@ _ASKING = re.compile(
     r"(?:i'?m|i am|we'?re|we are) (?:all |completely )?out of|(?:i|we)(?:'ve| have)? (?:ran|run) out of|"
     r"(?:i|we) (?:could|can) see|in stock|for sale|(?:here|from you)(?=\s*[?!.]*$)|^\s*(?:and )?(?:what|how) about|"
     r"^\s*(?:are|is) (?:all (?:of )?)?(?:your|the|these|those|they|this|that|it)\b|"
-    r"\b(?:(?:any|some|all|which|none|each|one|either) )?of (?:them|these|those|the above)\b)",
+    r"\b(?:(?:any|some|all|which|none|each|one|either) )?of (?:them|these|those|the above)\b|"
+    # polite lead-ins: "I would like to buy some tea bags please"
+    r"\b(?:i|we)(?: would|'d)? like to (?:buy|get|order|have|find|see)\b|\b(?:i|we)(?: would|'d) like\b|"
+    r"\b(?:i|we) wish to (?:buy|get|order)\b|\b(?:may|could|can) (?:i|we) (?:please )?have\b)",
     re.I,
 )
 # Words stand for a number only before big units: "a gallon of milk" is a size, "a pack of gum" is not.
@@ -239,7 +247,7 @@ def parse_query(query: str, colors: frozenset[str] = frozenset(),
     exclude = tuple(m.group(1).strip().lower() for m in ruled_out)
     for m in reversed(ruled_out):
         text = _cut(text, m)
-    text = _ASKING.sub(" ", _FILLER.sub(" ", text))
+    text = _ASKING.sub(" ", _FILLER.sub(" ", _GREETING.sub(" ", text)))
     text = re.sub(r"\s+", " ", re.sub(r"[?!.,]+$", "", text.strip())).strip(" ,.")
     text = "" if names_nothing(text) else text
     return QueryConstraints(text=text, min_price=min_price, max_price=max_price, brand=brand, size=size, color=color,

@@ -147,13 +147,20 @@ def test_a_range_in_euros_after_the_number():
     ("need some cat food", "cat food"),
     ("want bread", "bread"),
     ("wanted poster frame", "wanted poster frame"),
+    ("Good afternoon, I would like to buy some tea bags please", "tea bags"),
+    ("hi there, I'd like a bag of rice", "a bag of rice"),
+    ("could I have two loaves of bread", "two loaves of bread"),
+    ("we wish to order cat food", "cat food"),
+    ("I like spicy food", "I like spicy food"),              # a liking is not a lead-in
+    ("hello kitty stickers", "hello kitty stickers"),        # a greeting's word inside a name
+    ("hey do you have oat milk", "oat milk"),
 ])
 def test_how_a_shopper_asks_is_not_what_they_ask_for(query, text):
     assert parse_query(query).text == text
 
 
 @pytest.mark.parametrize("query,text,allergens", [
-    ("I'm allergic to nuts, what snacks can I have", "what snacks can I have without nuts", ("nuts",)),
+    ("I'm allergic to nuts, what snacks can I have", "what snacks without nuts", ("nuts",)),
     ("egg allergy cake mix", "cake mix", ("egg",)),            # no "egg free" word: "without egg" rules it out
     ("lactose intolerant milk", "milk without lactose", ("lactose",)),
     ("hay fever allergy relief", "hay fever allergy relief", ()),   # an allergy product, not an allergen
