@@ -41,11 +41,22 @@ class ActionSearchProducts(ShopAction):
             # "any of them gluten free?", "are they organic?" name no product but point at the last search's
             query = f"{query.rstrip('?!. ')} {last}"   # the asking frame ("are they") stays first, where it is read
             result = await search_page(ctx, query, {}, 0)
+        elif last and _ONES.search(result["query_text"]):
+            # "do you have decaffeinated ones?" after tea bags: decaffeinated tea bags
+            thing = (await search_page(ctx, last, {}, 0))["query_text"]
+            if thing:
+                query = _ONES_IN_WORDS.sub(thing, query, count=1)
+                result = await search_page(ctx, query, {}, 0)
         listed, missing = await listed_products(ctx, query, result)
         if listed:
             say_list(ctx, dispatcher, query, listed, missing)
             return
         say_search(ctx, dispatcher, query, {}, 0, result)
+
+
+# "ones" as the thing asked for: the last search's thing, with new words about it ("organic ones").
+_ONES = re.compile(r"\bones?$", re.I)
+_ONES_IN_WORDS = re.compile(r"\bones?\b(?!.*\bones?\b)", re.I)   # the last "one(s)" of the message
 
 
 def asked_order(text: str) -> str | None:

@@ -420,6 +420,13 @@ def test_a_size_the_shop_cannot_check_is_said_not_silently_applied(recommender):
     assert messages[1]["attachment"]["payload"]["elements"] and "size" not in slots["search_filters"]
 
 
+def test_ones_is_the_last_searchs_thing_with_the_new_words(recommender):
+    _, slots = turn(ActionSearchProducts(), "Good morning, I'd like some ground coffee please", "search_products")
+    messages, slots = turn(ActionSearchProducts(), "do you have dark roast ones?", "search_products", slots=slots)
+    assert messages[0]["text"].startswith("Here is what I found for “dark roast ground coffee”")
+    assert slots["last_results"][0]["id"] == "coffee-2"
+
+
 def test_a_word_no_product_uses_is_said_not_pretended(recommender):
     """"goat cheese" where no product says goat: the cheese is shown, and the reply says the word
     was not found rather than "I can't check", which is for attributes the catalog cannot tell."""
