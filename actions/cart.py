@@ -1,6 +1,7 @@
 """The cart: learn it from words, show it, add and remove, clarify, and complete it."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -240,6 +241,21 @@ class ActionShowCart(ShopAction):
         )
 
 
+_GOES_WITH = re.compile(r"\bwith\s+(.+?)[\s?!.]*$", re.I)
+_THE_CART = re.compile(r"\b(?:cart|basket|trolley|order|bag|what i(?:'ve| have)? got|what i have)\b", re.I)
+
+
+async def _products_named(ctx: Context, text: str) -> list[dict]:
+    """The products the words after "with" name ("what goes well with tea?": the likeliest tea), at
+    most three; none when they point at the cart ("with my basket") or at what was shown ("with it")."""
+    found = _GOES_WITH.search(text or "")
+    words = found.group(1) if found else ""
+    if not words or _THE_CART.search(words) or refers_to_previous(words) or refers_to_them(words):
+        return []
+    mentions = await ctx.rec.resolve_mentions(words)
+    return [m["options"][0] for m in mentions if m["status"] != "unresolved" and m["options"]][:3]
+
+
 async def _products_meant(ctx: Context, text: str) -> list[dict]:
     """The shown products a message points at ("what goes with them?", "what goes with the
     first one?"), at most three; none when it points at nothing shown."""
@@ -266,16 +282,18 @@ class ActionCompleteCart(ShopAction):
             if found.get("need") and found["items"]:
                 say_search(ctx, dispatcher, text, {}, 0, found)
                 return
-        shown = await _products_meant(ctx, text) if not cart else []
-        if shown:   # "what goes with them?" after a search, before anything is in the cart
+        # "what goes well with tea?" names what to go with, cart or not; "what goes with them?" after
+        # a search, before anything is in the cart, the page
+        shown = await _products_named(ctx, text) or (await _products_meant(ctx, text) if not cart else [])
+        if shown:
             items = (await ctx.rec.cart([{"id": p["id"], "qty": 1} for p in shown], settings().results_per_page,
                                         ctx.shopper, deals=False))["suggestions"]
         if not items:
             dispatcher.utter_message(text="I have no suggestions for this cart right now.")
             return
         if cart or shown:
-            names = ", ".join(dict.fromkeys(line["title"].split(",")[0].lower() for line in (cart or shown)[:3]))
-            intro = f"To go with your {names}, you might like:" if cart else f"To go with {names}, you might like:"
+            names = ", ".join(dict.fromkeys(line["title"].split(",")[0].lower() for line in (shown or cart)[:3]))
+            intro = f"To go with {names}, you might like:" if shown else f"To go with your {names}, you might like:"
         else:
             intro = ("Your cart is empty; here is what you often buy:" if answer.get("personal")
                      else "Your cart is empty; here is what shoppers buy most:")

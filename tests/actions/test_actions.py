@@ -579,6 +579,16 @@ def test_remove_one_takes_one_unit_and_what_goes_with_a_shown_product_needs_no_c
     assert messages[0]["text"].startswith("To go with tortilla chips, you might like:")
 
 
+def test_what_goes_with_a_named_product_is_for_that_product_not_the_cart(recommender):
+    coffee = [{"id": "coffee-1", "qty": 1, "title": "Ground Coffee Medium Roast, 12 oz", "price": 8.99}]
+    messages, slots = turn(ActionCompleteCart(), "what goes well with tortilla chips?", "complete_cart",
+                           slots={"cart": coffee})
+    assert messages[0]["text"].startswith("To go with tortilla chips, you might like:")
+    assert "salsa-1" in [p["id"] for p in slots["last_results"]]   # the planted chips-and-salsa baskets
+    messages, _ = turn(ActionCompleteCart(), "what goes with my basket?", "complete_cart", slots={"cart": coffee})
+    assert messages[0]["text"].startswith("To go with your ground coffee medium roast, you might like:")
+
+
 def test_which_is_the_cheapest_orders_the_same_search_by_price_or_by_price_per_unit(recommender):
     _, slots = turn(ActionSearchProducts(), "tortilla chips", "search_products")
     cheapest, slots = turn(ActionRefineSearch(), "which one is the cheapest?", "refine_cheaper", slots=slots)
