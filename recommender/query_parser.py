@@ -81,6 +81,8 @@ _ASKING = re.compile(
     r"(?:i|we) (?:could|can) see|in stock|for sale|(?:here|from you)(?=\s*[?!.]*$)|^\s*(?:and )?(?:what|how) about|"
     r"^\s*(?:are|is) (?:all (?:of )?)?(?:your|the|these|those|they|this|that|it)\b|"
     r"\b(?:(?:any|some|all|which|none|each|one|either) )?of (?:them|these|those|the above)\b|"
+    # what the shopper is doing, before the occasion: "I'm throwing a birthday party"
+    r"\b(?:i'?m|i am|we'?re|we are) (?:throwing|having|hosting|planning|organi[sz]ing|cooking|making)\b|"
     # polite lead-ins: "I would like to buy some tea bags please"
     r"\b(?:i|we)(?: would|'d)? like to (?:buy|get|order|have|find|see)\b|\b(?:i|we)(?: would|'d) like\b|"
     r"\b(?:i|we) wish to (?:buy|get|order)\b|\b(?:may|could|can) (?:i|we) (?:please )?have\b)",
