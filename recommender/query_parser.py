@@ -68,6 +68,8 @@ _FILLER = re.compile(
 # How a shopper asks, not what for: "do you sell shoes?", "we ran out of milk", "have you got any
 # coats I could see?", "are your eggs free range?". Left in, they were echoed as the thing looked
 # for ("I don't think we have “do you sell shoes”") and pulled the search towards their own words.
+# Joining words left at the end once what followed them was read as a constraint.
+_DANGLING = re.compile(r"(?:\s+(?:with|and|or|but|of|for|in|to))+$", re.I)
 # A greeting before the question ("Good afternoon, I would like ...", "hey do you have ..."), not
 # one inside a name ("hello kitty stickers").
 _GREETING = re.compile(
@@ -251,6 +253,7 @@ def parse_query(query: str, colors: frozenset[str] = frozenset(),
         text = _cut(text, m)
     text = _ASKING.sub(" ", _FILLER.sub(" ", _GREETING.sub(" ", text)))
     text = re.sub(r"\s+", " ", re.sub(r"[?!.,]+$", "", text.strip())).strip(" ,.")
+    text = _DANGLING.sub("", text)   # "greek yogurt with" once "no sugar" is read as an attribute
     text = "" if names_nothing(text) else text
     return QueryConstraints(text=text, min_price=min_price, max_price=max_price, brand=brand, size=size, color=color,
                             sort=sort, exclude=exclude, attributes=attributes_in(text, attributes or {}),

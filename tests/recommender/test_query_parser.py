@@ -156,6 +156,7 @@ def test_a_range_in_euros_after_the_number():
     ("hey do you have oat milk", "oat milk"),
     ("I'm throwing a birthday party for my 6 year old", "a birthday party for my 6 year old"),
     ("we're having friends over saturday", "friends over saturday"),
+    ("greek yogurt with no sugar", "greek yogurt"),   # the attribute read, no "with" left dangling
 ])
 def test_how_a_shopper_asks_is_not_what_they_ask_for(query, text):
     assert parse_query(query).text == text
