@@ -117,6 +117,22 @@ def parse_ordinals(text: str, shown: int) -> list[int]:
     return [i for i in dict.fromkeys(positions) if 0 <= i < shown]
 
 
+_CHEAPEST = re.compile(r"\bthe (?:cheapest|least expensive|lowest priced)\b", re.I)
+_DEAREST = re.compile(r"\bthe (?:most expensive|priciest|dearest|highest priced)\b", re.I)
+
+
+def price_pick(text: str, shown: list[dict]) -> int | None:
+    """Which of the shown products "the cheapest one" or "the most expensive" is (the first of equals)."""
+    prices = [(float(p["price"]), i) for i, p in enumerate(shown) if isinstance(p.get("price"), (int, float))]
+    if not prices:
+        return None
+    if _CHEAPEST.search(text):
+        return min(prices)[1]
+    if _DEAREST.search(text):
+        return max(prices, key=lambda pi: (pi[0], -pi[1]))[1]
+    return None
+
+
 def quantity_each(text: str) -> int:
     """How many of every product a message names ("two of each", "3 each"): 1 unless it says each."""
     return (parse_quantity(text) or 1) if re.search(r"\beach\b", text.lower()) else 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .base import Context, entity, user_text
-from .cart_lines import parse_ordinals, parse_quantity, quantity_each, refers_to_previous
+from .cart_lines import parse_ordinals, parse_quantity, price_pick, quantity_each, refers_to_previous
 
 
 @dataclass
@@ -32,7 +32,9 @@ async def find_targets(ctx: Context, use_words: bool = True, question: str | Non
     if product_id:
         ids = [product_id]
     else:
-        ids = [shown[i]["id"] for i in parse_ordinals(text, len(shown))]
+        picked = parse_ordinals(text, len(shown))
+        cheapest = price_pick(text, shown) if not picked else None   # "add the cheapest one"
+        ids = [shown[i]["id"] for i in (picked or ([] if cheapest is None else [cheapest]))]
         if not ids and refers_to_previous(text):   # "it": the product just talked about, or the only one shown
             focus = ctx.in_focus()
             ids = [focus] if focus else [shown[0]["id"]] if len(shown) == 1 else []

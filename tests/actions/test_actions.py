@@ -579,6 +579,13 @@ def test_remove_one_takes_one_unit_and_what_goes_with_a_shown_product_needs_no_c
     assert messages[0]["text"].startswith("To go with tortilla chips, you might like:")
 
 
+def test_add_the_cheapest_one_of_the_page(recommender):
+    _, slots = turn(ActionSearchProducts(), "tortilla chips", "search_products")
+    messages, slots = turn(ActionAddToCart(), "add 2 of the cheapest one", "add_to_cart", slots=slots)
+    assert [(l["id"], l["qty"]) for l in slots["cart"]] == [("chips-2", 2)]   # $1.99, of 1.99 / 3.49 / 4.29
+    assert messages[0]["text"].startswith("Added 2 x Tortilla Chips, 9 oz")
+
+
 def test_what_goes_with_a_named_product_is_for_that_product_not_the_cart(recommender):
     coffee = [{"id": "coffee-1", "qty": 1, "title": "Ground Coffee Medium Roast, 12 oz", "price": 8.99}]
     messages, slots = turn(ActionCompleteCart(), "what goes well with tortilla chips?", "complete_cart",

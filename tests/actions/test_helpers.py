@@ -318,3 +318,14 @@ def test_x_and_y_z_is_one_thing_when_the_search_shows_only_the_last_things_kind(
     assert not one_thing("I need toothpaste and apples", ["toothpaste", "apples"], ["Toothpaste, 4 oz"])
     assert not one_thing("I need eggs, milk and bread", ["eggs", "milk", "bread"], eggs_and_milk)
     assert not one_thing("I need salsa, and sauce", ["salsa", "sauce"], sauces)   # a comma: a list
+
+
+def test_the_cheapest_and_the_dearest_of_a_page():
+    from actions.cart_lines import price_pick
+    shown = [{"id": "a", "price": 3.29}, {"id": "b", "price": 0.69}, {"id": "c", "price": 5.0},
+             {"id": "d", "price": 0.69}]
+    assert price_pick("add 3 of the cheapest one", shown) == 1          # the first of equals
+    assert price_pick("what about the most expensive?", shown) == 2
+    assert price_pick("add the least expensive", shown) == 1
+    assert price_pick("add a cheap one", shown) is None                  # no superlative: not a pick
+    assert price_pick("the cheapest", [{"id": "x"}]) is None             # no prices to compare
