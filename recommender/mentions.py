@@ -92,12 +92,13 @@ def label_phrases(label: str) -> set[str]:
     'Tortilla/Nacho Chips' -> {'tortilla nacho chips', 'tortilla chips', 'nacho chips', 'chips'}
     """
     joined = [" ".join(re.sub(r"\(.*?\)|[:,\-]", " ", p).split())
-              for p in re.split(r"[/&]| and ", label.lower())]
+              for p in re.split(r"[/&]| and | - ", label.lower())]
     label = re.sub(r"\(.*?\)|[:,&\-]", " ", label.lower())
     parts = [p.strip() for p in label.split("/") if p.strip()]
     if not parts:
         return set()
-    # each side of an "&" that is a name of its own: "paper towels" of "Paper Towels & Holders"
+    # each side of an "&" or " - " that is a name of its own: "paper towels" of "Paper Towels &
+    # Holders", "baby food" of "Baby Food - Beginner"
     phrases = {" ".join(" ".join(parts).split())} | {p for p in joined if len(p.split()) > 1}
     last_words = parts[-1].split()
     head = last_words[-1] if len(last_words) > 1 else None

@@ -232,6 +232,7 @@ def test_label_phrases_and_singulars():
                                                      "tortilla", "chips"}
     assert label_phrases("Better For You") == {"better for you"}   # "do you have ..." names no product
     assert "paper towels" in label_phrases("Paper Towels & Holders")   # each side of "&" a name of its own
+    assert "baby food" in label_phrases("Baby Food - Beginner")
     assert "bread" not in label_phrases("Bread & Butter Pickles")   # ... of two words or more: no pickles for "bread"
     assert "not" not in label_phrases("Yogurt Not Multi-Packs")
     assert [singular(w) for w in ("berries", "loaves", "tomatoes", "chips", "glass")] == \
