@@ -17,6 +17,10 @@ from .base import Context, brief, utter_products
 # A bare "x and y" is often one thing ("sweet and sour sauce", "bread and butter pickles").
 _LISTED = re.compile(r"[,;]|\b(?:need|needs|get|want|buy|buying|after|grab|list)\b.*(?:\band\b|&|\bplus\b)", re.I)
 _FILTERED = ("min_price", "max_price", "brand", "size", "color")
+# A part that says something of the shopper, not a thing to buy: "I'm vegetarian, ideas for dinner?"
+ABOUT_THE_SHOPPER = re.compile(
+    r"(?:^|[,;])\s*(?:i'?m|i am|we'?re|we are|he'?s|she'?s|they'?re)\b(?!\s+(?:after|looking|out|getting|buying|"
+    r"picking|shopping|making|cooking|planning|doing|going|grabbing|needing|in need))", re.I)
 _WORD = re.compile(r"[a-z]+")
 ADD_ALL = replies.buttons(("Add all of them", "add all of them"), ("Show my cart", "/show_cart"))
 
@@ -25,9 +29,10 @@ async def listed_products(ctx: Context, query: str, result: dict) -> tuple[list[
     """The likeliest product for each thing a list names (the cart's resolver's first option, else
     the search's first match), with the reason "For “eggs”", and the things not found; nothing when
     the message is one search: a need ("tacos and burritos" is for the search's spread), an order, a
-    filter or an exclusion ("cheap eggs and milk", "allergic to milk, any creamer?"), or fewer than
-    two different products."""
-    if (not _LISTED.search(query) or result.get("need") or result.get("sort") or result.get("allergens")
+    filter or an exclusion ("cheap eggs and milk", "allergic to milk, any creamer?"), a part about the
+    shopper ("I'm vegetarian, ideas for dinner?"), or fewer than two different products."""
+    if (not _LISTED.search(query) or ABOUT_THE_SHOPPER.search(query) or result.get("need") or result.get("sort")
+            or result.get("allergens")
             or result.get("excluded") or any(result["filters"].get(k) for k in _FILTERED)):
         return [], []
     mentions = await ctx.rec.resolve_mentions(query)

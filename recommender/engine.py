@@ -160,7 +160,10 @@ NOT_ATTRIBUTES = frozenset({
     "lot", "lots", "plenty", "extra", "usual", "normal", "everyday", "same", "really", "super", "pretty",
     "kind", "sort", "type", "today", "tonight", "week", "weekly",
     # hedges: "something for dinner, maybe pasta" said "I can't check maybe"
-    "maybe", "possibly", "probably", "ideally", "preferably", "actually", "honestly", "definitely"})
+    "maybe", "possibly", "probably", "ideally", "preferably", "actually", "honestly", "definitely",
+    # asking for ideas, not for a kind of product: "ideas for dinner" said no product is described as "ideas"
+    "idea", "ideas", "suggestion", "suggestions", "inspiration", "recommendation", "recommendations", "option",
+    "options"})
 
 
 def content_words(text: str) -> list[str]:

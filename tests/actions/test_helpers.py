@@ -329,3 +329,12 @@ def test_the_cheapest_and_the_dearest_of_a_page():
     assert price_pick("add the least expensive", shown) == 1
     assert price_pick("add a cheap one", shown) is None                  # no superlative: not a pick
     assert price_pick("the cheapest", [{"id": "x"}]) is None             # no prices to compare
+
+
+def test_a_part_about_the_shopper_is_not_a_thing_on_a_list():
+    from actions.shopping_list import ABOUT_THE_SHOPPER
+    assert ABOUT_THE_SHOPPER.search("I'm vegetarian, ideas for dinner?")
+    assert ABOUT_THE_SHOPPER.search("for the kids, we're vegan, so snacks")
+    assert not ABOUT_THE_SHOPPER.search("I'm after eggs, milk and bread")
+    assert not ABOUT_THE_SHOPPER.search("my list: eggs, milk, bread")
+    assert not ABOUT_THE_SHOPPER.search("we're out of eggs, milk and bread")
