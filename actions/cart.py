@@ -1,7 +1,6 @@
 """The cart: learn it from words, show it, add and remove, clarify, and complete it."""
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -23,7 +22,7 @@ from .cart_lines import (
 )
 from .config import settings
 from .search_replies import say_search, search_page
-from .targets import Targets, find_targets
+from .targets import GOES_WITH, Targets, find_targets, products_named_after
 
 YES_NO = replies.buttons(("Yes please", "/affirm"), ("No thanks", "/deny"))
 CART_BUTTONS = replies.buttons(("Complete my cart", "/complete_cart"), ("Show my cart", "/show_cart"),
@@ -241,21 +240,6 @@ class ActionShowCart(ShopAction):
         )
 
 
-_GOES_WITH = re.compile(r"\bwith\s+(.+?)[\s?!.]*$", re.I)
-_THE_CART = re.compile(r"\b(?:cart|basket|trolley|order|bag|what i(?:'ve| have)? got|what i have)\b", re.I)
-
-
-async def _products_named(ctx: Context, text: str) -> list[dict]:
-    """The products the words after "with" name ("what goes well with tea?": the likeliest tea), at
-    most three; none when they point at the cart ("with my basket") or at what was shown ("with it")."""
-    found = _GOES_WITH.search(text or "")
-    words = found.group(1) if found else ""
-    if not words or _THE_CART.search(words) or refers_to_previous(words) or refers_to_them(words):
-        return []
-    mentions = await ctx.rec.resolve_mentions(words)
-    return [m["options"][0] for m in mentions if m["status"] != "unresolved" and m["options"]][:3]
-
-
 async def _products_meant(ctx: Context, text: str) -> list[dict]:
     """The shown products a message points at ("what goes with them?", "what goes with the
     first one?"), at most three; none when it points at nothing shown."""
@@ -284,7 +268,8 @@ class ActionCompleteCart(ShopAction):
                 return
         # "what goes well with tea?" names what to go with, cart or not; "what goes with them?" after
         # a search, before anything is in the cart, the page
-        shown = await _products_named(ctx, text) or (await _products_meant(ctx, text) if not cart else [])
+        shown = (await products_named_after(ctx, text, GOES_WITH))[1] or (
+            await _products_meant(ctx, text) if not cart else [])
         if shown:
             items = (await ctx.rec.cart([{"id": p["id"], "qty": 1} for p in shown], settings().results_per_page,
                                         ctx.shopper, deals=False))["suggestions"]

@@ -6,9 +6,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from . import replies
 from .base import Context, ShopAction, coupon_code_in, entity, user_text
 from .cart_lines import cart_total
+from .targets import DEALS_FOR, products_named_after
 
 
-def deals_text(found: dict, cart_is_empty: bool) -> str:
+def deals_text(found: dict, cart_is_empty: bool, about: str | None = None) -> str:
+    """The coupons a cart can use or nearly can, and those for the products suggested, or for the
+    products the shopper asked about (`about`: "coffee" of "any coupons for coffee?")."""
     lines = []
     for c in found["applicable"]:
         lines.append(f"- {c['code']}: {c['description']} - saves you {replies.money(c['saving'])} now")
@@ -16,11 +19,13 @@ def deals_text(found: dict, cart_is_empty: bool) -> str:
         lines.append(f"- {c['code']}: {c['description']} - add {replies.money(c['shortfall'])} more to use it")
     codes = sorted({code for codes in found["for_suggestions"].values() for code in codes})
     if codes:
-        lines.append(f"- for items I suggested: {', '.join(codes)}")
+        lines.append(f"- for {about or 'items I suggested'}: {', '.join(codes)}")
+    none_for = [f"I have no coupon for {about} right now."] if about and not codes else []
     if not lines:
-        return ("I don't have a coupon for this cart right now." if not cart_is_empty
-                else "Tell me what's in your cart (or add items) and I'll find coupons that apply.")
-    return "\n".join(["Deals for your cart:"] + lines + ["Say \"apply CODE\" to use one."])
+        return none_for[0] if none_for else (
+            "I don't have a coupon for this cart right now." if not cart_is_empty
+            else "Tell me what's in your cart (or add items) and I'll find coupons that apply.")
+    return "\n".join(none_for + ["Deals for your cart:"] + lines + ["Say \"apply CODE\" to use one."])
 
 
 class ActionShowDeals(ShopAction):
@@ -28,13 +33,15 @@ class ActionShowDeals(ShopAction):
     DEGRADED = "I can't check coupons right now."
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
-        answer = await ctx.cart_turn(k=0, deals=True, suggestion_ids=[p["id"] for p in ctx.last_results()])
+        about, named = await products_named_after(ctx, user_text(ctx.tracker), DEALS_FOR)   # "coupons for coffee?"
+        asked = named or ctx.last_results()
+        answer = await ctx.cart_turn(k=0, deals=True, suggestion_ids=[p["id"] for p in asked])
         cart, found = await ctx.cart(), answer["deals"]
         best = found["applicable"][:2]
         offered = sorted({c["code"] for c in found["applicable"] + found["almost"]}
                          | {code for codes in found["for_suggestions"].values() for code in codes})
         dispatcher.utter_message(
-            text=deals_text(found, not cart),
+            text=deals_text(found, not cart, about if named else None),
             buttons=[{"title": f"Apply {c['code']}", "payload": f"apply {c['code']}"} for c in best] or None,
             **({"coupons_offered": offered} if offered else {}))
 

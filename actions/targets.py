@@ -1,10 +1,18 @@
 """Which products a message is about: a button's product id, 'the second one', or words."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .base import Context, entity, user_text
-from .cart_lines import parse_ordinals, parse_quantity, price_pick, quantity_each, refers_to_previous
+from .cart_lines import (
+    parse_ordinals,
+    parse_quantity,
+    price_pick,
+    quantity_each,
+    refers_to_previous,
+    refers_to_them,
+)
 
 
 @dataclass
@@ -56,3 +64,22 @@ async def find_targets(ctx: Context, use_words: bool = True, question: str | Non
         out.unresolved = []
         out.ambiguous = [{"text": "one", "qty": parse_quantity(text) or 1, "options": shown, "shown": True}]
     return out
+
+
+# What goes after the words that say what a question is about: "what goes well WITH tea?", "any
+# coupons FOR coffee?" ("on offer" and "for sale" say nothing of a product).
+GOES_WITH = re.compile(r"\bwith\s+(.+?)[\s?!.]*$", re.I)
+DEALS_FOR = re.compile(r"\b(?:for|on)\s+(?!offer\b|sale\b|special\b|deal\b)(.+?)[\s?!.]*$", re.I)
+_THE_CART = re.compile(r"\b(?:cart|basket|trolley|order|bag|what i(?:'ve| have)? got|what i have)\b", re.I)
+
+
+async def products_named_after(ctx: Context, text: str, lead: re.Pattern[str]) -> tuple[str, list[dict]]:
+    """The words `lead` finds ("tea" in "what goes well with tea?") and the likeliest product each
+    thing in them names, at most three; no products when they point at the cart ("with my basket")
+    or at what was shown ("with it")."""
+    found = lead.search(text or "")
+    words = found.group(1) if found else ""
+    if not words or _THE_CART.search(words) or refers_to_previous(words) or refers_to_them(words):
+        return words, []
+    mentions = await ctx.rec.resolve_mentions(words)
+    return words, [m["options"][0] for m in mentions if m["status"] != "unresolved" and m["options"]][:3]

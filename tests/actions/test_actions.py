@@ -307,6 +307,15 @@ def test_coupon_math_and_statuses(recommender):
     assert "SAVE10" in messages[0]["text"] and "COFFEE20" in messages[0]["text"]
 
 
+def test_coupons_for_a_named_product_are_for_that_product(recommender):
+    messages, _ = turn(ActionShowDeals(), "any coupons for ground coffee?", "ask_deals")
+    assert messages[0]["text"].startswith("Deals for your cart:\n- for ground coffee: COFFEE20")
+    messages, _ = turn(ActionShowDeals(), "any coupons for shampoo?", "ask_deals")
+    assert messages[0]["text"].startswith("I have no coupon for shampoo right now.")
+    messages, _ = turn(ActionShowDeals(), "what's on offer this week?", "ask_deals")
+    assert not messages[0]["text"].startswith("I have no coupon for")   # "on offer" names no product
+
+
 def test_compare_two_shown_products(recommender):
     shown = [
         {"id": "coffee-1", "title": "A", "price": 8.99, "brand": "Bean Co"},
