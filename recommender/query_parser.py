@@ -62,7 +62,7 @@ _FILLER = re.compile(
     r"\b(what (?:do|should|would) (?:i|we) (?:need|buy|get)(?: for)?|(?:ingredients|stuff|things|supplies|everything)"
     r"(?: (?:for|to make))?|i want|i need|^\s*(?:need|want|get me)(?= )|i'm looking for|im looking for|looking for|"
     r"show me|find me|find|"
-    r"do you have|search for|search|please|some|any)\b",
+    r"do you have|search for|search|please|^\s*(?:you )?got(?= (?:any|some)\b)|some|any)\b",
     re.I,
 )
 # How a shopper asks, not what for: "do you sell shoes?", "we ran out of milk", "have you got any
@@ -73,8 +73,8 @@ _DANGLING = re.compile(r"(?:\s+(?:with|and|or|but|of|for|in|to))+$", re.I)
 # A greeting before the question ("Good afternoon, I would like ...", "hey do you have ..."), not
 # one inside a name ("hello kitty stickers").
 _GREETING = re.compile(
-    r"^\s*(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day))(?: there)?"
-    r"(?:\s*[,!.]+|\s+(?=(?:i|we|do|does|can|could|have|any|is|are|what|where|please)\b))", re.I)
+    r"^\s*(?:hi|hello|hey|hiya|howdy|(?:good )?(?:morning|afternoon|evening)|good day)(?: there)?"
+    r"(?:\s*[,!.]+|\s+(?=(?:i|we|do|does|can|could|have|got|any|is|are|what|where|please)\b))", re.I)
 _ASKING = re.compile(
     r"\b(?:(?:do|does|did) (?:you|u|ya|you guys|this shop|this store|your shop|your store|the shop|the store) "
     r"(?:sell|carry|stock|have|do|offer)|(?:have|has) (?:you|u) got|(?:is|are) there|"
@@ -251,7 +251,7 @@ def parse_query(query: str, colors: frozenset[str] = frozenset(),
     exclude = tuple(m.group(1).strip().lower() for m in ruled_out)
     for m in reversed(ruled_out):
         text = _cut(text, m)
-    text = _ASKING.sub(" ", _FILLER.sub(" ", _GREETING.sub(" ", text)))
+    text = _ASKING.sub(" ", _FILLER.sub(" ", _GREETING.sub("", text).lstrip()))
     text = re.sub(r"\s+", " ", re.sub(r"[?!.,]+$", "", text.strip())).strip(" ,.")
     text = _DANGLING.sub("", text)   # "greek yogurt with" once "no sugar" is read as an attribute
     text = "" if names_nothing(text) else text

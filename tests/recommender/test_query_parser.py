@@ -154,6 +154,8 @@ def test_a_range_in_euros_after_the_number():
     ("I like spicy food", "I like spicy food"),              # a liking is not a lead-in
     ("hello kitty stickers", "hello kitty stickers"),        # a greeting's word inside a name
     ("hey do you have oat milk", "oat milk"),
+    ("evening! got any fresh salmon", "fresh salmon"),
+    ("morning glory muffins", "morning glory muffins"),
     ("I'm throwing a birthday party for my 6 year old", "a birthday party for my 6 year old"),
     ("we're having friends over saturday", "friends over saturday"),
     ("greek yogurt with no sugar", "greek yogurt"),   # the attribute read, no "with" left dangling
