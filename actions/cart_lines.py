@@ -196,13 +196,16 @@ def parse_total(text: str) -> int | None:
     return 1 if amount in ("one", "a single") else _NUMBER_WORDS[amount]
 
 
-# Words of a removal that name no product: "take it out of my basket please", "get rid of two".
+# Words of adding or removing that name no product: "take it out of my basket please", "ok add two".
 _NOT_NAMES = frozenset({
     "remove", "take", "out", "from", "cart", "basket", "trolley", "bag", "delete", "want", "don", "dont",
     "the", "please", "pls", "item", "thing", "that", "this", "those", "these", "them", "one", "all", "get",
     "rid", "drop", "off", "actually", "anymore", "any", "more", "again", "just", "can", "could", "would",
     "you", "your", "mine", "its", "and", "need", "not", "last", "there", "here", "now", "bin", "ditch",
-    "lose", "scrap", "undo", "cancel", *_NUMBER_WORDS})
+    "lose", "scrap", "undo", "cancel", "add", "put", "buy", "grab", "pop", "stick", "chuck", "throw", "bung",
+    "toss", "include", "order", "have", "into", "for", "too", "also", "then", "okay", "yes", "yeah", "yep",
+    "sure", "great", "cool", "fine", "lovely", "thanks", "will", "let", "pack", "packs", "lot",
+    *_NUMBER_WORDS})
 
 
 def named_words(text: str) -> list[str]:

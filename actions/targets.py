@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from .base import Context, entity, user_text
 from .cart_lines import (
+    named_words,
     parse_ordinals,
     parse_quantity,
     price_pick,
@@ -43,7 +44,8 @@ async def find_targets(ctx: Context, use_words: bool = True, question: str | Non
         picked = parse_ordinals(text, len(shown))
         cheapest = price_pick(text, shown) if not picked else None   # "add the cheapest one"
         ids = [shown[i]["id"] for i in (picked or ([] if cheapest is None else [cheapest]))]
-        if not ids and refers_to_previous(text):   # "it": the product just talked about, or the only one shown
+        if not ids and (refers_to_previous(text) or not named_words(text)):
+            # "it", or "ok add two" naming nothing: the product just talked about, or the only one shown
             focus = ctx.in_focus()
             ids = [focus] if focus else [shown[0]["id"]] if len(shown) == 1 else []
     if ids:

@@ -9,7 +9,7 @@ from actions.cart import (
 )
 from actions.conversation import ActionFallback, ActionHandleAffirm
 from actions.deals import ActionApplyCoupon, ActionShowDeals
-from actions.shopping import ActionCompareProducts, ActionRefineSearch, ActionSearchProducts
+from actions.shopping import ActionCompareProducts, ActionProductInfo, ActionRefineSearch, ActionSearchProducts
 from tests.actions.conftest import turn
 
 CHIPS = {"id": "chips-1", "qty": 2, "title": "Tortilla Chips, 13 oz", "price": 3.49}
@@ -586,6 +586,15 @@ def test_remove_one_takes_one_unit_and_what_goes_with_a_shown_product_needs_no_c
     page = shown + [{"id": "chips-2", "title": "Tortilla Chips, 9 oz", "price": 1.99, "brand": "Store brand"}]
     messages, _ = turn(ActionCompleteCart(), "what goes with them?", "complete_cart", slots={"last_results": page})
     assert messages[0]["text"].startswith("To go with tortilla chips, you might like:")
+
+
+def test_add_naming_nothing_adds_the_product_just_talked_about(recommender):
+    _, shown = turn(ActionSearchProducts(), "tortilla chips", "search_products")
+    _, focus = turn(ActionProductInfo(), "how much is the second one", "product_info", slots=shown)
+    _, added = turn(ActionAddToCart(), "ok add two", "add_to_cart", slots={**shown, **focus})
+    assert [(l["id"], l["qty"]) for l in added["cart"]] == [(shown["last_results"][1]["id"], 2)]
+    _, unsure = turn(ActionAddToCart(), "ok add two", "add_to_cart", slots=shown)   # nothing talked about
+    assert "cart" not in unsure
 
 
 def test_add_the_cheapest_one_of_the_page(recommender):
