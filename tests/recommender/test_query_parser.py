@@ -155,6 +155,7 @@ def test_a_range_in_euros_after_the_number():
     ("hello kitty stickers", "hello kitty stickers"),        # a greeting's word inside a name
     ("hey do you have oat milk", "oat milk"),
     ("evening! got any fresh salmon", "fresh salmon"),
+    ("what else do I need for a fish dinner", "a fish dinner"),
     ("morning glory muffins", "morning glory muffins"),
     ("I'm throwing a birthday party for my 6 year old", "a birthday party for my 6 year old"),
     ("we're having friends over saturday", "friends over saturday"),
