@@ -205,6 +205,7 @@ _NOT_NAMES = frozenset({
     "lose", "scrap", "undo", "cancel", "add", "put", "buy", "grab", "pop", "stick", "chuck", "throw", "bung",
     "toss", "include", "order", "have", "into", "for", "too", "also", "then", "okay", "yes", "yeah", "yep",
     "sure", "great", "cool", "fine", "lovely", "thanks", "will", "let", "pack", "packs", "lot",
+    "added", "picked", "got", "bought", "chose", "selected", "things", "items", "stuff", "whole", "entire",
     *_NUMBER_WORDS})
 
 

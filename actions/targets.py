@@ -42,9 +42,9 @@ async def find_targets(ctx: Context, use_words: bool = True, question: str | Non
         ids = [product_id]
     else:
         picked = parse_ordinals(text, len(shown))
-        cheapest = price_pick(text, shown) if not picked else None   # "add the cheapest one"
-        ids = [shown[i]["id"] for i in (picked or ([] if cheapest is None else [cheapest]))]
-        if not ids and (refers_to_previous(text) or not named_words(text)):
+        by_price = price_pick(text, shown) if not picked else None   # "add the cheapest one"
+        ids = [shown[i]["id"] for i in (picked or ([] if by_price is None else [by_price]))]
+        if not ids and (refers_to_previous(text) or (text and not named_words(text))):
             # "it", or "ok add two" naming nothing: the product just talked about, or the only one shown
             focus = ctx.in_focus()
             ids = [focus] if focus else [shown[0]["id"]] if len(shown) == 1 else []

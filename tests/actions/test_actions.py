@@ -281,7 +281,7 @@ def test_remove_by_words(recommender):
     messages, slots = turn(ActionRemoveFromCart(), "remove the candles", "remove_from_cart", slots={"cart": [SALSA]})
     assert messages[0]["text"].startswith("I don't see “candles” in your cart. In your cart:")
     assert "cart" not in slots   # nothing taken out
-    messages, slots = turn(ActionRemoveFromCart(), "take it out of my basket please", "remove_from_cart",
+    messages, slots = turn(ActionRemoveFromCart(), "take out the last thing I added", "remove_from_cart",
                            slots={"cart": [SALSA]})
     assert slots["cart"] == [] and messages[0]["text"].startswith("Removed Chunky Salsa")
 
