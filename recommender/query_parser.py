@@ -59,9 +59,9 @@ def price_patterns(currency: Currency) -> list[tuple[str, re.Pattern[str]]]:
 
 _BRAND = re.compile(r"\b(?:(?:from|by)\s+)?(store brand|private label|brand\s+\d+)\b", re.I)
 _FILLER = re.compile(
-    r"\b(what (?:else )?(?:do|should|would|can) (?:i|we) (?:need|buy|get|use)(?: for)?|(?:ingredients|stuff|things|supplies|everything)"
-    r"(?: (?:for|to make))?|i want|i need|^\s*(?:need|want|get me)(?= )|i'm looking for|im looking for|looking for|"
-    r"show me|find me|find|"
+    r"\b(what (?:else )?(?:do|should|would|can) (?:i|we) (?:need|buy|get|use)(?: for)?|"
+    r"(?:ingredients|stuff|things|supplies|everything)(?: (?:for|to make))?|i want|i need|"
+    r"^\s*(?:need|want|get me)(?= )|i'm looking for|im looking for|looking for|show me|find me|find|"
     r"do you have|search for|search|please|^\s*(?:you )?got(?= (?:any|some)\b)|some|any)\b",
     re.I,
 )
