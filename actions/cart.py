@@ -1,6 +1,7 @@
 """The cart: learn it from words, show it, add and remove, clarify, and complete it."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -228,6 +229,16 @@ class ActionRemoveFromCart(ShopAction):
         )
 
 
+# "checkout please", "how do I pay": the cart, and where paying happens (the shop's page, not the chat)
+_CHECKOUT = re.compile(r"\bcheck ?out\b|\bpay(?:ing|ment)?\b", re.I)
+CHECKOUT_HINT = "\nTo pay, use the checkout in the shop's cart on this page; I can't take payments in this chat."
+
+
+def asks_to_pay(text: str) -> bool:
+    """"checkout", "I'm ready to pay": a message about paying (the NLU has no intent of its own for it)."""
+    return bool(_CHECKOUT.search(text or ""))
+
+
 class ActionShowCart(ShopAction):
     NAME = "action_show_cart"
 
@@ -235,6 +246,7 @@ class ActionShowCart(ShopAction):
         cart = await ctx.cart()
         coupon = ctx.tracker.get_slot("applied_coupon")
         note = f"\nCoupon applied: {coupon}" if coupon and cart else ""
+        note += CHECKOUT_HINT if cart and asks_to_pay(user_text(ctx.tracker)) else ""
         dispatcher.utter_message(
             text=replies.cart_summary(cart, cart_total(cart)) + note, buttons=CART_BUTTONS if cart else None
         )

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from . import metrics, replies
 from .api.console import ConsoleUnavailable, request_handoff
 from .base import current_cart
-from .cart import ActionCompleteCart
+from .cart import CHECKOUT_HINT, ActionCompleteCart, asks_to_pay
 from .cart_lines import cart_total
 from .clarify import ASK_REPHRASE, DID_YOU_MEAN, did_you_mean
 from .config import settings
@@ -80,6 +80,11 @@ class ActionFallback(Action):
         count = consecutive_fallbacks(tracker.events)
         cart, cart_events = await current_cart(tracker)
         value = cart_total(cart)
+        text = tracker.latest_message.get("text") or ""
+        if asks_to_pay(text):   # "checkout", "take me to checkout": where paying happens, with the cart
+            dispatcher.utter_message(text=(replies.cart_summary(cart, value) + CHECKOUT_HINT) if cart else
+                                     "Your cart is empty. Find something first, and you pay at the shop's checkout.")
+            return cart_events + [SlotSet("offer", None)]
         step = fallback_step(count, value, rules)
         if step == "handoff":
             reason = fallback_reason(count, value, rules, settings().currency)
@@ -89,7 +94,6 @@ class ActionFallback(Action):
                                           "from our team?", buttons=replies.buttons(("Yes, a person", "/affirm"),
                                                                                     ("No, keep trying", "/deny")))
             return cart_events + [SlotSet("offer", "handoff")]
-        text = tracker.latest_message.get("text") or ""
         ranking = [(r.get("name"), r.get("confidence", 0.0)) for r in tracker.latest_message.get("intent_ranking", [])]
         choices = did_you_mean(ranking, text, rules.did_you_mean_from, bool(tracker.get_slot("last_results")))
         if choices:

@@ -273,6 +273,19 @@ def test_a_total_the_shopper_sets_replaces_the_quantity_instead_of_adding(recomm
     assert say("add 2 of the first")[1] == [("sauce-1", 1), ("pasta-1", 2)]
 
 
+def test_checkout_shows_the_cart_and_where_to_pay(recommender):
+    messages, _ = turn(ActionShowCart(), "checkout please", "show_cart", slots={"cart": [SALSA]})
+    assert messages[0]["text"].startswith("In your cart:") and messages[0]["text"].endswith(
+        "To pay, use the checkout in the shop's cart on this page; I can't take payments in this chat.")
+    plain, _ = turn(ActionShowCart(), "what's in my cart", "show_cart", slots={"cart": [SALSA]})
+    assert "To pay" not in plain[0]["text"]
+    # the NLU has no intent for it: "checkout" alone is a fallback, which answers it the same way
+    fallback, _ = turn(ActionFallback(), "take me to checkout", "nlu_fallback", slots={"cart": [SALSA]})
+    assert fallback[0]["text"].startswith("In your cart:") and "To pay, use the checkout" in fallback[0]["text"]
+    empty, _ = turn(ActionFallback(), "checkout", "nlu_fallback")
+    assert empty[0]["text"].startswith("Your cart is empty.")
+
+
 def test_remove_by_words(recommender):
     messages, slots = turn(ActionRemoveFromCart(), "remove the salsa", "remove_from_cart",
                            slots={"cart": [CHIPS, SALSA]})
