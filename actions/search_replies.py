@@ -97,9 +97,13 @@ def say_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filte
                                       f"and descriptions, so please check each label before you buy.{left_out}")
     unchecked = [u for u in result.get("unchecked") or [] if not any(a.rstrip("s") in u for a in allergens)]
     unnamed = [u for u in unchecked if u in (result.get("unnamed") or [])]
-    if unnamed:   # a word no product uses ("goat cheese"): the cheeses shown are not said to be goat
-        words = " or ".join(f"“{u}”" for u in unnamed)
+    thing = (re.findall(r"[a-z]{3,}", (result["query_text"] or "").lower()) or [""])[-1]
+    if described := [u for u in unnamed if u != thing]:   # "goat cheese": the cheeses shown are not said to be goat
+        words = " or ".join(f"“{u}”" for u in described)
         dispatcher.utter_message(text=f"No product in this shop is described as {words}, so I haven't filtered on it.")
+    if thing in unnamed:   # "cheddar": no product says it, and what the search offers is only near it
+        dispatcher.utter_message(text=f"Nothing in this shop is called “{thing}”, so these are only the closest "
+                                      "I have.")
     if unchecked := [u for u in unchecked if u not in unnamed]:   # the catalog cannot tell: say so
         dispatcher.utter_message(text=f"I can't check {' or '.join(unchecked)} in this shop, "
                                       "so I haven't filtered on it.")

@@ -460,7 +460,7 @@ class Recommender:
             hits, reasons = self._spread(text, query_vec, with_attributes if not unmet else mask, hits[0][0], k)
             return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet, need=True,
                                 reasons={r: reasons[r] for r, _ in hits[offset:offset + k] if r in reasons})
-        unnamed = self._unread(text, thing, hits, with_attributes if not unmet else mask)
+        unnamed = self._unread(text, thing, hits, with_attributes if not unmet else mask) + self._unknown_thing(thing)
         said["unchecked"] += unnamed
         # no such thing with the attribute: the things themselves first ("Baby Food", not "Organic Herbs")
         parts = self._named_apart(hits, thing) if unmet else (hits,)
@@ -484,6 +484,13 @@ class Recommender:
             if len(page & {r for r, _ in alone[:UNREAD_PAGE]}) >= UNREAD_SAME * len(page):
                 unread.append(words)
         return tuple(unread)
+
+    def _unknown_thing(self, thing: str) -> tuple[str, ...]:
+        """The thing asked for, as the shopper wrote it, when no product's text uses the word
+        ("cheddar", where the embedding offers cheese crackers): what is shown is only the closest."""
+        words = re.findall(r"[a-z]{3,}", thing.lower())
+        named = [w for w in words if singular(w) not in GLUE_WORDS]
+        return (named[-1],) if named and singular(named[-1]) not in self.vocabulary else ()
 
     def is_need(self, query: str, text: str) -> bool:
         """A need or occasion (the shop's cue patterns, read in the whole query), unless what is
