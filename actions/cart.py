@@ -230,7 +230,9 @@ class ActionRemoveFromCart(ShopAction):
 
 
 # "checkout please", "how do I pay": the cart, and where paying happens (the shop's page, not the chat)
-_CHECKOUT = re.compile(r"\bcheck ?out\b|\bpay(?:ing|ment)?\b", re.I)
+# Wanting to pay, not a payment's problem ("my payment failed" is about an order, not the checkout).
+_CHECKOUT = re.compile(r"\bcheck ?out\b|\bpay now\b|\b(?:ready to|want to|how (?:do|can|should) (?:i|we)|can (?:i|we)|"
+                       r"let me|time to|go to|proceed to|where do (?:i|we))\s+(?:pay|payment)\b", re.I)
 CHECKOUT_HINT = "\nTo pay, use the checkout in the shop's cart on this page; I can't take payments in this chat."
 
 

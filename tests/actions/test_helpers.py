@@ -338,3 +338,12 @@ def test_a_part_about_the_shopper_is_not_a_thing_on_a_list():
     assert not ABOUT_THE_SHOPPER.search("I'm after eggs, milk and bread")
     assert not ABOUT_THE_SHOPPER.search("my list: eggs, milk, bread")
     assert not ABOUT_THE_SHOPPER.search("we're out of eggs, milk and bread")
+
+
+def test_asking_to_pay_is_not_a_payments_problem():
+    from actions.cart import asks_to_pay
+    for text in ("checkout", "take me to checkout", "I'm ready to pay", "how do I pay for all this", "pay now please",
+                 "can I check out", "go to payment"):
+        assert asks_to_pay(text), text
+    for text in ("my payment failed on order 10023", "I paid twice", "pay day snacks", ""):
+        assert not asks_to_pay(text), text
