@@ -96,8 +96,7 @@ class ShopFallbackClassifier(FallbackClassifier):
             return True
         intent = message.data.get(INTENT) or {}
         if (intent.get(INTENT_NAME_KEY) in self.component_config["lenient_intents"]
-                and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.component_config["lenient_threshold"]
-                and holds_a_word(message.get(TEXT) or "")):
+                and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.component_config["lenient_threshold"]):
             return False
         if near_known_example(intent.get(INTENT_NAME_KEY), intent.get(NEAREST), self.component_config["near_example"]):
             return False
