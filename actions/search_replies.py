@@ -97,7 +97,7 @@ def say_search(ctx: Context, dispatcher: CollectingDispatcher, query: str, filte
                                       f"and descriptions, so please check each label before you buy.{left_out}")
     unchecked = [u for u in result.get("unchecked") or [] if not any(a.rstrip("s") in u for a in allergens)]
     unnamed = [u for u in unchecked if u in (result.get("unnamed") or [])]
-    thing = (re.findall(r"[a-z]{3,}", (result["query_text"] or "").lower()) or [""])[-1]
+    thing = result.get("unnamed_thing")
     if described := [u for u in unnamed if u != thing]:   # "goat cheese": the cheeses shown are not said to be goat
         words = " or ".join(f"“{u}”" for u in described)
         dispatcher.utter_message(text=f"No product in this shop is described as {words}, so I haven't filtered on it.")

@@ -106,6 +106,7 @@ class SearchResult:
     total_matches: int
     unchecked: tuple[str, ...] = ()     # constraints the catalog cannot check, left out (said in replies)
     unnamed: tuple[str, ...] = ()       # those of them that are words no product uses ("goat" in "goat cheese")
+    unnamed_thing: str | None = None    # the thing asked for itself, when no product uses its word ("cheddar")
     sort: str | None = None             # "price" or "unit_price": matches ordered so, not by relevance
     excluded: tuple[str, ...] = ()      # phrases ruled out ("but not potato chips")
     allergens: tuple[str, ...] = ()     # allergies said ("allergic to nuts"): the reply asks to check labels
@@ -460,12 +461,15 @@ class Recommender:
             hits, reasons = self._spread(text, query_vec, with_attributes if not unmet else mask, hits[0][0], k)
             return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet, need=True,
                                 reasons={r: reasons[r] for r, _ in hits[offset:offset + k] if r in reasons})
-        unnamed = self._unread(text, thing, hits, with_attributes if not unmet else mask) + self._unknown_thing(thing)
+        unknown = self._unknown_thing(thing)
+        unnamed = self._unread(text, thing, hits, with_attributes if not unmet else mask) + (
+            (unknown,) if unknown else ())
         said["unchecked"] += unnamed
         # no such thing with the attribute: the things themselves first ("Baby Food", not "Organic Herbs")
         parts = self._named_apart(hits, thing) if unmet else (hits,)
         hits = [h for part in parts for h in self._ordered(part, parsed.sort)]
-        return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet, unnamed=unnamed)
+        return SearchResult(text, f, hits[offset:offset + k], len(hits), **said, unmet=unmet, unnamed=unnamed,
+                            unnamed_thing=unknown)
 
     def _unread(self, text: str, thing: str, hits: list[tuple[int, float]], mask: np.ndarray) -> tuple[str, ...]:
         """The words no product uses (unread_modifiers) that the first page cannot have honoured:
@@ -485,12 +489,12 @@ class Recommender:
                 unread.append(words)
         return tuple(unread)
 
-    def _unknown_thing(self, thing: str) -> tuple[str, ...]:
+    def _unknown_thing(self, thing: str) -> str | None:
         """The thing asked for, as the shopper wrote it, when no product's text uses the word
         ("cheddar", where the embedding offers cheese crackers): what is shown is only the closest."""
         words = re.findall(r"[a-z]{3,}", thing.lower())
         named = [w for w in words if singular(w) not in GLUE_WORDS]
-        return (named[-1],) if named and singular(named[-1]) not in self.vocabulary else ()
+        return named[-1] if named and singular(named[-1]) not in self.vocabulary else None
 
     def is_need(self, query: str, text: str) -> bool:
         """A need or occasion (the shop's cue patterns, read in the whole query), unless what is

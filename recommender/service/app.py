@@ -245,6 +245,7 @@ async def search(request: web.Request) -> web.Response:
             },
             "unchecked": list(result.unchecked),   # constraints this catalog cannot check, not applied
             "unnamed": list(result.unnamed),   # those of them no product's words use ("goat" in "goat cheese")
+            "unnamed_thing": result.unnamed_thing,   # the thing itself, when no product uses its word ("cheddar")
             "sort": result.sort,
             "excluded": list(result.excluded),
             "allergens": list(result.allergens),   # allergies said: products are not checked for them
