@@ -43,7 +43,7 @@ from .query_parser import (
     parse_size,
     without,
 )
-from .spelling import Speller
+from .spelling import Speller, english_words
 from .spread import is_need, need_scores, spread_order
 from .synonyms import Reading, Synonyms
 from .vector_index import search as index_search
@@ -274,6 +274,7 @@ class Recommender:
                                     lambda meant: set(content_words(meant)) <= self.vocabulary)
         self.speller = Speller.of(cat["title"].astype(str) + " " + cat["category"].astype(str) + " "
                                   + cat["description"].astype(str), self.real_words)
+        self.english = english_words()   # corrected silently: the shopper spelt them right
         # Reading a product's ten fields costs ~10 us and every card shown needs one; suggestions
         # keep coming back to the same best sellers, so the recent ones are remembered.
         self._product_fields = functools.lru_cache(maxsize=PRODUCT_CACHE)(self._read_product)
@@ -378,7 +379,9 @@ class Recommender:
 
     def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
         # The shop's own list first: the speller would guess "mince" is "minced" before it is read.
-        spelled = self.speller.correct(self.synonyms.apply(query))
+        read = self.synonyms.apply(query)
+        spelled = self.speller.correct(read)
+        told = self.speller.correct(read, keep=self.english)
         parsed = parse_query(spelled, self.known_colors, self.attributes, self.settings.currency)
         # A query that is exactly a category's name ("ground coffee") wants that category only, and
         # a size that size. When that leaves nothing, the size goes first ("64 oz orange juice": the
@@ -404,6 +407,7 @@ class Recommender:
             if result.items or result.not_here or (offset and self._answers(query, spelled, parsed, attempt)):
                 result.unmet_size = wanted.size.label if dropped_size else None
                 break
+        result.spelled_as = told if told != query else None
         return result
 
     def _answers(self, query: str, spelled: str, parsed: QueryConstraints, filters: SearchFilters) -> bool:
@@ -428,7 +432,7 @@ class Recommender:
         # "anything vegan?", "organic options": attribute words and placeholders name no product
         text = "" if names_nothing(without(text, (self.attributes[a] for a in shown))) else text
         said = {"unchecked": unchecked + unknown, "sort": parsed.sort, "excluded": excluded,
-                "allergens": parsed.allergens, "spelled_as": spelled if spelled != query else None}
+                "allergens": parsed.allergens}
         with_attributes = mask.copy()
         for a in shown:
             with_attributes &= self.with_attribute(a)

@@ -12,6 +12,10 @@ word the language model knows whole ("grade" is not a typo of "grape", nor "chai
 WordPiece vocabulary, 30k tokens, holds common English words whole and typos only in pieces). Pure
 apart from building the index; RapidFuzz does the edit distances in C++ (a 10k-word catalog vocabulary
 answers in well under a millisecond per word).
+
+What the search tells the shopper it read differently leaves out corrections of English words
+(`english_words`): "decaffeinated" is read as the catalog's "decaffinated" and "yoghurt" as
+"yogurt", but saying so would tell a shopper who spelt it right that they had not.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from spellchecker import SpellChecker
 
 from .mentions import singular
 
@@ -30,6 +35,16 @@ MIN_LENGTH = 5
 # of "blended" (an appliance is not an adjective; a grocery names many things "cooked" or "smoked").
 WORD_ENDINGS = frozenset({"er", "ed", "en", "es"})
 _WORD = re.compile(r"[A-Za-z]+")
+# pyspellchecker's English list counts words in OpenSubtitles and drops the rarest (misspellings
+# among them); this floor drops more of its tail, where a typo could still pass for a word.
+ENGLISH_MIN_COUNT = 20
+
+
+def english_words(min_count: int = ENGLISH_MIN_COUNT) -> frozenset[str]:
+    """English words (160k, MIT-licensed, shipped in the pyspellchecker package) used at least
+    `min_count` times in its corpus."""
+    counts = SpellChecker(language="en", distance=1).word_frequency.dictionary
+    return frozenset(w for w, n in counts.items() if n >= min_count and w.isalpha())
 
 
 def max_edits(word: str) -> int:
@@ -61,10 +76,11 @@ class Speller:
             return word
         return found[0]
 
-    def correct(self, text: str) -> str:
-        """The text with each unknown word replaced by its correction; everything else as it was."""
+    def correct(self, text: str, keep: frozenset[str] = frozenset()) -> str:
+        """The text with each unknown word replaced by its correction; everything else, and the
+        words of `keep`, as they were."""
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
-            fixed = self.correct_word(word.lower())
+            fixed = word.lower() if word.lower() in keep else self.correct_word(word.lower())
             return word if fixed == word.lower() else fixed
         return _WORD.sub(fix, text)

@@ -399,6 +399,14 @@ def test_a_typo_is_searched_as_the_catalog_word_and_said(engine):
     assert engine.search("tortilla chips", SearchFilters(), k=3).spelled_as is None
 
 
+def test_an_english_word_read_as_the_catalogs_is_not_told_as_a_typo(engine):
+    # "cheesy" is English, not a typo: searched as the catalog's "cheese", and not said back as if
+    # the shopper had misspelt it (as "decaffeinated" read as a catalog's "decaffinated" would be)
+    result = engine.search("cheesy tortila chips", SearchFilters(), k=3)
+    assert result.query_text == "cheese tortilla chips" and result.spelled_as == "cheesy tortilla chips"
+    assert engine.search("cheesy chips", SearchFilters(), k=3).spelled_as is None
+
+
 def test_a_shoppers_own_word_is_searched_as_the_catalogs_and_said(engine):
     crisps = engine.search("crisps", SearchFilters(), k=3)   # cartwise.yml's synonyms: crisps -> potato chips
     assert crisps.spelled_as == "potato chips" and not crisps.not_here

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.spelling import Speller
+from recommender.spelling import Speller, english_words
 
 CATALOG = ["Power Strip | Household", "Cooked Ham | Deli", "Blended Juice | Juice",
            "Spaghetti Dry, 16 oz | Pasta", "Ground Coffee | Coffee",
@@ -33,3 +33,14 @@ def test_a_typo_becomes_the_catalog_word_it_is_one_edit_from(speller, typed, mea
                                   "kimchi", "spaghetti 16 oz, under $5!"])
 def test_anything_else_is_left_as_it_was(speller, text):
     assert speller.correct(text) == text
+
+
+def test_english_words_hold_real_words_and_not_the_typos_shoppers_make():
+    english = english_words()
+    assert {"decaffeinated", "yoghurt", "diapers", "cheesy"} <= english
+    assert not {"spagetti", "diapres", "chese", "coffe", "shampo", "cerael"} & english
+
+
+def test_words_kept_are_read_as_typed_and_the_rest_corrected(speller):
+    assert speller.correct("Cofee and cheery", keep=frozenset({"cheery"})) == "coffee and cheery"
+    assert speller.correct("cheery") == "cherry"
