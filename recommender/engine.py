@@ -44,7 +44,7 @@ from .query_parser import (
     without,
 )
 from .spelling import Speller, english_words
-from .spread import is_need, need_scores, spread_order
+from .spread import closest_words, is_need, need_scores, spread_order
 from .synonyms import Reading, Synonyms
 from .vector_index import search as index_search
 from .word_index import WordIndex
@@ -541,7 +541,12 @@ class Recommender:
         total = need_scores(relevance, bought, NEED_BOUGHT_WITH)
         order = spread_order(total, self.categories.codes[candidates], k, NEED_PER_TYPE)
         anchor_name = str(self.titles[anchor]).split(",")[0].lower()
-        reasons = {int(r): f"Often bought with {anchor_name}" if b > 0 else f"Matches “{text}”"
+        matched = [int(r) for r, b in zip(candidates, bought) if b <= 0]
+        words = list(dict.fromkeys(w for w in re.findall(r"[a-z]{3,}", text.lower())   # as the shopper wrote them
+                                   if singular(w) not in GLUE_WORDS | NOT_ATTRIBUTES | ENGLISH_STOP_WORDS))
+        why = dict(zip(matched, closest_words(np.asarray(self.art.embeddings[matched]), words, np.vstack(
+            [self.encoder.query(w) for w in words])))) if matched and words else {}
+        reasons = {int(r): f"Often bought with {anchor_name}" if b > 0 else f"Matches “{why.get(int(r), text)}”"
                    for r, b in zip(candidates, bought)}
         return [(int(candidates[i]), float(relevance[i])) for i in order], reasons
 

@@ -41,3 +41,10 @@ def spread_order(scores: np.ndarray, types: np.ndarray, first: int, per_type: in
             taken[t] = taken.get(t, 0) + 1
     chosen = set(head)
     return np.asarray(head + [int(i) for i in order if int(i) not in chosen], dtype=np.int64)
+
+
+def closest_words(vectors: np.ndarray, words: Sequence[str], word_vectors: np.ndarray) -> list[str]:
+    """For each product vector, the need's word it is closest to in meaning ("birthday" for the
+    candles, "party" for the party tray of "a birthday party for my 6 year old"): a reason that
+    says which part of the need a product is for, not the whole phrase again."""
+    return [words[i] for i in np.argmax(vectors @ word_vectors.T, axis=1)]

@@ -388,6 +388,9 @@ def test_a_need_gets_one_of_each_thing_with_why_and_a_product_type_keeps_its_own
     assert {"Tortilla Chips", "Salsa"} <= set(categories) and {"Sour Cream", "Shredded Cheese"} & set(categories)
     assert set(night.reasons) == {r for r, _ in night.items}
     assert any(reason.startswith("Often bought with") for reason in night.reasons.values())
+    # a product close to the need is said to be for one of its words, not for the whole phrase again
+    matched = {reason for reason in night.reasons.values() if not reason.startswith("Often bought with")}
+    assert matched and matched <= {"Matches “chips”", "Matches “salsa”"}, matched
     chips = engine.search("tortilla chips", SearchFilters(), k=3)
     assert not chips.need and {engine.product(r)["category"] for r, _ in chips.items} == {"Tortilla Chips"}
 

@@ -8,7 +8,7 @@ import pytest
 
 from cartwise.config import load as load_file
 from recommender.config import load_settings
-from recommender.spread import is_need, need_scores, spread_order
+from recommender.spread import closest_words, is_need, need_scores, spread_order
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +54,10 @@ def test_the_first_places_hold_one_of_each_type_then_the_rest_by_score():
 def test_with_too_few_types_the_page_is_filled_from_the_best_left():
     order = spread_order(np.array([0.9, 0.8, 0.7]), np.array([5, 5, 5]), first=3, per_type=1)
     assert order.tolist() == [0, 1, 2]
+
+
+def test_each_product_is_said_to_be_for_the_word_of_the_need_nearest_it():
+    words = ["birthday", "party"]
+    word_vectors = np.array([[1.0, 0.0], [0.0, 1.0]])
+    products = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.5]])   # candles, a party tray, a cake
+    assert closest_words(products, words, word_vectors) == ["birthday", "party", "birthday"]
