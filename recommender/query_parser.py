@@ -199,10 +199,28 @@ def _without_allergens(text: str) -> tuple[str, tuple[str, ...]]:
     return " ".join([rest, *(f"without {a}" for a in allergens)]).strip(), allergens
 
 
+# Food a shopper says they do not eat is what the products must be without, as an allergy is but
+# with no label warning: "I don't eat pork, what can I make for dinner?" is dinner without pork,
+# never a search for pork.
+_THEN = r"(?:and|so|but|or|any|anything|what|can|could|please)\b"   # what may follow the food
+_AVOIDED = re.compile(rf"\b(?:i|we|he|she|they|(?:my|our) \w+)\s+(?:don'?t|do not|doesn'?t|does not|can'?t|cannot|"
+                      rf"never|no longer)\s+(?:eat|drink|have|touch)\s+(?:any\s+)?([a-z]+(?: (?!{_THEN})[a-z]+)?)"
+                      rf"(?=\s*(?:[,.;!?]|$|\s+{_THEN}))", re.I)
+
+
+def _without_avoided(text: str) -> str:
+    """The text with the food the shopper does not eat said as "without X" at the end."""
+    avoided = [m.group(1).lower() for m in _AVOIDED.finditer(text)]
+    if not avoided:
+        return text
+    rest = re.sub(r"^(?:and|so|but)\s+", "", re.sub(r"\s+", " ", _AVOIDED.sub(" ", text)).strip(" ,.?!"))
+    return " ".join([rest, *(f"without {a}" for a in avoided)]).strip()
+
+
 def parse_query(query: str, colors: frozenset[str] = frozenset(),
                 attributes: Mapping[str, re.Pattern[str]] | None = None,
                 currency: Currency = Currency()) -> QueryConstraints:
-    text, allergens = _without_allergens(query)
+    text, allergens = _without_allergens(_without_avoided(query))
     min_price = max_price = None
     for kind, pattern in price_patterns(currency):
         match = pattern.search(text)

@@ -178,3 +178,16 @@ def test_an_allergy_is_read_as_without_it(query, text, allergens):
     parsed = parse_query(query, attributes=attributes)
     assert (parsed.text, parsed.allergens) == (text, allergens)
 
+
+
+@pytest.mark.parametrize("query,text,excluded", [
+    ("I don't eat pork, what can I make for dinner?", "what can I make for dinner", ("pork",)),
+    ("we don't eat meat so any ideas for a bbq", "ideas for a bbq", ("meat",)),
+    ("i dont eat red meat, burgers?", "burgers", ("red meat",)),
+    ("my son can't have peppers, something for tacos", "something for tacos", ("peppers",)),
+    ("pork chops", "pork chops", ()),
+    ("I don't need a big bag of rice", "I don't need a big bag of rice", ()),   # not about what they eat
+])
+def test_food_the_shopper_does_not_eat_is_ruled_out_not_searched(query, text, excluded):
+    parsed = parse_query(query)
+    assert (parsed.text, parsed.exclude, parsed.allergens) == (text, excluded, ())
