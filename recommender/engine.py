@@ -44,7 +44,7 @@ from .query_parser import (
     without,
 )
 from .spelling import Speller, english_words
-from .spread import closest_words, is_need, need_scores, spread_order
+from .spread import closest_words, is_need, key_words, need_scores, spread_order
 from .synonyms import Reading, Synonyms
 from .vector_index import search as index_search
 from .word_index import WordIndex
@@ -165,6 +165,14 @@ NOT_ATTRIBUTES = frozenset({
     # asking for ideas, not for a kind of product: "ideas for dinner" said no product is described as "ideas"
     "idea", "ideas", "suggestion", "suggestions", "inspiration", "recommendation", "recommendations", "option",
     "options"})
+
+
+# A need's words a product may be said to be for: those within this cosine of the word closest to
+# the whole need in meaning ("potluck" in "something to bring to a potluck", not "bring"; both of
+# "birthday party"; on the judged need queries 0.2 drops "making", "getting ready", "stocking" and
+# keeps the words that name the occasion).
+REASON_WORD_WITHIN = 0.2
+WANTING = frozenset({"need", "want", "wanting", "needing"})   # "my dog needs stuff": "dog", not "needs"
 
 
 def content_words(text: str) -> list[str]:
@@ -543,9 +551,12 @@ class Recommender:
         anchor_name = str(self.titles[anchor]).split(",")[0].lower()
         matched = [int(r) for r, b in zip(candidates, bought) if b <= 0]
         words = list(dict.fromkeys(w for w in re.findall(r"[a-z]{3,}", text.lower())   # as the shopper wrote them
-                                   if singular(w) not in GLUE_WORDS | NOT_ATTRIBUTES | ENGLISH_STOP_WORDS))
-        why = dict(zip(matched, closest_words(np.asarray(self.art.embeddings[matched]), words, np.vstack(
-            [self.encoder.query(w) for w in words])))) if matched and words else {}
+                                   if singular(w) not in GLUE_WORDS | NOT_ATTRIBUTES | ENGLISH_STOP_WORDS | WANTING))
+        why = {}
+        if matched and words:
+            vectors = np.vstack([self.encoder.query(w) for w in words])
+            words, vectors = key_words(words, vectors, query_vec[0], REASON_WORD_WITHIN)
+            why = dict(zip(matched, closest_words(np.asarray(self.art.embeddings[matched]), words, vectors)))
         reasons = {int(r): f"Often bought with {anchor_name}" if b > 0 else f"Matches “{why.get(int(r), text)}”"
                    for r, b in zip(candidates, bought)}
         return [(int(candidates[i]), float(relevance[i])) for i in order], reasons

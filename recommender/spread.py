@@ -48,3 +48,12 @@ def closest_words(vectors: np.ndarray, words: Sequence[str], word_vectors: np.nd
     candles, "party" for the party tray of "a birthday party for my 6 year old"): a reason that
     says which part of the need a product is for, not the whole phrase again."""
     return [words[i] for i in np.argmax(vectors @ word_vectors.T, axis=1)]
+
+
+def key_words(words: Sequence[str], vectors: np.ndarray, need_vector: np.ndarray,
+              within: float) -> tuple[list[str], np.ndarray]:
+    """The words whose meaning is within `within` cosine of the word nearest the whole need's: the
+    ones that name it ("potluck"), not the ones that only carry the sentence ("bring")."""
+    closeness = vectors @ need_vector
+    keep = closeness >= closeness.max() - within
+    return [w for w, k in zip(words, keep) if k], vectors[keep]

@@ -395,6 +395,14 @@ def test_a_need_gets_one_of_each_thing_with_why_and_a_product_type_keeps_its_own
     assert not chips.need and {engine.product(r)["category"] for r, _ in chips.items} == {"Tortilla Chips"}
 
 
+def test_food_the_shopper_does_not_eat_is_left_out_of_the_answer(engine):
+    plain = engine.search("snacks", SearchFilters(), k=5)
+    assert any("Potato" in engine.titles[r] for r, _ in plain.items)   # without the words, potato chips come up
+    result = engine.search("we don't eat potato chips, any snacks?", SearchFilters(), k=5)
+    assert result.excluded == ("potato chips",) and result.allergens == () and result.items
+    assert not any("Potato" in engine.titles[r] for r, _ in result.items)
+
+
 def test_a_typo_is_searched_as_the_catalog_word_and_said(engine):
     result = engine.search("tortila chips", SearchFilters(), k=3)
     assert result.spelled_as == "tortilla chips" and result.query_text == "tortilla chips"

@@ -8,7 +8,7 @@ import pytest
 
 from cartwise.config import load as load_file
 from recommender.config import load_settings
-from recommender.spread import closest_words, is_need, need_scores, spread_order
+from recommender.spread import closest_words, is_need, key_words, need_scores, spread_order
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,8 @@ def cues() -> list[re.Pattern[str]]:
 
 @pytest.mark.parametrize("text", ["ingredients for tacos", "what do we need for a barbecue", "movie night",
                                   "baking cookies with the kids", "a pancake breakfast", "snacks for a road trip",
-                                  "my cat needs stuff", "a hangover kit"])
+                                  "my cat needs stuff", "a hangover kit", "what can I make for dinner",
+                                  "any ideas for a bbq"])
 def test_the_shops_cues_read_occasions_and_meals_as_needs(cues, text):
     assert is_need(text, cues)
 
@@ -61,3 +62,10 @@ def test_each_product_is_said_to_be_for_the_word_of_the_need_nearest_it():
     word_vectors = np.array([[1.0, 0.0], [0.0, 1.0]])
     products = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.5]])   # candles, a party tray, a cake
     assert closest_words(products, words, word_vectors) == ["birthday", "party", "birthday"]
+
+
+def test_the_words_a_product_can_be_for_are_those_near_the_whole_need_in_meaning():
+    words = ["bring", "potluck", "party"]
+    vectors = np.array([[0.6, 0.8], [1.0, 0.0], [0.9, 0.436]])
+    kept, kept_vectors = key_words(words, vectors, np.array([1.0, 0.0]), within=0.2)
+    assert kept == ["potluck", "party"] and kept_vectors.shape == (2, 2)   # "bring": 0.6, 0.4 under "potluck"
