@@ -510,8 +510,12 @@ class Recommender:
 
     def is_need(self, query: str, text: str) -> bool:
         """A need or occasion (the shop's cue patterns, read in the whole query), unless what is
-        left to search for is a product type's name ("party mix" where that is a category)."""
-        return is_need(query, self.need_cues) and not self.mentions.phrase_categories.get(phrase_key(text))
+        left to search for is a product type's name ("party mix" where that is a category) and no
+        cue is outside it ("what can I make for dinner" is a need, whatever "Dinners" are)."""
+        if not is_need(query, self.need_cues):
+            return False
+        outside = re.sub(re.escape(text), " ", query, flags=re.I) if text else query
+        return is_need(outside, self.need_cues) or not self.mentions.phrase_categories.get(phrase_key(text))
 
     def not_here_below(self, text: str, need: bool) -> float:
         """The best match's cosine under which the query is for something the shop does not have:

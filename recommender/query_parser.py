@@ -60,6 +60,7 @@ def price_patterns(currency: Currency) -> list[tuple[str, re.Pattern[str]]]:
 _BRAND = re.compile(r"\b(?:(?:from|by)\s+)?(store brand|private label|brand\s+\d+)\b", re.I)
 _FILLER = re.compile(
     r"\b(what (?:else )?(?:do|should|would|can) (?:i|we) (?:need|buy|get|use)(?: for)?|"
+    r"what (?:can|could|should|shall) (?:i|we) (?:make|cook|serve|bring)(?: for| with)?|"
     r"(?:ingredients|stuff|things|supplies|everything)(?: (?:for|to make))?|i want|i need|"
     r"^\s*(?:need|want|get me)(?= )|i'm looking for|im looking for|looking for|show me|find me|find|"
     r"do you have|search for|search|please|^\s*(?:you )?got(?= (?:any|some)\b)|some|any)\b",
@@ -87,7 +88,10 @@ _ASKING = re.compile(
     r"\b(?:i'?m|i am|we'?re|we are) (?:throwing|having|hosting|planning|organi[sz]ing|cooking|making)\b|"
     # polite lead-ins: "I would like to buy some tea bags please"
     r"\b(?:i|we)(?: would|'d)? like to (?:buy|get|order|have|find|see)\b|\b(?:i|we)(?: would|'d) like\b|"
-    r"\b(?:i|we) wish to (?:buy|get|order)\b|\b(?:may|could|can) (?:i|we) (?:please )?have\b)",
+    r"\b(?:i|we) wish to (?:buy|get|order)\b|\b(?:may|could|can) (?:i|we) (?:please )?have\b|"
+    # asking the shop's advice: "can you recommend a good red wine", "any ideas for a bbq"
+    r"\b(?:(?:can|could|would) (?:you|u) (?:please )?(?:recommend|suggest)|(?:what|which) (?:do|would) (?:you|u) "
+    r"(?:recommend|suggest)|(?:recommend|suggest) me)\b(?: for\b)?|\b(?:ideas?|suggestions?|inspiration) (?:for|on)\b)",
     re.I,
 )
 # Words stand for a number only before big units: "a gallon of milk" is a size, "a pack of gum" is not.

@@ -395,6 +395,13 @@ def test_a_need_gets_one_of_each_thing_with_why_and_a_product_type_keeps_its_own
     assert not chips.need and {engine.product(r)["category"] for r, _ in chips.items} == {"Tortilla Chips"}
 
 
+def test_asking_what_to_make_with_a_product_type_is_a_need_and_naming_it_is_not(engine):
+    pasta = engine.search("pasta", SearchFilters(), k=4)
+    assert not pasta.need and {engine.product(r)["category"] for r, _ in pasta.items} == {"Pasta"}
+    ideas = engine.search("what can I make with pasta", SearchFilters(), k=4)   # a cue outside the type's name
+    assert ideas.need and ideas.query_text == "pasta" and set(ideas.reasons) == {r for r, _ in ideas.items}
+
+
 def test_food_the_shopper_does_not_eat_is_left_out_of_the_answer(engine):
     plain = engine.search("snacks", SearchFilters(), k=5)
     assert any("Potato" in engine.titles[r] for r, _ in plain.items)   # without the words, potato chips come up
