@@ -87,6 +87,10 @@ class ActionRefineSearch(ShopAction):
             filters.pop("offset", None)
             await show_search(ctx, dispatcher, f"{order} {re.sub(r'^(?:cheapest|best value) ', '', query)}", filters, 0)
             return
+        focus = ctx.in_focus() if intent == "refine_cheaper" and _THAT_ONE.search(user_text(ctx.tracker)) else None
+        if focus:   # "swap it for a cheaper one" just after adding or asking about it: cheaper than that product
+            await show_cheaper_than(ctx, dispatcher, (await look_up(ctx, [focus], None)).products)
+            return
         if intent == "refine_cheaper":  # below the middle of what was shown: cheaper, still relevant
             prices = sorted(p["price"] for p in shown)
             filters["max_price"] = round(prices[(len(prices) - 1) // 2] - 0.01, 2)
@@ -100,6 +104,28 @@ class ActionRefineSearch(ShopAction):
             offset = int(filters.get("offset", 0)) + settings().results_per_page
         filters.pop("offset", None)
         await show_search(ctx, dispatcher, query, filters, offset)
+
+
+# One product, not the list: "a cheaper one than that", "swap it for something cheaper"
+_THAT_ONE = re.compile(r"\b(?:it|that|this)\b(?! (?:ones?|lot|list)\b)", re.I)
+
+
+async def show_cheaper_than(ctx: Context, dispatcher: CollectingDispatcher, found: list[dict]) -> None:
+    """Products of the same kind as `found`'s one, cheaper than it."""
+    if not found:
+        dispatcher.utter_message(text="Which product should I find a cheaper one of?")
+        return
+    product = found[0]
+    kind = product.get("category") or product["title"].split(",")[0]
+    if product["price"] <= 0.01:
+        dispatcher.utter_message(text=f"{product['title']} is already as cheap as it gets.")
+        return
+    filters = {"max_price": round(product["price"] - 0.01, 2)}
+    result = await search_page(ctx, kind, filters, 0)
+    if not result["items"] or result.get("not_here"):
+        dispatcher.utter_message(text=f"{product['title']} is the cheapest {kind.lower()} I have.")
+        return
+    say_search(ctx, dispatcher, kind, filters, 0, result)
 
 
 async def show_other_sizes(ctx: Context, dispatcher: CollectingDispatcher, product: dict, direction: str) -> None:

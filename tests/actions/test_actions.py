@@ -652,3 +652,19 @@ def test_a_coupon_the_cart_no_longer_qualifies_for_is_taken_off_and_said(recomme
     assert texts[0] == ("Your coupon no longer applies, so I've taken it off: "
                         "COFFEE20 needs an item from Ground Coffee in your cart.")
     assert texts[1].startswith("Removed Ground Coffee") and slots["applied_coupon"] is None
+
+
+def test_a_cheaper_one_than_the_product_just_added_is_of_its_kind_and_under_its_price(recommender):
+    _, slots = turn(ActionSearchProducts(), "ground coffee", "search_products")
+    shown = slots["last_results"]
+    priciest = max(shown, key=lambda p: p["price"])
+    focus = {"id": priciest["id"], "among": [p["id"] for p in shown]}
+    messages, after = turn(ActionRefineSearch(), "swap it for a cheaper one", "refine_cheaper",
+                           slots={**slots, "in_focus": focus})
+    assert after["last_results"] and all(p["price"] < priciest["price"] for p in after["last_results"])
+    assert {p["id"].split("-")[0] for p in after["last_results"]} == {"coffee"}
+    cheapest = min(shown, key=lambda p: p["price"])
+    focus = {"id": cheapest["id"], "among": [p["id"] for p in shown]}
+    messages, _ = turn(ActionRefineSearch(), "anything cheaper than that?", "refine_cheaper",
+                       slots={**slots, "in_focus": focus})
+    assert messages[0]["text"] == f"{cheapest['title']} is the cheapest ground coffee I have."
