@@ -9,17 +9,25 @@ from .cart_lines import cart_total
 from .targets import DEALS_FOR, products_named_after
 
 
-def deals_text(found: dict, cart_is_empty: bool, about: str | None = None) -> str:
+def deals_text(found: dict, cart_is_empty: bool, about: str | None = None, titles: dict | None = None) -> str:
     """The coupons a cart can use or nearly can, and those for the products suggested, or for the
-    products the shopper asked about (`about`: "coffee" of "any coupons for coffee?")."""
+    products the shopper asked about (`about`: "coffee" of "any coupons for coffee?"): for which
+    product (`titles`: id -> title of those shown) and what each gives."""
     lines = []
     for c in found["applicable"]:
         lines.append(f"- {c['code']}: {c['description']} - saves you {replies.money(c['saving'])} now")
     for c in found["almost"]:
         lines.append(f"- {c['code']}: {c['description']} - add {replies.money(c['shortfall'])} more to use it")
-    codes = sorted({code for codes in found["for_suggestions"].values() for code in codes})
-    if codes:
-        lines.append(f"- for {about or 'items I suggested'}: {', '.join(codes)}")
+    described = found.get("described") or {}
+    by_code: dict[str, list[str]] = {}   # a code for several products shown is said once, with all of them
+    for product_id, product_codes in found["for_suggestions"].items():
+        for code in product_codes:
+            by_code.setdefault(code, []).append((titles or {}).get(product_id, ""))
+    codes = sorted(by_code)
+    for code in codes:
+        named = [t for t in dict.fromkeys(by_code[code]) if t]
+        what = f" ({described[code]})" if described.get(code) else ""
+        lines.append(f"- for {about or '; '.join(named) or 'items I suggested'}: {code}{what}")
     none_for = [f"I have no coupon for {about} right now."] if about and not codes else []
     if not lines:
         return none_for[0] if none_for else (
@@ -41,7 +49,7 @@ class ActionShowDeals(ShopAction):
         offered = sorted({c["code"] for c in found["applicable"] + found["almost"]}
                          | {code for codes in found["for_suggestions"].values() for code in codes})
         dispatcher.utter_message(
-            text=deals_text(found, not cart, about if named else None),
+            text=deals_text(found, not cart, about if named else None, {p["id"]: p["title"] for p in asked}),
             buttons=[{"title": f"Apply {c['code']}", "payload": f"apply {c['code']}"} for c in best] or None,
             **({"coupons_offered": offered} if offered else {}))
 

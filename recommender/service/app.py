@@ -417,6 +417,9 @@ async def cart(request: web.Request) -> web.Response:
                 "applicable": [vars(r) for r in answer.deals.applicable],
                 "almost": [vars(r) for r in answer.deals.almost],
                 "for_suggestions": codes,
+                # what each of those codes gives, so a reply can say it and not only a code
+                "described": {code: engine.coupons[code].description for item in codes.values() for code in item
+                              if code in engine.coupons},
             },
             **_blend_used(engine, answer.suggestions.personal),
         }

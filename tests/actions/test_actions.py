@@ -668,3 +668,10 @@ def test_a_cheaper_one_than_the_product_just_added_is_of_its_kind_and_under_its_
     messages, _ = turn(ActionRefineSearch(), "anything cheaper than that?", "refine_cheaper",
                        slots={**slots, "in_focus": focus})
     assert messages[0]["text"] == f"{cheapest['title']} is the cheapest ground coffee I have."
+
+
+def test_coupons_for_the_products_shown_say_for_which_and_what_they_give(recommender):
+    _, slots = turn(ActionSearchProducts(), "ground coffee", "search_products")
+    messages, _ = turn(ActionShowDeals(), "are any of these on sale?", "ask_deals", slots=slots)
+    coffee = "; ".join(p["title"] for p in slots["last_results"] if p["id"].startswith("coffee"))
+    assert f"- for {coffee}: COFFEE20 (20% off ground coffee)" in messages[0]["text"]

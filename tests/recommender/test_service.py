@@ -99,6 +99,7 @@ def test_cart_deals_list_applicable_almost_and_suggestion_codes(service):
     assert [c["code"] for c in deals["applicable"]] == ["FIESTA2"]
     assert any(c["code"] == "SAVE10" and c["shortfall"] == 26.51 for c in deals["almost"])
     assert deals["for_suggestions"] == {"coffee-2": ["COFFEE20"]}
+    assert set(deals["described"]) == {"COFFEE20"} and deals["described"]["COFFEE20"]
 
 
 def test_one_call_answers_a_cart_turn(service):
