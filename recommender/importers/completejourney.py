@@ -17,6 +17,7 @@ so this importer derives them, and says so:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -122,6 +123,18 @@ def coupon_code(upc: object) -> str:
     return f"CJ{upc}"
 
 
+def covered(kinds: Sequence[str], products: int, brand: str | None) -> str:
+    """What a coupon covers, most common kind first: one coupon here can cover 400 products of 30
+    kinds, and naming only the first ("off Margarine") misled a shopper shown it under a cheese."""
+    first = kinds[0] + (f" from {brand}" if brand else "")
+    if products == 1:
+        return first
+    if len(kinds) == 1:
+        return f"{first} ({products} products)"
+    rest = kinds[1] if len(kinds) == 2 else f"{kinds[1]} and {len(kinds) - 2} more kinds"
+    return f"{products} products{f' from {brand}' if brand else ''}: {kinds[0]}, {rest}"
+
+
 def coupons_from_frames(coupons: pd.DataFrame, campaigns: pd.DataFrame, values: pd.Series,
                         canonical: dict[str, str], catalog: pd.DataFrame, year_shift: int) -> list[dict]:
     """Coupon rules in the shop/data/coupons.yml format, for coupons with a known value and
@@ -137,12 +150,12 @@ def coupons_from_frames(coupons: pd.DataFrame, campaigns: pd.DataFrame, values: 
         if not ids:
             continue
         dates = windows.loc[rows["campaign_id"].unique()]
-        category = titles.loc[ids, "category"].value_counts().index[0]
         brands = set(titles.loc[ids, "brand"])
-        what = category + (f" from {next(iter(brands))}" if len(brands) == 1 else "")
+        what = covered(titles.loc[ids, "category"].value_counts().index, len(ids),
+                       next(iter(brands)) if len(brands) == 1 else None)
         rules.append({
             "code": coupon_code(upc),
-            "description": f"${values[upc]:.2f} off {what}" + (f" ({len(ids)} products)" if len(ids) > 1 else ""),
+            "description": f"${values[upc]:.2f} off {what}",
             "discount": {"amount": float(values[upc])},
             "applies_to": "matching",
             "conditions": {"items": {"product_ids": ids}},

@@ -9,6 +9,7 @@ from recommender.importers.completejourney import (
     clean_label,
     coupon_values,
     coupons_from_frames,
+    covered,
     merge_twins,
 )
 from recommender.importers.generic import load_generic
@@ -171,6 +172,14 @@ def test_complete_journey_coupons_take_their_value_from_real_redemptions():
         "code": "CJ111", "description": "$0.75 off Yogurt from Brand 7",
         "discount": {"amount": 0.75}, "applies_to": "matching", "conditions": {"items": {"product_ids": ["1"]}},
         "valid_from": "2026-03-01", "valid_until": "2026-04-01", "max_uses_per_shopper": 1}]
+
+
+def test_a_coupon_over_many_kinds_says_so_not_only_the_commonest():
+    assert covered(["Yogurt"], 1, "Brand 7") == "Yogurt from Brand 7"
+    assert covered(["Yogurt"], 12, None) == "Yogurt (12 products)"
+    assert covered(["Margarine", "Cheese"], 5, None) == "5 products: Margarine, Cheese"
+    assert covered(["Margarine", "Cheese", "Butter", "Milk"], 409, None) == \
+        "409 products: Margarine, Cheese and 2 more kinds"
 
 
 def test_compact_lines_hold_the_same_ids_in_about_a_third_of_the_memory():
