@@ -51,7 +51,7 @@ from .shopper_state import ShopperState
 from .vector_index import build_index, describe, neighbour_table
 
 log = logging.getLogger("recommender.build")
-BUILD_FORMAT = 15   # bump when the artefact layout or a computation changes (15: the build state)
+BUILD_FORMAT = 16   # bump when the artefact layout or a computation changes (16: coupon descriptions name every kind)
 
 
 def _version(package: str) -> str:
