@@ -189,6 +189,17 @@ async def current_cart(tracker: Tracker) -> tuple[list[dict], list[EventType]]:
             return list(tracker.get_slot("cart") or []), []
 
 
+async def names_a_product(text: str) -> bool:
+    """Whether the message names something the catalog has ("crackers to go with it"), for actions
+    outside ShopAction; False when the recommender cannot say."""
+    s = settings()
+    async with RecommenderClient(s.recommender_urls, s.recommender_timeout_s, s.service_token) as rec:
+        try:
+            return any(m["status"] != "unresolved" for m in await rec.resolve_mentions(text))
+        except (RecommenderUnavailable, RecommenderRejected):
+            return False
+
+
 def degraded_reply(dispatcher: CollectingDispatcher, apology: str) -> None:
     popular = popular_fallback()
     if not popular:

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from . import metrics, replies
 from .api.console import ConsoleUnavailable, request_handoff
-from .base import current_cart
+from .base import current_cart, names_a_product
 from .cart import CHECKOUT_HINT, ActionCompleteCart, asks_to_pay
 from .cart_lines import cart_total
 from .clarify import ASK_REPHRASE, DID_YOU_MEAN, did_you_mean
@@ -95,6 +95,9 @@ class ActionFallback(Action):
                                                                                     ("No, keep trying", "/deny")))
             return cart_events + [SlotSet("offer", "handoff")]
         ranking = [(r.get("name"), r.get("confidence", 0.0)) for r in tracker.latest_message.get("intent_ranking", [])]
+        if dict(ranking).get("search_products", 0.0) < rules.did_you_mean_from and await names_a_product(text):
+            # "crackers to go with it": the NLU could not place it, but it names something the shop has
+            ranking = [("search_products", 1.0)] + [r for r in ranking if r[0] != "search_products"]
         choices = did_you_mean(ranking, text, rules.did_you_mean_from, bool(tracker.get_slot("last_results")))
         if choices:
             metrics.FALLBACKS_CLARIFIED.inc()

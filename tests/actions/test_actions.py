@@ -373,6 +373,15 @@ def test_a_misunderstanding_with_no_likely_meaning_asks_to_rephrase(recommender)
     assert slots["unclear_text"] is None
 
 
+def test_a_misunderstood_message_naming_a_product_offers_to_search_it_first(recommender):
+    ranking = [("nlu_fallback", 0.4), ("complete_cart", 0.38), ("search_products", 0.12)]
+    messages, _ = turn(ActionFallback(), "salsa to go with it", "nlu_fallback", ranking=ranking)
+    assert [b["title"] for b in messages[0]["buttons"]] == [
+        "Search for “salsa to go with it”", "Suggest items for my cart", "Something else"]
+    messages, _ = turn(ActionFallback(), "zork to go with it", "nlu_fallback", ranking=ranking)
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Suggest items for my cart", "Something else"]
+
+
 def test_a_big_cart_goes_to_a_person_on_the_first_misunderstanding(recommender):
     fallback = {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
     big = {"cart": [{"id": "coffee-1", "qty": 12}]}  # 12 x $8.99 > the $100 threshold
