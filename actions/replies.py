@@ -115,6 +115,15 @@ def cannot_tell(asked: list[dict], products: int) -> str | None:
             f"marked {which}, so please check the label.")
 
 
+def not_in_the_record(words: list[str]) -> str | None:
+    """What a product question asked that no product record holds ("how many calories ..."): said,
+    so the price and size given are not taken for the answer."""
+    if not words:
+        return None
+    return (f"I can't tell you about “{' '.join(words)}”: all this shop lists for a product is its name, type, "
+            "brand, price, size, stock and a short description, so please check the label or ask a person.")
+
+
 def comparison(a: dict, b: dict) -> str:
     lines = [
         f"{a['title']} ({a.get('brand', '')}) vs {b['title']} ({b.get('brand', '')}):",

@@ -189,15 +189,15 @@ class ActionProductInfo(ShopAction):
         if direction and len(targets.products) == 1:
             await show_other_sizes(ctx, dispatcher, targets.products[0], direction)
             return
-        page, asked = targets.products[:settings().results_per_page], targets.asked
+        page, asked, unanswered = targets.products[:settings().results_per_page], targets.asked, targets.unanswered
         if asked is None:   # found by name: "is the rice vegan?" is asked of them now
             looked = await look_up(ctx, [p["id"] for p in page], question)
-            page, asked = looked.products, looked.asked or []
+            page, asked, unanswered = looked.products, looked.asked or [], looked.unanswered
         dispatcher.utter_message(text="\n".join(replies.product_details(p) + replies.attribute_notes(p, asked)
                                                 for p in page))
-        unknown = replies.cannot_tell(asked, len(page))
-        if unknown:
-            dispatcher.utter_message(text=unknown)
+        for unknown in (replies.cannot_tell(asked, len(page)), replies.not_in_the_record(unanswered)):
+            if unknown:
+                dispatcher.utter_message(text=unknown)
         if len(targets.products) == 1:
             ctx.focus_on(targets.products[0]["id"])
 

@@ -23,12 +23,14 @@ class Targets:
     ambiguous: list[dict] = field(default_factory=list)     # mentions with several options
     unresolved: list[str] = field(default_factory=list)     # words that matched nothing
     asked: list[dict] | None = None   # the question's attributes, when the products were looked up with it
+    unanswered: list[str] = field(default_factory=list)   # its words no product record answers ("calories")
 
 
 async def look_up(ctx: Context, ids: list[str], question: str | None) -> Targets:
     """The products by id; with the shopper's question, also what it asks of them ("is it vegan?")."""
     found = await ctx.rec.lookup(ids, question=question)
-    return Targets(products=found["items"], asked=found.get("asked") or [] if question else None)
+    return Targets(products=found["items"], asked=found.get("asked") or [] if question else None,
+                   unanswered=found.get("unanswered") or [])
 
 
 async def find_targets(ctx: Context, use_words: bool = True, question: str | None = None) -> Targets:

@@ -25,6 +25,7 @@ from ..blend import Suggestion, bought_text
 from ..coupons import CartLine, subtotal
 from ..engine import Cart, Recommender, SearchFilters, UnknownProducts
 from ..query_parser import parse_size
+from ..questions import unanswered
 from ..redemptions import RedemptionStore
 from ..shopper_state import ShopperState
 from . import schemas
@@ -495,6 +496,8 @@ async def lookup(request: web.Request) -> web.Response:
     }
     if body.question is not None:
         answer["asked"] = [{"attribute": a, "shop_marks_it": engine.marks(a)} for a in asked]
+        answer["unanswered"] = list(unanswered(body.question, asked, [
+            f"{item['title']} {item.get('category') or ''} {item.get('brand') or ''}" for item in answer["items"]]))
     return web.json_response(answer)
 
 

@@ -564,6 +564,13 @@ def test_a_question_about_an_attribute_says_what_the_shop_can_tell(recommender):
                                    "so please check the label.")
     plain, _ = turn(ActionProductInfo(), "how much is the second one?", "product_info", slots={"last_results": shown})
     assert len(plain) == 1
+    # what no product record holds is said, so the price given is not taken for the answer
+    calories, _ = turn(ActionProductInfo(), "how many calories in the second one?", "product_info",
+                       slots={"last_results": shown})
+    assert calories[0]["text"].startswith("Chunky Salsa, 16 oz by ")
+    assert calories[1]["text"].startswith("I can't tell you about “calories”: all this shop lists for a product is")
+    spicy, _ = turn(ActionProductInfo(), "is the salsa spicy?", "product_info", slots={"last_results": shown})
+    assert spicy[-1]["text"].startswith("I can't tell you about “spicy”")   # "salsa" is the product's own name
 
 
 def test_a_question_about_them_all_answers_for_every_product_shown(recommender):

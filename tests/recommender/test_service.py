@@ -224,7 +224,9 @@ def test_lookup_and_placeholder_image(service):
     status, asked = post(service, "/products/lookup", {"ids": ["milk-1"], "question": "is it organic and vegan?"})
     assert status == 200 and asked["asked"] == [{"attribute": "organic", "shop_marks_it": False},
                                                 {"attribute": "vegan", "shop_marks_it": False}]
-    assert asked["items"][0]["marked"] == []
+    assert asked["items"][0]["marked"] == [] and asked["unanswered"] == []
+    status, asked = post(service, "/products/lookup", {"ids": ["milk-1"], "question": "any calcium in the milk?"})
+    assert asked["unanswered"] == ["calcium"]   # "milk" names the product; calcium no record holds
     status, error = post(service, "/products/lookup", {"ids": ["milk-1"], "question": 5})
     assert status == 400 and error["error"] == "invalid_request"
     status, svg = call(service, "/images/milk-1.svg")
