@@ -74,7 +74,8 @@ _DANGLING = re.compile(r"(?:\s+(?:with|and|or|but|of|for|in|to))+$", re.I)
 # A greeting before the question ("Good afternoon, I would like ...", "hey do you have ..."), not
 # one inside a name ("hello kitty stickers").
 _GREETING = re.compile(
-    r"^\s*(?:hi|hello|hey|hiya|howdy|(?:good )?(?:morning|afternoon|evening)|good day)(?: there)?"
+    r"^\s*(?:hi|hello|hey|hiya|howdy|(?:good )?(?:morning|afternoon|evening)|good day|"
+    r"ok(?:ay)?|alright|all right|right|so|well|hmm+|um+|erm)(?: there)?"
     r"(?:\s*[,!.]+|\s+(?=(?:i|we|do|does|can|could|have|got|any|is|are|what|where|please)\b))", re.I)
 _ASKING = re.compile(
     r"\b(?:(?:do|does|did) (?:you|u|ya|you guys|this shop|this store|your shop|your store|the shop|the store) "
@@ -89,6 +90,9 @@ _ASKING = re.compile(
     # polite lead-ins: "I would like to buy some tea bags please"
     r"\b(?:i|we)(?: would|'d)? like to (?:buy|get|order|have|find|see)\b|\b(?:i|we)(?: would|'d) like\b|"
     r"\b(?:i|we) wish to (?:buy|get|order)\b|\b(?:may|could|can) (?:i|we) (?:please )?have\b|"
+    # what it is for, after the thing: "crackers to go with it", "a wine that goes with that"
+    r"\b(?:to go|(?:that|which) goes?|to have|to serve|to eat) (?:well |nicely )?with "
+    r"(?:it|that|this|them|those|these)\b|"
     # asking the shop's advice: "can you recommend a good red wine", "any ideas for a bbq"
     r"\b(?:(?:can|could|would) (?:you|u) (?:please )?(?:recommend|suggest)|(?:what|which) (?:do|would) (?:you|u) "
     r"(?:recommend|suggest)|(?:recommend|suggest) me)\b(?: for\b)?|\b(?:ideas?|suggestions?|inspiration) (?:for|on)\b)",

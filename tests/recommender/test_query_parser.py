@@ -160,6 +160,9 @@ def test_a_range_in_euros_after_the_number():
     ("I'm throwing a birthday party for my 6 year old", "a birthday party for my 6 year old"),
     ("we're having friends over saturday", "friends over saturday"),
     ("greek yogurt with no sugar", "greek yogurt"),   # the attribute read, no "with" left dangling
+    ("ok what about crackers to go with it", "crackers"),   # an acknowledgement, and what it is for
+    ("okay, any cheese to go with that?", "cheese"),
+    ("right guard deodorant", "right guard deodorant"),      # a name, not an acknowledgement
     ("can you recommend a good red wine", "a good red wine"),   # asking advice: "recommend" is no product word
     ("what would you suggest for breakfast", "breakfast"),
     ("what can I make for dinner?", "dinner"),
