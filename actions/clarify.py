@@ -12,11 +12,12 @@ ASK_REPHRASE = "Sorry, I didn't quite get that. Could you say it another way?"
 DID_YOU_MEAN = "Sorry, I'm not sure I understood. Did you mean:"
 SOMETHING_ELSE = ("Something else", payload("help"))
 
-# Intents a button can carry without the shopper's words (a search takes them from `unclear_text`),
-# worded as the shopper would say them. The rest (cancel an order, apply a code, "the first one")
-# need the words or a number, so they are never guessed from a button.
+# Intents a button can carry without the shopper's words (a search and a product question take
+# them from `unclear_text`), worded as the shopper would say them. The rest (cancel an order,
+# apply a code, "the first one") need the words or a number, so they are never guessed from a button.
 CHOICES = {
     "search_products": "Search for “{text}”",
+    "product_info": "A question about the product",   # answered from `unclear_text`, as a search is
     "show_cart": "Show my cart",
     "complete_cart": "Suggest items for my cart",
     "show_more": "Show more results",
@@ -26,7 +27,7 @@ CHOICES = {
     "return_order": "Return something",
     "request_human": "Talk to a person",
 }
-AFTER_RESULTS = {"show_more", "refine_cheaper"}   # meaningless before anything was shown
+AFTER_RESULTS = {"show_more", "refine_cheaper", "product_info"}   # meaningless before anything was shown
 
 
 def shorten(text: str, limit: int = 40) -> str:

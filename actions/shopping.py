@@ -171,6 +171,9 @@ class ActionProductInfo(ShopAction):
 
     async def act(self, ctx: Context, dispatcher: CollectingDispatcher) -> None:
         question = user_text(ctx.tracker)
+        if not question and (ctx.tracker.latest_message.get("text") or "").startswith("/product_info"):
+            question = (ctx.tracker.get_slot("unclear_text") or "").strip()   # a did-you-mean's button
+            ctx.set("unclear_text", None)
         targets = await find_targets(ctx, question=question)
         shown = ctx.last_results()
         unclear_words = [m for m in targets.ambiguous if not m.get("shown")]

@@ -34,12 +34,13 @@ async def look_up(ctx: Context, ids: list[str], question: str | None) -> Targets
 
 
 async def find_targets(ctx: Context, use_words: bool = True, question: str | None = None) -> Targets:
-    """Resolve the products the latest message points at, most specific evidence first. With a
-    `question`, products found by id are looked up with it (see look_up); those found by words are not."""
+    """Resolve the products the latest message (or the `question` it stands for) points at, most
+    specific evidence first. With a `question`, products found by id are looked up with it (see
+    look_up); those found by words are not."""
     out = Targets()
     product_id = entity(ctx.tracker, "product_id")
     shown = ctx.last_results()
-    text = user_text(ctx.tracker)
+    text = question if question is not None else user_text(ctx.tracker)
     if product_id:
         ids = [product_id]
     else:

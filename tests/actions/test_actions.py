@@ -691,3 +691,19 @@ def test_coupons_for_the_products_shown_say_for_which_and_what_they_give(recomme
     messages, _ = turn(ActionShowDeals(), "are any of these on sale?", "ask_deals", slots=slots)
     coffee = "; ".join(p["title"] for p in slots["last_results"] if p["id"].startswith("coffee"))
     assert f"- for {coffee}: COFFEE20 (20% off ground coffee)" in messages[0]["text"]
+
+
+def test_a_misunderstood_question_about_the_product_in_focus_is_answered_from_its_button(recommender):
+    from actions.shopping import ActionProductInfo
+    shown = [{"id": "salsa-1", "title": "Chunky Salsa, 16 oz", "price": 2.99, "brand": "Fiesta"},
+             {"id": "salsa-2", "title": "Salsa Verde, 12 oz", "price": 3.49, "brand": "Casa"}]
+    focus = {"id": "salsa-2", "among": ["salsa-1", "salsa-2"]}
+    ranking = [("nlu_fallback", 0.4), ("product_info", 0.35), ("out_of_scope", 0.1)]
+    messages, slots = turn(ActionFallback(), "is it spicy?", "nlu_fallback", ranking=ranking,
+                           slots={"last_results": shown, "in_focus": focus})
+    assert [(b["title"], b["payload"]) for b in messages[0]["buttons"]] == [
+        ("A question about the product", "/product_info"), ("Something else", "/help")]
+    messages, slots = turn(ActionProductInfo(), "/product_info", "product_info",
+                           slots={"last_results": shown, "in_focus": focus, "unclear_text": slots["unclear_text"]})
+    assert messages[0]["text"].startswith("Salsa Verde, 12 oz by Casa")
+    assert messages[1]["text"].startswith("I can't tell you about “spicy”") and slots["unclear_text"] is None
