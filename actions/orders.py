@@ -31,6 +31,7 @@ from .base import entity, user_text
 from .config import settings
 from .shopper import shopper_id
 
+_ASKS_TO_RETURN = re.compile(r"\b(?:return|returns|refund|refunds|send (?:\w+ )?back|money back|exchange|swap)\b", re.I)
 ASK_NUMBER = "What's the order number? You'll find it in your confirmation email (e.g. \"order 10001\")."
 ASK_EMAIL = ("To keep orders private, I need to check that order {id} is yours: what's the email address on it? "
              "(Signed in on the shop page, you won't need this.)")
@@ -96,6 +97,9 @@ class OrderAction(Action):
     def answer(self, dispatcher: CollectingDispatcher, order: Order) -> list[EventType]:
         raise NotImplementedError
 
+    def ask_number(self, text: str) -> str:
+        return ASK_NUMBER
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         order_id = entity(tracker, "order_id")
         wrong = None if order_id else not_an_order_number(user_text(tracker))
@@ -105,7 +109,7 @@ class OrderAction(Action):
             return _cleared()
         order_id = order_id or tracker.get_slot("order_id")
         if not order_id:
-            dispatcher.utter_message(text=ASK_NUMBER)
+            dispatcher.utter_message(text=self.ask_number(user_text(tracker)))
             return [SlotSet("offer", None)]
         order_id = order_id.lstrip("#")
         pending = tracker.get_slot("pending_order_change") or {}
@@ -170,6 +174,10 @@ class ActionReturnOrder(OrderChange):
 
     def decide(self, order: Order) -> tuple[bool, str]:
         return return_decision(order, dt.date.today(), settings().return_window_days, settings().currency)
+
+    def ask_number(self, text: str) -> str:
+        # "my eggs arrived broken" tells of a problem before it asks for anything: say sorry first
+        return ASK_NUMBER if not text or _ASKS_TO_RETURN.search(text) else f"Sorry about that. {ASK_NUMBER}"
 
 
 ACTIONS: dict[str, OrderAction] = {a.NAME: a for a in (ActionOrderStatus(), ActionCancelOrder(), ActionReturnOrder())}

@@ -17,6 +17,10 @@ A message read as telling the cart (`cart_statement_intent`) whose words say not
 (`cart_words`) is a shopping list: `product_question_intent` takes the top place when it is the next
 likeliest meaning, and the usual bars apply to it.
 
+A message with the wording of one of `intent_patterns` (intent -> patterns) is that intent at any
+confidence: "my eggs arrived broken" is a return, though the product it names pulls the classifier
+towards a search (0.53).
+
 A message whose top intent has a training example within `near_example` cosine of it (the intent
 classifier's `nearest_example`) keeps that intent below the threshold: it says what a known
 example says, however the classifier spread its confidence. "Out of scope" is not kept this way,
@@ -39,9 +43,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from .nearest_examples import NEAREST, near_known_example
-from .product_questions import cart_not_stated, compile_patterns, holds_a_word, search_instead
+from .product_questions import cart_not_stated, compile_patterns, holds_a_word, search_instead, worded_intent
 
-PRODUCT_QUESTION = "product_question"   # set on a message sent to search by its wording
+PRODUCT_QUESTION = "product_question"   # set on a message sent to an intent by its wording
 
 
 def _ranked(message: Message) -> tuple[list[dict], list[tuple[str, float]]]:
@@ -57,11 +61,13 @@ class ShopFallbackClassifier(FallbackClassifier):
         return {**FallbackClassifier.get_default_config(), "lenient_intents": [], "lenient_threshold": 1.0,
                 "near_example": None,
                 "product_questions": [], "product_question_intent": "search_products",
-                "cart_statement_intent": None, "cart_words": None}
+                "cart_statement_intent": None, "cart_words": None, "intent_patterns": {}}
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         self._product_questions = compile_patterns(self.component_config["product_questions"])
+        self._intent_patterns = {intent: compile_patterns(ps)
+                                 for intent, ps in (self.component_config["intent_patterns"] or {}).items()}
         words = self.component_config["cart_words"]
         self._cart_words = re.compile(words, re.I) if words else None
 
@@ -69,7 +75,19 @@ class ShopFallbackClassifier(FallbackClassifier):
         for message in messages:
             self._product_question_to_search(message)
             self._shopping_list_to_search(message)
+            self._worded_intent(message)
         return super().process(messages)
+
+    def _worded_intent(self, message: Message) -> None:
+        intent = worded_intent(message.get(TEXT) or "", self._intent_patterns)
+        if intent is None:
+            return
+        ranking, _ = _ranked(message)
+        chosen = next((r for r in ranking if r.get(INTENT_NAME_KEY) == intent),
+                      {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 0.0})
+        message.data[INTENT] = dict(chosen)   # its own confidence: the reason it won is recorded beside it
+        message.data[INTENT_RANKING_KEY] = [chosen] + [r for r in ranking if r is not chosen]
+        message.set(PRODUCT_QUESTION, True)
 
     def _shopping_list_to_search(self, message: Message) -> None:
         target = self.component_config["product_question_intent"]

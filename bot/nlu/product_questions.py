@@ -1,5 +1,6 @@
 """Questions about a product, in any shop: "do you sell lawn mowers?", "where can I buy a kettle?";
-and lists of things to buy ("I need eggs, milk and bread") that the classifier reads as telling the cart.
+lists of things to buy ("I need eggs, milk and bread") that the classifier reads as telling the cart;
+and wordings that mean one intent whatever the product named ("my eggs arrived broken").
 
 The classifier learns search phrasings from examples, and a product it has never seen can pull
 such a question towards "out of scope" ("do you sell books" sat next to "recommend me a book").
@@ -46,3 +47,9 @@ def cart_not_stated(text: str, ranking: Sequence[tuple[str, float]], cart_intent
     if cart_intent is None or cart_words is None or len(ranking) < 2 or ranking[0][0] != cart_intent:
         return False
     return ranking[1][0] == target and not cart_words.search(text)
+
+
+def worded_intent(text: str, patterns: dict[str, Sequence[re.Pattern[str]]]) -> str | None:
+    """The intent whose wording the message has, whatever the classifier made of it: "my eggs
+    arrived broken" is a return, though "eggs" pulls the classifier towards a search."""
+    return next((intent for intent, ps in patterns.items() if any(p.search(text) for p in ps)), None)

@@ -707,3 +707,11 @@ def test_a_misunderstood_question_about_the_product_in_focus_is_answered_from_it
                            slots={"last_results": shown, "in_focus": focus, "unclear_text": slots["unclear_text"]})
     assert messages[0]["text"].startswith("Salsa Verde, 12 oz by Casa")
     assert messages[1]["text"].startswith("I can't tell you about “spicy”") and slots["unclear_text"] is None
+
+
+def test_a_return_told_as_a_problem_is_met_with_sorry_before_the_order_number(recommender):
+    from actions.orders import ActionReturnOrder
+    messages, _ = turn(ActionReturnOrder(), "my eggs arrived broken", "return_order")
+    assert messages[0]["text"].startswith("Sorry about that. What's the order number?")
+    messages, _ = turn(ActionReturnOrder(), "I want to return something", "return_order")
+    assert messages[0]["text"].startswith("What's the order number?")

@@ -69,3 +69,16 @@ def test_a_list_that_says_nothing_of_a_cart_is_a_search(classifier):
     # only when a search is the next likeliest meaning
     other = parsed(classifier, "eggs and milk please", [("inform_cart", 0.54), ("add_to_cart", 0.38)])
     assert other.get("intent")["name"] == "inform_cart"
+
+
+@pytest.mark.parametrize("text", ["my eggs arrived broken", "the milk was sour", "the chicken smelled off",
+                                  "the strawberries came all mouldy"])
+def test_a_delivered_product_that_went_wrong_is_a_return_whatever_it_names(classifier, text):
+    message = parsed(classifier, text, [("search_products", 0.53), ("order_status", 0.09), ("return_order", 0.01)])
+    assert message.get("intent") == {"name": "return_order", "confidence": 0.01}
+
+
+@pytest.mark.parametrize("text", ["crushed tomatoes", "broken rice", "sour cream", "is the shop open?"])
+def test_a_product_named_for_its_state_is_still_a_search(classifier, text):
+    message = parsed(classifier, text, [("search_products", 0.77), ("return_order", 0.01)])
+    assert message.get("intent")["name"] == "search_products"

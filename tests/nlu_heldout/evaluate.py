@@ -53,7 +53,8 @@ def fallback_settings(config_file: Path) -> Fallback:
     return Fallback(float(c.get("threshold", 0.3)), float(c.get("ambiguity_threshold", 0.1)),
                     frozenset(c.get("lenient_intents", [])), float(c.get("lenient_threshold", 1.0)),
                     compile_patterns(c.get("product_questions", [])),
-                    c.get("product_question_intent", "search_products"), c.get("near_example"))
+                    c.get("product_question_intent", "search_products"), c.get("near_example"),
+                    {intent: compile_patterns(ps) for intent, ps in (c.get("intent_patterns") or {}).items()})
 
 
 async def parse_all(model: Path, texts: Sequence[str]) -> list[dict]:
@@ -201,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
 
     (args.out / "report.json").write_text(json.dumps(
         {"fallback": {**fallback.__dict__, "lenient_intents": sorted(fallback.lenient_intents),
-                      "product_questions": [p.pattern for p in fallback.product_questions]},
+                      "product_questions": [p.pattern for p in fallback.product_questions],
+                      "intent_patterns": {i: [p.pattern for p in ps] for i, ps in fallback.intent_patterns.items()}},
          "chosen_on_validation": chosen.__dict__,
          "sweep": [p.__dict__ for p in points], "unmet": unmet,
          **{part: report.as_dict() for part, report in reports.items()}}, indent=1))

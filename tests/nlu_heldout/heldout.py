@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.nlu.nearest_examples import near_known_example
-from bot.nlu.product_questions import holds_a_word, search_instead
+from bot.nlu.product_questions import holds_a_word, search_instead, worded_intent
 
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
@@ -79,6 +79,7 @@ class Fallback:
     product_questions: tuple[re.Pattern[str], ...] = ()
     product_question_intent: str = "search_products"
     near_example: float | None = None
+    intent_patterns: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
 
 
 def decide(ranking: Ranking, fallback: Fallback, text: str = "", closeness: float = 0.0) -> str:
@@ -89,6 +90,9 @@ def decide(ranking: Ranking, fallback: Fallback, text: str = "", closeness: floa
     kept); a product question in `text` goes to search first."""
     if not ranking or ranking[0][0] is None:
         return FALLBACK
+    worded = worded_intent(text, fallback.intent_patterns)
+    if worded:
+        return worded
     if search_instead(text, ranking, fallback.product_questions, fallback.product_question_intent):
         return fallback.product_question_intent
     if text and not holds_a_word(text):

@@ -123,6 +123,13 @@ def test_a_product_question_goes_to_search_when_search_is_the_likeliest_shopping
     assert decide(lawn, questions, "Where can I buy a kettle") == "search_products"
 
 
+def test_a_wording_that_means_one_intent_decides_as_the_classifier_does():
+    worded = Fallback(0.4, 0.05, intent_patterns={"return_order": compile_patterns([r"\barrived broken\b"])})
+    eggs = [("search_products", 0.53), ("return_order", 0.01)]
+    assert decide(eggs, worded, "my eggs arrived broken") == "return_order"
+    assert decide(eggs, worded, "eggs") == "search_products"
+
+
 def test_fallback_counts_against_in_scope_and_for_out_of_scope():
     examples = parse_lines(["greet | hi", "search_products #ng | boots", "search_products | milk",
                             "out_of_scope | weather?", "out_of_scope | joke"])
