@@ -18,7 +18,8 @@ from .mentions import singular
 # Words that ask for what the record holds, or point at a product, or only carry the question.
 RECORD_WORDS = frozenset({
     "price", "cost", "costs", "pay", "cheap", "cheaper", "cheapest", "expensive", "priciest", "dear", "money",
-    "dollar", "dollars", "pound",
+    "dollar", "dollars", "pound", "pounds", "ounce", "ounces", "gram", "grams", "kilo", "kilos", "litre", "liter",
+    "litres", "liters", "unit", "units", "colour", "color", "colours", "colors",
     "size", "sized", "big", "bigger", "small", "smaller", "large", "weigh", "weight", "heavy", "pack", "packet",
     "stock", "available", "availability", "left", "sold", "brand", "aisle", "find", "department", "type", "kind",
     "info", "information", "detail", "details", "tell", "know", "describe", "description", "like", "look", "looks",

@@ -18,7 +18,8 @@ def test_what_no_record_holds_is_left(question, names, left):
 
 @pytest.mark.parametrize("question", ["how much is the first one", "is it in stock?", "what size is it",
                                       "what brand is that", "how many are left", "tell me more about the second one",
-                                      "is it any good", "is that the cheapest", "can you tell me about it"])
+                                      "is it any good", "is that the cheapest", "can you tell me about it",
+                                      "what's the price per ounce", "what colour is it"])
 def test_what_the_record_answers_leaves_nothing(question):
     assert unanswered(question, [], []) == ()
 
