@@ -48,6 +48,12 @@ def user_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text   # button payloads carry entities, not words
 
 
+def recommender_client() -> RecommenderClient:
+    """A client for the recommender service, as configured (opened with `async with`)."""
+    s = settings()
+    return RecommenderClient(s.recommender_urls, s.recommender_timeout_s, s.service_token)
+
+
 class Context:
     """One turn's view of the shopper's state, with the events that change it."""
 
@@ -138,8 +144,7 @@ class ShopAction(Action):
         raise NotImplementedError
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        s = settings()
-        async with RecommenderClient(s.recommender_urls, s.recommender_timeout_s, s.service_token) as rec:
+        async with recommender_client() as rec:
             ctx = Context(tracker, rec, self.NAME)
             coupon_note = CollectingDispatcher()
             try:
@@ -180,8 +185,7 @@ async def recheck_coupon(ctx: Context, note: CollectingDispatcher) -> None:
 
 async def current_cart(tracker: Tracker) -> tuple[list[dict], list[EventType]]:
     """The cart for actions outside ShopAction: the page's (priced by the catalog) or the slot's."""
-    s = settings()
-    async with RecommenderClient(s.recommender_urls, s.recommender_timeout_s, s.service_token) as rec:
+    async with recommender_client() as rec:
         ctx = Context(tracker, rec)
         try:
             return await ctx.cart(), ctx.events
@@ -192,8 +196,7 @@ async def current_cart(tracker: Tracker) -> tuple[list[dict], list[EventType]]:
 async def names_a_product(text: str) -> bool:
     """Whether the message names something the catalog has ("crackers to go with it"), for actions
     outside ShopAction; False when the recommender cannot say."""
-    s = settings()
-    async with RecommenderClient(s.recommender_urls, s.recommender_timeout_s, s.service_token) as rec:
+    async with recommender_client() as rec:
         try:
             return any(m["status"] != "unresolved" for m in await rec.resolve_mentions(text))
         except (RecommenderUnavailable, RecommenderRejected):
