@@ -388,8 +388,7 @@ class Recommender:
     def search(self, query: str, filters: SearchFilters, k: int, offset: int = 0) -> SearchResult:
         # The shop's own list first: the speller would guess "mince" is "minced" before it is read.
         read = self.synonyms.apply(query)
-        spelled = self.speller.correct(read)
-        told = self.speller.correct(read, keep=self.english)
+        spelled, told = self.speller.read(read, keep=self.english)
         parsed = parse_query(spelled, self.known_colors, self.attributes, self.settings.currency)
         # A query that is exactly a category's name ("ground coffee") wants that category only, and
         # a size that size. When that leaves nothing, the size goes first ("64 oz orange juice": the

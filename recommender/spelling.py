@@ -76,11 +76,18 @@ class Speller:
             return word
         return found[0]
 
-    def correct(self, text: str, keep: frozenset[str] = frozenset()) -> str:
-        """The text with each unknown word replaced by its correction; everything else, and the
-        words of `keep`, as they were."""
-        def fix(match: re.Match[str]) -> str:
-            word = match.group(0)
-            fixed = word.lower() if word.lower() in keep else self.correct_word(word.lower())
-            return word if fixed == word.lower() else fixed
-        return _WORD.sub(fix, text)
+    def correct(self, text: str) -> str:
+        """The text with each unknown word replaced by its correction; everything else as it was."""
+        return self.read(text)[0]
+
+    def read(self, text: str, keep: frozenset[str] = frozenset()) -> tuple[str, str]:
+        """The text corrected, and as it is told back: the same with the words of `keep` as they
+        were. Each word is looked up once for both."""
+        fixed = {w: self.correct_word(w) for w in {m.lower() for m in _WORD.findall(text)}}
+
+        def with_fixes(left: frozenset[str]) -> str:
+            def fix(match: re.Match[str]) -> str:
+                word = match.group(0).lower()
+                return match.group(0) if word in left or fixed[word] == word else fixed[word]
+            return _WORD.sub(fix, text)
+        return with_fixes(frozenset()), with_fixes(keep)
