@@ -54,6 +54,14 @@ def _ranked(message: Message) -> tuple[list[dict], list[tuple[str, float]]]:
     return ranking, [(r.get(INTENT_NAME_KEY), r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for r in ranking]
 
 
+def _put_first(message: Message, ranking: list[dict], chosen: dict) -> None:
+    """The message is `chosen`'s intent by its wording, at its own confidence (the reason it won is
+    recorded beside it), and no fallback will take it."""
+    message.data[INTENT] = dict(chosen)
+    message.data[INTENT_RANKING_KEY] = [chosen] + [r for r in ranking if r is not chosen]
+    message.set(PRODUCT_QUESTION, True)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class ShopFallbackClassifier(FallbackClassifier):
     @staticmethod
@@ -83,11 +91,8 @@ class ShopFallbackClassifier(FallbackClassifier):
         if intent is None:
             return
         ranking, _ = _ranked(message)
-        chosen = next((r for r in ranking if r.get(INTENT_NAME_KEY) == intent),
-                      {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 0.0})
-        message.data[INTENT] = dict(chosen)   # its own confidence: the reason it won is recorded beside it
-        message.data[INTENT_RANKING_KEY] = [chosen] + [r for r in ranking if r is not chosen]
-        message.set(PRODUCT_QUESTION, True)
+        _put_first(message, ranking, next((r for r in ranking if r.get(INTENT_NAME_KEY) == intent),
+                                          {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 0.0}))
 
     def _shopping_list_to_search(self, message: Message) -> None:
         target = self.component_config["product_question_intent"]
@@ -102,10 +107,7 @@ class ShopFallbackClassifier(FallbackClassifier):
         ranking, pairs = _ranked(message)
         if not search_instead(message.get(TEXT) or "", pairs, self._product_questions, target):
             return
-        chosen = next(r for r in ranking if r.get(INTENT_NAME_KEY) == target)
-        message.data[INTENT] = dict(chosen)   # its own confidence: the reason it won is recorded beside it
-        message.data[INTENT_RANKING_KEY] = [chosen] + [r for r in ranking if r is not chosen]
-        message.set(PRODUCT_QUESTION, True)
+        _put_first(message, ranking, next(r for r in ranking if r.get(INTENT_NAME_KEY) == target))
 
     def _should_fallback(self, message: Message) -> bool:
         if message.get(PRODUCT_QUESTION):
